@@ -1,0 +1,273 @@
+#include "engine/fingerprint.hpp"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+namespace escrowd {
+namespace {
+
+// A recursive-descent JSON reader (RFC 8259) that writes the canonical form as it goes.
+class canonicalizer {
+ public:
+  explicit canonicalizer(std::string_view text) : text_(text) {}
+
+  bool run(std::string& out) {
+    skip_whitespace();
+    if (!value(out, 0)) return false;
+    skip_whitespace();
+    return position_ == text_.size();
+  }
+
+ private:
+  bool value(std::string& out, std::size_t depth) {
+    if (depth >= json_depth_max || position_ >= text_.size()) return false;
+    switch (text_[position_]) {
+      case '{': return object(out, depth + 1);
+      case '[': return array(out, depth + 1);
+      case '"': {
+        std::string decoded;
+        if (!string(decoded)) return false;
+        write_string(decoded, out);
+        return true;
+      }
+      case 't': return literal("true", out);
+      case 'f': return literal("false", out);
+      case 'n': return literal("null", out);
+      default: return number(out);
+    }
+  }
+
+  bool object(std::string& out, std::size_t depth) {
+    ++position_;  // '{'
+    std::vector<std::pair<std::string, std::string>> members;
+    skip_whitespace();
+    if (consume('}')) return write_object(members, out);
+    while (true) {
+      skip_whitespace();
+      std::string key;
+      if (!string(key)) return false;
+      skip_whitespace();
+      if (!consume(':')) return false;
+      skip_whitespace();
+      std::string member_value;
+      if (!value(member_value, depth)) return false;
+      members.emplace_back(std::move(key), std::move(member_value));
+      skip_whitespace();
+      if (consume('}')) return write_object(members, out);
+      if (!consume(',')) return false;
+    }
+  }
+
+  static bool write_object(std::vector<std::pair<std::string, std::string>>& members,
+                           std::string& out) {
+    std::sort(members.begin(), members.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t i = 1; i < members.size(); ++i)
+      if (members[i].first == members[i - 1].first) return false;  // duplicate key
+    out.push_back('{');
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      write_string(members[i].first, out);
+      out.push_back(':');
+      out += members[i].second;
+    }
+    out.push_back('}');
+    return true;
+  }
+
+  bool array(std::string& out, std::size_t depth) {
+    ++position_;  // '['
+    out.push_back('[');
+    skip_whitespace();
+    if (consume(']')) {
+      out.push_back(']');
+      return true;
+    }
+    while (true) {
+      skip_whitespace();
+      if (!value(out, depth)) return false;
+      skip_whitespace();
+      if (consume(']')) {
+        out.push_back(']');
+        return true;
+      }
+      if (!consume(',')) return false;
+      out.push_back(',');
+    }
+  }
+
+  bool string(std::string& decoded) {
+    if (!consume('"')) return false;
+    while (position_ < text_.size()) {
+      const char c = text_[position_++];
+      if (c == '"') return true;
+      if (static_cast<unsigned char>(c) < 0x20) return false;
+      if (c != '\\') {
+        decoded.push_back(c);
+        continue;
+      }
+      if (position_ >= text_.size()) return false;
+      const char escape = text_[position_++];
+      switch (escape) {
+        case '"': decoded.push_back('"'); break;
+        case '\\': decoded.push_back('\\'); break;
+        case '/': decoded.push_back('/'); break;
+        case 'b': decoded.push_back('\b'); break;
+        case 'f': decoded.push_back('\f'); break;
+        case 'n': decoded.push_back('\n'); break;
+        case 'r': decoded.push_back('\r'); break;
+        case 't': decoded.push_back('\t'); break;
+        case 'u':
+          if (!unicode_escape(decoded)) return false;
+          break;
+        default: return false;
+      }
+    }
+    return false;
+  }
+
+  bool hex4(std::uint32_t& code) {
+    if (position_ + 4 > text_.size()) return false;
+    code = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = text_[position_++];
+      code <<= 4;
+      if (c >= '0' && c <= '9') code |= std::uint32_t(c - '0');
+      else if (c >= 'a' && c <= 'f') code |= std::uint32_t(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F') code |= std::uint32_t(c - 'A' + 10);
+      else return false;
+    }
+    return true;
+  }
+
+  bool unicode_escape(std::string& decoded) {
+    std::uint32_t code = 0;
+    if (!hex4(code)) return false;
+    if (code >= 0xDC00 && code <= 0xDFFF) return false;  // lone low surrogate
+    if (code >= 0xD800 && code <= 0xDBFF) {
+      std::uint32_t low = 0;
+      if (!consume('\\') || !consume('u') || !hex4(low)) return false;
+      if (low < 0xDC00 || low > 0xDFFF) return false;
+      code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+    }
+    append_utf8(code, decoded);
+    return true;
+  }
+
+  static void append_utf8(std::uint32_t code, std::string& out) {
+    if (code < 0x80) {
+      out.push_back(char(code));
+    } else if (code < 0x800) {
+      out.push_back(char(0xC0 | (code >> 6)));
+      out.push_back(char(0x80 | (code & 0x3F)));
+    } else if (code < 0x10000) {
+      out.push_back(char(0xE0 | (code >> 12)));
+      out.push_back(char(0x80 | ((code >> 6) & 0x3F)));
+      out.push_back(char(0x80 | (code & 0x3F)));
+    } else {
+      out.push_back(char(0xF0 | (code >> 18)));
+      out.push_back(char(0x80 | ((code >> 12) & 0x3F)));
+      out.push_back(char(0x80 | ((code >> 6) & 0x3F)));
+      out.push_back(char(0x80 | (code & 0x3F)));
+    }
+  }
+
+  static void write_string(std::string_view decoded, std::string& out) {
+    static constexpr std::string_view digits = "0123456789abcdef";
+    out.push_back('"');
+    for (char c : decoded) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        out.push_back('\\');
+        out.push_back(c);
+      } else if (byte < 0x20) {
+        out += "\\u00";
+        out.push_back(digits[byte >> 4]);
+        out.push_back(digits[byte & 0xf]);
+      } else {
+        out.push_back(c);
+      }
+    }
+    out.push_back('"');
+  }
+
+  bool number(std::string& out) {
+    const std::size_t start = position_;
+    consume('-');
+    if (consume('0')) {
+      // no leading zeros
+    } else if (!digits()) {
+      return false;
+    }
+    if (consume('.') && !digits()) return false;
+    if (consume('e') || consume('E')) {
+      if (!consume('+')) consume('-');
+      if (!digits()) return false;
+    }
+    out.append(text_.substr(start, position_ - start));
+    return true;
+  }
+
+  bool digits() {
+    const std::size_t start = position_;
+    while (position_ < text_.size() && text_[position_] >= '0' && text_[position_] <= '9')
+      ++position_;
+    return position_ > start;
+  }
+
+  bool literal(std::string_view word, std::string& out) {
+    if (text_.substr(position_, word.size()) != word) return false;
+    position_ += word.size();
+    out.append(word);
+    return true;
+  }
+
+  bool consume(char expected) {
+    if (position_ < text_.size() && text_[position_] == expected) {
+      ++position_;
+      return true;
+    }
+    return false;
+  }
+
+  void skip_whitespace() {
+    while (position_ < text_.size() &&
+           (text_[position_] == ' ' || text_[position_] == '\t' || text_[position_] == '\n' ||
+            text_[position_] == '\r'))
+      ++position_;
+  }
+
+  std::string_view text_;
+  std::size_t position_ = 0;
+};
+
+bool is_blank(std::string_view body) {
+  return std::all_of(body.begin(), body.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+}
+
+}  // namespace
+
+result<std::string> canonical_json(std::string_view body) {
+  if (is_blank(body)) return std::string("{}");
+  std::string out;
+  out.reserve(body.size());
+  if (!canonicalizer(body).run(out)) return error{error_code::json_invalid, {}};
+  return out;
+}
+
+result<std::string> request_fingerprint(std::string_view method, std::string_view path,
+                                        std::string_view body) {
+  auto canonical = canonical_json(body);
+  if (!canonical) return canonical.failure();
+  sha256 hasher;
+  hasher.update(method);
+  hasher.update("\n");
+  hasher.update(path);
+  hasher.update("\n");
+  hasher.update(*canonical);
+  return to_hex(hasher.finish());
+}
+
+}  // namespace escrowd

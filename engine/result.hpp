@@ -1,0 +1,77 @@
+// result<T>: the value-or-error return type used across every layer of escrowd.
+// Expected outcomes (rejections) are values, never exceptions (style.md "Errors").
+// Thread affinity: none; a plain value type.
+#pragma once
+
+#include <cassert>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include "engine/error_code.hpp"
+
+namespace escrowd {
+
+// A rejection: the stable code plus the request parameter that caused it, if any.
+// `param` always points at a string with static storage duration (a field name).
+struct error {
+  error_code code = error_code::internal;
+  std::string_view param = {};
+
+  friend bool operator==(const error&, const error&) = default;
+};
+
+template <class T>
+class [[nodiscard]] result {
+ public:
+  result(T value) : storage_(std::move(value)) {}  // NOLINT: implicit by design
+  result(error failure) : storage_(failure) {}     // NOLINT: implicit by design
+  result(error_code code) : storage_(error{code}) {}  // NOLINT: implicit by design
+
+  bool has_value() const { return storage_.index() == 0; }
+  explicit operator bool() const { return has_value(); }
+
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(storage_);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(storage_);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(storage_));
+  }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+  const escrowd::error& failure() const {
+    assert(!has_value());
+    return std::get<1>(storage_);
+  }
+  error_code code() const { return has_value() ? error_code::ok : failure().code; }
+
+ private:
+  std::variant<T, escrowd::error> storage_;
+};
+
+// status: a result without a value.
+class [[nodiscard]] status {
+ public:
+  status() = default;
+  status(error failure) : failure_(failure) {}        // NOLINT: implicit by design
+  status(error_code code) : failure_(error{code}) {}  // NOLINT: implicit by design
+
+  bool ok() const { return failure_.code == error_code::ok; }
+  explicit operator bool() const { return ok(); }
+  const escrowd::error& failure() const { return failure_; }
+  error_code code() const { return failure_.code; }
+
+ private:
+  escrowd::error failure_{error_code::ok, {}};
+};
+
+}  // namespace escrowd

@@ -1,0 +1,255 @@
+#include "engine/task.hpp"
+
+#include <utility>
+
+#include "engine/id.hpp"
+
+namespace escrowd {
+namespace {
+
+error invalid_transition() { return error{error_code::invalid_state_transition, {}}; }
+
+task_outcome unchanged(const task& current) { return task_outcome{current, false, {}, {}, {}}; }
+
+// Moves `next` to `to` by `transition`, recording history and the event.
+result<task_outcome> transitioned(task next, task_transition transition, task_state to,
+                                  event_type event, const std::string& actor, std::int64_t now) {
+  if (next.history.size() >= task_history_max) return error{error_code::task_history_full, {}};
+  const task_state from = next.state;
+  next.state = to;
+  if (from != to) next.last_transition = transition;
+  next.history.push_back({transition, to, now, actor});
+  task_outcome outcome;
+  outcome.events.push_back({event, next.id, from, to, now});
+  outcome.task = std::move(next);
+  outcome.changed = true;
+  return outcome;
+}
+
+// Escrow leaves the task: to the worker and/or back to the payer, in one entry.
+void pay_out_escrow(task_outcome& outcome, entry_kind kind, std::int64_t to_worker,
+                    std::int64_t to_payer, std::int64_t now) {
+  task& paid = outcome.task;
+  journal_entry entry{kind, paid.id, now, {}};
+  entry.legs.push_back({escrow_book(paid.id, paid.currency), -paid.escrow});
+  if (to_worker > 0) {
+    entry.legs.push_back({available_book(paid.worker, paid.currency), to_worker});
+    outcome.deltas.push_back({paid.worker, balance_field::available, to_worker});
+  }
+  if (to_payer > 0) {
+    entry.legs.push_back({available_book(paid.payer, paid.currency), to_payer});
+    outcome.deltas.push_back({paid.payer, balance_field::available, to_payer});
+  }
+  outcome.deltas.push_back({paid.payer, balance_field::escrowed, -paid.escrow});
+  outcome.entry = std::move(entry);
+  paid.escrow = 0;
+}
+
+status check_worker(const task& current, const account& worker) {
+  if (worker.id == current.payer) return error{error_code::parameter_invalid, "worker"};
+  if (worker.currency != current.currency) return error{error_code::currency_mismatch, "worker"};
+  return {};
+}
+
+}  // namespace
+
+std::string_view to_string(task_state state) {
+  switch (state) {
+    case task_state::open: return "open";
+    case task_state::funded: return "funded";
+    case task_state::submitted: return "submitted";
+    case task_state::released: return "released";
+    case task_state::disputed: return "disputed";
+    case task_state::resolved: return "resolved";
+    case task_state::cancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(task_transition transition) {
+  switch (transition) {
+    case task_transition::create: return "create";
+    case task_transition::assign: return "assign";
+    case task_transition::fund: return "fund";
+    case task_transition::submit: return "submit";
+    case task_transition::approve: return "approve";
+    case task_transition::dispute: return "dispute";
+    case task_transition::resolve: return "resolve";
+    case task_transition::cancel: return "cancel";
+    case task_transition::review_window_lapsed: return "review_window_lapsed";
+  }
+  return "unknown";
+}
+
+bool is_settled(task_state state) {
+  return state == task_state::released || state == task_state::resolved ||
+         state == task_state::cancelled;
+}
+
+std::int64_t escrow_by_state(const task& current) {
+  switch (current.state) {
+    case task_state::funded:
+    case task_state::submitted:
+    case task_state::disputed: return current.amount;
+    default: return 0;
+  }
+}
+
+result<task_outcome> create_task(const create_task_command& command, const account& payer,
+                                 const account* worker, std::int64_t now) {
+  if (!is_valid_id(command.id)) return error{error_code::id_invalid, "id"};
+  if (!is_valid_amount(command.amount)) return error{error_code::amount_invalid, "amount"};
+  if (payer.currency != command.currency) return error{error_code::currency_mismatch, "currency"};
+  const std::int64_t window = command.review_window_s.value_or(review_window_s_default);
+  if (window < 1 || window > review_window_s_max)
+    return error{error_code::parameter_invalid, "review_window_s"};
+
+  task created;
+  created.id = command.id;
+  created.payer = payer.id;
+  created.amount = command.amount;
+  created.currency = command.currency;
+  created.review_window_s = window;
+  created.created_at = now;
+  if (!command.worker.empty()) {
+    if (worker == nullptr || worker->id != command.worker)
+      return error{error_code::not_found, "worker"};
+    if (auto checked = check_worker(created, *worker); !checked) return checked.failure();
+    created.worker = worker->id;
+  }
+  auto outcome = transitioned(std::move(created), task_transition::create, task_state::open,
+                              event_type::task_created, command.actor, now);
+  return outcome;
+}
+
+result<task_outcome> assign_task(const task& current, const account& worker,
+                                 const std::string& actor, std::int64_t now) {
+  if (current.state != task_state::open && current.state != task_state::funded)
+    return invalid_transition();
+  if (auto checked = check_worker(current, worker); !checked) return checked.failure();
+  if (current.worker == worker.id) return unchanged(current);
+  task next = current;
+  next.worker = worker.id;
+  return transitioned(std::move(next), task_transition::assign, current.state,
+                      event_type::task_assigned, actor, now);
+}
+
+result<task_outcome> fund_task(const task& current, const account& payer,
+                               const std::string& actor, std::int64_t now) {
+  if (current.state == task_state::funded) return unchanged(current);
+  if (current.state != task_state::open) return invalid_transition();
+  if (payer.id != current.payer) return error{error_code::parameter_invalid, "payer"};
+  if (payer.currency != current.currency) return error{error_code::currency_mismatch, {}};
+  if (payer.available < current.amount) return error{error_code::insufficient_funds, {}};
+
+  auto outcome = transitioned(current, task_transition::fund, task_state::funded,
+                              event_type::task_funded, actor, now);
+  if (!outcome) return outcome;
+  outcome->task.escrow = current.amount;
+  outcome->entry = transfer_entry(entry_kind::task_fund, current.id, now,
+                                  available_book(current.payer, current.currency),
+                                  escrow_book(current.id, current.currency), current.amount);
+  outcome->deltas = {{current.payer, balance_field::available, -current.amount},
+                     {current.payer, balance_field::escrowed, current.amount}};
+  return outcome;
+}
+
+result<task_outcome> create_funded_task(const create_task_command& command, const account& payer,
+                                        const account* worker, std::int64_t now) {
+  auto created = create_task(command, payer, worker, now);
+  if (!created) return created;
+  auto funded = fund_task(created->task, payer, command.actor, now);
+  if (!funded) return funded;
+  funded->events.insert(funded->events.begin(), created->events.begin(), created->events.end());
+  return funded;
+}
+
+result<task_outcome> submit_task(const task& current, std::string submission,
+                                 const std::string& actor, std::int64_t now) {
+  if (current.state == task_state::submitted) return unchanged(current);
+  if (current.state != task_state::funded || current.worker.empty()) return invalid_transition();
+  if (submission.size() > submission_length_max)
+    return error{error_code::parameter_invalid, "submission"};
+  auto deadline = checked_add(now, current.review_window_s);
+  if (!deadline) return error{error_code::parameter_invalid, "review_window_s"};
+
+  task next = current;
+  next.submission = std::move(submission);
+  next.review_deadline = *deadline;
+  return transitioned(std::move(next), task_transition::submit, task_state::submitted,
+                      event_type::task_submitted, actor, now);
+}
+
+result<task_outcome> approve_task(const task& current, const std::string& actor,
+                                  std::int64_t now) {
+  if (current.state == task_state::released &&
+      current.last_transition == task_transition::approve)
+    return unchanged(current);
+  if (current.state != task_state::submitted) return invalid_transition();
+  task next = current;
+  next.review_deadline = 0;
+  auto outcome = transitioned(std::move(next), task_transition::approve, task_state::released,
+                              event_type::task_released, actor, now);
+  if (!outcome) return outcome;
+  pay_out_escrow(*outcome, entry_kind::task_release, current.amount, 0, now);
+  return outcome;
+}
+
+result<task_outcome> dispute_task(const task& current, std::string reason,
+                                  const std::string& actor, std::int64_t now) {
+  if (current.state == task_state::disputed) return unchanged(current);
+  if (current.state != task_state::submitted) return invalid_transition();
+  if (reason.size() > dispute_reason_length_max)
+    return error{error_code::parameter_invalid, "reason"};
+  task next = current;
+  next.dispute_reason = std::move(reason);
+  next.review_deadline = 0;
+  return transitioned(std::move(next), task_transition::dispute, task_state::disputed,
+                      event_type::task_disputed, actor, now);
+}
+
+result<task_outcome> resolve_task(const task& current, std::int64_t worker_amount,
+                                  const std::string& actor, std::int64_t now) {
+  if (current.state == task_state::resolved) return unchanged(current);
+  if (current.state != task_state::disputed) return invalid_transition();
+  if (worker_amount < 0 || worker_amount > current.amount)
+    return error{error_code::parameter_invalid, "worker_amount"};
+  task next = current;
+  next.worker_amount = worker_amount;
+  auto outcome = transitioned(std::move(next), task_transition::resolve, task_state::resolved,
+                              event_type::task_resolved, actor, now);
+  if (!outcome) return outcome;
+  pay_out_escrow(*outcome, entry_kind::task_resolve, worker_amount,
+                 current.amount - worker_amount, now);
+  return outcome;
+}
+
+result<task_outcome> cancel_task(const task& current, const std::string& actor,
+                                 std::int64_t now) {
+  if (current.state == task_state::cancelled) return unchanged(current);
+  if (current.state != task_state::open && current.state != task_state::funded)
+    return invalid_transition();
+  auto outcome = transitioned(current, task_transition::cancel, task_state::cancelled,
+                              event_type::task_cancelled, actor, now);
+  if (!outcome) return outcome;
+  if (current.state == task_state::funded)
+    pay_out_escrow(*outcome, entry_kind::task_refund, 0, current.amount, now);
+  return outcome;
+}
+
+result<task_outcome> lapse_review_window(const task& current, std::int64_t now) {
+  if (current.state == task_state::released &&
+      current.last_transition == task_transition::review_window_lapsed)
+    return unchanged(current);
+  if (current.state != task_state::submitted) return invalid_transition();
+  if (now < current.review_deadline) return error{error_code::review_window_open, {}};
+  task next = current;
+  next.review_deadline = 0;
+  auto outcome = transitioned(std::move(next), task_transition::review_window_lapsed,
+                              task_state::released, event_type::task_released, "system", now);
+  if (!outcome) return outcome;
+  pay_out_escrow(*outcome, entry_kind::task_release, current.amount, 0, now);
+  return outcome;
+}
+
+}  // namespace escrowd

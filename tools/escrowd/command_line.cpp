@@ -1,0 +1,104 @@
+#include "tools/escrowd/command_line.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <map>
+
+namespace escrowd {
+namespace {
+
+std::optional<subcommand> subcommand_named(const std::string& name) {
+  static const std::map<std::string, subcommand> names{{"serve", subcommand::serve},
+                                                       {"verify", subcommand::verify},
+                                                       {"backup", subcommand::backup},
+                                                       {"help", subcommand::help},
+                                                       {"--help", subcommand::help},
+                                                       {"-h", subcommand::help}};
+  auto found = names.find(name);
+  if (found == names.end()) return std::nullopt;
+  return found->second;
+}
+
+std::string environment_or(const char* name, std::string fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? std::string(value) : fallback;
+}
+
+// Assigns the value of one `--flag value` or `--flag=value`; false if the flag is unknown.
+bool assign_flag(command_line& line, const std::string& flag, const std::string& value,
+                 std::string& problem) {
+  if (flag == "--listen") line.listen = value;
+  else if (flag == "--data-dir") line.data_dir = value;
+  else if (flag == "--processor-url") line.processor_url = value;
+  else if (flag == "--webhook-secret") line.webhook_secret = value;
+  else if (flag == "--admin-key-file") line.admin_key_file = value;
+  else if (flag == "--to") line.backup_to = value;
+  else if (flag == "--threads") {
+    unsigned threads = 0;
+    auto [end, failure] = std::from_chars(value.data(), value.data() + value.size(), threads);
+    if (failure != std::errc{} || end != value.data() + value.size() || threads > 256) {
+      problem = "--threads takes a number from 0 to 256";
+      return false;
+    }
+    line.threads = threads;
+  } else {
+    problem = "unknown flag " + flag;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+parse_outcome parse_command_line(const std::vector<std::string>& arguments) {
+  command_line line;
+  line.data_dir = environment_or("ESCROWD_DATA_DIR", line.data_dir);
+  line.listen = environment_or("ESCROWD_LISTEN", line.listen);
+  line.processor_url = environment_or("ESCROWD_PROCESSOR_URL", line.processor_url);
+  line.webhook_secret = environment_or("ESCROWD_WEBHOOK_SECRET", line.webhook_secret);
+  if (arguments.empty()) return {line, {}};
+
+  auto named = subcommand_named(arguments[0]);
+  if (!named) return {std::nullopt, "unknown command " + arguments[0]};
+  line.subcommand = *named;
+  for (std::size_t i = 1; i < arguments.size(); ++i) {
+    std::string flag = arguments[i];
+    if (flag == "--help" || flag == "-h") return {command_line{}, {}};
+    std::string value;
+    if (auto equals = flag.find('='); equals != std::string::npos) {
+      value = flag.substr(equals + 1);
+      flag = flag.substr(0, equals);
+    } else if (i + 1 < arguments.size()) {
+      value = arguments[++i];
+    } else {
+      return {std::nullopt, flag + " needs a value"};
+    }
+    std::string problem;
+    if (!assign_flag(line, flag, value, problem)) return {std::nullopt, problem};
+  }
+  if (line.subcommand == subcommand::backup && line.backup_to.empty())
+    return {std::nullopt, "backup needs --to FILE"};
+  return {line, {}};
+}
+
+std::string usage_text() {
+  return R"(escrowd: an escrow ledger engine with a durable double-entry journal.
+
+usage:
+  escrowd serve [--listen 127.0.0.1:8080] [--data-dir ./data] [--processor-url URL]
+                [--webhook-secret S] [--threads N] [--admin-key-file FILE]
+      Start the server. The first admin key comes from ESCROWD_ADMIN_KEY or
+      --admin-key-file at first start. Without --processor-url the bundled processor
+      simulator runs on a loopback port.
+  escrowd verify --data-dir D
+      Recompute every balance from the journal; exit 0 only if the ledger verifies.
+  escrowd backup --data-dir D --to FILE
+      Write a consistent copy of the ledger, safe while the server runs.
+  escrowd --help
+
+environment: ESCROWD_DATA_DIR, ESCROWD_LISTEN, ESCROWD_PROCESSOR_URL,
+             ESCROWD_WEBHOOK_SECRET, ESCROWD_ADMIN_KEY, STRIPE_API_KEY
+)";
+}
+
+}  // namespace escrowd

@@ -1,0 +1,34 @@
+// Parsing of escrowd's command line (api.md "Command line"): a subcommand and its flags,
+// with environment fallbacks. Thread affinity: main thread, before anything starts.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace escrowd {
+
+enum class subcommand : std::uint8_t { serve, verify, backup, help };
+
+struct command_line {
+  escrowd::subcommand subcommand = subcommand::help;
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./data";
+  std::string processor_url;  // empty: run the bundled simulator
+  std::string webhook_secret;
+  std::string admin_key_file;
+  std::string backup_to;
+  unsigned threads = 0;  // 0: chosen from the core count
+};
+
+struct parse_outcome {
+  std::optional<command_line> parsed;
+  std::string problem;  // set when parsed is empty
+};
+
+[[nodiscard]] parse_outcome parse_command_line(const std::vector<std::string>& arguments);
+
+std::string usage_text();
+
+}  // namespace escrowd
