@@ -20,8 +20,10 @@ class canonicalizer {
   }
 
  private:
+  // `depth` counts the containers around the value: 32 nested arrays holding a scalar are
+  // as deep as 32 empty ones (the same rule as Boost.JSON's max_depth in http/).
   bool value(std::string& out, std::size_t depth) {
-    if (depth >= json_depth_max || position_ >= text_.size()) return false;
+    if (position_ >= text_.size()) return false;
     switch (text_[position_]) {
       case '{': return object(out, depth + 1);
       case '[': return array(out, depth + 1);
@@ -39,6 +41,7 @@ class canonicalizer {
   }
 
   bool object(std::string& out, std::size_t depth) {
+    if (depth > json_depth_max) return false;
     ++position_;  // '{'
     std::vector<std::pair<std::string, std::string>> members;
     skip_whitespace();
@@ -77,6 +80,7 @@ class canonicalizer {
   }
 
   bool array(std::string& out, std::size_t depth) {
+    if (depth > json_depth_max) return false;
     ++position_;  // '['
     out.push_back('[');
     skip_whitespace();

@@ -35,9 +35,9 @@ status validate_request(const processor_request_command& command, std::string_vi
                         std::size_t instrument_length_max) {
   if (!is_valid_id(command.id)) return error{error_code::id_invalid, "id"};
   if (!is_valid_amount(command.amount)) return error{error_code::amount_invalid, "amount"};
-  if (command.instrument.empty()) return error{error_code::parameter_missing, instrument};
+  if (command.instrument.empty()) return error{error_code::parameter_missing, std::string(instrument)};
   if (command.instrument.size() > instrument_length_max)
-    return error{error_code::parameter_invalid, instrument};
+    return error{error_code::parameter_invalid, std::string(instrument)};
   return {};
 }
 

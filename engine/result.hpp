@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cassert>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -13,10 +14,9 @@
 namespace escrowd {
 
 // A rejection: the stable code plus the request parameter that caused it, if any.
-// `param` always points at a string with static storage duration (a field name).
 struct error {
   error_code code = error_code::internal;
-  std::string_view param = {};
+  std::string param = {};  // a field name; short enough for the small-string buffer
 
   friend bool operator==(const error&, const error&) = default;
 };
@@ -25,7 +25,7 @@ template <class T>
 class [[nodiscard]] result {
  public:
   result(T value) : storage_(std::move(value)) {}  // NOLINT: implicit by design
-  result(error failure) : storage_(failure) {}     // NOLINT: implicit by design
+  result(error failure) : storage_(std::move(failure)) {}  // NOLINT: implicit by design
   result(error_code code) : storage_(error{code}) {}  // NOLINT: implicit by design
 
   bool has_value() const { return storage_.index() == 0; }
@@ -62,7 +62,7 @@ class [[nodiscard]] result {
 class [[nodiscard]] status {
  public:
   status() = default;
-  status(error failure) : failure_(failure) {}        // NOLINT: implicit by design
+  status(error failure) : failure_(std::move(failure)) {}        // NOLINT: implicit by design
   status(error_code code) : failure_(error{code}) {}  // NOLINT: implicit by design
 
   bool ok() const { return failure_.code == error_code::ok; }

@@ -2,11 +2,13 @@
 // No library folder depends on this one.
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "actors/ledger.hpp"
+#include "storage/ledger_store.hpp"
+#include "storage/verify.hpp"
 #include "tools/escrowd/command_line.hpp"
 
 namespace {
@@ -24,17 +26,61 @@ sigset_t block_shutdown_signals() {
 
 int serve(const escrowd::command_line& line) {
   const sigset_t signals = block_shutdown_signals();
-  std::error_code failure;
-  std::filesystem::create_directories(line.data_dir, failure);
-  if (failure) {
-    std::cerr << "escrowd: cannot create data directory " << line.data_dir << ": "
-              << failure.message() << "\n";
+  escrowd::actors::ledger_config config;
+  config.data_dir = line.data_dir;
+  config.scheduler_threads = line.threads;
+  auto ledger = escrowd::actors::ledger::open(config);
+  if (!ledger) {
+    std::cerr << "escrowd: cannot open the ledger in " << line.data_dir << ": "
+              << escrowd::describe(ledger.code()).message << "\n";
     return 1;
   }
-  std::cout << "escrowd ready data_dir=" << line.data_dir << std::endl;
+  auto verified = (*ledger)->verify();
+  if (!verified || !verified->ok) {
+    std::cerr << "escrowd: the ledger in " << line.data_dir << " does not verify\n";
+    if (verified)
+      for (const auto& problem : verified->problems) std::cerr << "  " << problem << "\n";
+    return 1;
+  }
+  std::cout << "escrowd ready data_dir=" << line.data_dir
+            << " accounts=" << verified->accounts_checked
+            << " entries=" << verified->entries_checked << std::endl;
   int received = 0;
   sigwait(&signals, &received);
   std::cout << "escrowd stopping on signal " << received << std::endl;
+  ledger->reset();  // answers what is in flight, then closes the store
+  return 0;
+}
+
+int verify(const escrowd::command_line& line) {
+  escrowd::storage::store_options options;
+  options.data_dir = line.data_dir;
+  options.read_only = true;
+  auto store = escrowd::storage::ledger_store::open(options);
+  if (!store) {
+    std::cerr << "escrowd: cannot open " << line.data_dir << ": "
+              << escrowd::describe(store.code()).message << "\n";
+    return 1;
+  }
+  auto report = escrowd::storage::verify_ledger(**store);
+  if (!report) {
+    std::cerr << "escrowd: cannot read " << line.data_dir << "\n";
+    return 1;
+  }
+  std::cout << (report->ok ? "ok" : "FAILED") << " accounts_checked=" << report->accounts_checked
+            << " entries_checked=" << report->entries_checked
+            << " problems=" << report->problems_total << "\n";
+  for (const auto& problem : report->problems) std::cout << "  " << problem << "\n";
+  return report->ok ? 0 : 1;
+}
+
+int backup(const escrowd::command_line& line) {
+  auto copied = escrowd::storage::backup_data_dir(line.data_dir, line.backup_to);
+  if (!copied.ok()) {
+    std::cerr << "escrowd: backup failed: " << escrowd::describe(copied.code()).message << "\n";
+    return 1;
+  }
+  std::cout << "backup of " << line.data_dir << " written to " << line.backup_to << "\n";
   return 0;
 }
 
@@ -51,10 +97,8 @@ int main(int argc, char** argv) {
   switch (line.subcommand) {
     case escrowd::subcommand::help: std::cout << escrowd::usage_text(); return 0;
     case escrowd::subcommand::serve: return serve(line);
-    case escrowd::subcommand::verify:
-    case escrowd::subcommand::backup:
-      std::cerr << "escrowd: this command needs the storage layer\n";
-      return 1;
+    case escrowd::subcommand::verify: return verify(line);
+    case escrowd::subcommand::backup: return backup(line);
   }
   return 2;
 }

@@ -1,0 +1,226 @@
+#include "actors/account_actor.hpp"
+
+#include "actors/processor_payload.hpp"
+#include "actors/reply.hpp"
+#include "actors/store_reads.hpp"
+
+namespace escrowd::actors {
+
+bool account_actor_state::reload() {
+  // Row and sequence from one snapshot: credits up to that sequence are in the row.
+  auto snapshot = store->snapshot();
+  if (!snapshot) return false;
+  auto row = optional_row(snapshot->get_account(id));
+  auto sequence = snapshot->last_sequence();
+  if (!row || !sequence) return false;
+  current = std::move(*row);
+  loaded_at_sequence = *sequence;
+  return true;
+}
+
+namespace {
+
+using self_pointer = account_actor::stateful_pointer<account_actor_state>;
+using verdict_sink = std::function<void(fund_verdict)>;
+
+// Commits one decision and calls `deliver` once it is durable or has failed. A failure
+// means memory may be ahead of the disk: the actor turns stale until it has reloaded.
+void commit_decision(self_pointer self, storage::commit_record record,
+                     const request_context& context, const operation_result& result,
+                     std::function<void(rendered_response, bool durable)> deliver) {
+  begin_commit(self);
+  commit_then(
+      self, self->state.writer, std::move(record), context, result,
+      [=](rendered_response response, std::uint64_t) {
+        deliver(std::move(response), true);
+        end_commit(self, true);
+      },
+      [=](rendered_response response, escrowd::error) {
+        deliver(std::move(response), false);
+        end_commit(self, false);
+      });
+}
+
+// A rejection decided here: stored with the request's idempotency key, if any.
+void reject(self_pointer self, const request_context& context, escrowd::error failure,
+            std::function<void(rendered_response, bool durable)> deliver) {
+  commit_decision(self, {}, context, operation_result{std::move(failure), {}, false},
+                  std::move(deliver));
+}
+
+void decide_create(self_pointer self, const account_command& command,
+                   std::function<void(rendered_response, bool)> deliver) {
+  auto& state = self->state;
+  if (state.current) {
+    reject(self, command.context, {error_code::already_exists, "id"}, std::move(deliver));
+    return;
+  }
+  auto created = create_account(command.create, command.context.now);
+  if (!created) {
+    reject(self, command.context, created.failure(), std::move(deliver));
+    return;
+  }
+  state.current = *created;
+  storage::commit_record record;
+  record.account_creates.push_back(*created);
+  commit_decision(self, std::move(record), command.context,
+                  operation_result{{}, *created, true}, std::move(deliver));
+}
+
+void decide_processor_request(self_pointer self, const account_command& command,
+                              std::function<void(rendered_response, bool)> deliver) {
+  auto& state = self->state;
+  if (!state.current) {
+    reject(self, command.context, {error_code::not_found, "account"}, std::move(deliver));
+    return;
+  }
+  const bool is_topup = command.kind == account_command_kind::request_topup;
+  auto outcome = is_topup ? request_topup(*state.current, command.processor_request,
+                                          command.context.now)
+                          : request_withdrawal(*state.current, command.processor_request,
+                                               command.context.now);
+  if (!outcome) {
+    reject(self, command.context, outcome.failure(), std::move(deliver));
+    return;
+  }
+  auto next = apply_deltas(*state.current, outcome->deltas);
+  if (!next) {
+    reject(self, command.context, next.failure(), std::move(deliver));
+    return;
+  }
+  state.current = *next;
+  storage::commit_record record;
+  record.operation_creates.push_back(outcome->operation);
+  record.account_deltas = outcome->deltas;
+  record.entry = outcome->entry;
+  record.outbox_puts.push_back(outbox_row_for(outcome->operation, command.context.now));
+  commit_decision(self, std::move(record), command.context,
+                  operation_result{{}, outcome->operation, true}, std::move(deliver));
+}
+
+void decide_settlement(self_pointer self, const account_command& command,
+                       std::function<void(rendered_response, bool)> deliver) {
+  auto& state = self->state;
+  const auto& context = command.context;
+  auto stored =
+      optional_row(state.store->get_operation(command.operation_kind, command.operation_id));
+  if (!stored || !*stored || (*stored)->account_id != state.id || !state.current) {
+    reject(self, context, {error_code::not_found, "operation"}, std::move(deliver));
+    return;
+  }
+  auto outcome = settle(**stored, command.settlement, context.now);
+  if (!outcome) {
+    reject(self, context, outcome.failure(), std::move(deliver));
+    return;
+  }
+  storage::commit_record record;
+  if (outcome->changed) {
+    auto next = apply_deltas(*state.current, outcome->deltas);
+    if (!next) {
+      reject(self, context, next.failure(), std::move(deliver));
+      return;
+    }
+    state.current = *next;
+    record.operation_updates.push_back(outcome->operation);
+    record.account_deltas = outcome->deltas;
+    record.entry = outcome->entry;
+    record.outbox_deletes.push_back(processor_idempotency_key(outcome->operation));
+  }
+  commit_decision(self, std::move(record), context,
+                  operation_result{{}, outcome->operation, outcome->changed}, std::move(deliver));
+}
+
+void decide_fund(self_pointer self, const fund_request& request, verdict_sink sink) {
+  auto& state = self->state;
+  const auto& context = request.context;
+  auto reject_funding = [&](escrowd::error failure) {
+    reject(self, context, failure, [sink, failure](rendered_response response, bool) {
+      sink(fund_verdict{failure, {}, std::move(response)});
+    });
+  };
+  if (!state.current) {
+    reject_funding({error_code::not_found, "payer"});
+    return;
+  }
+  auto outcome = fund_task(request.current, *state.current, context.actor, context.now);
+  if (!outcome) {
+    reject_funding(outcome.failure());
+    return;
+  }
+  task funded = outcome->task;
+  storage::commit_record record;
+  if (outcome->changed) {
+    auto next = apply_deltas(*state.current, outcome->deltas);
+    if (!next) {
+      reject_funding(next.failure());
+      return;
+    }
+    state.current = *next;
+    (request.is_new ? record.task_creates : record.task_updates).push_back(funded);
+    record.account_deltas = outcome->deltas;
+    record.entry = outcome->entry;
+  }
+  commit_decision(self, std::move(record), context,
+                  operation_result{{}, funded, outcome->changed},
+                  [sink, funded](rendered_response response, bool durable) {
+                    if (durable)
+                      sink(fund_verdict{{}, funded, std::move(response)});
+                    else
+                      sink(fund_verdict{escrowd::error{error_code::storage_failed, {}}, {},
+                                        std::move(response)});
+                  });
+}
+
+}  // namespace
+
+account_actor::behavior_type account_actor_behavior(
+    account_actor::stateful_pointer<account_actor_state> self, std::string id,
+    storage::ledger_store* store, storage_writer_actor writer, directory_actor directory) {
+  auto& state = self->state;
+  state.id = std::move(id);
+  state.store = store;
+  state.writer = std::move(writer);
+  state.directory = std::move(directory);
+  return {
+      [=](account_command& command) {
+        auto promise = self->make_response_promise<rendered_response>();
+        when_ready(self, [=, command = std::move(command)]() mutable {
+          auto deliver = [promise](rendered_response response, bool) mutable {
+            promise.deliver(std::move(response));
+          };
+          switch (command.kind) {
+            case account_command_kind::create: return decide_create(self, command, deliver);
+            case account_command_kind::request_topup:
+            case account_command_kind::request_withdrawal:
+              return decide_processor_request(self, command, deliver);
+            case account_command_kind::settle_operation:
+              return decide_settlement(self, command, deliver);
+          }
+        });
+        return promise;
+      },
+      [=](fund_request& request) {
+        auto promise = self->make_response_promise<fund_verdict>();
+        when_ready(self, [=, request = std::move(request)]() mutable {
+          decide_fund(self, request,
+                      [promise](fund_verdict verdict) mutable { promise.deliver(verdict); });
+        });
+        return promise;
+      },
+      [=](const credit_notice& notice) {
+        auto& current_state = self->state;
+        // A stale actor reloads from disk, where the credit already is.
+        if (current_state.lifecycle.stale || !current_state.current) return;
+        if (notice.sequence <= current_state.loaded_at_sequence) return;
+        auto next = apply_deltas(*current_state.current, notice.deltas);
+        if (next) current_state.current = *next;
+        else current_state.lifecycle.stale = true;
+      },
+      [=](retire_atom) {
+        self->state.lifecycle.retire_requested = true;
+        maybe_retire(self);
+      },
+  };
+}
+
+}  // namespace escrowd::actors

@@ -1,0 +1,41 @@
+// account_actor: one per user account (protocol: account_actor in actors.hpp). It holds
+// the account's balances in memory and decides every operation whose constraint is its
+// available balance, pipelining them: it applies a decision in memory, hands the record to
+// the storage writer and goes on, answering each request once its record is durable.
+// If a record fails, its memory may be ahead of the disk: it turns stale, finishes what
+// is in flight, and reloads from storage before deciding anything else.
+// Lifetime: spawned by the directory on first use; stops after `retire` once idle.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/actors.hpp"
+#include "actors/entity_lifecycle.hpp"
+#include "storage/ledger_store.hpp"
+
+namespace escrowd::actors {
+
+struct account_actor_state {
+  std::string id;
+  std::optional<account> current;  // empty: no such account on disk
+  std::uint64_t loaded_at_sequence = 0;  // credits at or below this are in `current`
+  entity_lifecycle lifecycle;
+  storage::ledger_store* store = nullptr;
+  storage_writer_actor writer;
+  directory_actor directory;
+  static constexpr entity_kind kind = entity_kind::account;
+  static inline const char* name = "account";
+
+  // Reads the durable row; false if storage could not be read (stays stale).
+  bool reload();
+};
+
+account_actor::behavior_type account_actor_behavior(
+    account_actor::stateful_pointer<account_actor_state> self, std::string id,
+    storage::ledger_store* store, storage_writer_actor writer, directory_actor directory);
+
+}  // namespace escrowd::actors

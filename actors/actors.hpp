@@ -1,0 +1,76 @@
+// Every actor interface of escrowd, in one place (style.md, after Tenzir's actors.hpp).
+// Each alias names its protocol; handlers live in <name>.cpp beside a <name>_state.
+// CAF 0.17: typed interfaces use replies_to<...>::with<...> and atom_constant.
+#pragma once
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/messages.hpp"
+#include "storage/commit_record.hpp"
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::storage::commit_record)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::storage::commit_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::rendered_response)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::task_command)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::account_command)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::fund_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::fund_verdict)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::credit_notice)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::entity_kind)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::completion_handle)
+
+namespace escrowd::actors {
+
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using retire_atom = caf::atom_constant<caf::atom("retire")>;
+using retired_atom = caf::atom_constant<caf::atom("retired")>;
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
+
+// storage_writer: owns LMDB's single write transaction. A record is answered only after
+// the batch that carries it is durable. Records queued while a batch syncs form the next
+// batch (self-sent flush: no timer). After a failed commit every record is refused with
+// the failure until `resume` reopened the store.
+using storage_writer_actor =
+    caf::typed_actor<caf::replies_to<commit_atom, storage::commit_record>::with<
+                         storage::commit_result>,
+                     caf::reacts_to<flush_atom>,
+                     caf::replies_to<resume_atom>::with<bool>>;
+
+// account_actor: one per user account; serializes the operations whose constraint is its
+// available balance, and pipelines them (next decision while earlier records sync).
+// `retire` asks it to stop once nothing of its own is in flight; it then tells the
+// directory `retired`.
+using account_actor =
+    caf::typed_actor<caf::replies_to<account_command>::with<rendered_response>,
+                     caf::replies_to<fund_request>::with<fund_verdict>,
+                     caf::reacts_to<credit_notice>,
+                     caf::reacts_to<retire_atom>>;
+
+// task_actor: one per task; decides its transitions, queueing commands while a funding
+// decision is with the payer's account actor.
+using task_actor =
+    caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
+                     caf::reacts_to<retire_atom>>;
+
+// directory: id -> live actor, lazy spawn, idle passivation with a cap on live actors.
+// Every message to an entity goes through it (delegated), so a retiring actor and its
+// successor never run at once: commands for an id whose actor is retiring wait until it
+// reported `retired` (all its records durable).
+using directory_actor =
+    caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
+                     caf::replies_to<account_command>::with<rendered_response>,
+                     caf::replies_to<fund_request>::with<fund_verdict>,
+                     caf::reacts_to<credit_notice>,
+                     caf::reacts_to<retired_atom, entity_kind, std::string>,
+                     caf::reacts_to<sweep_atom>>;
+
+// bridge: the facade's way in; calls the completion with the directory's answer.
+using bridge_actor = caf::typed_actor<caf::reacts_to<task_command, completion_handle>,
+                                      caf::reacts_to<account_command, completion_handle>>;
+
+}  // namespace escrowd::actors

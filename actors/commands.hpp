@@ -1,0 +1,108 @@
+// The commands the facade hands to the actors and what they answer: the only actor types
+// the HTTP layer sees (no CAF, no storage). Inside the actor system they are local-only
+// messages, never serialized. Thread affinity: none; plain values, moved on send.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "engine/account.hpp"
+#include "engine/authorization.hpp"
+#include "engine/processor_operation.hpp"
+#include "engine/result.hpp"
+#include "engine/task.hpp"
+
+namespace escrowd::actors {
+
+// The object an operation produced (or found, for a no-op), for the renderer.
+using operation_object = std::variant<std::monostate, account, task, processor_operation>;
+
+// What the deciding actor knows when it answers: a rejection, or the object and whether
+// this request changed it.
+struct operation_result {
+  escrowd::status outcome;
+  operation_object object;
+  bool changed = false;
+};
+
+// The HTTP response of an operation, rendered once by the deciding actor so that the live
+// response and the stored idempotency record are the same bytes.
+struct rendered_response {
+  std::uint16_t status = 500;
+  std::string body;
+  bool replayed = false;             // a stored answer to an earlier request with the key
+  std::string original_request_id;  // that earlier request's Request-Id, when replayed
+};
+
+// Pure and thread-safe: called on the deciding actor's thread.
+using response_renderer = std::function<rendered_response(const operation_result&)>;
+
+// An Idempotency-Key claimed by a request in flight.
+struct idempotency_claim {
+  std::string scope;  // the principal's API key id
+  std::string key;
+  std::string fingerprint;
+  std::string endpoint;    // "POST /v1/tasks/{id}/fund"
+  std::string request_id;  // becomes Original-Request on replays
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+};
+
+// Everything about the request that is not the command itself.
+struct request_context {
+  escrowd::principal principal;  // who asks; task actors authorize against the task
+  std::string actor;      // the principal's name for task history
+  std::int64_t now = 0;   // Unix seconds, read once at the edge
+  // The request's Idempotency-Key, when it carried one: the decider stores its rendered
+  // response with the effect (business rejections included).
+  std::optional<idempotency_claim> idempotency;
+  response_renderer render;
+};
+
+enum class task_command_kind : std::uint8_t {
+  create,
+  create_funded,
+  assign,
+  fund,
+  submit,
+  approve,
+  dispute,
+  resolve,
+  cancel,
+  lapse_review_window,
+};
+
+struct task_command {
+  task_command_kind kind = task_command_kind::fund;
+  std::string task_id;
+  create_task_command create;  // create and create_funded
+  std::string payer;           // create and create_funded
+  std::string worker;          // assign
+  std::string text;            // submission or dispute reason
+  std::int64_t worker_amount = 0;  // resolve
+  request_context context;
+};
+
+enum class account_command_kind : std::uint8_t {
+  create,
+  request_topup,
+  request_withdrawal,
+  settle_operation,  // the processor's verdict on a top-up or withdrawal of this account
+};
+
+struct account_command {
+  account_command_kind kind = account_command_kind::create;
+  std::string account_id;
+  create_account_command create;
+  processor_request_command processor_request;
+  processor_kind operation_kind = processor_kind::topup;  // settle_operation
+  std::string operation_id;                               // settle_operation
+  escrowd::settlement settlement;                         // settle_operation
+  request_context context;
+};
+
+}  // namespace escrowd::actors

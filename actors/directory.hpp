@@ -1,0 +1,52 @@
+// directory: the id -> live actor map of accounts and tasks (protocol: directory_actor in
+// actors.hpp). It spawns an entity's actor on first use and forwards (delegates) every
+// message to it. It retires actors that were idle for a while, and the least recently
+// used ones past a cap, so memory stays bounded with millions of accounts. While an
+// actor retires, messages for its id are held, and forwarded to a fresh actor (which
+// loads from disk) only once the old one reported that all its records are durable.
+// Lifetime: one per actor system; the store and writer outlive it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/actors.hpp"
+#include "actors/limits.hpp"
+#include "storage/ledger_store.hpp"
+
+namespace escrowd::actors {
+
+struct directory_config {
+  std::size_t live_actors_max = live_actors_max_default;
+  std::chrono::steady_clock::duration idle_timeout = actor_idle_timeout_default;
+  std::chrono::steady_clock::duration sweep_interval = directory_sweep_interval_default;
+};
+
+template <class Handle>
+struct directory_entry {
+  Handle handle;  // invalid while retiring
+  std::chrono::steady_clock::time_point last_used;
+  bool retiring = false;
+  std::vector<std::function<void(const Handle&)>> held;  // forwarded once retired
+};
+
+struct directory_state {
+  std::unordered_map<std::string, directory_entry<account_actor>> accounts;
+  std::unordered_map<std::string, directory_entry<task_actor>> tasks;
+  storage::ledger_store* store = nullptr;
+  storage_writer_actor writer;
+  directory_config config;
+  static inline const char* name = "directory";
+};
+
+directory_actor::behavior_type directory(directory_actor::stateful_pointer<directory_state> self,
+                                         storage::ledger_store* store,
+                                         storage_writer_actor writer, directory_config config);
+
+}  // namespace escrowd::actors

@@ -1,0 +1,75 @@
+// The lifecycle every entity actor (account, task) shares: a decision runs only while the
+// actor's memory matches the disk plus its own in-flight records; after a failed record it
+// turns stale, lets what is in flight finish, and reloads before deciding again; `busy`
+// holds decisions while a cross-actor decision is out; `retire` stops it once nothing of
+// its own is in flight, telling the directory so the id's next actor starts from disk.
+// Thread affinity: the owning actor's handlers only.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+
+#include "actors/actors.hpp"
+
+namespace escrowd::actors {
+
+struct entity_lifecycle {
+  std::size_t in_flight = 0;
+  bool stale = true;  // loads from disk before the first decision
+  bool busy = false;
+  bool retire_requested = false;
+  std::deque<std::function<void()>> waiting;
+
+  bool can_decide() const { return !stale && !busy; }
+};
+
+// State requirements: `lifecycle`, `id`, `directory`, `kind`, and `bool reload()`.
+template <class Self>
+void maybe_retire(Self self) {
+  auto& state = self->state;
+  auto& life = state.lifecycle;
+  if (!life.retire_requested || life.in_flight > 0 || life.busy || !life.waiting.empty()) return;
+  self->send(state.directory, retired_atom::value, state.kind, state.id);
+  self->quit();
+}
+
+template <class Self>
+void drain(Self self) {
+  auto& life = self->state.lifecycle;
+  if (life.stale && life.in_flight == 0) life.stale = !self->state.reload();
+  while (life.can_decide() && !life.waiting.empty()) {
+    auto decide = std::move(life.waiting.front());
+    life.waiting.pop_front();
+    decide();
+  }
+  maybe_retire(self);
+}
+
+// Runs `decide` now if the actor may decide, else when it may again.
+template <class Self>
+void when_ready(Self self, std::function<void()> decide) {
+  auto& life = self->state.lifecycle;
+  if (life.stale && life.in_flight == 0) life.stale = !self->state.reload();
+  if (!life.can_decide() || !life.waiting.empty()) {
+    life.waiting.push_back(std::move(decide));
+    return;
+  }
+  decide();
+}
+
+template <class Self>
+void begin_commit(Self self) {
+  ++self->state.lifecycle.in_flight;
+}
+
+// `durable` false: memory may be ahead of the disk.
+template <class Self>
+void end_commit(Self self, bool durable) {
+  auto& life = self->state.lifecycle;
+  if (!durable) life.stale = true;
+  --life.in_flight;
+  if (life.in_flight == 0) drain(self);
+}
+
+}  // namespace escrowd::actors

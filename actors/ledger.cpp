@@ -1,0 +1,144 @@
+#include "actors/ledger.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/bridge.hpp"
+#include "actors/directory.hpp"
+#include "actors/idempotency_gate.hpp"
+#include "actors/storage_writer.hpp"
+#include "actors/store_reads.hpp"
+#include "storage/verify.hpp"
+
+namespace escrowd::actors {
+
+struct ledger::impl {
+  std::unique_ptr<storage::ledger_store> store;
+  std::unique_ptr<caf::actor_system_config> system_config;
+  std::unique_ptr<caf::actor_system> system;
+  storage_writer_actor writer;
+  directory_actor directory;
+  bridge_actor bridge;
+  idempotency_gate gate;
+
+  // Applies the request's Idempotency-Key: answers at once (replay, 409, 422) and returns
+  // false, or claims the key, wraps `done` to release it, and returns true.
+  bool admit(const request_context& context, completion& done);
+};
+
+bool ledger::impl::admit(const request_context& context, completion& done) {
+  if (!context.idempotency) return true;
+  const auto& claim = *context.idempotency;
+  auto refuse = [&](error_code code) {
+    done(context.render(operation_result{escrowd::error{code, {}}, {}, false}));
+    return false;
+  };
+  if (!gate.try_claim(claim.scope, claim.key)) return refuse(error_code::idempotency_key_in_use);
+  auto stored = optional_row(store->get_idempotency(claim.scope, claim.key));
+  if (!stored) {
+    gate.release(claim.scope, claim.key);
+    return refuse(stored.code());
+  }
+  if (*stored && (*stored)->expires_at > context.now) {
+    gate.release(claim.scope, claim.key);
+    const auto& record = **stored;
+    auto decision = judge_stored(claim, record.fingerprint, record.endpoint,
+                                 {record.status_code, record.response_body, record.request_id});
+    if (decision.verdict == gate_verdict::reused)
+      return refuse(error_code::idempotency_key_reused);
+    done(rendered_response{decision.replay->status, decision.replay->body, true,
+                           decision.replay->original_request_id});
+    return false;
+  }
+  done = [this, scope = claim.scope, key = claim.key, next = std::move(done)](
+             rendered_response response) {
+    gate.release(scope, key);
+    next(std::move(response));
+  };
+  return true;
+}
+
+namespace {
+
+unsigned default_scheduler_threads() {
+  return std::max(2u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
+  storage::store_options options;
+  options.data_dir = config.data_dir;
+  if (config.map_size_bytes_max != 0) options.map_size_bytes_max = config.map_size_bytes_max;
+  auto store = storage::ledger_store::open(options);
+  if (!store) return store.failure();
+
+  auto state = std::make_unique<impl>();
+  state->store = std::move(*store);
+  state->system_config = std::make_unique<caf::actor_system_config>();
+  state->system_config->set("scheduler.max-threads", config.scheduler_threads != 0
+                                                         ? config.scheduler_threads
+                                                         : default_scheduler_threads());
+  state->system = std::make_unique<caf::actor_system>(*state->system_config);
+  auto& system = *state->system;
+  state->writer = system.spawn<caf::detached>(storage_writer, state->store.get());
+  directory_config directory_settings;
+  if (config.live_actors_max != 0) directory_settings.live_actors_max = config.live_actors_max;
+  if (config.actor_idle_timeout.count() != 0)
+    directory_settings.idle_timeout = config.actor_idle_timeout;
+  if (config.directory_sweep_interval.count() != 0)
+    directory_settings.sweep_interval = config.directory_sweep_interval;
+  state->directory = system.spawn(directory, state->store.get(), state->writer,
+                                  directory_settings);
+  state->bridge = system.spawn(bridge, state->directory);
+  return std::unique_ptr<ledger>(new ledger(std::move(state)));
+}
+
+ledger::ledger(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
+
+ledger::~ledger() {
+  // Entity actors answer everything in flight before the writer goes: stop the front
+  // first, then the directory (its children follow), then the writer, then the system.
+  caf::anon_send_exit(impl_->bridge, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(impl_->directory, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(impl_->writer, caf::exit_reason::user_shutdown);
+  impl_->system->await_all_actors_done();
+  // A detached actor's thread ends only when its last handle is gone.
+  impl_->bridge = nullptr;
+  impl_->directory = nullptr;
+  impl_->writer = nullptr;
+  impl_->system.reset();
+  impl_->store.reset();
+}
+
+void ledger::submit(task_command command, completion done) {
+  if (!impl_->admit(command.context, done)) return;
+  caf::anon_send(impl_->bridge, std::move(command), completion_handle{std::move(done)});
+}
+
+void ledger::submit(account_command command, completion done) {
+  if (!impl_->admit(command.context, done)) return;
+  caf::anon_send(impl_->bridge, std::move(command), completion_handle{std::move(done)});
+}
+
+result<std::optional<account>> ledger::read_account(const std::string& id) const {
+  return optional_row(impl_->store->get_account(id));
+}
+
+result<std::optional<task>> ledger::read_task(const std::string& id) const {
+  return optional_row(impl_->store->get_task(id));
+}
+
+result<ledger_verification> ledger::verify() const {
+  auto report = storage::verify_ledger(*impl_->store);
+  if (!report) return report.failure();
+  return ledger_verification{report->ok, report->accounts_checked, report->entries_checked,
+                             std::move(report->problems)};
+}
+
+}  // namespace escrowd::actors

@@ -1,0 +1,23 @@
+// Every named bound of the actors layer, in one place (style.md "Limits"). Units last.
+// Thread affinity: none; constants.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace escrowd::actors {
+
+// Live entity actors (accounts + tasks) before the directory retires the least recently
+// used; an idle stateful actor costs about 1.2 KB (stack-notes.md).
+inline constexpr std::size_t live_actors_max_default = 100'000;
+// An entity unused this long is retired by the next sweep.
+inline constexpr auto actor_idle_timeout_default = std::chrono::seconds(60);
+inline constexpr auto directory_sweep_interval_default = std::chrono::seconds(5);
+// Commands held for an id whose actor is retiring.
+inline constexpr std::size_t held_commands_per_id_max = 10'000;
+// How often the review-window timer looks for lapsed windows, and how many it releases
+// per look.
+inline constexpr auto review_scan_interval = std::chrono::seconds(1);
+inline constexpr std::size_t review_releases_per_scan_max = 1'000;
+
+}  // namespace escrowd::actors

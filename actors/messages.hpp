@@ -1,0 +1,48 @@
+// Messages among escrowd's own actors, never seen outside actors/. Local-only (never
+// serialized). Thread affinity: none; plain values, moved on send.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/commands.hpp"
+
+namespace escrowd::actors {
+
+// Task actor -> payer's account actor: decide funding against the balance you hold, and
+// commit the one record carrying both sides. `is_new` when the task is created by it.
+struct fund_request {
+  task current;
+  bool is_new = false;
+  request_context context;
+};
+
+// The payer's verdict back to the task actor, sent once the record is durable (or at
+// once for a rejection that nothing needs to store).
+struct fund_verdict {
+  escrowd::status outcome;
+  std::optional<task> funded;  // the task as committed
+  rendered_response response;
+};
+
+// Task actor -> credited account actors, after the record that credits them is durable.
+// `sequence` is the journal position of that record: an account actor that loaded its row
+// at or after it already holds the credit.
+struct credit_notice {
+  std::string account_id;
+  std::uint64_t sequence = 0;
+  std::vector<account_delta> deltas;
+};
+
+// A facade caller's callback, carried through the bridge actor.
+struct completion_handle {
+  std::function<void(rendered_response)> call;
+};
+
+// Do not renumber: used as a message tag only, but kept stable for logs.
+enum class entity_kind : std::uint8_t { account = 1, task = 2 };
+
+}  // namespace escrowd::actors

@@ -1,0 +1,36 @@
+#include "actors/reply.hpp"
+
+namespace escrowd::actors {
+
+void attach_idempotency(storage::commit_record& record, const request_context& context,
+                        const rendered_response& response) {
+  if (!context.idempotency) return;
+  const auto& claim = *context.idempotency;
+  storage::idempotency_record stored;
+  stored.scope = claim.scope;
+  stored.key = claim.key;
+  stored.fingerprint = claim.fingerprint;
+  stored.endpoint = claim.endpoint;
+  stored.status_code = response.status;
+  stored.response_body = response.body;
+  stored.request_id = claim.request_id;
+  stored.created_at = claim.created_at;
+  stored.expires_at = claim.expires_at;
+  record.idempotency = std::move(stored);
+}
+
+bool has_effect(const storage::commit_record& record) {
+  return !record.account_creates.empty() || !record.account_deltas.empty() ||
+         !record.task_creates.empty() || !record.task_updates.empty() ||
+         !record.operation_creates.empty() || !record.operation_updates.empty() ||
+         record.entry.has_value() || record.idempotency.has_value() ||
+         !record.outbox_puts.empty() || !record.outbox_deletes.empty() ||
+         !record.api_key_creates.empty() || !record.api_key_revocations.empty() ||
+         !record.webhook_events.empty();
+}
+
+rendered_response render_failure(const request_context& context, const escrowd::error& failure) {
+  return context.render(operation_result{failure, std::monostate{}, false});
+}
+
+}  // namespace escrowd::actors

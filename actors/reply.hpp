@@ -1,0 +1,62 @@
+// The last step every deciding actor takes: render the response once, put it into the
+// idempotency record of the request (if it carried a key), commit the record through the
+// storage writer, and answer only once the record is durable.
+// Thread affinity: called from within an actor's handler; callbacks run on that actor.
+#pragma once
+
+#include <functional>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "actors/actors.hpp"
+
+namespace escrowd::actors {
+
+// How long an actor waits for the writer before answering `timeout` (a request must
+// always carry a finite timeout in CAF 0.17: it has no broken_promise).
+inline constexpr auto commit_timeout = std::chrono::seconds(30);
+
+// Fills record.idempotency from the context and the rendered response.
+void attach_idempotency(storage::commit_record& record, const request_context& context,
+                        const rendered_response& response);
+
+// Whether the record carries anything to write.
+[[nodiscard]] bool has_effect(const storage::commit_record& record);
+
+// The response for an error that happened after the decision (storage refused or failed):
+// never stored, so a retry with the same key runs again.
+[[nodiscard]] rendered_response render_failure(const request_context& context,
+                                               const escrowd::error& failure);
+
+// Renders `result`, commits `record` (+ idempotency), then calls `on_durable(response,
+// sequence of its journal entry or 0)` or `on_failure(response, error)` on the actor's
+// thread. A record with no effect and no idempotency key is answered without a commit.
+template <class Self>
+void commit_then(Self* self, const storage_writer_actor& writer, storage::commit_record record,
+                 const request_context& context, const operation_result& result,
+                 std::function<void(rendered_response, std::uint64_t)> on_durable,
+                 std::function<void(rendered_response, escrowd::error)> on_failure) {
+  rendered_response response = context.render(result);
+  attach_idempotency(record, context, response);
+  if (!has_effect(record)) {
+    on_durable(std::move(response), 0);
+    return;
+  }
+  self->request(writer, commit_timeout, commit_atom::value, std::move(record))
+      .then(
+          [=, response = std::move(response)](const storage::commit_result& committed) {
+            if (committed.outcome.ok()) {
+              on_durable(response, committed.sequence);
+            } else {
+              on_failure(render_failure(context, committed.outcome.failure()),
+                         committed.outcome.failure());
+            }
+          },
+          [=](const caf::error&) {
+            const escrowd::error failure{error_code::timeout, {}};
+            on_failure(render_failure(context, failure), failure);
+          });
+}
+
+}  // namespace escrowd::actors

@@ -1,0 +1,44 @@
+#include "actors/storage_writer.hpp"
+
+#include <span>
+
+#include "storage/limits.hpp"
+
+namespace escrowd::actors {
+namespace {
+
+void flush(storage_writer_state& state) {
+  if (state.records.empty()) return;
+  auto batch = state.store->commit_batch(std::span<const storage::commit_record>(state.records));
+  for (std::size_t i = 0; i < state.promises.size(); ++i) {
+    if (i < batch.records.size()) state.promises[i].deliver(batch.records[i]);
+    else state.promises[i].deliver(storage::commit_result{batch.outcome, 0});
+  }
+  state.records.clear();
+  state.promises.clear();
+}
+
+}  // namespace
+
+storage_writer_actor::behavior_type storage_writer(
+    storage_writer_actor::stateful_pointer<storage_writer_state> self,
+    storage::ledger_store* store) {
+  self->state.store = store;
+  return {
+      [=](commit_atom, storage::commit_record& record) {
+        auto& state = self->state;
+        // The first record of a batch schedules the flush behind everything already
+        // queued: no timer when idle, bigger batches under load.
+        if (state.records.empty()) self->send(self, flush_atom::value);
+        state.records.push_back(std::move(record));
+        auto promise = self->make_response_promise<storage::commit_result>();
+        state.promises.push_back(promise);
+        if (state.records.size() >= storage::batch_records_max) flush(state);
+        return promise;
+      },
+      [=](flush_atom) { flush(self->state); },
+      [=](resume_atom) { return self->state.store->reload().ok(); },
+  };
+}
+
+}  // namespace escrowd::actors

@@ -1,0 +1,28 @@
+// storage_writer: the detached actor that owns LMDB's single write transaction and group
+// commits (protocol: storage_writer_actor in actors.hpp). Spawned `detached` because a
+// commit blocks on fsync and must not stall a scheduler thread.
+// Lifetime: the store outlives the actor; the composition root owns both.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/actors.hpp"
+#include "storage/ledger_store.hpp"
+
+namespace escrowd::actors {
+
+struct storage_writer_state {
+  storage::ledger_store* store = nullptr;
+  std::vector<storage::commit_record> records;
+  std::vector<caf::typed_response_promise<storage::commit_result>> promises;
+  static inline const char* name = "storage_writer";
+};
+
+storage_writer_actor::behavior_type storage_writer(
+    storage_writer_actor::stateful_pointer<storage_writer_state> self,
+    storage::ledger_store* store);
+
+}  // namespace escrowd::actors

@@ -1,0 +1,225 @@
+#include "actors/task_actor.hpp"
+
+#include <map>
+
+#include "actors/reply.hpp"
+#include "actors/store_reads.hpp"
+
+namespace escrowd::actors {
+
+bool task_actor_state::reload() {
+  auto row = optional_row(store->get_task(id));
+  if (!row) return false;
+  current = *row;
+  return true;
+}
+
+namespace {
+
+using self_pointer = task_actor::stateful_pointer<task_actor_state>;
+using deliverer = std::function<void(rendered_response)>;
+
+action action_for(task_command_kind kind) {
+  switch (kind) {
+    case task_command_kind::create:
+    case task_command_kind::create_funded: return action::create_task;
+    case task_command_kind::assign: return action::assign_task;
+    case task_command_kind::fund: return action::fund_task;
+    case task_command_kind::submit: return action::submit_task;
+    case task_command_kind::approve: return action::approve_task;
+    case task_command_kind::dispute: return action::dispute_task;
+    case task_command_kind::resolve: return action::resolve_task;
+    case task_command_kind::cancel: return action::cancel_task;
+    case task_command_kind::lapse_review_window: return action::approve_task;
+  }
+  return action::read_task;
+}
+
+// Who may send this command to the task as it is now; the error if nobody may.
+std::optional<escrowd::error> refusal(const task_command& command, const task& current) {
+  if (command.kind == task_command_kind::lapse_review_window) return std::nullopt;  // internal
+  const resource_scope scope{current.payer, current.payer, current.worker};
+  switch (authorize(command.context.principal, action_for(command.kind), scope)) {
+    case access::allowed: return std::nullopt;
+    case access::forbidden: return escrowd::error{error_code::permission_denied, {}};
+    case access::hidden: return escrowd::error{error_code::not_found, {}};
+  }
+  return escrowd::error{error_code::permission_denied, {}};
+}
+
+// Answers without storing anything: the request was refused before it began executing
+// (unknown object, no permission), so a retry with the same key runs again.
+void refuse(const task_command& command, escrowd::error failure, const deliverer& deliver) {
+  deliver(command.context.render(operation_result{std::move(failure), {}, false}));
+}
+
+// Tells each credited account actor about its deltas once the record is durable.
+void send_credit_notices(self_pointer self, const std::vector<account_delta>& deltas,
+                         std::uint64_t sequence) {
+  std::map<std::string, credit_notice> notices;
+  for (const auto& delta : deltas) {
+    auto& notice = notices[delta.account_id];
+    notice.account_id = delta.account_id;
+    notice.sequence = sequence;
+    notice.deltas.push_back(delta);
+  }
+  for (auto& [account_id, notice] : notices)
+    self->send(self->state.directory, std::move(notice));
+}
+
+void commit_decision(self_pointer self, storage::commit_record record,
+                     const request_context& context, const operation_result& result,
+                     const deliverer& deliver) {
+  begin_commit(self);
+  const auto deltas = record.account_deltas;
+  commit_then(
+      self, self->state.writer, std::move(record), context, result,
+      [=](rendered_response response, std::uint64_t sequence) {
+        if (!deltas.empty()) send_credit_notices(self, deltas, sequence);
+        deliver(std::move(response));
+        end_commit(self, true);
+      },
+      [=](rendered_response response, escrowd::error) {
+        deliver(std::move(response));
+        end_commit(self, false);
+      });
+}
+
+void decide_outcome(self_pointer self, const task_command& command,
+                    result<task_outcome> outcome, bool is_new, const deliverer& deliver) {
+  const auto& context = command.context;
+  if (!outcome) {
+    commit_decision(self, {}, context, operation_result{outcome.failure(), {}, false}, deliver);
+    return;
+  }
+  storage::commit_record record;
+  if (outcome->changed) {
+    self->state.current = outcome->task;
+    (is_new ? record.task_creates : record.task_updates).push_back(outcome->task);
+    record.account_deltas = outcome->deltas;
+    record.entry = outcome->entry;
+  }
+  commit_decision(self, std::move(record), context,
+                  operation_result{{}, outcome->task, outcome->changed}, deliver);
+}
+
+// Funding is decided by the payer's account actor; this task waits for its verdict.
+void ask_payer_to_fund(self_pointer self, const task_command& command, task current,
+                       bool is_new, const deliverer& deliver) {
+  auto& life = self->state.lifecycle;
+  life.busy = true;
+  fund_request request{std::move(current), is_new, command.context};
+  self->request(self->state.directory, commit_timeout * 2, std::move(request))
+      .then(
+          [=](const fund_verdict& verdict) {
+            if (verdict.funded) self->state.current = *verdict.funded;
+            if (verdict.outcome.code() == error_code::storage_failed)
+              self->state.lifecycle.stale = true;
+            self->state.lifecycle.busy = false;
+            deliver(verdict.response);
+            drain(self);
+          },
+          [=](const caf::error&) {
+            self->state.lifecycle.busy = false;
+            self->state.lifecycle.stale = true;  // the payer may still commit it
+            refuse(command, {error_code::timeout, {}}, deliver);
+            drain(self);
+          });
+}
+
+void decide_create(self_pointer self, const task_command& command, const deliverer& deliver) {
+  auto& state = self->state;
+  const auto& context = command.context;
+  if (state.current) {
+    commit_decision(self, {}, context,
+                    operation_result{escrowd::error{error_code::already_exists, "id"}, {}, false},
+                    deliver);
+    return;
+  }
+  const resource_scope scope{command.payer, command.payer, {}};
+  switch (authorize(context.principal, action::create_task, scope)) {
+    case access::allowed: break;
+    case access::forbidden:
+    case access::hidden: return refuse(command, {error_code::permission_denied, "payer"}, deliver);
+  }
+  auto payer = optional_row(state.store->get_account(command.payer));
+  if (!payer || !*payer) return refuse(command, {error_code::not_found, "payer"}, deliver);
+  std::optional<account> worker;
+  if (!command.create.worker.empty()) {
+    auto found = optional_row(state.store->get_account(command.create.worker));
+    if (!found || !*found) return refuse(command, {error_code::not_found, "worker"}, deliver);
+    worker = **found;
+  }
+  auto created = create_task(command.create, **payer, worker ? &*worker : nullptr, context.now);
+  if (command.kind == task_command_kind::create_funded && created)
+    return ask_payer_to_fund(self, command, created->task, true, deliver);
+  decide_outcome(self, command, std::move(created), true, deliver);
+}
+
+result<task_outcome> decide_transition(self_pointer self, const task_command& command) {
+  const task& current = *self->state.current;
+  const auto& context = command.context;
+  switch (command.kind) {
+    case task_command_kind::submit:
+      return submit_task(current, command.text, context.actor, context.now);
+    case task_command_kind::approve: return approve_task(current, context.actor, context.now);
+    case task_command_kind::dispute:
+      return dispute_task(current, command.text, context.actor, context.now);
+    case task_command_kind::resolve:
+      return resolve_task(current, command.worker_amount, context.actor, context.now);
+    case task_command_kind::cancel: return cancel_task(current, context.actor, context.now);
+    case task_command_kind::lapse_review_window:
+      return lapse_review_window(current, context.now);
+    default: return escrowd::error{error_code::internal, {}};
+  }
+}
+
+void decide(self_pointer self, const task_command& command, const deliverer& deliver) {
+  auto& state = self->state;
+  if (command.kind == task_command_kind::create ||
+      command.kind == task_command_kind::create_funded)
+    return decide_create(self, command, deliver);
+  if (!state.current) return refuse(command, {error_code::not_found, {}}, deliver);
+  if (auto refused = refusal(command, *state.current)) return refuse(command, *refused, deliver);
+
+  if (command.kind == task_command_kind::fund)
+    return ask_payer_to_fund(self, command, *state.current, false, deliver);
+  if (command.kind == task_command_kind::assign) {
+    auto worker = optional_row(state.store->get_account(command.worker));
+    if (!worker || !*worker) return refuse(command, {error_code::not_found, "worker"}, deliver);
+    return decide_outcome(self, command,
+                          assign_task(*state.current, **worker, command.context.actor,
+                                      command.context.now),
+                          false, deliver);
+  }
+  decide_outcome(self, command, decide_transition(self, command), false, deliver);
+}
+
+}  // namespace
+
+task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_actor_state> self,
+                                              std::string id, storage::ledger_store* store,
+                                              storage_writer_actor writer,
+                                              directory_actor directory) {
+  auto& state = self->state;
+  state.id = std::move(id);
+  state.store = store;
+  state.writer = std::move(writer);
+  state.directory = std::move(directory);
+  return {
+      [=](task_command& command) {
+        auto promise = self->make_response_promise<rendered_response>();
+        when_ready(self, [=, command = std::move(command)]() mutable {
+          decide(self, command,
+                 [promise](rendered_response response) mutable { promise.deliver(response); });
+        });
+        return promise;
+      },
+      [=](retire_atom) {
+        self->state.lifecycle.retire_requested = true;
+        maybe_retire(self);
+      },
+  };
+}
+
+}  // namespace escrowd::actors

@@ -1,0 +1,41 @@
+// task_actor: one per task (protocol: task_actor in actors.hpp). It decides the task's
+// transitions with the engine and authorizes each command against the task as it is (the
+// payer and worker can change only here, so there is no check-then-act gap). Funding goes
+// to the payer's account actor, the holder of the balance constraint; while that decision
+// is out the task queues its other commands. Releases, refunds and resolutions are
+// committed here, and the credited account actors are told once the record is durable.
+// Lifetime: spawned by the directory on first use; stops after `retire` once idle.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/actors.hpp"
+#include "actors/entity_lifecycle.hpp"
+#include "storage/ledger_store.hpp"
+
+namespace escrowd::actors {
+
+struct task_actor_state {
+  std::string id;
+  std::optional<task> current;  // empty: no such task on disk (yet)
+  entity_lifecycle lifecycle;
+  storage::ledger_store* store = nullptr;
+  storage_writer_actor writer;
+  directory_actor directory;
+  static constexpr entity_kind kind = entity_kind::task;
+  static inline const char* name = "task";
+
+  // Reads the durable row; false if storage could not be read (stays stale).
+  bool reload();
+};
+
+task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_actor_state> self,
+                                              std::string id, storage::ledger_store* store,
+                                              storage_writer_actor writer,
+                                              directory_actor directory);
+
+}  // namespace escrowd::actors

@@ -1,0 +1,115 @@
+#include "http/body_reader.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include "engine/fingerprint.hpp"
+#include "engine/id.hpp"
+
+namespace escrowd::http {
+namespace {
+
+namespace json = boost::json;
+
+error invalid(std::string_view name) { return error{error_code::parameter_invalid, std::string(name)}; }
+error missing(std::string_view name) { return error{error_code::parameter_missing, std::string(name)}; }
+
+bool is_blank(std::string_view body) {
+  return body.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+}  // namespace
+
+result<body_reader> body_reader::parse(std::string_view body) {
+  if (is_blank(body)) return body_reader(json::object{});
+  json::parse_options options;
+  options.max_depth = json_depth_max;
+  std::error_code failure;
+  json::value parsed = json::parse(body, failure, {}, options);
+  if (failure || !parsed.is_object()) return error{error_code::json_invalid, {}};
+  return body_reader(std::move(parsed.as_object()));
+}
+
+const json::value* body_reader::find(std::string_view name) {
+  read_.emplace(name);
+  const json::value* found = fields_.if_contains(name);
+  return found != nullptr && !found->is_null() ? found : nullptr;
+}
+
+result<std::optional<std::string>> body_reader::optional_string(std::string_view name) {
+  const json::value* found = find(name);
+  if (found == nullptr) return std::optional<std::string>{};
+  if (!found->is_string()) return invalid(name);
+  const auto& text = found->get_string();
+  return std::optional<std::string>(std::string(text.data(), text.size()));
+}
+
+result<std::string> body_reader::required_string(std::string_view name) {
+  auto text = optional_string(name);
+  if (!text) return text.failure();
+  if (!text->has_value() || (*text)->empty()) return missing(name);
+  return std::move(**text);
+}
+
+result<std::optional<std::string>> body_reader::optional_id(std::string_view name) {
+  auto text = optional_string(name);
+  if (!text) return text.failure();
+  if (text->has_value() && !is_valid_id(**text))
+    return error{error_code::id_invalid, std::string(name)};
+  return text;
+}
+
+result<std::string> body_reader::required_id(std::string_view name) {
+  auto id = optional_id(name);
+  if (!id) return id.failure();
+  if (!id->has_value()) return missing(name);
+  return std::move(**id);
+}
+
+result<std::optional<std::int64_t>> body_reader::optional_integer(std::string_view name) {
+  const json::value* found = find(name);
+  if (found == nullptr) return std::optional<std::int64_t>{};
+  if (found->is_int64()) return std::optional<std::int64_t>(found->get_int64());
+  return invalid(name);  // floats, strings and integers past int64 alike
+}
+
+result<std::int64_t> body_reader::required_integer(std::string_view name) {
+  auto number = optional_integer(name);
+  if (!number) return number.failure();
+  if (!number->has_value()) return missing(name);
+  return **number;
+}
+
+result<std::int64_t> body_reader::required_amount(std::string_view name) {
+  const json::value* found = fields_.if_contains(name);
+  if (found != nullptr && !found->is_null() && !found->is_int64())
+    return error{error_code::amount_invalid, std::string(name)};
+  auto amount = required_integer(name);
+  if (!amount) return amount.failure();
+  if (!is_valid_amount(*amount)) return error{error_code::amount_invalid, std::string(name)};
+  return *amount;
+}
+
+result<currency> body_reader::required_currency(std::string_view name) {
+  auto text = required_string(name);
+  if (!text) return text.failure();
+  auto parsed = currency::parse(*text);
+  if (!parsed) return error{error_code::currency_invalid, std::string(name)};
+  return parsed;
+}
+
+result<bool> body_reader::optional_bool(std::string_view name, bool fallback) {
+  const json::value* found = find(name);
+  if (found == nullptr) return fallback;
+  if (!found->is_bool()) return invalid(name);
+  return found->get_bool();
+}
+
+status body_reader::finish() const {
+  for (const auto& field : fields_) {
+    if (!read_.contains(std::string_view(field.key())))
+      return error{error_code::parameter_unknown, std::string(field.key())};
+  }
+  return {};
+}
+
+}  // namespace escrowd::http

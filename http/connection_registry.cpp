@@ -1,0 +1,55 @@
+// connection_registry: a mutex-guarded map from key to session. A released session may be
+// destroyed on the spot, so it is always dropped after the mutex is unlocked.
+#include "http/connection_registry.hpp"
+
+namespace escrowd::http {
+
+std::uint64_t connection_registry::add(kind connection_kind, std::shared_ptr<session> connection) {
+  std::lock_guard lock{mutex_};
+  const auto key = next_key_++;
+  entries_.emplace(key, entry{connection_kind, std::move(connection)});
+  ++(connection_kind == kind::served ? served_count_ : rejected_count_);
+  return key;
+}
+
+void connection_registry::remove(std::uint64_t key) {
+  std::shared_ptr<session> released;
+  std::lock_guard lock{mutex_};
+  const auto found = entries_.find(key);
+  if (found == entries_.end()) return;
+  --(found->second.connection_kind == kind::served ? served_count_ : rejected_count_);
+  released = std::move(found->second.connection);
+  entries_.erase(found);
+  if (entries_.empty()) emptied_.notify_all();
+}  // `lock`, declared after `released`, unlocks before `released` is dropped
+
+void connection_registry::clear() {
+  std::unordered_map<std::uint64_t, entry> released;
+  {
+    std::lock_guard lock{mutex_};
+    released.swap(entries_);
+    served_count_ = 0;
+    rejected_count_ = 0;
+    emptied_.notify_all();
+  }
+}
+
+std::size_t connection_registry::count(kind connection_kind) const {
+  std::lock_guard lock{mutex_};
+  return connection_kind == kind::served ? served_count_ : rejected_count_;
+}
+
+std::vector<std::shared_ptr<session>> connection_registry::snapshot() const {
+  std::vector<std::shared_ptr<session>> alive;
+  std::lock_guard lock{mutex_};
+  alive.reserve(entries_.size());
+  for (const auto& [key, item] : entries_) alive.push_back(item.connection);
+  return alive;
+}
+
+bool connection_registry::wait_until_empty(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock{mutex_};
+  return emptied_.wait_until(lock, deadline, [this] { return entries_.empty(); });
+}
+
+}  // namespace escrowd::http

@@ -1,0 +1,32 @@
+// JSON renderings of the engine's objects, in the shapes of api.md ("object", ids, integer
+// minor units, created_at in Unix seconds), and the error envelope.
+// Thread affinity: none; pure functions over values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <boost/json/object.hpp>
+
+#include "engine/account.hpp"
+#include "engine/journal.hpp"
+#include "engine/processor_operation.hpp"
+#include "engine/result.hpp"
+#include "engine/task.hpp"
+
+namespace escrowd::http {
+
+boost::json::object account_json(const account& account);
+boost::json::object task_json(const task& task);
+boost::json::object processor_operation_json(const processor_operation& operation);
+// `sequence` is the journal position storage gave the entry; the entry's id derives from it.
+boost::json::object entry_json(std::uint64_t sequence, const journal_entry& entry);
+
+std::string entry_id(std::uint64_t sequence);
+
+// {"error": {"type", "code", "message", "param"?}}; `message` overrides the default.
+boost::json::object error_json(const error& failure, std::string_view message = {});
+
+std::string serialize(const boost::json::object& object);
+
+}  // namespace escrowd::http

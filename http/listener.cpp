@@ -1,0 +1,89 @@
+// listener: asynchronous accept loop with the connection cap.
+#include "http/listener.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <future>
+
+namespace escrowd::http {
+namespace {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+// Accept errors are mostly descriptor exhaustion; retrying at once would spin.
+constexpr std::chrono::milliseconds accept_retry_delay_ms{50};
+
+}  // namespace
+
+listener::listener(asio::io_context& io, session_context& context)
+    : io_(io),
+      context_(context),
+      acceptor_(asio::make_strand(io)),
+      retry_timer_(acceptor_.get_executor()) {}
+
+status listener::open(const asio::ip::tcp::endpoint& endpoint) {
+  error_code failure;
+  acceptor_.open(endpoint.protocol(), failure);
+  if (failure) return error{escrowd::error_code::internal, "listen_address"};
+  acceptor_.set_option(asio::socket_base::reuse_address(true), failure);
+  acceptor_.bind(endpoint, failure);
+  if (failure) return error{escrowd::error_code::internal, "port"};
+  acceptor_.listen(static_cast<int>(context_.config.listen_backlog_max), failure);
+  if (failure) return error{escrowd::error_code::internal, "port"};
+  port_ = acceptor_.local_endpoint(failure).port();
+  return {};
+}
+
+std::uint16_t listener::port() const {
+  return port_;
+}
+
+void listener::start() {
+  asio::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->accept_next(); });
+}
+
+void listener::stop() {
+  // Waits for the close, so no session can be added after the caller lists them to drain.
+  std::promise<void> closed;
+  asio::post(acceptor_.get_executor(), [self = shared_from_this(), &closed] {
+    error_code ignored;
+    self->acceptor_.close(ignored);
+    self->retry_timer_.cancel();
+    closed.set_value();
+  });
+  closed.get_future().wait();
+}
+
+void listener::accept_next() {
+  if (!acceptor_.is_open()) return;
+  acceptor_.async_accept(
+      asio::make_strand(io_),
+      [self = shared_from_this()](error_code failure, asio::ip::tcp::socket socket) {
+        self->on_accept(failure, std::move(socket));
+      });
+}
+
+void listener::on_accept(error_code failure, asio::ip::tcp::socket socket) {
+  if (failure == asio::error::operation_aborted || !acceptor_.is_open()) return;
+  if (failure) {
+    retry_timer_.expires_after(accept_retry_delay_ms);
+    retry_timer_.async_wait([self = shared_from_this()](error_code timer_failure) {
+      if (!timer_failure) self->accept_next();
+    });
+    return;
+  }
+  // Only this strand adds sessions, so counting then adding cannot overshoot the caps.
+  const auto& config = context_.config;
+  if (context_.registry.count(session::kind::served) < config.connections_max) {
+    std::make_shared<session>(std::move(socket), context_, session::kind::served)->start();
+  } else if (context_.registry.count(session::kind::rejected) < config.rejected_connections_max) {
+    std::make_shared<session>(std::move(socket), context_, session::kind::rejected)->start();
+  }
+  // else: the socket closes as it goes out of scope.
+  accept_next();
+}
+
+}  // namespace escrowd::http

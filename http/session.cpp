@@ -1,0 +1,407 @@
+// session: the per-connection state machine described in session.hpp.
+#include "http/session.hpp"
+
+#include <algorithm>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <chrono>
+#include <exception>
+#include <utility>
+
+#include "http/request_id.hpp"
+#include "http/response_encoder.hpp"
+#include "http/transport_error.hpp"
+
+namespace escrowd::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast_http = boost::beast::http;
+using boost::system::error_code;
+using clock_type = asio::steady_timer::clock_type;
+
+// What one read asks the kernel for while waiting for a request to start or lingering.
+constexpr std::size_t read_chunk_bytes = 8 * 1024;
+// Beast reads at most 64 KiB at a time; the buffer holds one header plus one such read.
+constexpr std::size_t read_ahead_bytes_max = 2 * 64 * 1024;
+
+constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+
+bool is_http_error(const error_code& failure) {
+  return failure.category() ==
+         beast_http::make_error_code(beast_http::error::bad_method).category();
+}
+
+// The client left or went silent: nothing to answer. Everything else from the parser is a
+// request we can and should answer before closing.
+bool is_disconnect(const error_code& failure) {
+  return !is_http_error(failure) || failure == beast_http::error::end_of_stream ||
+         failure == beast_http::error::partial_message;
+}
+
+// A handler bug must not produce an invalid status line.
+response checked(response answer) {
+  if (answer.status < 200 || answer.status > 599) {
+    return transport_error(escrowd::error_code::internal,
+                           "The request handler produced an invalid status.");
+  }
+  return answer;
+}
+
+std::string to_string(boost::beast::string_view text) {
+  return {text.data(), text.size()};
+}
+
+bool iequals_ascii(std::string_view left, std::string_view right) {
+  return left.size() == right.size() &&
+         std::equal(left.begin(), left.end(), right.begin(),
+                    [](char a, char b) { return (a | 0x20) == (b | 0x20); });
+}
+
+}  // namespace
+
+session::session(asio::ip::tcp::socket socket, session_context& context, kind connection_kind)
+    : context_(context),
+      kind_(connection_kind),
+      strand_(socket.get_executor()),
+      socket_(std::move(socket)),
+      read_timer_(strand_, clock_type::time_point::max()),
+      write_timer_(strand_, clock_type::time_point::max()),
+      buffer_(context.config.request_header_bytes_max + read_ahead_bytes_max) {
+  error_code ignored;
+  remote_address_ = socket_.remote_endpoint(ignored).address().to_string();
+  // Small answers must not wait for Nagle's timer behind the previous one.
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+}
+
+session::~session() = default;
+
+void session::start() {
+  registry_key_ = context_.registry.add(kind_, shared_from_this());
+  asio::dispatch(strand_, [self = shared_from_this()] { self->read_next(); });
+}
+
+void session::drain() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->closed_) return;
+    self->draining_ = true;
+    self->read_stopped_ = true;
+    if (self->phase_ == read_phase::linger) return self->close_socket();
+    // Shutting the receive side completes the outstanding read (end of stream) without
+    // cancelling a write in progress, which socket::cancel would.
+    error_code ignored;
+    if (self->phase_ != read_phase::none) {
+      self->socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ignored);
+    }
+    self->finish_if_done();
+  });
+}
+
+void session::close_now() {
+  asio::post(strand_, [self = shared_from_this()] { self->close_socket(); });
+}
+
+void session::deliver(std::uint64_t sequence, response answer) {
+  asio::post(strand_, [self = shared_from_this(), sequence, answer = std::move(answer)]() mutable {
+    self->on_answer(sequence, std::move(answer));
+  });
+}
+
+// ---- Reading ---------------------------------------------------------------------------
+
+void session::read_next() {
+  if (closed_ || read_stopped_ || phase_ != read_phase::none) return;
+  if (slots_.size() >= context_.config.pipelined_requests_max) return;  // resumed by a write
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(context_.config.request_header_bytes_max));
+  parser_->body_limit(context_.config.request_body_bytes_max);
+  if (buffer_.size() == 0) return wait_for_bytes();
+  read_header();  // a pipelined request is already buffered
+}
+
+void session::wait_for_bytes() {
+  phase_ = read_phase::idle;
+  // A client waiting for answers we owe is not idle. A rejected connection gets no idle
+  // allowance: it holds one of the few rejected_connections_max places.
+  if (kind_ == kind::rejected) {
+    arm_read_deadline(context_.config.header_timeout_ms);
+  } else if (slots_.empty()) {
+    arm_read_deadline(context_.config.idle_timeout_ms);
+  } else {
+    disarm_read_deadline();
+  }
+  socket_.async_read_some(buffer_.prepare(read_chunk_bytes),
+                          [self = shared_from_this()](error_code failure, std::size_t bytes) {
+                            self->on_bytes(failure, bytes);
+                          });
+}
+
+void session::on_bytes(error_code failure, std::size_t bytes) {
+  buffer_.commit(bytes);
+  if (failure) return on_read_failed(failure);
+  if (draining_) return on_read_failed(asio::error::operation_aborted);
+  read_header();
+}
+
+void session::read_header() {
+  phase_ = read_phase::header;
+  arm_read_deadline(context_.config.header_timeout_ms);
+  beast_http::async_read_header(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](error_code failure, std::size_t) { self->on_header(failure); });
+}
+
+void session::on_header(error_code failure) {
+  if (failure) return on_read_failed(failure);
+  if (kind_ == kind::rejected) {
+    phase_ = read_phase::none;
+    disarm_read_deadline();
+    return enqueue_error(escrowd::error_code::overloaded, {});
+  }
+  if (parser_->is_done()) return on_request();
+  send_continue_if_expected();
+  phase_ = read_phase::body;
+  arm_read_deadline(context_.config.body_timeout_ms);
+  beast_http::async_read(socket_, buffer_, *parser_,
+                         [self = shared_from_this()](error_code body_failure, std::size_t) {
+                           self->on_body(body_failure);
+                         });
+}
+
+void session::on_body(error_code failure) {
+  if (failure) return on_read_failed(failure);
+  on_request();
+}
+
+void session::on_request() {
+  phase_ = read_phase::none;
+  disarm_read_deadline();
+  auto message = parser_->release();
+  parser_.reset();
+
+  request incoming;
+  incoming.method = to_string(message.method_string());
+  incoming.target = to_string(message.target());
+  incoming.body = std::move(message.body());
+  incoming.request_id = make_request_id();
+  incoming.remote_address = remote_address_;
+  incoming.headers.reserve(8);
+  for (const auto& field : message) {
+    incoming.headers.emplace_back(to_string(field.name_string()), to_string(field.value()));
+  }
+
+  const bool keep_alive = message.keep_alive() && !draining_;
+  slots_.push_back(slot{.request_id = incoming.request_id,
+                        .answer = std::nullopt,
+                        .http_version = message.version(),
+                        .keep_alive = keep_alive,
+                        .head_request = message.method() == beast_http::verb::head});
+  if (!keep_alive) read_stopped_ = true;
+  const auto sequence = next_sequence_++;
+  dispatch(std::move(incoming), sequence);
+  read_next();
+}
+
+void session::dispatch(request incoming, std::uint64_t sequence) {
+  try {
+    auto pending = std::make_shared<detail::pending_response>(
+        context_.gate, std::weak_ptr<detail::response_target>{shared_from_this()}, sequence);
+    context_.handler.handle(std::move(incoming), responder{std::move(pending)});
+  } catch (...) {
+    // No exception crosses the handler boundary. If the handler answered before throwing,
+    // that answer is still in flight and this one loses to nothing: first filled wins.
+    on_answer(sequence, transport_error(escrowd::error_code::internal));
+  }
+}
+
+void session::on_read_failed(error_code failure) {
+  phase_ = read_phase::none;
+  disarm_read_deadline();
+  if (closed_) return;
+  if (draining_ || is_disconnect(failure)) {
+    read_stopped_ = true;
+    return finish_if_done();
+  }
+  if (failure == beast_http::error::body_limit) {
+    return enqueue_error(escrowd::error_code::body_too_large, {});
+  }
+  if (failure == beast_http::error::header_limit || failure == beast_http::error::buffer_overflow) {
+    return enqueue_error(escrowd::error_code::header_too_large, {});
+  }
+  enqueue_error(escrowd::error_code::parameter_invalid,
+                "The request is not valid HTTP/1.1: " + failure.message() + ".");
+}
+
+// Clients such as curl hold a large body back until "100 Continue" (or their own timeout).
+// It may only be sent when no earlier answer is still owed, or it would land inside the
+// stream of pipelined answers; otherwise the client just sends after its timeout.
+void session::send_continue_if_expected() {
+  const auto& header = parser_->get();
+  if (header.version() < 11 || writing_ || !slots_.empty()) return;
+  const auto expect = header[beast_http::field::expect];
+  if (!iequals_ascii({expect.data(), expect.size()}, "100-continue")) return;
+  writing_ = true;
+  write_timer_.expires_after(context_.config.write_timeout_ms);
+  write_timer_.async_wait(
+      [self = shared_from_this()](error_code failure) { self->on_write_deadline(failure); });
+  asio::async_write(socket_, asio::buffer(continue_line.data(), continue_line.size()),
+                    [self = shared_from_this()](error_code failure, std::size_t) {
+                      self->on_written(failure, 0, false);
+                    });
+}
+
+// ---- Answers and writing ---------------------------------------------------------------
+
+void session::enqueue_error(escrowd::error_code code, std::string_view message) {
+  read_stopped_ = true;
+  const auto version = parser_ ? parser_->get().version() : 11u;
+  parser_.reset();
+  slots_.push_back(slot{.request_id = make_request_id(),
+                        .answer = transport_error(code, message),
+                        .http_version = version == 10 ? 10u : 11u,
+                        .keep_alive = false,
+                        .head_request = false});
+  ++next_sequence_;
+  write_ready();
+}
+
+void session::on_answer(std::uint64_t sequence, response answer) {
+  if (closed_ || sequence < first_sequence_ || sequence >= next_sequence_) return;
+  auto& target = slots_[sequence - first_sequence_];
+  if (target.answer) return;
+  target.answer = checked(std::move(answer));
+  write_ready();
+}
+
+// Writes the ready prefix of the queue, up to and including the first answer that closes.
+void session::write_ready() {
+  if (closed_ || writing_) return;
+  write_headers_.clear();
+  write_buffers_.clear();
+  write_headers_.reserve(slots_.size());  // no reallocation: buffers point into the headers
+  std::size_t count = 0;
+  bool close_after = false;
+  while (count < slots_.size() && slots_[count].answer && !close_after) {
+    const auto& item = slots_[count];
+    // Once reading stopped, the last slot is the connection's last answer: say so.
+    const bool last = read_stopped_ && count + 1 == slots_.size();
+    close_after = !item.keep_alive || last;
+    const response_framing framing{.request_id = item.request_id,
+                                   .http_version = item.http_version,
+                                   .keep_alive = !close_after,
+                                   .head_request = item.head_request};
+    const auto& header = write_headers_.emplace_back(encode_header(*item.answer, framing));
+    write_buffers_.emplace_back(header.data(), header.size());
+    const auto& body = item.answer->body;
+    if (body_is_sent(*item.answer, framing) && !body.empty()) {
+      write_buffers_.emplace_back(body.data(), body.size());
+    }
+    ++count;
+  }
+  if (count == 0) return finish_if_done();
+
+  writing_ = true;
+  write_timer_.expires_after(context_.config.write_timeout_ms);
+  write_timer_.async_wait(
+      [self = shared_from_this()](error_code failure) { self->on_write_deadline(failure); });
+  asio::async_write(
+      socket_, write_buffers_,
+      [self = shared_from_this(), count, close_after](error_code failure, std::size_t) {
+        self->on_written(failure, count, close_after);
+      });
+}
+
+void session::on_written(error_code failure, std::size_t slots_written, bool close_after) {
+  writing_ = false;
+  write_timer_.expires_at(clock_type::time_point::max());
+  if (closed_) return;
+  if (failure) return close_socket();
+  slots_.erase(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(slots_written));
+  first_sequence_ += slots_written;
+  write_headers_.clear();
+  write_buffers_.clear();
+  if (close_after) return begin_linger();
+  if (phase_ == read_phase::idle && slots_.empty()) {
+    arm_read_deadline(context_.config.idle_timeout_ms);  // nothing owed: now it is idle
+  }
+  read_next();  // reading may have paused on a full pipeline
+  write_ready();
+}
+
+// ---- Closing ---------------------------------------------------------------------------
+
+// Reading has stopped for good; once nothing is owed or being written, close.
+void session::finish_if_done() {
+  if (closed_ || !read_stopped_ || phase_ != read_phase::none) return;
+  if (writing_ || !slots_.empty()) return;
+  close_socket();
+}
+
+void session::begin_linger() {
+  read_stopped_ = true;
+  // While stopping, or if a read is still outstanding, do not linger: close.
+  if (draining_ || phase_ != read_phase::none) return close_socket();
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  phase_ = read_phase::linger;
+  lingered_bytes_ = 0;
+  arm_read_deadline(context_.config.linger_timeout_ms);
+  linger_read();
+}
+
+void session::linger_read() {
+  buffer_.clear();
+  socket_.async_read_some(buffer_.prepare(read_chunk_bytes),
+                          [self = shared_from_this()](error_code failure, std::size_t bytes) {
+                            self->on_lingered(failure, bytes);
+                          });
+}
+
+void session::on_lingered(error_code failure, std::size_t bytes) {
+  lingered_bytes_ += bytes;
+  if (closed_) return;
+  if (failure || lingered_bytes_ >= context_.config.linger_bytes_max) return close_socket();
+  linger_read();
+}
+
+void session::close_socket() {
+  if (closed_) return;
+  closed_ = true;
+  phase_ = read_phase::none;
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  read_timer_.cancel();
+  write_timer_.cancel();
+  // The caller is a handler holding its own reference, so this is not the last one.
+  context_.registry.remove(registry_key_);
+}
+
+// ---- Deadlines -------------------------------------------------------------------------
+
+void session::arm_read_deadline(std::chrono::milliseconds timeout) {
+  read_timer_.expires_after(timeout);  // also cancels the previous wait
+  read_timer_.async_wait(
+      [self = shared_from_this()](error_code failure) { self->on_read_deadline(failure); });
+}
+
+void session::disarm_read_deadline() {
+  read_timer_.expires_at(clock_type::time_point::max());
+}
+
+// A completion queued just before the timer was re-armed or disarmed is stale: the expiry
+// check tells it apart from a real one.
+void session::on_read_deadline(error_code failure) {
+  if (failure || closed_ || read_timer_.expiry() > clock_type::now()) return;
+  if (phase_ != read_phase::none) close_socket();
+}
+
+void session::on_write_deadline(error_code failure) {
+  if (failure || closed_ || write_timer_.expiry() > clock_type::now()) return;
+  if (writing_) close_socket();
+}
+
+}  // namespace escrowd::http

@@ -1,0 +1,180 @@
+// ledger_store's write path: commit_batch with map growth and sticky failure, and the
+// bounded idempotency reaper. (The store's open/read half is in ledger_store.cpp.)
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+
+#include "storage/idempotency_codec.hpp"
+#include "storage/keys.hpp"
+#include "storage/ledger_store.hpp"
+#include "storage/record_applier.hpp"
+
+namespace escrowd::storage {
+namespace {
+
+// LMDB turns a short pwrite (the filesystem ran out of space mid-write) into EIO. Tell the
+// two apart by asking the filesystem, so a full disk reads as storage_full.
+int classify_write_failure(int code, const std::filesystem::path& data_dir) {
+  if (code != EIO) return code;
+  struct statvfs space {};
+  if (::statvfs(data_dir.c_str(), &space) != 0) return code;
+  const std::uint64_t free_bytes = std::uint64_t(space.f_bavail) * space.f_frsize;
+  return free_bytes < disk_free_bytes_full_max ? ENOSPC : code;
+}
+
+batch_result failed_batch(std::size_t size, error failure) {
+  batch_result out;
+  out.outcome = failure;
+  out.records.assign(size, commit_result{failure, 0});
+  return out;
+}
+
+}  // namespace
+
+int ledger_store::begin_write(lmdb_txn& txn) {
+  if (!env_) return EINVAL;
+  return txn.begin(env_.get(), 0);
+}
+
+bool ledger_store::grow_map() {
+  const std::uint64_t ceiling = options().map_size_bytes_max;
+  if (map_size_bytes_ >= ceiling) return false;
+  const std::uint64_t next = std::min(ceiling, map_size_bytes_ * 2);
+  // LMDB allows a resize only while this process has no transaction open.
+  gate_.enter_exclusive();
+  const int rc = mdb_env_set_mapsize(env_.get(), next);
+  gate_.leave_exclusive();
+  if (rc != MDB_SUCCESS) return false;
+  map_size_bytes_ = next;
+  std::lock_guard lock(stats_mutex_);
+  stats_.map_size_bytes = next;
+  ++stats_.map_growths;
+  return true;
+}
+
+void ledger_store::record_batch(std::size_t size, std::size_t applied, std::uint64_t elapsed_ns) {
+  std::lock_guard lock(stats_mutex_);
+  ++stats_.batches;
+  ++stats_.syncs;
+  stats_.records_applied += applied;
+  stats_.records_rejected += size - applied;
+  ++stats_.batch_size_counts[batch_size_bucket(size)];
+  stats_.commit_ns_total += elapsed_ns;
+  stats_.commit_ns_max = std::max(stats_.commit_ns_max, elapsed_ns);
+  stats_.last_sequence = next_sequence_ - 1;
+}
+
+int ledger_store::write_with_growth(const std::function<int(MDB_txn*)>& body) {
+  for (int attempt = 0;; ++attempt) {
+    gate_.enter_shared();
+    lmdb_txn txn;
+    int rc = begin_write(txn);
+    if (rc == MDB_SUCCESS) rc = body(txn.get());
+    // The commit is the sync: it returns after fdatasync and the meta page write.
+    if (rc == MDB_SUCCESS) rc = txn.commit();
+    txn.abort();
+    gate_.leave_shared();
+    // Nothing of a failed attempt is visible: the transaction was aborted, or its commit
+    // failed before the meta page. A full map is grown and the body rerun from scratch.
+    if (rc == MDB_MAP_FULL && attempt < map_growths_per_batch_max && grow_map()) continue;
+    if (rc != MDB_SUCCESS) {
+      rc = classify_write_failure(rc, options().data_dir);
+      fail(lmdb_error(rc, "commit"));
+      std::lock_guard lock(stats_mutex_);
+      ++stats_.batches_failed;
+      stats_.failure_system_code = rc;
+    }
+    return rc;
+  }
+}
+
+batch_result ledger_store::commit_batch(std::span<const commit_record> records) {
+  if (records.size() > batch_records_max)
+    return failed_batch(records.size(), error{error_code::internal, "batch"});
+  std::lock_guard write(write_mutex_);
+  {
+    std::lock_guard lock(stats_mutex_);
+    if (stats_.failed) return failed_batch(records.size(), error{stats_.failure, "sticky"});
+    if (options_.read_only)
+      return failed_batch(records.size(), error{error_code::storage_failed, "read_only"});
+  }
+  const auto started = std::chrono::steady_clock::now();
+  batch_result out;
+  out.records.resize(records.size());
+  std::uint64_t sequence = 0;
+  std::size_t applied = 0;
+  const int rc = write_with_growth([&](MDB_txn* txn) {
+    sequence = next_sequence_;
+    applied = 0;
+    record_applier applier(txn, tables_);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      out.records[i] = applier.apply(records[i], sequence);
+      if (applier.lmdb_code() != MDB_SUCCESS) return applier.lmdb_code();
+      if (out.records[i].outcome) ++applied;
+    }
+    return MDB_SUCCESS;
+  });
+  if (rc != MDB_SUCCESS) return failed_batch(records.size(), lmdb_error(rc, "commit"));
+  next_sequence_ = sequence;
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  record_batch(
+      records.size(), applied,
+      std::uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+  return out;
+}
+
+result<std::size_t> ledger_store::reap_expired_idempotency(std::int64_t now, std::size_t limit) {
+  limit = std::clamp<std::size_t>(limit, 1, reap_records_per_call_max);
+  std::lock_guard write(write_mutex_);
+  if (failed()) return error{error_code::storage_failed, "sticky"};
+  if (options().read_only) return error{error_code::storage_failed, "read_only"};
+  std::size_t reaped = 0;
+  const int rc = write_with_growth([&](MDB_txn* txn) {
+    reaped = 0;
+    return reap_chunk(txn, now, limit, reaped);
+  });
+  if (rc != MDB_SUCCESS) return lmdb_error(rc, "reap");
+  std::lock_guard lock(stats_mutex_);
+  stats_.idempotency_reaped += reaped;
+  return reaped;
+}
+
+}  // namespace escrowd::storage
+
+namespace escrowd::storage {
+
+int ledger_store::reap_chunk(MDB_txn* txn, std::int64_t now, std::size_t limit,
+                             std::size_t& reaped) {
+  lmdb_cursor cursor;
+  int rc = cursor.open(txn, tables_.idempotency_expiry);
+  std::string_view key, value;
+  // The expiry index is ordered by time: the oldest come first, so each call handles a
+  // bounded chunk of index keys and stops at the first one still alive. A key whose
+  // record was replaced (or is gone) is stale: it is dropped without deleting anything.
+  for (std::size_t handled = 0; rc == MDB_SUCCESS && handled < limit; ++handled) {
+    rc = cursor.get(key, value, MDB_FIRST);
+    if (rc != MDB_SUCCESS) break;
+    if (key.size() < 8) return MDB_CORRUPTED;
+    const std::int64_t expires_at = unbias_time(read_big_endian(key));
+    if (expires_at > now) break;
+    auto record_key = decode_idempotency_expiry(value);
+    if (!record_key) return MDB_CORRUPTED;
+    std::string_view stored;
+    rc = lmdb_get(txn, tables_.idempotency, *record_key, stored);
+    if (rc == MDB_SUCCESS) {
+      auto record = decode_idempotency(stored);
+      if (!record) return MDB_CORRUPTED;
+      if (record->expires_at == expires_at) {
+        rc = lmdb_del(txn, tables_.idempotency, *record_key);
+        if (rc == MDB_SUCCESS) ++reaped;
+      }
+    }
+    if (rc == MDB_NOTFOUND) rc = MDB_SUCCESS;
+    if (rc == MDB_SUCCESS) rc = cursor.del();
+  }
+  return rc == MDB_NOTFOUND ? MDB_SUCCESS : rc;
+}
+
+}  // namespace escrowd::storage

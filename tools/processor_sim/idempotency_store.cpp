@@ -1,0 +1,62 @@
+// Idempotency-Key bookkeeping. Decision order follows Stripe: a finished key first checks the
+// endpoint, then the parameters, then replays; an unfinished key answers "in use".
+#include "idempotency_store.hpp"
+
+namespace escrowd::processor_sim {
+
+idempotency_store::idempotency_store(std::int64_t ttl_ms, std::size_t capacity)
+    : ttl_ms_(ttl_ms), capacity_(capacity) {}
+
+begin_result idempotency_store::begin(const std::string& scope, const std::string& endpoint,
+                                      const std::string& fingerprint, std::int64_t now_ms) {
+  expire(now_ms);
+  auto it = entries_.find(scope);
+  if (it != entries_.end() && it->second.finished && expired(it->second, now_ms)) {
+    entries_.erase(it);  // left behind by expire() waiting on an older executing key
+    it = entries_.end();
+  }
+  if (it != entries_.end()) {
+    const entry& e = it->second;
+    if (e.endpoint != endpoint) return {begin_status::endpoint_mismatch, nullptr, e.endpoint};
+    if (e.fingerprint != fingerprint) return {begin_status::params_mismatch, nullptr, {}};
+    if (!e.finished) return {begin_status::in_use, nullptr, {}};
+    return {begin_status::replay, &e.response, {}};
+  }
+  if (entries_.size() >= capacity_) return {begin_status::full, nullptr, {}};
+  entries_.emplace(scope, entry{endpoint, fingerprint, now_ms, false, {}});
+  by_age_.emplace_back(now_ms, scope);
+  return {begin_status::started, nullptr, {}};
+}
+
+void idempotency_store::complete(const std::string& scope, stored_response response) {
+  auto it = entries_.find(scope);
+  if (it == entries_.end()) return;  // expired or reset while executing: nothing to save
+  it->second.finished = true;
+  it->second.response = std::move(response);
+}
+
+void idempotency_store::release(const std::string& scope) {
+  auto it = entries_.find(scope);
+  if (it != entries_.end() && !it->second.finished) entries_.erase(it);
+}
+
+void idempotency_store::expire(std::int64_t now_ms) {
+  while (!by_age_.empty() && now_ms - by_age_.front().first >= ttl_ms_) {
+    auto it = entries_.find(by_age_.front().second);
+    // Only the entry this queue element was made for counts, not a newer one with the same key.
+    if (it != entries_.end() && it->second.created_ms == by_age_.front().first) {
+      // An executing key stays until its request completes it; executions are short (bounded
+      // by slow_ms_max), so waiting here delays the expiry of younger keys only briefly.
+      if (!it->second.finished) return;
+      entries_.erase(it);
+    }
+    by_age_.pop_front();
+  }
+}
+
+void idempotency_store::clear() {
+  entries_.clear();
+  by_age_.clear();
+}
+
+}  // namespace escrowd::processor_sim

@@ -1,0 +1,79 @@
+// Stripe's Idempotency-Key rules as a pure data structure: which key is executing, which
+// finished with what response, and when a key is forgotten. Time comes in as an argument, so
+// tests drive expiry without waiting. Not thread-safe: the owner (the api, on the simulator's
+// single I/O thread) serializes calls.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace escrowd::processor_sim {
+
+// The response saved for replay: the same status and body, and the request id of the
+// request that produced it (sent back as `Original-Request`).
+struct stored_response {
+  int status = 0;
+  std::string body;
+  std::string request_id;
+  std::vector<std::pair<std::string, std::string>> headers;  // e.g. Stripe-Should-Retry
+};
+
+enum class begin_status {
+  started,            // the caller executes and then calls complete() or release()
+  replay,             // a finished response exists: send it back
+  params_mismatch,    // same key, same endpoint, other parameters
+  endpoint_mismatch,  // same key used first on another endpoint
+  in_use,             // the first request with this key is still executing
+  full,               // capacity reached: refuse without storing
+};
+
+struct begin_result {
+  begin_status status = begin_status::started;
+  const stored_response* response = nullptr;  // with replay; valid until the next call
+  std::string first_endpoint;                 // with endpoint_mismatch
+};
+
+class idempotency_store {
+ public:
+  idempotency_store(std::int64_t ttl_ms, std::size_t capacity);
+
+  // `scope` is the key as the client sent it, prefixed by whose key it is (the API key):
+  // Stripe scopes keys per account. `endpoint` is "POST /v1/payment_intents".
+  [[nodiscard]] begin_result begin(const std::string& scope, const std::string& endpoint,
+                                   const std::string& fingerprint, std::int64_t now_ms);
+  // Saves the response of a started key: later begin() calls replay it.
+  void complete(const std::string& scope, stored_response response);
+  // Forgets a started key whose outcome must not be saved (validation errors).
+  void release(const std::string& scope);
+  // Drops every key first seen at least ttl ago.
+  void expire(std::int64_t now_ms);
+  void clear();
+
+  [[nodiscard]] std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct entry {
+    std::string endpoint;
+    std::string fingerprint;
+    std::int64_t created_ms = 0;
+    bool finished = false;
+    stored_response response;
+  };
+
+  [[nodiscard]] bool expired(const entry& e, std::int64_t now_ms) const {
+    return now_ms - e.created_ms >= ttl_ms_;
+  }
+
+  std::int64_t ttl_ms_;
+  std::size_t capacity_;
+  std::unordered_map<std::string, entry> entries_;
+  // Keys in the order they were created, for expiry without scanning the map. A key that was
+  // recreated appears twice; the stale element is recognised by its older timestamp.
+  std::deque<std::pair<std::int64_t, std::string>> by_age_;
+};
+
+}  // namespace escrowd::processor_sim

@@ -1,0 +1,165 @@
+// Parameter checks. Messages imitate Stripe's so that logs read the same as in production.
+#include "param_rules.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include "limits.hpp"
+
+namespace escrowd::processor_sim {
+namespace {
+
+constexpr std::array<std::string_view, 12> supported_currencies{
+    "aud", "brl", "cad", "chf", "dkk", "eur", "gbp", "jpy", "nok", "nzd", "sek", "usd"};
+
+std::optional<std::int64_t> parse_integer(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size() || text.empty()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace
+
+std::optional<stripe_error> check_known_params(const form_params& params,
+                                               std::initializer_list<std::string_view> allowed) {
+  for (const auto& name : top_level_names(params)) {
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      return errors::parameter_unknown(name);
+    }
+  }
+  return std::nullopt;
+}
+
+checked<std::optional<std::int64_t>> parse_amount(const form_params& params, std::string_view name,
+                                                  bool required) {
+  const std::string* text = params.find(name);
+  if (text == nullptr) {
+    if (required) return {std::nullopt, errors::parameter_missing(name)};
+    return {std::nullopt, std::nullopt};
+  }
+  auto value = parse_integer(*text);
+  if (!value) {
+    return {std::nullopt, errors::parameter_invalid_integer(name, "Invalid integer: " + *text)};
+  }
+  if (*value < amount_min) {
+    return {std::nullopt, errors::parameter_invalid_integer(
+                              name, "This value must be greater than or equal to 1.")};
+  }
+  if (*value > amount_max) {
+    return {std::nullopt,
+            errors::amount_too_large(name, "Amount must be no more than $999,999.99")};
+  }
+  return {value, std::nullopt};
+}
+
+checked<std::string> parse_currency(const form_params& params) {
+  const std::string* text = params.find("currency");
+  if (text == nullptr) return {{}, errors::parameter_missing("currency")};
+  std::string lower = *text;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
+  if (std::find(supported_currencies.begin(), supported_currencies.end(), lower) ==
+      supported_currencies.end()) {
+    return {{},
+            errors::parameter_invalid("currency", "Invalid currency: " + lower +
+                                                      ". The simulator supports aud, brl, "
+                                                      "cad, chf, dkk, eur, gbp, jpy, nok, "
+                                                      "nzd, sek and usd.")};
+  }
+  return {lower, std::nullopt};
+}
+
+checked<metadata_map> parse_metadata(const form_params& params) {
+  metadata_map metadata = nested_fields(params, "metadata");
+  if (metadata.size() > metadata_keys_max) {
+    return {{}, errors::parameter_invalid("metadata", "You can specify up to 50 keys.")};
+  }
+  for (const auto& [key, value] : metadata) {
+    if (key.empty() || key.size() > metadata_key_chars_max) {
+      return {{},
+              errors::parameter_invalid("metadata[" + key + "]",
+                                        "Metadata keys must be 1 to 40 characters.")};
+    }
+    if (value.size() > metadata_value_chars_max) {
+      return {{},
+              errors::parameter_invalid("metadata[" + key + "]",
+                                        "Metadata values can have up to 500 characters.")};
+    }
+  }
+  // A bare `metadata=` (Stripe's way to unset) or deeper nesting is not a map we can store.
+  for (const auto& [key, value] : params.fields) {
+    if (key == "metadata" && !value.empty()) {
+      return {{}, errors::parameter_invalid("metadata", "Invalid hash")};
+    }
+  }
+  return {std::move(metadata), std::nullopt};
+}
+
+checked<bool> parse_bool(const form_params& params, std::string_view name, bool fallback) {
+  const std::string* text = params.find(name);
+  if (text == nullptr) return {fallback, std::nullopt};
+  if (*text == "true") return {true, std::nullopt};
+  if (*text == "false") return {false, std::nullopt};
+  return {false, errors::parameter_invalid(name, "Invalid boolean: " + *text)};
+}
+
+checked<std::string> parse_choice(const form_params& params, std::string_view name,
+                                  std::initializer_list<std::string_view> choices,
+                                  std::string_view fallback) {
+  const std::string* text = params.find(name);
+  if (text == nullptr) return {std::string(fallback), std::nullopt};
+  if (std::find(choices.begin(), choices.end(), *text) == choices.end()) {
+    return {{},
+            errors::parameter_invalid(name, "Invalid " + std::string(name) +
+                                                ": must be one "
+                                                "of the documented values")};
+  }
+  return {*text, std::nullopt};
+}
+
+checked<std::string> parse_text(const form_params& params, std::string_view name,
+                                std::size_t chars_max) {
+  const std::string* text = params.find(name);
+  if (text == nullptr) return {{}, std::nullopt};
+  if (text->size() > chars_max) {
+    return {{}, errors::parameter_invalid(name, std::string(name) + " is too long")};
+  }
+  return {*text, std::nullopt};
+}
+
+checked<list_query> parse_list_query(const form_params& params, bool with_status_filter) {
+  auto unknown = with_status_filter
+                     ? check_known_params(params, {"limit", "starting_after", "ending_before",
+                                                   "metadata", "expand", "status"})
+                     : check_known_params(params, {"limit", "starting_after", "ending_before",
+                                                   "metadata", "expand"});
+  if (unknown) return {{}, unknown};
+  list_query query;
+  query.limit = list_limit_default;
+  if (const std::string* text = params.find("limit")) {
+    auto value = parse_integer(*text);
+    if (!value || *value < 1 || *value > list_limit_max) {
+      return {{},
+              errors::parameter_invalid_integer(
+                  "limit", "This value must be between 1 and 100 (it is " + *text + ").")};
+    }
+    query.limit = *value;
+  }
+  if (const std::string* text = params.find("starting_after")) query.starting_after = *text;
+  if (const std::string* text = params.find("ending_before")) query.ending_before = *text;
+  if (!query.starting_after.empty() && !query.ending_before.empty()) {
+    return {{},
+            errors::parameter_invalid("ending_before",
+                                      "You may only specify one of these parameters: "
+                                      "ending_before, starting_after.")};
+  }
+  if (const std::string* text = params.find("status")) query.status = *text;
+  query.metadata = nested_fields(params, "metadata");
+  return {std::move(query), std::nullopt};
+}
+
+}  // namespace escrowd::processor_sim

@@ -1,0 +1,53 @@
+// Validation of Stripe request parameters shared by the routes: integers, currencies,
+// metadata, booleans, enumerations, list paging and the unknown-parameter check. Pure
+// functions: any thread. Each returns the parsed value or the Stripe error to answer.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "form_codec.hpp"
+#include "sim_state.hpp"
+#include "stripe_error.hpp"
+
+namespace escrowd::processor_sim {
+
+template <typename value_type>
+struct checked {
+  value_type value{};
+  std::optional<stripe_error> error;
+};
+
+// Refuses any top-level parameter not in `allowed` (Stripe's parameter_unknown).
+[[nodiscard]] std::optional<stripe_error> check_known_params(
+    const form_params& params, std::initializer_list<std::string_view> allowed);
+
+// An amount in minor units, amount_min..amount_max. Absent and required: parameter_missing.
+[[nodiscard]] checked<std::optional<std::int64_t>> parse_amount(const form_params& params,
+                                                                std::string_view name,
+                                                                bool required);
+
+// A lower-cased ISO currency Stripe supports (a short fixed list).
+[[nodiscard]] checked<std::string> parse_currency(const form_params& params);
+
+[[nodiscard]] checked<metadata_map> parse_metadata(const form_params& params);
+
+// "true"/"false"; absent gives `fallback`.
+[[nodiscard]] checked<bool> parse_bool(const form_params& params, std::string_view name,
+                                       bool fallback);
+
+// One of `choices`; absent gives `fallback`.
+[[nodiscard]] checked<std::string> parse_choice(const form_params& params, std::string_view name,
+                                                std::initializer_list<std::string_view> choices,
+                                                std::string_view fallback);
+
+[[nodiscard]] checked<std::string> parse_text(const form_params& params, std::string_view name,
+                                              std::size_t chars_max);
+
+[[nodiscard]] checked<list_query> parse_list_query(const form_params& params,
+                                                   bool with_status_filter);
+
+}  // namespace escrowd::processor_sim

@@ -1,0 +1,266 @@
+// PaymentIntent endpoints and their state machine: created (requires_payment_method or
+// requires_confirmation) -> confirmed with a test card -> succeeded, requires_capture (manual
+// capture) or back to requires_payment_method on a decline; requires_capture -> succeeded by
+// capture or canceled by cancel or by authorization expiry.
+#include <algorithm>
+
+#include "limits.hpp"
+#include "param_rules.hpp"
+#include "routes.hpp"
+#include "test_instruments.hpp"
+
+namespace escrowd::processor_sim::payment_intent_routes {
+namespace {
+
+constexpr std::string_view cancelable_statuses[] = {"requires_payment_method", "requires_capture",
+                                                    "requires_confirmation", "requires_action",
+                                                    "processing"};
+
+std::optional<stripe_error> check_payment_method(const form_params& params) {
+  const std::string* payment_method = params.find("payment_method");
+  if (payment_method == nullptr || find_test_card(*payment_method)) return std::nullopt;
+  return errors::resource_missing("payment_method",
+                                  "No such PaymentMethod: '" + *payment_method + "'", 400);
+}
+
+std::optional<stripe_error> validate_create(const form_params& params) {
+  if (auto e = check_known_params(
+          params, {"amount", "currency", "payment_method", "confirm", "capture_method", "metadata",
+                   "description", "expand", "payment_method_types", "receipt_email",
+                   "statement_descriptor", "statement_descriptor_suffix", "off_session",
+                   "return_url", "confirmation_method", "error_on_requires_action"})) {
+    return e;
+  }
+  if (auto amount = parse_amount(params, "amount", true); amount.error) return amount.error;
+  if (auto currency = parse_currency(params); currency.error) return currency.error;
+  if (auto metadata = parse_metadata(params); metadata.error) return metadata.error;
+  if (auto d = parse_text(params, "description", description_chars_max); d.error) return d.error;
+  auto capture =
+      parse_choice(params, "capture_method", {"automatic", "automatic_async", "manual"}, "");
+  if (capture.error) return capture.error;
+  auto confirm = parse_bool(params, "confirm", false);
+  if (confirm.error) return confirm.error;
+  if (confirm.value && !params.contains("payment_method")) {
+    return errors::parameter_missing("payment_method");
+  }
+  return check_payment_method(params);
+}
+
+route_outcome not_found(const std::string& id) {
+  return error_outcome(errors::resource_missing("intent", "No such payment_intent: '" + id + "'"));
+}
+
+// Confirms `intent` with its payment method, as Stripe does at creation with confirm=true.
+route_outcome confirm(payment_intent& intent, const route_context& context) {
+  auto outcome = find_test_card(intent.payment_method);  // validated before execution
+  intent.latest_charge = context.state.next_id("ch_");
+  route_outcome out;
+  if (outcome && outcome->approved) {
+    if (intent.capture_method == "manual") {
+      intent.status = "requires_capture";
+      intent.amount_capturable = intent.amount;
+      context.state.schedule_hold_expiry(
+          intent.id, context.now_ms + context.settings.authorization_expiry_s * 1000);
+      out.events.push_back({"payment_intent.amount_capturable_updated", to_json(intent)});
+    } else {
+      intent.status = "succeeded";
+      intent.amount_received = intent.amount;
+      out.events.push_back({"payment_intent.succeeded", to_json(intent)});
+    }
+    out.body = to_json(intent);
+    return out;
+  }
+  stripe_error decline;
+  decline.status = 402;
+  decline.type = "card_error";
+  decline.code = outcome ? outcome->code : "card_declined";
+  decline.decline_code = outcome ? outcome->decline_code : "generic_decline";
+  decline.message = outcome ? outcome->message : "Your card was declined.";
+  decline.charge = intent.latest_charge;
+  intent.last_payment_error = error_object(decline);
+  intent.status = "requires_payment_method";
+  intent.payment_method.clear();  // Stripe detaches the failed method
+  decline.payment_intent = to_json(intent);
+  out = error_outcome(decline);
+  out.retry_useless = true;
+  out.events.push_back({"payment_intent.payment_failed", to_json(intent)});
+  return out;
+}
+
+route_outcome create(const route_context& context) {
+  if (context.state.payment_intent_count() >= payment_intents_max) {
+    return error_outcome(errors::capacity_exhausted("payment_intents_max"));
+  }
+  const form_params& params = context.params;
+  payment_intent intent;
+  intent.id = context.state.next_id("pi_");
+  intent.client_secret = intent.id + "_secret_" + context.state.next_id("");
+  intent.amount = parse_amount(params, "amount", true).value.value_or(0);
+  intent.currency = parse_currency(params).value;
+  intent.metadata = parse_metadata(params).value;
+  intent.description = parse_text(params, "description", description_chars_max).value;
+  intent.capture_method = parse_choice(params, "capture_method",
+                                       {"automatic", "automatic_async", "manual"}, "automatic")
+                              .value;
+  if (const std::string* pm = params.find("payment_method")) intent.payment_method = *pm;
+  intent.created_s = context.now_ms / 1000;
+  intent.idempotency_key = context.idempotency_key;
+  intent.request_id = context.request_id;
+  bool confirm_now = parse_bool(params, "confirm", false).value;
+  intent.status =
+      intent.payment_method.empty() ? "requires_payment_method" : "requires_confirmation";
+  payment_intent& stored = context.state.add_payment_intent(std::move(intent));
+  if (!confirm_now) {
+    route_outcome out;
+    out.body = to_json(stored);
+    return out;
+  }
+  return confirm(stored, context);
+}
+
+route_outcome confirm_existing(const route_context& context) {
+  payment_intent* intent = context.state.find_payment_intent(context.object_id);
+  if (intent == nullptr) return not_found(context.object_id);
+  if (const std::string* pm = context.params.find("payment_method")) intent->payment_method = *pm;
+  bool confirmable =
+      intent->status == "requires_confirmation" ||
+      (intent->status == "requires_payment_method" && !intent->payment_method.empty());
+  if (!confirmable) {
+    return error_outcome(errors::unexpected_state(
+        "payment_intent_unexpected_state",
+        "You cannot confirm this PaymentIntent because it has a status of " + intent->status +
+            "."));
+  }
+  return confirm(*intent, context);
+}
+
+route_outcome capture(const route_context& context) {
+  payment_intent* intent = context.state.find_payment_intent(context.object_id);
+  if (intent == nullptr) return not_found(context.object_id);
+  if (intent->status != "requires_capture") {
+    return error_outcome(errors::unexpected_state(
+        "payment_intent_unexpected_state",
+        "This PaymentIntent could not be captured because it has a status of " + intent->status +
+            ". Only a PaymentIntent with one of the following statuses may be captured: "
+            "requires_capture."));
+  }
+  auto amount = parse_amount(context.params, "amount_to_capture", false).value;
+  std::int64_t to_capture = amount.value_or(intent->amount_capturable);
+  if (to_capture > intent->amount_capturable) {
+    return error_outcome(
+        errors::amount_too_large("amount_to_capture",
+                                 "The amount to capture must be less than or equal to the amount "
+                                 "capturable (" +
+                                     std::to_string(intent->amount_capturable) + ")."));
+  }
+  intent->status = "succeeded";
+  intent->amount_received = to_capture;
+  intent->amount_capturable = 0;
+  route_outcome out;
+  out.body = to_json(*intent);
+  out.events.push_back({"payment_intent.succeeded", out.body});
+  return out;
+}
+
+route_outcome cancel(const route_context& context) {
+  payment_intent* intent = context.state.find_payment_intent(context.object_id);
+  if (intent == nullptr) return not_found(context.object_id);
+  if (std::find(std::begin(cancelable_statuses), std::end(cancelable_statuses), intent->status) ==
+      std::end(cancelable_statuses)) {
+    return error_outcome(errors::unexpected_state(
+        "payment_intent_unexpected_state",
+        "You cannot cancel this PaymentIntent because it has a status of " + intent->status +
+            ". Only a PaymentIntent with one of the following statuses may be canceled: "
+            "requires_payment_method, requires_capture, requires_confirmation, "
+            "requires_action, processing."));
+  }
+  intent->status = "canceled";
+  intent->amount_capturable = 0;
+  intent->canceled_at_s = context.now_ms / 1000;
+  if (const std::string* reason = context.params.find("cancellation_reason")) {
+    intent->cancellation_reason = *reason;
+  }
+  route_outcome out;
+  out.body = to_json(*intent);
+  out.events.push_back({"payment_intent.canceled", out.body});
+  return out;
+}
+
+route_outcome list(const route_context& context) {
+  auto query = parse_list_query(context.params, false).value;
+  auto page = context.state.list_payment_intents(query);
+  if (page.cursor_missing) {
+    return error_outcome(errors::resource_missing(
+        query.starting_after.empty() ? "ending_before" : "starting_after",
+        "No such payment_intent: '" + query.starting_after + query.ending_before + "'", 400));
+  }
+  boost::json::array data;
+  for (const payment_intent* intent : page.data) data.push_back(to_json(*intent));
+  route_outcome out;
+  out.body = list_json(std::move(data), page.has_more, "/v1/payment_intents");
+  return out;
+}
+
+}  // namespace
+
+std::optional<stripe_error> validate(route_id id, const form_params& params) {
+  switch (id) {
+    case route_id::create_payment_intent:
+      return validate_create(params);
+    case route_id::confirm_payment_intent:
+      if (auto e = check_known_params(params, {"payment_method", "expand", "return_url"})) {
+        return e;
+      }
+      return check_payment_method(params);
+    case route_id::capture_payment_intent:
+      if (auto e = check_known_params(params, {"amount_to_capture", "expand"})) return e;
+      return parse_amount(params, "amount_to_capture", false).error;
+    case route_id::cancel_payment_intent:
+      if (auto e = check_known_params(params, {"cancellation_reason", "expand"})) return e;
+      return parse_choice(params, "cancellation_reason",
+                          {"duplicate", "fraudulent", "requested_by_customer", "abandoned"}, "")
+          .error;
+    case route_id::list_payment_intents:
+      return parse_list_query(params, false).error;
+    default:
+      return check_known_params(params, {"expand", "client_secret"});
+  }
+}
+
+route_outcome execute(route_id id, const route_context& context) {
+  switch (id) {
+    case route_id::create_payment_intent:
+      return create(context);
+    case route_id::confirm_payment_intent:
+      return confirm_existing(context);
+    case route_id::capture_payment_intent:
+      return capture(context);
+    case route_id::cancel_payment_intent:
+      return cancel(context);
+    case route_id::list_payment_intents:
+      return list(context);
+    default: {
+      payment_intent* intent = context.state.find_payment_intent(context.object_id);
+      if (intent == nullptr) return not_found(context.object_id);
+      route_outcome out;
+      out.body = to_json(*intent);
+      return out;
+    }
+  }
+}
+
+std::vector<pending_event> expire_holds(sim_state& state, std::int64_t now_ms) {
+  std::vector<pending_event> events;
+  for (const std::string& id : state.take_due_hold_expiries(now_ms)) {
+    payment_intent* intent = state.find_payment_intent(id);
+    if (intent == nullptr || intent->status != "requires_capture") continue;
+    intent->status = "canceled";
+    intent->cancellation_reason = "automatic";
+    intent->amount_capturable = 0;
+    intent->canceled_at_s = now_ms / 1000;
+    events.push_back({"payment_intent.canceled", to_json(*intent)});
+  }
+  return events;
+}
+
+}  // namespace escrowd::processor_sim::payment_intent_routes

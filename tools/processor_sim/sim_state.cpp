@@ -1,0 +1,134 @@
+// Records and lists. Lists scan in creation order (newest first); the metadata filter makes
+// that linear, which is fine at the simulator's bounded sizes.
+#include "sim_state.hpp"
+
+namespace escrowd::processor_sim {
+namespace {
+
+bool matches(const metadata_map& have, const std::string& status, const list_query& query) {
+  if (!query.status.empty() && status != query.status) return false;
+  for (const auto& [key, value] : query.metadata) {
+    auto it = have.find(key);
+    if (it == have.end() || it->second != value) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> take_due(std::multimap<std::int64_t, std::string>& due,
+                                  std::int64_t now_ms) {
+  std::vector<std::string> out;
+  auto end = due.upper_bound(now_ms);
+  for (auto it = due.begin(); it != end; ++it) out.push_back(it->second);
+  due.erase(due.begin(), end);
+  return out;
+}
+
+// One paging algorithm for both object kinds. `index` maps ids to positions in `objects`,
+// which is in creation order.
+template <typename object>
+list_page<object> page(const std::vector<object>& objects,
+                       const std::unordered_map<std::string, std::size_t>& index,
+                       const list_query& query) {
+  list_page<object> out;
+  auto limit = static_cast<std::size_t>(query.limit);
+  if (!query.ending_before.empty()) {
+    auto cursor = index.find(query.ending_before);
+    if (cursor == index.end()) return {{}, false, true};
+    // The `limit` matching objects just newer than the cursor, shown newest first.
+    std::vector<const object*> newer;
+    for (std::size_t i = cursor->second + 1; i < objects.size(); ++i) {
+      if (!matches(objects[i].metadata, objects[i].status, query)) continue;
+      if (newer.size() == limit) {
+        out.has_more = true;
+        break;
+      }
+      newer.push_back(&objects[i]);
+    }
+    out.data.assign(newer.rbegin(), newer.rend());
+    return out;
+  }
+  std::size_t end = objects.size();  // exclusive upper bound of positions to consider
+  if (!query.starting_after.empty()) {
+    auto cursor = index.find(query.starting_after);
+    if (cursor == index.end()) return {{}, false, true};
+    end = cursor->second;
+  }
+  for (std::size_t i = end; i-- > 0;) {
+    if (!matches(objects[i].metadata, objects[i].status, query)) continue;
+    if (out.data.size() == limit) {
+      out.has_more = true;
+      break;
+    }
+    out.data.push_back(&objects[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+sim_state::sim_state(std::uint64_t seed) : rng_(seed) {}
+
+std::string sim_state::next_id(std::string_view prefix) {
+  static constexpr std::string_view alphabet =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::string id(prefix);
+  for (int i = 0; i < 24; ++i) id += alphabet[rng_() % alphabet.size()];
+  return id;
+}
+
+payment_intent* sim_state::find_payment_intent(const std::string& id) {
+  auto it = payment_intent_index_.find(id);
+  return it == payment_intent_index_.end() ? nullptr : &payment_intents_[it->second];
+}
+
+payout* sim_state::find_payout(const std::string& id) {
+  auto it = payout_index_.find(id);
+  return it == payout_index_.end() ? nullptr : &payouts_[it->second];
+}
+
+payment_intent& sim_state::add_payment_intent(payment_intent intent) {
+  intent.sequence = payment_intents_.size() + 1;
+  payment_intent_index_.emplace(intent.id, payment_intents_.size());
+  return payment_intents_.emplace_back(std::move(intent));
+}
+
+payout& sim_state::add_payout(payout payout) {
+  payout.sequence = payouts_.size() + 1;
+  payout_index_.emplace(payout.id, payouts_.size());
+  return payouts_.emplace_back(std::move(payout));
+}
+
+list_page<payment_intent> sim_state::list_payment_intents(const list_query& query) const {
+  return page(payment_intents_, payment_intent_index_, query);
+}
+
+list_page<payout> sim_state::list_payouts(const list_query& query) const {
+  return page(payouts_, payout_index_, query);
+}
+
+void sim_state::schedule_payout(const std::string& id, std::int64_t due_ms) {
+  payouts_due_.emplace(due_ms, id);
+}
+
+void sim_state::schedule_hold_expiry(const std::string& id, std::int64_t due_ms) {
+  holds_due_.emplace(due_ms, id);
+}
+
+std::vector<std::string> sim_state::take_due_payouts(std::int64_t now_ms) {
+  return take_due(payouts_due_, now_ms);
+}
+
+std::vector<std::string> sim_state::take_due_hold_expiries(std::int64_t now_ms) {
+  return take_due(holds_due_, now_ms);
+}
+
+void sim_state::clear() {
+  payment_intents_.clear();
+  payment_intent_index_.clear();
+  payouts_.clear();
+  payout_index_.clear();
+  payouts_due_.clear();
+  holds_due_.clear();
+}
+
+}  // namespace escrowd::processor_sim

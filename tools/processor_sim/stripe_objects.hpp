@@ -1,0 +1,87 @@
+// The Stripe objects the simulator keeps (PaymentIntent, Payout) and their JSON shapes, plus
+// the list and event envelopes. Values only: no thread affinity. The fields after the Stripe
+// ones are the simulator's bookkeeping and never appear in Stripe-shaped JSON.
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace escrowd::processor_sim {
+
+using metadata_map = std::map<std::string, std::string>;
+
+struct payment_intent {
+  std::string id;
+  std::int64_t amount = 0;
+  std::int64_t amount_capturable = 0;
+  std::int64_t amount_received = 0;
+  std::string currency;
+  std::string capture_method = "automatic";  // or "manual"
+  std::string status;
+  std::string payment_method;  // empty: null
+  std::string description;     // empty: null
+  metadata_map metadata;
+  std::int64_t created_s = 0;
+  std::string latest_charge;  // empty: null
+  std::optional<boost::json::object> last_payment_error;
+  std::optional<std::int64_t> canceled_at_s;
+  std::string cancellation_reason;  // empty: null
+  std::string client_secret;
+
+  // Bookkeeping.
+  std::uint64_t sequence = 0;  // creation order, breaks ties between equal `created_s`
+  std::string idempotency_key;
+  std::string request_id;
+};
+
+struct payout {
+  std::string id;
+  std::int64_t amount = 0;
+  std::string currency;
+  std::string destination;
+  std::string description;  // empty: null
+  metadata_map metadata;
+  std::string method = "standard";
+  std::string status = "pending";
+  std::int64_t created_s = 0;
+  std::int64_t arrival_date_s = 0;
+  std::string balance_transaction;
+  std::string failure_balance_transaction;  // empty: null
+  std::string failure_code;                 // empty: null
+  std::string failure_message;              // empty: null
+
+  // Bookkeeping.
+  std::uint64_t sequence = 0;
+  std::int64_t next_transition_ms = 0;  // when the sweep moves it on; 0: never again
+  std::string idempotency_key;
+  std::string request_id;
+};
+
+[[nodiscard]] boost::json::object to_json(const payment_intent& intent);
+[[nodiscard]] boost::json::object to_json(const payout& payout);
+[[nodiscard]] boost::json::object metadata_json(const metadata_map& metadata);
+
+// `{"object":"list","data":[...],"has_more":...,"url":...}`.
+[[nodiscard]] boost::json::object list_json(boost::json::array data, bool has_more,
+                                            std::string url);
+
+struct event_origin {
+  std::string request_id;       // empty: the event has no originating request (a sweep)
+  std::string idempotency_key;  // empty: null
+};
+
+// A Stripe Event wrapping a snapshot of `object`.
+[[nodiscard]] boost::json::object event_json(const std::string& id, const std::string& type,
+                                             std::int64_t created_s, boost::json::object object,
+                                             const event_origin& origin);
+
+// The inspection view of one object (`/_sim/charges`, `/_sim/payouts`): what a test needs to
+// count effects per idempotency key.
+[[nodiscard]] boost::json::object inspection_json(const payment_intent& intent);
+[[nodiscard]] boost::json::object inspection_json(const payout& payout);
+
+}  // namespace escrowd::processor_sim
