@@ -176,11 +176,7 @@ void decide_fund(self_pointer self, const fund_request& request, verdict_sink si
 account_actor::behavior_type account_actor_behavior(
     account_actor::stateful_pointer<account_actor_state> self, std::string id,
     storage::ledger_store* store, storage_writer_actor writer, directory_actor directory) {
-  auto& state = self->state;
-  state.id = std::move(id);
-  state.store = store;
-  state.writer = std::move(writer);
-  state.directory = std::move(directory);
+  bind_entity(self->state, std::move(id), store, std::move(writer), std::move(directory));
   return {
       [=](account_command& command) {
         auto promise = self->make_response_promise<rendered_response>();
@@ -216,10 +212,7 @@ account_actor::behavior_type account_actor_behavior(
         if (next) current_state.current = *next;
         else current_state.lifecycle.stale = true;
       },
-      [=](retire_atom) {
-        self->state.lifecycle.retire_requested = true;
-        maybe_retire(self);
-      },
+      [=](retire_atom) { request_retire(self); },
   };
 }
 

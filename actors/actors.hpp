@@ -30,15 +30,18 @@ using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using retired_atom = caf::atom_constant<caf::atom("retired")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
+using reap_atom = caf::atom_constant<caf::atom("reap")>;
 
 // storage_writer: owns LMDB's single write transaction. A record is answered only after
 // the batch that carries it is durable. Records queued while a batch syncs form the next
 // batch (self-sent flush: no timer). After a failed commit every record is refused with
-// the failure until `resume` reopened the store.
+// the failure until `resume` reopened the store. `reap` (self-sent on a timer) deletes
+// expired idempotency records in small chunks between batches, so it never stalls writes.
 using storage_writer_actor =
     caf::typed_actor<caf::replies_to<commit_atom, storage::commit_record>::with<
                          storage::commit_result>,
                      caf::reacts_to<flush_atom>,
+                     caf::reacts_to<reap_atom>,
                      caf::replies_to<resume_atom>::with<bool>>;
 
 // account_actor: one per user account; serializes the operations whose constraint is its

@@ -9,8 +9,13 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <string>
 
 #include "actors/actors.hpp"
+
+namespace escrowd::storage {
+class ledger_store;
+}
 
 namespace escrowd::actors {
 
@@ -24,7 +29,17 @@ struct entity_lifecycle {
   bool can_decide() const { return !stale && !busy; }
 };
 
-// State requirements: `lifecycle`, `id`, `directory`, `kind`, and `bool reload()`.
+// State requirements: `lifecycle`, `id`, `store`, `writer`, `directory`, `kind`, and
+// `bool reload()`.
+template <class State>
+void bind_entity(State& state, std::string id, storage::ledger_store* store,
+                 storage_writer_actor writer, directory_actor directory) {
+  state.id = std::move(id);
+  state.store = store;
+  state.writer = std::move(writer);
+  state.directory = std::move(directory);
+}
+
 template <class Self>
 void maybe_retire(Self self) {
   auto& state = self->state;
@@ -32,6 +47,13 @@ void maybe_retire(Self self) {
   if (!life.retire_requested || life.in_flight > 0 || life.busy || !life.waiting.empty()) return;
   self->send(state.directory, retired_atom::value, state.kind, state.id);
   self->quit();
+}
+
+// The `retire` handler: stop as soon as nothing of this actor's own is in flight.
+template <class Self>
+void request_retire(Self self) {
+  self->state.lifecycle.retire_requested = true;
+  maybe_retire(self);
 }
 
 template <class Self>

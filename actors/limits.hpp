@@ -19,5 +19,8 @@ inline constexpr std::size_t held_commands_per_id_max = 10'000;
 // per look.
 inline constexpr auto review_scan_interval = std::chrono::seconds(1);
 inline constexpr std::size_t review_releases_per_scan_max = 1'000;
+// Expired idempotency records deleted per writer turn, and how often the writer looks.
+inline constexpr std::size_t idempotency_reap_chunk_records = 1'000;
+inline constexpr auto idempotency_reap_interval = std::chrono::seconds(10);
 
 }  // namespace escrowd::actors

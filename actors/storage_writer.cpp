@@ -2,10 +2,17 @@
 
 #include <span>
 
+#include "actors/limits.hpp"
 #include "storage/limits.hpp"
 
 namespace escrowd::actors {
 namespace {
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 void flush(storage_writer_state& state) {
   if (state.records.empty()) return;
@@ -24,6 +31,7 @@ storage_writer_actor::behavior_type storage_writer(
     storage_writer_actor::stateful_pointer<storage_writer_state> self,
     storage::ledger_store* store) {
   self->state.store = store;
+  self->delayed_send(self, idempotency_reap_interval, reap_atom::value);
   return {
       [=](commit_atom, storage::commit_record& record) {
         auto& state = self->state;
@@ -37,6 +45,14 @@ storage_writer_actor::behavior_type storage_writer(
         return promise;
       },
       [=](flush_atom) { flush(self->state); },
+      [=](reap_atom) {
+        // A full chunk means more may be due: look again right after queued records.
+        auto reaped = self->state.store->reap_expired_idempotency(
+            unix_now(), idempotency_reap_chunk_records);
+        const bool more = reaped && *reaped == idempotency_reap_chunk_records;
+        if (more) self->send(self, reap_atom::value);
+        else self->delayed_send(self, idempotency_reap_interval, reap_atom::value);
+      },
       [=](resume_atom) { return self->state.store->reload().ok(); },
   };
 }

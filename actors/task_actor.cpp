@@ -201,11 +201,7 @@ task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_
                                               std::string id, storage::ledger_store* store,
                                               storage_writer_actor writer,
                                               directory_actor directory) {
-  auto& state = self->state;
-  state.id = std::move(id);
-  state.store = store;
-  state.writer = std::move(writer);
-  state.directory = std::move(directory);
+  bind_entity(self->state, std::move(id), store, std::move(writer), std::move(directory));
   return {
       [=](task_command& command) {
         auto promise = self->make_response_promise<rendered_response>();
@@ -215,10 +211,7 @@ task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_
         });
         return promise;
       },
-      [=](retire_atom) {
-        self->state.lifecycle.retire_requested = true;
-        maybe_retire(self);
-      },
+      [=](retire_atom) { request_retire(self); },
   };
 }
 

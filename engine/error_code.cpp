@@ -78,7 +78,7 @@ constexpr std::array error_table{
                "The task's review window has not lapsed yet."}},
     table_row{error_code::task_history_full,
               {"task_history_full", 409, invalid_request_error,
-               "The task has reached its limit of recorded transitions."}},
+               "The task has been reassigned too often to be reassigned again."}},
     table_row{error_code::idempotency_key_in_use,
               {"idempotency_key_in_use", 409, idempotency_error,
                "A request with this idempotency key is still in flight; retry later."}},

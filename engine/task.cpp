@@ -14,7 +14,8 @@ task_outcome unchanged(const task& current) { return task_outcome{current, false
 // Moves `next` to `to` by `transition`, recording history and the event.
 result<task_outcome> transitioned(task next, task_transition transition, task_state to,
                                   event_type event, const std::string& actor, std::int64_t now) {
-  if (next.history.size() >= task_history_max) return error{error_code::task_history_full, {}};
+  if (transition == task_transition::assign && next.history.size() >= task_assignments_history_max)
+    return error{error_code::task_history_full, {}};
   const task_state from = next.state;
   next.state = to;
   if (from != to) next.last_transition = transition;

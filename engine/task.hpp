@@ -25,7 +25,11 @@ namespace escrowd {
 
 inline constexpr std::int64_t review_window_s_default = 7 * 24 * 3600;
 inline constexpr std::int64_t review_window_s_max = 365 * 24 * 3600;
-inline constexpr std::size_t task_history_max = 64;
+// Reassignment is the only transition that can repeat, so it alone is refused once the
+// history is this long: a limit on settling transitions could lock escrow in a task
+// forever. Every other transition happens at most once, which bounds the whole history.
+inline constexpr std::size_t task_assignments_history_max = 64;
+inline constexpr std::size_t task_history_max = task_assignments_history_max + 8;
 inline constexpr std::size_t submission_length_max = 4096;
 inline constexpr std::size_t dispute_reason_length_max = 4096;
 

@@ -9,6 +9,8 @@
 #include <limits>
 #include <vector>
 
+#include "tests/support/engine_printers.hpp"
+
 namespace escrowd {
 namespace {
 

@@ -7,6 +7,8 @@
 
 #include <limits>
 
+#include "tests/support/engine_printers.hpp"
+
 namespace escrowd {
 namespace {
 

@@ -9,6 +9,8 @@
 #include <limits>
 #include <string>
 
+#include "tests/support/engine_printers.hpp"
+
 namespace escrowd {
 namespace {
 

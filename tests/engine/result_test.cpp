@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "tests/support/engine_printers.hpp"
+
 namespace escrowd {
 namespace {
 

@@ -705,19 +705,27 @@ TEST_F(task_test, every_transition_from_every_state) {
 
 // ---- history limit ---------------------------------------------------------------------
 
-TEST_F(task_test, a_full_history_rejects_further_transitions_but_not_noops) {
+// Regression: a payer who filled the history with reassignments used to make submit,
+// cancel, approve and the lapse fail with task_history_full, locking the escrow forever.
+TEST_F(task_test, a_full_history_refuses_reassignment_but_never_locks_the_escrow) {
   task current = funded_task();
-  while (current.history.size() < task_history_max) {
+  while (current.history.size() < task_assignments_history_max) {
     const account& next = current.worker == worker.id ? other_worker : worker;
     current = must(assign_task(current, next, payer.id, clock.now())).task;
   }
   const account& next = current.worker == worker.id ? other_worker : worker;
   expect_rejected(assign_task(current, next, payer.id, clock.now()),
                   {error_code::task_history_full, {}});
-  expect_rejected(submit_task(current, "s", current.worker, clock.now()),
-                  {error_code::task_history_full, {}});
-  expect_rejected(cancel_task(current, payer.id, clock.now()), {error_code::task_history_full, {}});
   expect_noop(fund_task(current, payer, payer.id, clock.now()), current);
+  const auto cancelled = must(cancel_task(current, payer.id, clock.now()));
+  EXPECT_EQ(cancelled.task.state, task_state::cancelled);
+  ASSERT_TRUE(cancelled.entry.has_value());
+  EXPECT_EQ(cancelled.task.escrow, 0);
+  const auto submitted = must(submit_task(current, "s", current.worker, clock.now()));
+  const auto released =
+      must(lapse_review_window(submitted.task, submitted.task.review_deadline));
+  EXPECT_EQ(released.task.state, task_state::released);
+  EXPECT_LE(released.task.history.size(), task_history_max);
 }
 
 // ---- whole lifecycles on real accounts -------------------------------------------------

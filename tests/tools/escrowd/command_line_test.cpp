@@ -1,0 +1,52 @@
+// Tests escrowd's command line (api.md "Command line"): subcommands, flags in both
+// `--flag value` and `--flag=value` forms, defaults, and clear refusals of bad input.
+#include <gtest/gtest.h>
+
+#include "tools/escrowd/command_line.hpp"
+
+namespace escrowd {
+namespace {
+
+TEST(command_line, serve_takes_its_flags_in_both_forms) {
+  auto parsed = parse_command_line({"serve", "--listen", "127.0.0.1:9000", "--data-dir=/tmp/x",
+                                    "--threads", "3", "--processor-url", "https://p.example"});
+  ASSERT_TRUE(parsed.parsed.has_value()) << parsed.problem;
+  EXPECT_EQ(parsed.parsed->subcommand, subcommand::serve);
+  EXPECT_EQ(parsed.parsed->listen, "127.0.0.1:9000");
+  EXPECT_EQ(parsed.parsed->data_dir, "/tmp/x");
+  EXPECT_EQ(parsed.parsed->threads, 3u);
+  EXPECT_EQ(parsed.parsed->processor_url, "https://p.example");
+}
+
+TEST(command_line, defaults_match_the_contract) {
+  auto parsed = parse_command_line({"serve"});
+  ASSERT_TRUE(parsed.parsed.has_value());
+  EXPECT_EQ(parsed.parsed->listen, "127.0.0.1:8080");
+  EXPECT_EQ(parsed.parsed->threads, 0u);
+  EXPECT_TRUE(parsed.parsed->processor_url.empty());
+  EXPECT_EQ(parse_command_line({}).parsed->subcommand, subcommand::help);
+  EXPECT_EQ(parse_command_line({"--help"}).parsed->subcommand, subcommand::help);
+  EXPECT_EQ(parse_command_line({"serve", "--help"}).parsed->subcommand, subcommand::help);
+}
+
+TEST(command_line, refuses_unknown_commands_flags_and_values) {
+  EXPECT_FALSE(parse_command_line({"launch"}).parsed.has_value());
+  auto unknown = parse_command_line({"serve", "--colour", "red"});
+  EXPECT_FALSE(unknown.parsed.has_value());
+  EXPECT_NE(unknown.problem.find("--colour"), std::string::npos);
+  EXPECT_FALSE(parse_command_line({"serve", "--threads", "many"}).parsed.has_value());
+  EXPECT_FALSE(parse_command_line({"serve", "--threads", "9999"}).parsed.has_value());
+  EXPECT_FALSE(parse_command_line({"serve", "--listen"}).parsed.has_value());
+  auto backup = parse_command_line({"backup", "--data-dir", "d"});
+  EXPECT_FALSE(backup.parsed.has_value());
+  EXPECT_NE(backup.problem.find("--to"), std::string::npos);
+}
+
+TEST(command_line, usage_names_every_command) {
+  const auto usage = usage_text();
+  for (const char* word : {"serve", "verify", "backup", "--data-dir", "ESCROWD_ADMIN_KEY"})
+    EXPECT_NE(usage.find(word), std::string::npos) << word;
+}
+
+}  // namespace
+}  // namespace escrowd

@@ -1,0 +1,99 @@
+// Tests the real escrowd binary as a process: `serve` opens a fresh data directory,
+// verifies the ledger, reports readiness and stops cleanly on SIGTERM; `verify` exits 0 on
+// that directory and non-zero on a directory that holds no store; `backup` writes a copy
+// that `verify` accepts; bad command lines exit 2.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct run_result {
+  int exit_code = -1;
+  std::string output;
+};
+
+run_result run(const std::string& arguments) {
+  const std::string command = std::string(ESCROWD_PATH) + " " + arguments + " 2>&1";
+  run_result result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 512> buffer{};
+  while (fgets(buffer.data(), int(buffer.size()), pipe) != nullptr) result.output += buffer.data();
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+class escrowd_process : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "escrowd-process-XXXXXX").string();
+    root_ = mkdtemp(pattern.data());
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  fs::path root_;
+};
+
+TEST_F(escrowd_process, serve_reports_ready_and_stops_on_sigterm) {
+  const auto data_dir = root_ / "data";
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    execl(ESCROWD_PATH, ESCROWD_PATH, "serve", "--data-dir", data_dir.c_str(), nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+  FILE* lines = fdopen(out[0], "r");
+  std::array<char, 512> line{};
+  ASSERT_NE(fgets(line.data(), int(line.size()), lines), nullptr);
+  EXPECT_EQ(std::string(line.data()).rfind("escrowd ready", 0), 0u) << line.data();
+  EXPECT_TRUE(fs::exists(data_dir / "data.mdb"));
+  kill(child, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  fclose(lines);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+
+  auto verified = run("verify --data-dir " + data_dir.string());
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  EXPECT_EQ(verified.output.rfind("ok ", 0), 0u) << verified.output;
+
+  const auto copy = root_ / "copy";
+  fs::create_directories(copy);
+  auto backed_up = run("backup --data-dir " + data_dir.string() + " --to " +
+                       (copy / "data.mdb").string());
+  EXPECT_EQ(backed_up.exit_code, 0) << backed_up.output;
+  EXPECT_EQ(run("verify --data-dir " + copy.string()).exit_code, 0);
+}
+
+TEST_F(escrowd_process, verify_fails_where_there_is_no_ledger) {
+  const auto file = root_ / "not-a-directory";
+  std::FILE* created = std::fopen(file.c_str(), "w");
+  ASSERT_NE(created, nullptr);
+  std::fclose(created);
+  EXPECT_NE(run("verify --data-dir " + file.string()).exit_code, 0);
+}
+
+TEST_F(escrowd_process, bad_command_lines_exit_2_with_usage) {
+  auto unknown = run("frobnicate");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.output.find("usage:"), std::string::npos);
+  EXPECT_EQ(run("--help").exit_code, 0);
+}
+
+}  // namespace
