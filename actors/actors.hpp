@@ -72,6 +72,10 @@ using directory_actor =
                      caf::reacts_to<retired_atom, entity_kind, std::string>,
                      caf::reacts_to<sweep_atom>>;
 
+// review_timer: releases submitted tasks whose review window lapsed; `sweep` is its
+// self-sent tick.
+using review_timer_actor = caf::typed_actor<caf::reacts_to<sweep_atom>>;
+
 // bridge: the facade's way in; calls the completion with the directory's answer.
 using bridge_actor = caf::typed_actor<caf::reacts_to<task_command, completion_handle>,
                                       caf::reacts_to<account_command, completion_handle>>;

@@ -11,6 +11,8 @@
 #include "actors/bridge.hpp"
 #include "actors/directory.hpp"
 #include "actors/idempotency_gate.hpp"
+#include "actors/limits.hpp"
+#include "actors/review_timer.hpp"
 #include "actors/storage_writer.hpp"
 #include "actors/store_reads.hpp"
 #include "storage/verify.hpp"
@@ -24,6 +26,7 @@ struct ledger::impl {
   storage_writer_actor writer;
   directory_actor directory;
   bridge_actor bridge;
+  review_timer_actor timer;
   idempotency_gate gate;
 
   // Applies the request's Idempotency-Key: answers at once (replay, 409, 422) and returns
@@ -96,6 +99,10 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
   state->directory = system.spawn(directory, state->store.get(), state->writer,
                                   directory_settings);
   state->bridge = system.spawn(bridge, state->directory);
+  state->timer = system.spawn(review_timer, state->store.get(), state->directory,
+                              config.review_scan_interval.count() != 0
+                                  ? config.review_scan_interval
+                                  : review_scan_interval_default);
   return std::unique_ptr<ledger>(new ledger(std::move(state)));
 }
 
@@ -104,11 +111,13 @@ ledger::ledger(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
 ledger::~ledger() {
   // Entity actors answer everything in flight before the writer goes: stop the front
   // first, then the directory (its children follow), then the writer, then the system.
+  caf::anon_send_exit(impl_->timer, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->bridge, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->directory, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->writer, caf::exit_reason::user_shutdown);
   impl_->system->await_all_actors_done();
   // A detached actor's thread ends only when its last handle is gone.
+  impl_->timer = nullptr;
   impl_->bridge = nullptr;
   impl_->directory = nullptr;
   impl_->writer = nullptr;

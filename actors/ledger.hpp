@@ -28,6 +28,7 @@ struct ledger_config {
   std::size_t live_actors_max = 0;       // 0: the actors layer's default
   std::chrono::milliseconds actor_idle_timeout{0};     // 0: the actors layer's default
   std::chrono::milliseconds directory_sweep_interval{0};  // 0: the actors layer's default
+  std::chrono::milliseconds review_scan_interval{0};      // 0: the actors layer's default
 };
 
 using completion = std::function<void(rendered_response)>;

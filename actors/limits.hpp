@@ -17,7 +17,7 @@ inline constexpr auto directory_sweep_interval_default = std::chrono::seconds(5)
 inline constexpr std::size_t held_commands_per_id_max = 10'000;
 // How often the review-window timer looks for lapsed windows, and how many it releases
 // per look.
-inline constexpr auto review_scan_interval = std::chrono::seconds(1);
+inline constexpr auto review_scan_interval_default = std::chrono::milliseconds(1'000);
 inline constexpr std::size_t review_releases_per_scan_max = 1'000;
 // Expired idempotency records deleted per writer turn, and how often the writer looks.
 inline constexpr std::size_t idempotency_reap_chunk_records = 1'000;

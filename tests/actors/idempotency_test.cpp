@@ -12,7 +12,9 @@ using idempotency_test = ledger_fixture;
 
 idempotency_claim claim(const std::string& key, const std::string& fingerprint,
                         const std::string& request_id) {
-  return {"key_payer", key, fingerprint, "POST /v1/tasks/{id}/fund", request_id, 1'000, 90'000};
+  const auto now = unix_now();
+  return {"key_payer", key, fingerprint, "POST /v1/tasks/{id}/fund", request_id, now,
+          now + 86'400};
 }
 
 task_command fund(const std::string& task_id, std::optional<idempotency_claim> key) {

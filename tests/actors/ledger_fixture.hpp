@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <future>
 #include <string>
@@ -32,11 +33,18 @@ inline principal account_key(const std::string& account_id) {
   return {principal_role::account, "key_" + account_id, account_id};
 }
 
-inline request_context context_for(const principal& who, std::int64_t now = 1'000) {
+// Real time: the review timer compares stored deadlines with the wall clock.
+inline std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+inline request_context context_for(const principal& who) {
   request_context context;
   context.principal = who;
   context.actor = who.actor_name();
-  context.now = now;
+  context.now = unix_now();
   context.render = render_for_tests;
   return context;
 }
@@ -108,12 +116,13 @@ class ledger_fixture : public ::testing::Test {
   }
 
   rendered_response create_task(const std::string& task_id, const std::string& payer,
-                                const std::string& worker, std::int64_t amount, bool fund) {
+                                const std::string& worker, std::int64_t amount, bool fund,
+                                std::optional<std::int64_t> review_window_s = {}) {
     task_command command;
     command.kind = fund ? task_command_kind::create_funded : task_command_kind::create;
     command.task_id = task_id;
     command.payer = payer;
-    command.create = {task_id, worker, amount, usd(), {}, payer};
+    command.create = {task_id, worker, amount, usd(), review_window_s, payer};
     command.context = context_for(account_key(payer));
     return call(std::move(command));
   }

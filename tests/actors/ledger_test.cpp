@@ -130,5 +130,33 @@ TEST_F(ledger_test, restart_keeps_every_acknowledged_change) {
   EXPECT_EQ(read_account("worker").available, 250);
 }
 
+TEST_F(ledger_test, a_lapsed_review_window_releases_to_the_worker_also_after_a_restart) {
+  create_account("payer");
+  create_account("worker");
+  top_up("payer", 1'000, "top_1");
+  ASSERT_EQ(create_task("t1", "payer", "worker", 400, true, 1).status, 200);
+  ASSERT_EQ(task_call(task_command_kind::submit, "t1", account_key("worker")).status, 200);
+  // Down before the window lapses: only the stored deadline can release it.
+  ledger_.reset();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2'100));
+  ledger_config config;
+  config.review_scan_interval = std::chrono::milliseconds(20);
+  open_ledger(config);
+  task_state state = task_state::submitted;
+  for (int attempt = 0; attempt < 250 && state != task_state::released; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    state = (*ledger_->read_task("t1"))->state;
+  }
+  ASSERT_EQ(state, task_state::released);
+  const auto released = **ledger_->read_task("t1");
+  EXPECT_EQ(released.last_transition, task_transition::review_window_lapsed);
+  EXPECT_EQ(released.history.back().actor, "system");
+  EXPECT_EQ(read_account("worker").available, 400);
+  EXPECT_EQ(read_account("payer").escrowed, 0);
+  EXPECT_EQ(task_call(task_command_kind::approve, "t1", account_key("payer")).body,
+            "error invalid_state_transition");
+  EXPECT_TRUE(ledger_->verify()->ok);
+}
+
 }  // namespace
 }  // namespace escrowd::actors::testing
