@@ -2,18 +2,13 @@
 
 #include "actors/limits.hpp"
 #include "actors/reply.hpp"
+#include "actors/wall_clock.hpp"
 #include "storage/ledger_store.hpp"
 
 namespace escrowd::actors {
 namespace {
 
 using self_pointer = review_timer_actor::stateful_pointer<review_timer_state>;
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Nobody reads the answer to an internal command but the timer, which only needs to know
 // that it came back.

@@ -3,16 +3,11 @@
 #include <span>
 
 #include "actors/limits.hpp"
+#include "actors/wall_clock.hpp"
 #include "storage/limits.hpp"
 
 namespace escrowd::actors {
 namespace {
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 void flush(storage_writer_state& state) {
   if (state.records.empty()) return;

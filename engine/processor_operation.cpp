@@ -67,37 +67,35 @@ void return_hold(processor_outcome& outcome, std::int64_t now) {
 
 result<processor_outcome> settle_topup(const processor_operation& current,
                                        processor_status verdict, std::int64_t now) {
-  const auto& top = current;
   if (verdict == processor_status::succeeded) {
     if (current.status == processor_status::succeeded) return unchanged(current);
     if (!is_open(current.status)) return invalid_transition();
     auto outcome = moved(current, processor_status::succeeded, now);
-    outcome.entry = transfer_entry(entry_kind::topup_succeeded, top.id, now,
-                                   clearing_book(top.currency),
-                                   available_book(top.account_id, top.currency), top.amount);
-    outcome.deltas = {{top.account_id, balance_field::pending_topup, -top.amount},
-                      {top.account_id, balance_field::available, top.amount}};
+    outcome.entry = transfer_entry(entry_kind::topup_succeeded, current.id, now,
+                                   clearing_book(current.currency),
+                                   available_book(current.account_id, current.currency), current.amount);
+    outcome.deltas = {{current.account_id, balance_field::pending_topup, -current.amount},
+                      {current.account_id, balance_field::available, current.amount}};
     return outcome;
   }
   if (verdict != processor_status::failed) return error{error_code::parameter_invalid, "status"};
   if (current.status == processor_status::failed) return unchanged(current);
   if (!is_open(current.status)) return invalid_transition();
   auto outcome = moved(current, processor_status::failed, now);
-  outcome.deltas = {{top.account_id, balance_field::pending_topup, -top.amount}};
+  outcome.deltas = {{current.account_id, balance_field::pending_topup, -current.amount}};
   return outcome;
 }
 
 result<processor_outcome> settle_withdrawal(const processor_operation& current,
                                             processor_status verdict, std::int64_t now) {
-  const auto& payout = current;
   if (verdict == processor_status::paid) {
     if (current.status == processor_status::paid) return unchanged(current);
     if (!is_open(current.status)) return invalid_transition();
     auto outcome = moved(current, processor_status::paid, now);
-    outcome.entry = transfer_entry(entry_kind::withdrawal_paid, payout.id, now,
-                                   pending_withdrawal_book(payout.account_id, payout.currency),
-                                   clearing_book(payout.currency), payout.amount);
-    outcome.deltas = {{payout.account_id, balance_field::pending_withdrawal, -payout.amount}};
+    outcome.entry = transfer_entry(entry_kind::withdrawal_paid, current.id, now,
+                                   pending_withdrawal_book(current.account_id, current.currency),
+                                   clearing_book(current.currency), current.amount);
+    outcome.deltas = {{current.account_id, balance_field::pending_withdrawal, -current.amount}};
     return outcome;
   }
   if (verdict != processor_status::failed) return error{error_code::parameter_invalid, "status"};
@@ -105,11 +103,11 @@ result<processor_outcome> settle_withdrawal(const processor_operation& current,
   if (current.status == processor_status::paid) {
     // A paid payout bounced later: the money comes back from the processor.
     auto outcome = moved(current, processor_status::failed, now);
-    outcome.entry = transfer_entry(entry_kind::withdrawal_reversed, payout.id, now,
-                                   clearing_book(payout.currency),
-                                   available_book(payout.account_id, payout.currency),
-                                   payout.amount);
-    outcome.deltas = {{payout.account_id, balance_field::available, payout.amount}};
+    outcome.entry = transfer_entry(entry_kind::withdrawal_reversed, current.id, now,
+                                   clearing_book(current.currency),
+                                   available_book(current.account_id, current.currency),
+                                   current.amount);
+    outcome.deltas = {{current.account_id, balance_field::available, current.amount}};
     return outcome;
   }
   if (!is_open(current.status)) return invalid_transition();

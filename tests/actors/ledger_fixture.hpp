@@ -11,6 +11,7 @@
 #include <string>
 
 #include "actors/ledger.hpp"
+#include "actors/wall_clock.hpp"
 
 namespace escrowd::actors::testing {
 
@@ -33,18 +34,11 @@ inline principal account_key(const std::string& account_id) {
   return {principal_role::account, "key_" + account_id, account_id};
 }
 
-// Real time: the review timer compares stored deadlines with the wall clock.
-inline std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 inline request_context context_for(const principal& who) {
   request_context context;
   context.principal = who;
   context.actor = who.actor_name();
-  context.now = unix_now();
+  context.now = unix_now();  // real time: the review timer compares it with the wall clock
   context.render = render_for_tests;
   return context;
 }

@@ -4,6 +4,7 @@
 // no-op, or the exact rejection), and whole sequences apply the deltas to a real account so
 // that available, pending_withdrawal and pending_topup are checked after every step.
 #include "engine/processor_operation.hpp"
+#include "tests/support/engine_expectations.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,24 +20,11 @@
 namespace escrowd {
 namespace {
 
+using testing::must;
+using testing::sorted;
+
 const currency usd = *currency::parse("usd");
 constexpr std::int64_t amount = 2'500;
-
-template <class value_type>
-value_type must(result<value_type> held) {
-  if (!held) {
-    ADD_FAILURE() << "unexpected rejection " << describe(held.code()).code;
-    throw std::runtime_error("a test fixture step was rejected");
-  }
-  return std::move(held).value();
-}
-
-std::vector<account_delta> sorted(std::vector<account_delta> deltas) {
-  std::sort(deltas.begin(), deltas.end(), [](const account_delta& a, const account_delta& b) {
-    return std::tie(a.account_id, a.field, a.amount) < std::tie(b.account_id, b.field, b.amount);
-  });
-  return deltas;
-}
 
 void expect_entry(const processor_outcome& outcome, entry_kind kind, std::int64_t time,
                   const leg& debit, const leg& credit) {

@@ -4,6 +4,7 @@
 // state and checks the outcome (changed, natural-idempotency no-op, or the exact rejection
 // code), and full lifecycles apply the deltas to real accounts to check the balances.
 #include "engine/task.hpp"
+#include "tests/support/engine_expectations.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,39 +23,18 @@
 namespace escrowd {
 namespace {
 
+using testing::must;
+using testing::sorted;
+
 const currency usd = *currency::parse("usd");
 const currency eur = *currency::parse("eur");
 constexpr std::int64_t amount = 1'000;
 constexpr std::int64_t window_s = 3'600;
 
-template <class value_type>
-value_type must(result<value_type> held) {
-  if (!held) {
-    ADD_FAILURE() << "unexpected rejection " << describe(held.code()).code;
-    throw std::runtime_error("a test fixture step was rejected");
-  }
-  return std::move(held).value();
-}
-
 account make_account(const std::string& id, currency ccy, std::int64_t available) {
   account made = must(create_account({id, ccy, "owner of " + id}, 1'600'000'000));
   made.available = available;
   return made;
-}
-
-std::vector<leg> sorted(std::vector<leg> legs) {
-  std::sort(legs.begin(), legs.end(), [](const leg& a, const leg& b) {
-    return std::tie(a.book.kind, a.book.owner, a.amount) <
-           std::tie(b.book.kind, b.book.owner, b.amount);
-  });
-  return legs;
-}
-
-std::vector<account_delta> sorted(std::vector<account_delta> deltas) {
-  std::sort(deltas.begin(), deltas.end(), [](const account_delta& a, const account_delta& b) {
-    return std::tie(a.account_id, a.field, a.amount) < std::tie(b.account_id, b.field, b.amount);
-  });
-  return deltas;
 }
 
 void expect_entry(const task_outcome& outcome, entry_kind kind, std::int64_t time,
