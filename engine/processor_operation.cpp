@@ -73,7 +73,8 @@ result<processor_outcome> settle_topup(const processor_operation& current,
     auto outcome = moved(current, processor_status::succeeded, now);
     outcome.entry = transfer_entry(entry_kind::topup_succeeded, current.id, now,
                                    clearing_book(current.currency),
-                                   available_book(current.account_id, current.currency), current.amount);
+                                   available_book(current.account_id, current.currency),
+                                   current.amount);
     outcome.deltas = {{current.account_id, balance_field::pending_topup, -current.amount},
                       {current.account_id, balance_field::available, current.amount}};
     return outcome;
