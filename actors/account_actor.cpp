@@ -63,8 +63,8 @@ void decide_create(self_pointer self, const account_command& command,
   state.current = *created;
   storage::commit_record record;
   record.account_creates.push_back(*created);
-  commit_decision(self, std::move(record), command.context,
-                  operation_result{{}, *created, true}, std::move(deliver));
+  commit_decision(self, std::move(record), command.context, operation_result{{}, *created, true},
+                  std::move(deliver));
 }
 
 void decide_processor_request(self_pointer self, const account_command& command,
@@ -75,10 +75,9 @@ void decide_processor_request(self_pointer self, const account_command& command,
     return;
   }
   const bool is_topup = command.kind == account_command_kind::request_topup;
-  auto outcome = is_topup ? request_topup(*state.current, command.processor_request,
-                                          command.context.now)
-                          : request_withdrawal(*state.current, command.processor_request,
-                                               command.context.now);
+  auto outcome =
+      is_topup ? request_topup(*state.current, command.processor_request, command.context.now)
+               : request_withdrawal(*state.current, command.processor_request, command.context.now);
   if (!outcome) {
     reject(self, command.context, outcome.failure(), std::move(deliver));
     return;
@@ -160,14 +159,13 @@ void decide_fund(self_pointer self, const fund_request& request, verdict_sink si
     record.account_deltas = outcome->deltas;
     record.entry = outcome->entry;
   }
-  commit_decision(self, std::move(record), context,
-                  operation_result{{}, funded, outcome->changed},
+  commit_decision(self, std::move(record), context, operation_result{{}, funded, outcome->changed},
                   [sink, funded](rendered_response response, bool durable) {
                     if (durable)
                       sink(fund_verdict{{}, funded, std::move(response)});
                     else
-                      sink(fund_verdict{escrowd::error{error_code::storage_failed, {}}, {},
-                                        std::move(response)});
+                      sink(fund_verdict{
+                          escrowd::error{error_code::storage_failed, {}}, {}, std::move(response)});
                   });
 }
 
@@ -185,7 +183,8 @@ account_actor::behavior_type account_actor_behavior(
             promise.deliver(std::move(response));
           };
           switch (command.kind) {
-            case account_command_kind::create: return decide_create(self, command, deliver);
+            case account_command_kind::create:
+              return decide_create(self, command, deliver);
             case account_command_kind::request_topup:
             case account_command_kind::request_withdrawal:
               return decide_processor_request(self, command, deliver);
@@ -209,8 +208,10 @@ account_actor::behavior_type account_actor_behavior(
         if (current_state.lifecycle.stale || !current_state.current) return;
         if (notice.sequence <= current_state.loaded_at_sequence) return;
         auto next = apply_deltas(*current_state.current, notice.deltas);
-        if (next) current_state.current = *next;
-        else current_state.lifecycle.stale = true;
+        if (next)
+          current_state.current = *next;
+        else
+          current_state.lifecycle.stale = true;
       },
       [=](retire_atom) { request_retire(self); },
   };

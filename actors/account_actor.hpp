@@ -7,11 +7,10 @@
 // Lifetime: spawned by the directory on first use; stops after `retire` once idle.
 #pragma once
 
+#include <caf/typed_event_based_actor.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/actors.hpp"
 #include "actors/entity_lifecycle.hpp"
@@ -21,7 +20,7 @@ namespace escrowd::actors {
 
 struct account_actor_state {
   std::string id;
-  std::optional<account> current;  // empty: no such account on disk
+  std::optional<account> current;        // empty: no such account on disk
   std::uint64_t loaded_at_sequence = 0;  // credits at or below this are in `current`
   entity_lifecycle lifecycle;
   storage::ledger_store* store = nullptr;

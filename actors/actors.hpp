@@ -37,40 +37,33 @@ using reap_atom = caf::atom_constant<caf::atom("reap")>;
 // batch (self-sent flush: no timer). After a failed commit every record is refused with
 // the failure until `resume` reopened the store. `reap` (self-sent on a timer) deletes
 // expired idempotency records in small chunks between batches, so it never stalls writes.
-using storage_writer_actor =
-    caf::typed_actor<caf::replies_to<commit_atom, storage::commit_record>::with<
-                         storage::commit_result>,
-                     caf::reacts_to<flush_atom>,
-                     caf::reacts_to<reap_atom>,
-                     caf::replies_to<resume_atom>::with<bool>>;
+using storage_writer_actor = caf::typed_actor<
+    caf::replies_to<commit_atom, storage::commit_record>::with<storage::commit_result>,
+    caf::reacts_to<flush_atom>, caf::reacts_to<reap_atom>,
+    caf::replies_to<resume_atom>::with<bool>>;
 
 // account_actor: one per user account; serializes the operations whose constraint is its
 // available balance, and pipelines them (next decision while earlier records sync).
 // `retire` asks it to stop once nothing of its own is in flight; it then tells the
 // directory `retired`.
-using account_actor =
-    caf::typed_actor<caf::replies_to<account_command>::with<rendered_response>,
-                     caf::replies_to<fund_request>::with<fund_verdict>,
-                     caf::reacts_to<credit_notice>,
-                     caf::reacts_to<retire_atom>>;
+using account_actor = caf::typed_actor<caf::replies_to<account_command>::with<rendered_response>,
+                                       caf::replies_to<fund_request>::with<fund_verdict>,
+                                       caf::reacts_to<credit_notice>, caf::reacts_to<retire_atom>>;
 
 // task_actor: one per task; decides its transitions, queueing commands while a funding
 // decision is with the payer's account actor.
-using task_actor =
-    caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
-                     caf::reacts_to<retire_atom>>;
+using task_actor = caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
+                                    caf::reacts_to<retire_atom>>;
 
 // directory: id -> live actor, lazy spawn, idle passivation with a cap on live actors.
 // Every message to an entity goes through it (delegated), so a retiring actor and its
 // successor never run at once: commands for an id whose actor is retiring wait until it
 // reported `retired` (all its records durable).
-using directory_actor =
-    caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
-                     caf::replies_to<account_command>::with<rendered_response>,
-                     caf::replies_to<fund_request>::with<fund_verdict>,
-                     caf::reacts_to<credit_notice>,
-                     caf::reacts_to<retired_atom, entity_kind, std::string>,
-                     caf::reacts_to<sweep_atom>>;
+using directory_actor = caf::typed_actor<
+    caf::replies_to<task_command>::with<rendered_response>,
+    caf::replies_to<account_command>::with<rendered_response>,
+    caf::replies_to<fund_request>::with<fund_verdict>, caf::reacts_to<credit_notice>,
+    caf::reacts_to<retired_atom, entity_kind, std::string>, caf::reacts_to<sweep_atom>>;
 
 // review_timer: releases submitted tasks whose review window lapsed; `sweep` is its
 // self-sent tick.

@@ -14,11 +14,11 @@ template <class Self, class Command>
 void forward(Self self, Command& command, completion_handle& done) {
   auto render = command.context.render;
   self->request(self->state.directory, request_timeout, std::move(command))
-      .then([done](const rendered_response& response) { done.call(response); },
-            [done, render](const caf::error&) {
-              done.call(render(
-                  operation_result{escrowd::error{error_code::timeout, {}}, {}, false}));
-            });
+      .then(
+          [done](const rendered_response& response) { done.call(response); },
+          [done, render](const caf::error&) {
+            done.call(render(operation_result{escrowd::error{error_code::timeout, {}}, {}, false}));
+          });
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ struct operation_result {
 struct rendered_response {
   std::uint16_t status = 500;
   std::string body;
-  bool replayed = false;             // a stored answer to an earlier request with the key
+  bool replayed = false;            // a stored answer to an earlier request with the key
   std::string original_request_id;  // that earlier request's Request-Id, when replayed
 };
 
@@ -55,8 +55,8 @@ struct idempotency_claim {
 // Everything about the request that is not the command itself.
 struct request_context {
   escrowd::principal principal;  // who asks; task actors authorize against the task
-  std::string actor;      // the principal's name for task history
-  std::int64_t now = 0;   // Unix seconds, read once at the edge
+  std::string actor;             // the principal's name for task history
+  std::int64_t now = 0;          // Unix seconds, read once at the edge
   // The request's Idempotency-Key, when it carried one: the decider stores its rendered
   // response with the effect (business rejections included).
   std::optional<idempotency_claim> idempotency;
@@ -79,10 +79,10 @@ enum class task_command_kind : std::uint8_t {
 struct task_command {
   task_command_kind kind = task_command_kind::fund;
   std::string task_id;
-  create_task_command create;  // create and create_funded
-  std::string payer;           // create and create_funded
-  std::string worker;          // assign
-  std::string text;            // submission or dispute reason
+  create_task_command create;      // create and create_funded
+  std::string payer;               // create and create_funded
+  std::string worker;              // assign
+  std::string text;                // submission or dispute reason
   std::int64_t worker_amount = 0;  // resolve
   request_context context;
 };

@@ -13,12 +13,12 @@ using clock = std::chrono::steady_clock;
 
 account_actor spawn_entity(self_pointer self, const std::string& id, account_actor*) {
   return self->spawn<caf::linked>(account_actor_behavior, id, self->state.store, self->state.writer,
-                     caf::actor_cast<directory_actor>(self));
+                                  caf::actor_cast<directory_actor>(self));
 }
 
 task_actor spawn_entity(self_pointer self, const std::string& id, task_actor*) {
   return self->spawn<caf::linked>(task_actor_behavior, id, self->state.store, self->state.writer,
-                     caf::actor_cast<directory_actor>(self));
+                                  caf::actor_cast<directory_actor>(self));
 }
 
 // Forwards to the id's live actor, spawning it if needed, or holds the message while the
@@ -62,8 +62,10 @@ void sweep(self_pointer self, std::unordered_map<std::string, directory_entry<Ha
   std::vector<std::pair<clock::time_point, directory_entry<Handle>*>> live;
   for (auto& [id, entry] : map) {
     if (entry.retiring) continue;
-    if (entry.last_used < cutoff) retire(self, entry);
-    else live.emplace_back(entry.last_used, &entry);
+    if (entry.last_used < cutoff)
+      retire(self, entry);
+    else
+      live.emplace_back(entry.last_used, &entry);
   }
   if (live.size() <= cap) return;
   const auto excess = live.size() - cap;
@@ -75,8 +77,8 @@ void sweep(self_pointer self, std::unordered_map<std::string, directory_entry<Ha
 }  // namespace
 
 directory_actor::behavior_type directory(directory_actor::stateful_pointer<directory_state> self,
-                                         storage::ledger_store* store,
-                                         storage_writer_actor writer, directory_config config) {
+                                         storage::ledger_store* store, storage_writer_actor writer,
+                                         directory_config config) {
   self->state.store = store;
   self->state.writer = std::move(writer);
   self->state.config = config;
@@ -85,10 +87,11 @@ directory_actor::behavior_type directory(directory_actor::stateful_pointer<direc
       [=](task_command& command) {
         auto promise = self->make_response_promise<rendered_response>();
         const auto id = command.task_id;
-        route<task_actor>(self, self->state.tasks, id,
-                          [promise, command = std::move(command)](const task_actor& target) mutable {
-                            promise.delegate(target, std::move(command));
-                          });
+        route<task_actor>(
+            self, self->state.tasks, id,
+            [promise, command = std::move(command)](const task_actor& target) mutable {
+              promise.delegate(target, std::move(command));
+            });
         return promise;
       },
       [=](account_command& command) {
@@ -119,8 +122,10 @@ directory_actor::behavior_type directory(directory_actor::stateful_pointer<direc
         self->send(found->second.handle, std::move(notice));
       },
       [=](retired_atom, entity_kind kind, const std::string& id) {
-        if (kind == entity_kind::account) retired<account_actor>(self, self->state.accounts, id);
-        else retired<task_actor>(self, self->state.tasks, id);
+        if (kind == entity_kind::account)
+          retired<account_actor>(self, self->state.accounts, id);
+        else
+          retired<task_actor>(self, self->state.tasks, id);
       },
       [=](sweep_atom) {
         const auto cap = self->state.config.live_actors_max;

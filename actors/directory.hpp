@@ -7,14 +7,13 @@
 // Lifetime: one per actor system; the store and writer outlive it.
 #pragma once
 
+#include <caf/typed_event_based_actor.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/actors.hpp"
 #include "actors/limits.hpp"
@@ -46,7 +45,7 @@ struct directory_state {
 };
 
 directory_actor::behavior_type directory(directory_actor::stateful_pointer<directory_state> self,
-                                         storage::ledger_store* store,
-                                         storage_writer_actor writer, directory_config config);
+                                         storage::ledger_store* store, storage_writer_actor writer,
+                                         directory_config config);
 
 }  // namespace escrowd::actors

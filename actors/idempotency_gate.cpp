@@ -25,8 +25,7 @@ std::size_t idempotency_gate::claims_in_flight() const {
   return in_flight_.size();
 }
 
-gate_decision judge_stored(const idempotency_claim& incoming,
-                           const std::string& stored_fingerprint,
+gate_decision judge_stored(const idempotency_claim& incoming, const std::string& stored_fingerprint,
                            const std::string& stored_endpoint, stored_response stored) {
   if (stored_endpoint != incoming.endpoint || stored_fingerprint != incoming.fingerprint)
     return {gate_verdict::reused, std::nullopt};

@@ -24,10 +24,10 @@ struct stored_response {
 };
 
 enum class gate_verdict : std::uint8_t {
-  run,       // claimed: run the request, then release the claim
-  replay,    // answer with the stored response
-  reused,    // 422 idempotency_key_reused
-  in_use,    // 409 idempotency_key_in_use
+  run,     // claimed: run the request, then release the claim
+  replay,  // answer with the stored response
+  reused,  // 422 idempotency_key_reused
+  in_use,  // 409 idempotency_key_in_use
 };
 
 struct gate_decision {

@@ -1,12 +1,11 @@
 #include "actors/ledger.hpp"
 
 #include <algorithm>
-#include <thread>
-
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <thread>
 
 #include "actors/bridge.hpp"
 #include "actors/directory.hpp"
@@ -52,14 +51,13 @@ bool ledger::impl::admit(const request_context& context, completion& done) {
     const auto& record = **stored;
     auto decision = judge_stored(claim, record.fingerprint, record.endpoint,
                                  {record.status_code, record.response_body, record.request_id});
-    if (decision.verdict == gate_verdict::reused)
-      return refuse(error_code::idempotency_key_reused);
+    if (decision.verdict == gate_verdict::reused) return refuse(error_code::idempotency_key_reused);
     done(rendered_response{decision.replay->status, decision.replay->body, true,
                            decision.replay->original_request_id});
     return false;
   }
-  done = [this, scope = claim.scope, key = claim.key, next = std::move(done)](
-             rendered_response response) {
+  done = [this, scope = claim.scope, key = claim.key,
+          next = std::move(done)](rendered_response response) {
     gate.release(scope, key);
     next(std::move(response));
   };
@@ -96,13 +94,12 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
     directory_settings.idle_timeout = config.actor_idle_timeout;
   if (config.directory_sweep_interval.count() != 0)
     directory_settings.sweep_interval = config.directory_sweep_interval;
-  state->directory = system.spawn(directory, state->store.get(), state->writer,
-                                  directory_settings);
+  state->directory = system.spawn(directory, state->store.get(), state->writer, directory_settings);
   state->bridge = system.spawn(bridge, state->directory);
-  state->timer = system.spawn(review_timer, state->store.get(), state->directory,
-                              config.review_scan_interval.count() != 0
-                                  ? config.review_scan_interval
-                                  : review_scan_interval_default);
+  state->timer =
+      system.spawn(review_timer, state->store.get(), state->directory,
+                   config.review_scan_interval.count() != 0 ? config.review_scan_interval
+                                                            : review_scan_interval_default);
   return std::unique_ptr<ledger>(new ledger(std::move(state)));
 }
 

@@ -23,10 +23,10 @@ namespace escrowd::actors {
 
 struct ledger_config {
   std::string data_dir = "./data";
-  std::uint64_t map_size_bytes_max = 0;  // 0: storage's default ceiling
-  unsigned scheduler_threads = 0;        // 0: one per core, at least 2
-  std::size_t live_actors_max = 0;       // 0: the actors layer's default
-  std::chrono::milliseconds actor_idle_timeout{0};     // 0: the actors layer's default
+  std::uint64_t map_size_bytes_max = 0;                   // 0: storage's default ceiling
+  unsigned scheduler_threads = 0;                         // 0: one per core, at least 2
+  std::size_t live_actors_max = 0;                        // 0: the actors layer's default
+  std::chrono::milliseconds actor_idle_timeout{0};        // 0: the actors layer's default
   std::chrono::milliseconds directory_sweep_interval{0};  // 0: the actors layer's default
   std::chrono::milliseconds review_scan_interval{0};      // 0: the actors layer's default
 };

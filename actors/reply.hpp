@@ -4,10 +4,9 @@
 // Thread affinity: called from within an actor's handler; callbacks run on that actor.
 #pragma once
 
-#include <functional>
-
 #include <caf/event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
+#include <functional>
 
 #include "actors/actors.hpp"
 

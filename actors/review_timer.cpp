@@ -37,12 +37,9 @@ void scan(self_pointer self) {
   for (const auto& deadline : *due) {
     if (!state.lapsing.insert(deadline.task_id).second) continue;
     self->request(state.directory, commit_timeout * 2, lapse_command(deadline.task_id, now))
-        .then([self, id = deadline.task_id](const rendered_response&) {
-                self->state.lapsing.erase(id);
-              },
-              [self, id = deadline.task_id](const caf::error&) {
-                self->state.lapsing.erase(id);
-              });
+        .then([self,
+               id = deadline.task_id](const rendered_response&) { self->state.lapsing.erase(id); },
+              [self, id = deadline.task_id](const caf::error&) { self->state.lapsing.erase(id); });
   }
 }
 

@@ -6,11 +6,10 @@
 // Lifetime: one per actor system, owned by the ledger facade; the store outlives it.
 #pragma once
 
+#include <caf/typed_event_based_actor.hpp>
 #include <chrono>
 #include <string>
 #include <unordered_set>
-
-#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/actors.hpp"
 

@@ -13,8 +13,10 @@ void flush(storage_writer_state& state) {
   if (state.records.empty()) return;
   auto batch = state.store->commit_batch(std::span<const storage::commit_record>(state.records));
   for (std::size_t i = 0; i < state.promises.size(); ++i) {
-    if (i < batch.records.size()) state.promises[i].deliver(batch.records[i]);
-    else state.promises[i].deliver(storage::commit_result{batch.outcome, 0});
+    if (i < batch.records.size())
+      state.promises[i].deliver(batch.records[i]);
+    else
+      state.promises[i].deliver(storage::commit_result{batch.outcome, 0});
   }
   state.records.clear();
   state.promises.clear();
@@ -42,11 +44,13 @@ storage_writer_actor::behavior_type storage_writer(
       [=](flush_atom) { flush(self->state); },
       [=](reap_atom) {
         // A full chunk means more may be due: look again right after queued records.
-        auto reaped = self->state.store->reap_expired_idempotency(
-            unix_now(), idempotency_reap_chunk_records);
+        auto reaped =
+            self->state.store->reap_expired_idempotency(unix_now(), idempotency_reap_chunk_records);
         const bool more = reaped && *reaped == idempotency_reap_chunk_records;
-        if (more) self->send(self, reap_atom::value);
-        else self->delayed_send(self, idempotency_reap_interval, reap_atom::value);
+        if (more)
+          self->send(self, reap_atom::value);
+        else
+          self->delayed_send(self, idempotency_reap_interval, reap_atom::value);
       },
       [=](resume_atom) { return self->state.store->reload().ok(); },
   };

@@ -4,10 +4,9 @@
 // Lifetime: the store outlives the actor; the composition root owns both.
 #pragma once
 
+#include <caf/typed_event_based_actor.hpp>
 #include <cstdint>
 #include <vector>
-
-#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/actors.hpp"
 #include "storage/ledger_store.hpp"

@@ -22,15 +22,24 @@ using deliverer = std::function<void(rendered_response)>;
 action action_for(task_command_kind kind) {
   switch (kind) {
     case task_command_kind::create:
-    case task_command_kind::create_funded: return action::create_task;
-    case task_command_kind::assign: return action::assign_task;
-    case task_command_kind::fund: return action::fund_task;
-    case task_command_kind::submit: return action::submit_task;
-    case task_command_kind::approve: return action::approve_task;
-    case task_command_kind::dispute: return action::dispute_task;
-    case task_command_kind::resolve: return action::resolve_task;
-    case task_command_kind::cancel: return action::cancel_task;
-    case task_command_kind::lapse_review_window: return action::approve_task;
+    case task_command_kind::create_funded:
+      return action::create_task;
+    case task_command_kind::assign:
+      return action::assign_task;
+    case task_command_kind::fund:
+      return action::fund_task;
+    case task_command_kind::submit:
+      return action::submit_task;
+    case task_command_kind::approve:
+      return action::approve_task;
+    case task_command_kind::dispute:
+      return action::dispute_task;
+    case task_command_kind::resolve:
+      return action::resolve_task;
+    case task_command_kind::cancel:
+      return action::cancel_task;
+    case task_command_kind::lapse_review_window:
+      return action::approve_task;
   }
   return action::read_task;
 }
@@ -40,9 +49,12 @@ std::optional<escrowd::error> refusal(const task_command& command, const task& c
   if (command.kind == task_command_kind::lapse_review_window) return std::nullopt;  // internal
   const resource_scope scope{current.payer, current.payer, current.worker};
   switch (authorize(command.context.principal, action_for(command.kind), scope)) {
-    case access::allowed: return std::nullopt;
-    case access::forbidden: return escrowd::error{error_code::permission_denied, {}};
-    case access::hidden: return escrowd::error{error_code::not_found, {}};
+    case access::allowed:
+      return std::nullopt;
+    case access::forbidden:
+      return escrowd::error{error_code::permission_denied, {}};
+    case access::hidden:
+      return escrowd::error{error_code::not_found, {}};
   }
   return escrowd::error{error_code::permission_denied, {}};
 }
@@ -63,8 +75,7 @@ void send_credit_notices(self_pointer self, const std::vector<account_delta>& de
     notice.sequence = sequence;
     notice.deltas.push_back(delta);
   }
-  for (auto& [account_id, notice] : notices)
-    self->send(self->state.directory, std::move(notice));
+  for (auto& [account_id, notice] : notices) self->send(self->state.directory, std::move(notice));
 }
 
 void commit_decision(self_pointer self, storage::commit_record record,
@@ -85,8 +96,8 @@ void commit_decision(self_pointer self, storage::commit_record record,
       });
 }
 
-void decide_outcome(self_pointer self, const task_command& command,
-                    result<task_outcome> outcome, bool is_new, const deliverer& deliver) {
+void decide_outcome(self_pointer self, const task_command& command, result<task_outcome> outcome,
+                    bool is_new, const deliverer& deliver) {
   const auto& context = command.context;
   if (!outcome) {
     commit_decision(self, {}, context, operation_result{outcome.failure(), {}, false}, deliver);
@@ -104,8 +115,8 @@ void decide_outcome(self_pointer self, const task_command& command,
 }
 
 // Funding is decided by the payer's account actor; this task waits for its verdict.
-void ask_payer_to_fund(self_pointer self, const task_command& command, task current,
-                       bool is_new, const deliverer& deliver) {
+void ask_payer_to_fund(self_pointer self, const task_command& command, task current, bool is_new,
+                       const deliverer& deliver) {
   auto& life = self->state.lifecycle;
   life.busy = true;
   fund_request request{std::move(current), is_new, command.context};
@@ -138,9 +149,11 @@ void decide_create(self_pointer self, const task_command& command, const deliver
   }
   const resource_scope scope{command.payer, command.payer, {}};
   switch (authorize(context.principal, action::create_task, scope)) {
-    case access::allowed: break;
+    case access::allowed:
+      break;
     case access::forbidden:
-    case access::hidden: return refuse(command, {error_code::permission_denied, "payer"}, deliver);
+    case access::hidden:
+      return refuse(command, {error_code::permission_denied, "payer"}, deliver);
   }
   auto payer = optional_row(state.store->get_account(command.payer));
   if (!payer || !*payer) return refuse(command, {error_code::not_found, "payer"}, deliver);
@@ -162,22 +175,24 @@ result<task_outcome> decide_transition(self_pointer self, const task_command& co
   switch (command.kind) {
     case task_command_kind::submit:
       return submit_task(current, command.text, context.actor, context.now);
-    case task_command_kind::approve: return approve_task(current, context.actor, context.now);
+    case task_command_kind::approve:
+      return approve_task(current, context.actor, context.now);
     case task_command_kind::dispute:
       return dispute_task(current, command.text, context.actor, context.now);
     case task_command_kind::resolve:
       return resolve_task(current, command.worker_amount, context.actor, context.now);
-    case task_command_kind::cancel: return cancel_task(current, context.actor, context.now);
+    case task_command_kind::cancel:
+      return cancel_task(current, context.actor, context.now);
     case task_command_kind::lapse_review_window:
       return lapse_review_window(current, context.now);
-    default: return escrowd::error{error_code::internal, {}};
+    default:
+      return escrowd::error{error_code::internal, {}};
   }
 }
 
 void decide(self_pointer self, const task_command& command, const deliverer& deliver) {
   auto& state = self->state;
-  if (command.kind == task_command_kind::create ||
-      command.kind == task_command_kind::create_funded)
+  if (command.kind == task_command_kind::create || command.kind == task_command_kind::create_funded)
     return decide_create(self, command, deliver);
   if (!state.current) return refuse(command, {error_code::not_found, {}}, deliver);
   if (auto refused = refusal(command, *state.current)) return refuse(command, *refused, deliver);
@@ -187,10 +202,10 @@ void decide(self_pointer self, const task_command& command, const deliverer& del
   if (command.kind == task_command_kind::assign) {
     auto worker = optional_row(state.store->get_account(command.worker));
     if (!worker || !*worker) return refuse(command, {error_code::not_found, "worker"}, deliver);
-    return decide_outcome(self, command,
-                          assign_task(*state.current, **worker, command.context.actor,
-                                      command.context.now),
-                          false, deliver);
+    return decide_outcome(
+        self, command,
+        assign_task(*state.current, **worker, command.context.actor, command.context.now), false,
+        deliver);
   }
   decide_outcome(self, command, decide_transition(self, command), false, deliver);
 }

@@ -7,11 +7,10 @@
 // Lifetime: spawned by the directory on first use; stops after `retire` once idle.
 #pragma once
 
+#include <caf/typed_event_based_actor.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/actors.hpp"
 #include "actors/entity_lifecycle.hpp"

@@ -9,10 +9,14 @@ namespace {
 template <class account_type>
 auto& field_ref(account_type& target, balance_field field) {
   switch (field) {
-    case balance_field::available: return target.available;
-    case balance_field::pending_withdrawal: return target.pending_withdrawal;
-    case balance_field::escrowed: return target.escrowed;
-    case balance_field::pending_topup: return target.pending_topup;
+    case balance_field::available:
+      return target.available;
+    case balance_field::pending_withdrawal:
+      return target.pending_withdrawal;
+    case balance_field::escrowed:
+      return target.escrowed;
+    case balance_field::pending_topup:
+      return target.pending_topup;
   }
   return target.available;  // unreachable: every enumerator is handled above
 }

@@ -15,12 +15,15 @@ using enum error_type;
 // The one mapping from rejection reasons to the API (api.md "Errors").
 constexpr std::array error_table{
     table_row{error_code::ok, {"ok", 200, api_error, "OK."}},
-    table_row{error_code::parameter_missing,
-              {"parameter_missing", 400, invalid_request_error, "A required parameter is missing."}},
-    table_row{error_code::parameter_invalid,
-              {"parameter_invalid", 400, invalid_request_error, "A parameter has an invalid value."}},
-    table_row{error_code::parameter_unknown,
-              {"parameter_unknown", 400, invalid_request_error, "The request has an unknown parameter."}},
+    table_row{
+        error_code::parameter_missing,
+        {"parameter_missing", 400, invalid_request_error, "A required parameter is missing."}},
+    table_row{
+        error_code::parameter_invalid,
+        {"parameter_invalid", 400, invalid_request_error, "A parameter has an invalid value."}},
+    table_row{
+        error_code::parameter_unknown,
+        {"parameter_unknown", 400, invalid_request_error, "The request has an unknown parameter."}},
     table_row{error_code::json_invalid,
               {"json_invalid", 400, invalid_request_error, "The body is not valid JSON."}},
     table_row{error_code::amount_invalid,
@@ -38,22 +41,23 @@ constexpr std::array error_table{
     table_row{error_code::idempotency_key_invalid,
               {"idempotency_key_invalid", 400, invalid_request_error,
                "Idempotency keys are 1 to 255 printable ASCII characters."}},
-    table_row{error_code::batch_too_large,
-              {"batch_too_large", 400, invalid_request_error, "A batch holds at most 8190 operations."}},
+    table_row{
+        error_code::batch_too_large,
+        {"batch_too_large", 400, invalid_request_error, "A batch holds at most 8190 operations."}},
     table_row{error_code::body_too_large,
               {"body_too_large", 413, invalid_request_error, "The request body is too large."}},
-    table_row{error_code::header_too_large,
-              {"header_too_large", 431, invalid_request_error, "The request headers are too large."}},
+    table_row{
+        error_code::header_too_large,
+        {"header_too_large", 431, invalid_request_error, "The request headers are too large."}},
     table_row{error_code::authentication_required,
               {"authentication_required", 401, authentication_error,
                "Send an API key as 'Authorization: Bearer <key>'."}},
     table_row{error_code::api_key_invalid,
               {"api_key_invalid", 401, authentication_error, "The API key is unknown or revoked."}},
-    table_row{error_code::permission_denied,
-              {"permission_denied", 403, permission_error,
-               "This key may not perform this request."}},
-    table_row{error_code::not_found,
-              {"not_found", 404, invalid_request_error, "No such object."}},
+    table_row{
+        error_code::permission_denied,
+        {"permission_denied", 403, permission_error, "This key may not perform this request."}},
+    table_row{error_code::not_found, {"not_found", 404, invalid_request_error, "No such object."}},
     table_row{error_code::route_not_found,
               {"route_not_found", 404, invalid_request_error, "No such endpoint."}},
     table_row{error_code::method_not_allowed,
@@ -89,12 +93,12 @@ constexpr std::array error_table{
               {"rate_limited", 429, invalid_request_error, "Too many requests; slow down."}},
     table_row{error_code::processor_error,
               {"processor_error", 502, processor_error, "The payment processor failed."}},
-    table_row{error_code::storage_full,
-              {"storage_full", 503, api_error,
-               "The ledger's storage is full; nothing was committed."}},
-    table_row{error_code::storage_failed,
-              {"storage_failed", 500, api_error,
-               "The ledger's storage failed; nothing was committed."}},
+    table_row{
+        error_code::storage_full,
+        {"storage_full", 503, api_error, "The ledger's storage is full; nothing was committed."}},
+    table_row{
+        error_code::storage_failed,
+        {"storage_failed", 500, api_error, "The ledger's storage failed; nothing was committed."}},
     table_row{error_code::not_ready,
               {"not_ready", 503, api_error, "The server is not accepting writes yet."}},
     table_row{error_code::internal,
@@ -126,12 +130,18 @@ std::optional<error_code> error_code_from_number(std::uint16_t number) {
 
 std::string_view to_string(error_type type) {
   switch (type) {
-    case invalid_request_error: return "invalid_request_error";
-    case authentication_error: return "authentication_error";
-    case permission_error: return "permission_error";
-    case idempotency_error: return "idempotency_error";
-    case processor_error: return "processor_error";
-    case api_error: return "api_error";
+    case invalid_request_error:
+      return "invalid_request_error";
+    case authentication_error:
+      return "authentication_error";
+    case permission_error:
+      return "permission_error";
+    case idempotency_error:
+      return "idempotency_error";
+    case processor_error:
+      return "processor_error";
+    case api_error:
+      return "api_error";
   }
   return "api_error";
 }

@@ -72,7 +72,7 @@ enum class error_type : std::uint8_t {
 };
 
 struct error_description {
-  std::string_view code;     // stable snake_case word, e.g. "insufficient_funds"
+  std::string_view code;  // stable snake_case word, e.g. "insufficient_funds"
   std::uint16_t http_status;
   error_type type;
   std::string_view message;  // default human-readable sentence

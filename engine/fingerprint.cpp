@@ -25,18 +25,24 @@ class canonicalizer {
   bool value(std::string& out, std::size_t depth) {
     if (position_ >= text_.size()) return false;
     switch (text_[position_]) {
-      case '{': return object(out, depth + 1);
-      case '[': return array(out, depth + 1);
+      case '{':
+        return object(out, depth + 1);
+      case '[':
+        return array(out, depth + 1);
       case '"': {
         std::string decoded;
         if (!string(decoded)) return false;
         write_string(decoded, out);
         return true;
       }
-      case 't': return literal("true", out);
-      case 'f': return literal("false", out);
-      case 'n': return literal("null", out);
-      default: return number(out);
+      case 't':
+        return literal("true", out);
+      case 'f':
+        return literal("false", out);
+      case 'n':
+        return literal("null", out);
+      default:
+        return number(out);
     }
   }
 
@@ -114,18 +120,35 @@ class canonicalizer {
       if (position_ >= text_.size()) return false;
       const char escape = text_[position_++];
       switch (escape) {
-        case '"': decoded.push_back('"'); break;
-        case '\\': decoded.push_back('\\'); break;
-        case '/': decoded.push_back('/'); break;
-        case 'b': decoded.push_back('\b'); break;
-        case 'f': decoded.push_back('\f'); break;
-        case 'n': decoded.push_back('\n'); break;
-        case 'r': decoded.push_back('\r'); break;
-        case 't': decoded.push_back('\t'); break;
+        case '"':
+          decoded.push_back('"');
+          break;
+        case '\\':
+          decoded.push_back('\\');
+          break;
+        case '/':
+          decoded.push_back('/');
+          break;
+        case 'b':
+          decoded.push_back('\b');
+          break;
+        case 'f':
+          decoded.push_back('\f');
+          break;
+        case 'n':
+          decoded.push_back('\n');
+          break;
+        case 'r':
+          decoded.push_back('\r');
+          break;
+        case 't':
+          decoded.push_back('\t');
+          break;
         case 'u':
           if (!unicode_escape(decoded)) return false;
           break;
-        default: return false;
+        default:
+          return false;
       }
     }
     return false;
@@ -137,10 +160,14 @@ class canonicalizer {
     for (int i = 0; i < 4; ++i) {
       const char c = text_[position_++];
       code <<= 4;
-      if (c >= '0' && c <= '9') code |= std::uint32_t(c - '0');
-      else if (c >= 'a' && c <= 'f') code |= std::uint32_t(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') code |= std::uint32_t(c - 'A' + 10);
-      else return false;
+      if (c >= '0' && c <= '9')
+        code |= std::uint32_t(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        code |= std::uint32_t(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        code |= std::uint32_t(c - 'A' + 10);
+      else
+        return false;
     }
     return true;
   }
@@ -236,9 +263,8 @@ class canonicalizer {
   }
 
   void skip_whitespace() {
-    while (position_ < text_.size() &&
-           (text_[position_] == ' ' || text_[position_] == '\t' || text_[position_] == '\n' ||
-            text_[position_] == '\r'))
+    while (position_ < text_.size() && (text_[position_] == ' ' || text_[position_] == '\t' ||
+                                        text_[position_] == '\n' || text_[position_] == '\r'))
       ++position_;
   }
 

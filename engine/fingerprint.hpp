@@ -20,7 +20,6 @@ inline constexpr std::size_t json_depth_max = 32;
 
 // Hex SHA-256 of "METHOD\nPATH\nCANONICAL_BODY".
 [[nodiscard]] result<std::string> request_fingerprint(std::string_view method,
-                                                      std::string_view path,
-                                                      std::string_view body);
+                                                      std::string_view path, std::string_view body);
 
 }  // namespace escrowd

@@ -31,7 +31,9 @@ book_account escrow_book(const std::string& task_id, currency ccy) {
   return {book_kind::escrow, task_id, ccy};
 }
 
-book_account clearing_book(currency ccy) { return {book_kind::processor_clearing, {}, ccy}; }
+book_account clearing_book(currency ccy) {
+  return {book_kind::processor_clearing, {}, ccy};
+}
 
 journal_entry transfer_entry(entry_kind kind, std::string reference, std::int64_t time,
                              book_account from, book_account to, std::int64_t amount) {

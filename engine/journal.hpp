@@ -75,7 +75,7 @@ struct journal_entry {
 
 // A two-leg entry moving `amount` (> 0) from `from` to `to`.
 [[nodiscard]] journal_entry transfer_entry(entry_kind kind, std::string reference,
-                                           std::int64_t time, book_account from,
-                                           book_account to, std::int64_t amount);
+                                           std::int64_t time, book_account from, book_account to,
+                                           std::int64_t amount);
 
 }  // namespace escrowd

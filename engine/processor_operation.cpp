@@ -7,14 +7,15 @@
 namespace escrowd {
 namespace {
 
-error invalid_transition() { return error{error_code::invalid_state_transition, {}}; }
+error invalid_transition() {
+  return error{error_code::invalid_state_transition, {}};
+}
 
 processor_outcome unchanged(const processor_operation& current) {
   return processor_outcome{current, false, {}, {}};
 }
 
-processor_outcome moved(const processor_operation& current, processor_status to,
-                        std::int64_t now) {
+processor_outcome moved(const processor_operation& current, processor_status to, std::int64_t now) {
   processor_outcome outcome{current, true, {}, {}};
   outcome.operation.status = to;
   outcome.operation.updated_at = now;
@@ -27,15 +28,15 @@ std::string bounded(std::string text) {
 }
 
 bool is_open(processor_status status) {
-  return status == processor_status::pending ||
-         status == processor_status::requires_reconciliation;
+  return status == processor_status::pending || status == processor_status::requires_reconciliation;
 }
 
 status validate_request(const processor_request_command& command, std::string_view instrument,
                         std::size_t instrument_length_max) {
   if (!is_valid_id(command.id)) return error{error_code::id_invalid, "id"};
   if (!is_valid_amount(command.amount)) return error{error_code::amount_invalid, "amount"};
-  if (command.instrument.empty()) return error{error_code::parameter_missing, std::string(instrument)};
+  if (command.instrument.empty())
+    return error{error_code::parameter_missing, std::string(instrument)};
   if (command.instrument.size() > instrument_length_max)
     return error{error_code::parameter_invalid, std::string(instrument)};
   return {};
@@ -65,16 +66,15 @@ void return_hold(processor_outcome& outcome, std::int64_t now) {
                     {held.account_id, balance_field::available, held.amount}};
 }
 
-result<processor_outcome> settle_topup(const processor_operation& current,
-                                       processor_status verdict, std::int64_t now) {
+result<processor_outcome> settle_topup(const processor_operation& current, processor_status verdict,
+                                       std::int64_t now) {
   if (verdict == processor_status::succeeded) {
     if (current.status == processor_status::succeeded) return unchanged(current);
     if (!is_open(current.status)) return invalid_transition();
     auto outcome = moved(current, processor_status::succeeded, now);
-    outcome.entry = transfer_entry(entry_kind::topup_succeeded, current.id, now,
-                                   clearing_book(current.currency),
-                                   available_book(current.account_id, current.currency),
-                                   current.amount);
+    outcome.entry = transfer_entry(
+        entry_kind::topup_succeeded, current.id, now, clearing_book(current.currency),
+        available_book(current.account_id, current.currency), current.amount);
     outcome.deltas = {{current.account_id, balance_field::pending_topup, -current.amount},
                       {current.account_id, balance_field::available, current.amount}};
     return outcome;
@@ -104,10 +104,9 @@ result<processor_outcome> settle_withdrawal(const processor_operation& current,
   if (current.status == processor_status::paid) {
     // A paid payout bounced later: the money comes back from the processor.
     auto outcome = moved(current, processor_status::failed, now);
-    outcome.entry = transfer_entry(entry_kind::withdrawal_reversed, current.id, now,
-                                   clearing_book(current.currency),
-                                   available_book(current.account_id, current.currency),
-                                   current.amount);
+    outcome.entry = transfer_entry(
+        entry_kind::withdrawal_reversed, current.id, now, clearing_book(current.currency),
+        available_book(current.account_id, current.currency), current.amount);
     outcome.deltas = {{current.account_id, balance_field::available, current.amount}};
     return outcome;
   }
@@ -121,12 +120,18 @@ result<processor_outcome> settle_withdrawal(const processor_operation& current,
 
 std::string_view to_string(processor_status status) {
   switch (status) {
-    case processor_status::pending: return "pending";
-    case processor_status::succeeded: return "succeeded";
-    case processor_status::paid: return "paid";
-    case processor_status::failed: return "failed";
-    case processor_status::requires_reconciliation: return "requires_reconciliation";
-    case processor_status::cancelled: return "cancelled";
+    case processor_status::pending:
+      return "pending";
+    case processor_status::succeeded:
+      return "succeeded";
+    case processor_status::paid:
+      return "paid";
+    case processor_status::failed:
+      return "failed";
+    case processor_status::requires_reconciliation:
+      return "requires_reconciliation";
+    case processor_status::cancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -147,8 +152,8 @@ result<processor_outcome> request_topup(const account& owner,
                                         std::int64_t now) {
   if (auto valid = validate_request(command, "payment_method", payment_method_length_max); !valid)
     return valid.failure();
-  processor_outcome outcome{new_operation(processor_kind::topup, owner, command, now), true, {},
-                            {}};
+  processor_outcome outcome{
+      new_operation(processor_kind::topup, owner, command, now), true, {}, {}};
   outcome.deltas = {{owner.id, balance_field::pending_topup, command.amount}};
   return outcome;
 }
@@ -159,12 +164,11 @@ result<processor_outcome> request_withdrawal(const account& owner,
   if (auto valid = validate_request(command, "destination", destination_length_max); !valid)
     return valid.failure();
   if (owner.available < command.amount) return error{error_code::insufficient_funds, {}};
-  processor_outcome outcome{new_operation(processor_kind::withdrawal, owner, command, now), true,
-                            {}, {}};
+  processor_outcome outcome{
+      new_operation(processor_kind::withdrawal, owner, command, now), true, {}, {}};
   outcome.entry = transfer_entry(entry_kind::withdrawal_hold, command.id, now,
                                  available_book(owner.id, owner.currency),
-                                 pending_withdrawal_book(owner.id, owner.currency),
-                                 command.amount);
+                                 pending_withdrawal_book(owner.id, owner.currency), command.amount);
   outcome.deltas = {{owner.id, balance_field::available, -command.amount},
                     {owner.id, balance_field::pending_withdrawal, command.amount}};
   return outcome;
@@ -177,7 +181,8 @@ result<processor_outcome> settle(const processor_operation& current, const settl
                      : settle_withdrawal(current, verdict.status, now);
   if (!outcome || !outcome->changed) return outcome;
   auto& settled = outcome->operation;
-  if (!verdict.processor_object_id.empty()) settled.processor_object_id = verdict.processor_object_id;
+  if (!verdict.processor_object_id.empty())
+    settled.processor_object_id = verdict.processor_object_id;
   settled.failure_code = bounded(verdict.failure_code);
   settled.failure_message = bounded(verdict.failure_message);
   return outcome;
@@ -200,8 +205,7 @@ result<processor_outcome> retry_operation(const processor_operation& current, st
   return outcome;
 }
 
-result<processor_outcome> cancel_operation(const processor_operation& current,
-                                           std::int64_t now) {
+result<processor_outcome> cancel_operation(const processor_operation& current, std::int64_t now) {
   if (current.status == processor_status::cancelled) return unchanged(current);
   if (current.status != processor_status::requires_reconciliation) return invalid_transition();
   auto outcome = moved(current, processor_status::cancelled, now);

@@ -87,8 +87,9 @@ struct processor_request_command {
                                                       std::int64_t now);
 
 // A pending withdrawal: the amount is held at once (available -> pending_withdrawal).
-[[nodiscard]] result<processor_outcome> request_withdrawal(
-    const account& account, const processor_request_command& command, std::int64_t now);
+[[nodiscard]] result<processor_outcome> request_withdrawal(const account& account,
+                                                           const processor_request_command& command,
+                                                           std::int64_t now);
 
 struct settlement {
   processor_status status = processor_status::succeeded;  // succeeded/paid or failed
@@ -102,8 +103,9 @@ struct settlement {
                                                const settlement& verdict, std::int64_t now);
 
 // The gateway gave up retrying: the outcome is unknown until reconciled.
-[[nodiscard]] result<processor_outcome> require_reconciliation(
-    const processor_operation& current, std::string reason, std::int64_t now);
+[[nodiscard]] result<processor_outcome> require_reconciliation(const processor_operation& current,
+                                                               std::string reason,
+                                                               std::int64_t now);
 
 // An admin asks to drive it again with the same key.
 [[nodiscard]] result<processor_outcome> retry_operation(const processor_operation& current,

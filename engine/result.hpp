@@ -24,9 +24,9 @@ struct error {
 template <class T>
 class [[nodiscard]] result {
  public:
-  result(T value) : storage_(std::move(value)) {}  // NOLINT: implicit by design
+  result(T value) : storage_(std::move(value)) {}          // NOLINT: implicit by design
   result(error failure) : storage_(std::move(failure)) {}  // NOLINT: implicit by design
-  result(error_code code) : storage_(error{code}) {}  // NOLINT: implicit by design
+  result(error_code code) : storage_(error{code}) {}       // NOLINT: implicit by design
 
   bool has_value() const { return storage_.index() == 0; }
   explicit operator bool() const { return has_value(); }
@@ -62,8 +62,8 @@ class [[nodiscard]] result {
 class [[nodiscard]] status {
  public:
   status() = default;
-  status(error failure) : failure_(std::move(failure)) {}        // NOLINT: implicit by design
-  status(error_code code) : failure_(error{code}) {}  // NOLINT: implicit by design
+  status(error failure) : failure_(std::move(failure)) {}  // NOLINT: implicit by design
+  status(error_code code) : failure_(error{code}) {}       // NOLINT: implicit by design
 
   bool ok() const { return failure_.code == error_code::ok; }
   explicit operator bool() const { return ok(); }

@@ -7,9 +7,13 @@
 namespace escrowd {
 namespace {
 
-error invalid_transition() { return error{error_code::invalid_state_transition, {}}; }
+error invalid_transition() {
+  return error{error_code::invalid_state_transition, {}};
+}
 
-task_outcome unchanged(const task& current) { return task_outcome{current, false, {}, {}, {}}; }
+task_outcome unchanged(const task& current) {
+  return task_outcome{current, false, {}, {}, {}};
+}
 
 // Moves `next` to `to` by `transition`, recording history and the event.
 result<task_outcome> transitioned(task next, task_transition transition, task_state to,
@@ -56,28 +60,44 @@ status check_worker(const task& current, const account& worker) {
 
 std::string_view to_string(task_state state) {
   switch (state) {
-    case task_state::open: return "open";
-    case task_state::funded: return "funded";
-    case task_state::submitted: return "submitted";
-    case task_state::released: return "released";
-    case task_state::disputed: return "disputed";
-    case task_state::resolved: return "resolved";
-    case task_state::cancelled: return "cancelled";
+    case task_state::open:
+      return "open";
+    case task_state::funded:
+      return "funded";
+    case task_state::submitted:
+      return "submitted";
+    case task_state::released:
+      return "released";
+    case task_state::disputed:
+      return "disputed";
+    case task_state::resolved:
+      return "resolved";
+    case task_state::cancelled:
+      return "cancelled";
   }
   return "unknown";
 }
 
 std::string_view to_string(task_transition transition) {
   switch (transition) {
-    case task_transition::create: return "create";
-    case task_transition::assign: return "assign";
-    case task_transition::fund: return "fund";
-    case task_transition::submit: return "submit";
-    case task_transition::approve: return "approve";
-    case task_transition::dispute: return "dispute";
-    case task_transition::resolve: return "resolve";
-    case task_transition::cancel: return "cancel";
-    case task_transition::review_window_lapsed: return "review_window_lapsed";
+    case task_transition::create:
+      return "create";
+    case task_transition::assign:
+      return "assign";
+    case task_transition::fund:
+      return "fund";
+    case task_transition::submit:
+      return "submit";
+    case task_transition::approve:
+      return "approve";
+    case task_transition::dispute:
+      return "dispute";
+    case task_transition::resolve:
+      return "resolve";
+    case task_transition::cancel:
+      return "cancel";
+    case task_transition::review_window_lapsed:
+      return "review_window_lapsed";
   }
   return "unknown";
 }
@@ -91,8 +111,10 @@ std::int64_t escrow_by_state(const task& current) {
   switch (current.state) {
     case task_state::funded:
     case task_state::submitted:
-    case task_state::disputed: return current.amount;
-    default: return 0;
+    case task_state::disputed:
+      return current.amount;
+    default:
+      return 0;
   }
 }
 
@@ -135,8 +157,8 @@ result<task_outcome> assign_task(const task& current, const account& worker,
                       event_type::task_assigned, actor, now);
 }
 
-result<task_outcome> fund_task(const task& current, const account& payer,
-                               const std::string& actor, std::int64_t now) {
+result<task_outcome> fund_task(const task& current, const account& payer, const std::string& actor,
+                               std::int64_t now) {
   if (current.state == task_state::funded) return unchanged(current);
   if (current.state != task_state::open) return invalid_transition();
   if (payer.id != current.payer) return error{error_code::parameter_invalid, "payer"};
@@ -181,10 +203,8 @@ result<task_outcome> submit_task(const task& current, std::string submission,
                       event_type::task_submitted, actor, now);
 }
 
-result<task_outcome> approve_task(const task& current, const std::string& actor,
-                                  std::int64_t now) {
-  if (current.state == task_state::released &&
-      current.last_transition == task_transition::approve)
+result<task_outcome> approve_task(const task& current, const std::string& actor, std::int64_t now) {
+  if (current.state == task_state::released && current.last_transition == task_transition::approve)
     return unchanged(current);
   if (current.state != task_state::submitted) return invalid_transition();
   task next = current;
@@ -196,8 +216,8 @@ result<task_outcome> approve_task(const task& current, const std::string& actor,
   return outcome;
 }
 
-result<task_outcome> dispute_task(const task& current, std::string reason,
-                                  const std::string& actor, std::int64_t now) {
+result<task_outcome> dispute_task(const task& current, std::string reason, const std::string& actor,
+                                  std::int64_t now) {
   if (current.state == task_state::disputed) return unchanged(current);
   if (current.state != task_state::submitted) return invalid_transition();
   if (reason.size() > dispute_reason_length_max)
@@ -220,13 +240,12 @@ result<task_outcome> resolve_task(const task& current, std::int64_t worker_amoun
   auto outcome = transitioned(std::move(next), task_transition::resolve, task_state::resolved,
                               event_type::task_resolved, actor, now);
   if (!outcome) return outcome;
-  pay_out_escrow(*outcome, entry_kind::task_resolve, worker_amount,
-                 current.amount - worker_amount, now);
+  pay_out_escrow(*outcome, entry_kind::task_resolve, worker_amount, current.amount - worker_amount,
+                 now);
   return outcome;
 }
 
-result<task_outcome> cancel_task(const task& current, const std::string& actor,
-                                 std::int64_t now) {
+result<task_outcome> cancel_task(const task& current, const std::string& actor, std::int64_t now) {
   if (current.state == task_state::cancelled) return unchanged(current);
   if (current.state != task_state::open && current.state != task_state::funded)
     return invalid_transition();

@@ -79,7 +79,7 @@ struct task {
   std::int64_t created_at = 0;
   task_state state = task_state::open;
   task_transition last_transition = task_transition::create;
-  std::int64_t escrow = 0;          // money this task holds; equals escrow_by_state()
+  std::int64_t escrow = 0;           // money this task holds; equals escrow_by_state()
   std::int64_t review_deadline = 0;  // Unix seconds; set while submitted
   std::int64_t worker_amount = 0;    // the arbiter's split, once resolved
   std::string submission;
@@ -125,7 +125,7 @@ struct task_outcome {
 };
 
 struct create_task_command {
-  std::string id;  // already chosen
+  std::string id;      // already chosen
   std::string worker;  // optional
   std::int64_t amount = 0;
   escrowd::currency currency;
@@ -149,8 +149,8 @@ struct create_task_command {
 
 // create + fund as one atomic step: one outcome, one entry.
 [[nodiscard]] result<task_outcome> create_funded_task(const create_task_command& command,
-                                                      const account& payer,
-                                                      const account* worker, std::int64_t now);
+                                                      const account& payer, const account* worker,
+                                                      std::int64_t now);
 
 [[nodiscard]] result<task_outcome> submit_task(const task& current, std::string submission,
                                                const std::string& actor, std::int64_t now);

@@ -10,8 +10,12 @@ namespace {
 
 namespace json = boost::json;
 
-error invalid(std::string_view name) { return error{error_code::parameter_invalid, std::string(name)}; }
-error missing(std::string_view name) { return error{error_code::parameter_missing, std::string(name)}; }
+error invalid(std::string_view name) {
+  return error{error_code::parameter_invalid, std::string(name)};
+}
+error missing(std::string_view name) {
+  return error{error_code::parameter_missing, std::string(name)};
+}
 
 bool is_blank(std::string_view body) {
   return body.find_first_not_of(" \t\r\n") == std::string_view::npos;

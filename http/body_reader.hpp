@@ -4,13 +4,12 @@
 // Thread affinity: none; one reader per request.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
-
-#include <boost/json/object.hpp>
 
 #include "engine/money.hpp"
 #include "engine/result.hpp"

@@ -19,25 +19,38 @@ json::value time_or_null(std::int64_t time) {
 
 std::string_view book_name(book_kind kind) {
   switch (kind) {
-    case book_kind::available: return "available";
-    case book_kind::pending_withdrawal: return "pending_withdrawal";
-    case book_kind::escrow: return "escrow";
-    case book_kind::processor_clearing: return "processor_clearing";
+    case book_kind::available:
+      return "available";
+    case book_kind::pending_withdrawal:
+      return "pending_withdrawal";
+    case book_kind::escrow:
+      return "escrow";
+    case book_kind::processor_clearing:
+      return "processor_clearing";
   }
   return "unknown";
 }
 
 std::string_view entry_kind_name(entry_kind kind) {
   switch (kind) {
-    case entry_kind::task_fund: return "task_fund";
-    case entry_kind::task_release: return "task_release";
-    case entry_kind::task_refund: return "task_refund";
-    case entry_kind::task_resolve: return "task_resolve";
-    case entry_kind::topup_succeeded: return "topup_succeeded";
-    case entry_kind::withdrawal_hold: return "withdrawal_hold";
-    case entry_kind::withdrawal_paid: return "withdrawal_paid";
-    case entry_kind::withdrawal_returned: return "withdrawal_returned";
-    case entry_kind::withdrawal_reversed: return "withdrawal_reversed";
+    case entry_kind::task_fund:
+      return "task_fund";
+    case entry_kind::task_release:
+      return "task_release";
+    case entry_kind::task_refund:
+      return "task_refund";
+    case entry_kind::task_resolve:
+      return "task_resolve";
+    case entry_kind::topup_succeeded:
+      return "topup_succeeded";
+    case entry_kind::withdrawal_hold:
+      return "withdrawal_hold";
+    case entry_kind::withdrawal_paid:
+      return "withdrawal_paid";
+    case entry_kind::withdrawal_returned:
+      return "withdrawal_returned";
+    case entry_kind::withdrawal_reversed:
+      return "withdrawal_reversed";
   }
   return "unknown";
 }
@@ -78,8 +91,8 @@ json::object task_json(const task& task) {
       {"escrow", task.escrow},
       {"review_window_s", task.review_window_s},
       {"review_deadline", time_or_null(task.review_deadline)},
-      {"worker_amount", task.state == task_state::resolved ? json::value(task.worker_amount)
-                                                            : json::value(nullptr)},
+      {"worker_amount",
+       task.state == task_state::resolved ? json::value(task.worker_amount) : json::value(nullptr)},
       {"submission", text_or_null(task.submission)},
       {"dispute_reason", text_or_null(task.dispute_reason)},
       {"created_at", task.created_at},
@@ -105,7 +118,9 @@ json::object processor_operation_json(const processor_operation& operation) {
   };
 }
 
-std::string entry_id(std::uint64_t sequence) { return "entry_" + std::to_string(sequence); }
+std::string entry_id(std::uint64_t sequence) {
+  return "entry_" + std::to_string(sequence);
+}
 
 json::object entry_json(std::uint64_t sequence, const journal_entry& entry) {
   json::array legs;
@@ -117,9 +132,12 @@ json::object entry_json(std::uint64_t sequence, const journal_entry& entry) {
                                 {"amount", leg.amount}});
   }
   return json::object{
-      {"object", "entry"},          {"id", entry_id(sequence)},
-      {"kind", entry_kind_name(entry.kind)}, {"reference", entry.reference},
-      {"created_at", entry.time},   {"legs", std::move(legs)},
+      {"object", "entry"},
+      {"id", entry_id(sequence)},
+      {"kind", entry_kind_name(entry.kind)},
+      {"reference", entry.reference},
+      {"created_at", entry.time},
+      {"legs", std::move(legs)},
   };
 }
 
@@ -134,6 +152,8 @@ json::object error_json(const error& failure, std::string_view message) {
   return json::object{{"error", std::move(body)}};
 }
 
-std::string serialize(const json::object& object) { return json::serialize(object); }
+std::string serialize(const json::object& object) {
+  return json::serialize(object);
+}
 
 }  // namespace escrowd::http

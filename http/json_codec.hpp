@@ -3,10 +3,9 @@
 // Thread affinity: none; pure functions over values.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <string>
-
-#include <boost/json/object.hpp>
 
 #include "engine/account.hpp"
 #include "engine/journal.hpp"

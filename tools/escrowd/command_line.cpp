@@ -8,12 +8,9 @@ namespace escrowd {
 namespace {
 
 std::optional<subcommand> subcommand_named(const std::string& name) {
-  static const std::map<std::string, subcommand> names{{"serve", subcommand::serve},
-                                                       {"verify", subcommand::verify},
-                                                       {"backup", subcommand::backup},
-                                                       {"help", subcommand::help},
-                                                       {"--help", subcommand::help},
-                                                       {"-h", subcommand::help}};
+  static const std::map<std::string, subcommand> names{
+      {"serve", subcommand::serve}, {"verify", subcommand::verify}, {"backup", subcommand::backup},
+      {"help", subcommand::help},   {"--help", subcommand::help},   {"-h", subcommand::help}};
   auto found = names.find(name);
   if (found == names.end()) return std::nullopt;
   return found->second;
@@ -27,12 +24,18 @@ std::string environment_or(const char* name, std::string fallback) {
 // Assigns the value of one `--flag value` or `--flag=value`; false if the flag is unknown.
 bool assign_flag(command_line& line, const std::string& flag, const std::string& value,
                  std::string& problem) {
-  if (flag == "--listen") line.listen = value;
-  else if (flag == "--data-dir") line.data_dir = value;
-  else if (flag == "--processor-url") line.processor_url = value;
-  else if (flag == "--webhook-secret") line.webhook_secret = value;
-  else if (flag == "--admin-key-file") line.admin_key_file = value;
-  else if (flag == "--to") line.backup_to = value;
+  if (flag == "--listen")
+    line.listen = value;
+  else if (flag == "--data-dir")
+    line.data_dir = value;
+  else if (flag == "--processor-url")
+    line.processor_url = value;
+  else if (flag == "--webhook-secret")
+    line.webhook_secret = value;
+  else if (flag == "--admin-key-file")
+    line.admin_key_file = value;
+  else if (flag == "--to")
+    line.backup_to = value;
   else if (flag == "--threads") {
     unsigned threads = 0;
     auto [end, failure] = std::from_chars(value.data(), value.data() + value.size(), threads);

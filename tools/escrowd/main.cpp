@@ -95,10 +95,15 @@ int main(int argc, char** argv) {
   }
   const auto& line = *outcome.parsed;
   switch (line.subcommand) {
-    case escrowd::subcommand::help: std::cout << escrowd::usage_text(); return 0;
-    case escrowd::subcommand::serve: return serve(line);
-    case escrowd::subcommand::verify: return verify(line);
-    case escrowd::subcommand::backup: return backup(line);
+    case escrowd::subcommand::help:
+      std::cout << escrowd::usage_text();
+      return 0;
+    case escrowd::subcommand::serve:
+      return serve(line);
+    case escrowd::subcommand::verify:
+      return verify(line);
+    case escrowd::subcommand::backup:
+      return backup(line);
   }
   return 2;
 }
