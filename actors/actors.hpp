@@ -16,6 +16,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::storage::commit_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::rendered_response)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::task_command)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::account_command)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::key_command)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::fund_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::fund_verdict)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::credit_notice)
@@ -72,5 +73,8 @@ using review_timer_actor = caf::typed_actor<caf::reacts_to<sweep_atom>>;
 // bridge: the facade's way in; calls the completion with the directory's answer.
 using bridge_actor = caf::typed_actor<caf::reacts_to<task_command, completion_handle>,
                                       caf::reacts_to<account_command, completion_handle>>;
+
+// key_registrar: issues and revokes API keys; calls the completion once durable.
+using key_registrar_actor = caf::typed_actor<caf::reacts_to<key_command, completion_handle>>;
 
 }  // namespace escrowd::actors

@@ -18,8 +18,22 @@
 
 namespace escrowd::actors {
 
+// An API key as its creator sees it, once: the secret is never stored or shown again.
+struct issued_api_key {
+  std::string id;
+  std::string secret;
+  principal_role role = principal_role::account;
+  std::string account_id;  // account keys only
+  std::int64_t created_at = 0;
+};
+
+struct revoked_api_key {
+  std::string id;
+};
+
 // The object an operation produced (or found, for a no-op), for the renderer.
-using operation_object = std::variant<std::monostate, account, task, processor_operation>;
+using operation_object = std::variant<std::monostate, account, task, processor_operation,
+                                      issued_api_key, revoked_api_key>;
 
 // What the deciding actor knows when it answers: a rejection, or the object and whether
 // this request changed it.
@@ -102,6 +116,18 @@ struct account_command {
   processor_kind operation_kind = processor_kind::topup;  // settle_operation
   std::string operation_id;                               // settle_operation
   escrowd::settlement settlement;                         // settle_operation
+  request_context context;
+};
+
+enum class key_command_kind : std::uint8_t { create, revoke };
+
+// POST /v1/accounts/{id}/keys, POST /v1/keys, DELETE /v1/keys/{id}.
+struct key_command {
+  key_command_kind kind = key_command_kind::create;
+  std::string key_id;  // the new key's id (create) or the one to revoke
+  std::string secret;  // create: chosen by the caller from a CSPRNG; only its hash is stored
+  principal_role role = principal_role::account;
+  std::string account_id;  // account keys: must exist
   request_context context;
 };
 

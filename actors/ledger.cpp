@@ -1,6 +1,7 @@
 #include "actors/ledger.hpp"
 
 #include <algorithm>
+#include <future>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
@@ -10,10 +11,12 @@
 #include "actors/bridge.hpp"
 #include "actors/directory.hpp"
 #include "actors/idempotency_gate.hpp"
+#include "actors/key_registrar.hpp"
 #include "actors/limits.hpp"
 #include "actors/review_timer.hpp"
 #include "actors/storage_writer.hpp"
 #include "actors/store_reads.hpp"
+#include "engine/id.hpp"
 #include "storage/verify.hpp"
 
 namespace escrowd::actors {
@@ -25,6 +28,7 @@ struct ledger::impl {
   storage_writer_actor writer;
   directory_actor directory;
   bridge_actor bridge;
+  key_registrar_actor keys;
   review_timer_actor timer;
   idempotency_gate gate;
 
@@ -96,6 +100,7 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
     directory_settings.sweep_interval = config.directory_sweep_interval;
   state->directory = system.spawn(directory, state->store.get(), state->writer, directory_settings);
   state->bridge = system.spawn(bridge, state->directory);
+  state->keys = system.spawn(key_registrar, state->store.get(), state->writer);
   state->timer =
       system.spawn(review_timer, state->store.get(), state->directory,
                    config.review_scan_interval.count() != 0 ? config.review_scan_interval
@@ -110,12 +115,14 @@ ledger::~ledger() {
   // first, then the directory (its children follow), then the writer, then the system.
   caf::anon_send_exit(impl_->timer, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->bridge, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(impl_->keys, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->directory, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->writer, caf::exit_reason::user_shutdown);
   impl_->system->await_all_actors_done();
   // A detached actor's thread ends only when its last handle is gone.
   impl_->timer = nullptr;
   impl_->bridge = nullptr;
+  impl_->keys = nullptr;
   impl_->directory = nullptr;
   impl_->writer = nullptr;
   impl_->system.reset();
@@ -130,6 +137,77 @@ void ledger::submit(task_command command, completion done) {
 void ledger::submit(account_command command, completion done) {
   if (!impl_->admit(command.context, done)) return;
   caf::anon_send(impl_->bridge, std::move(command), completion_handle{std::move(done)});
+}
+
+void ledger::submit(key_command command, completion done) {
+  if (!impl_->admit(command.context, done)) return;
+  caf::anon_send(impl_->keys, std::move(command), completion_handle{std::move(done)});
+}
+
+result<std::optional<principal>> ledger::authenticate(std::string_view secret) const {
+  auto stored = optional_row(impl_->store->get_api_key(storage::hash_api_key_secret(secret)));
+  if (!stored) return stored.failure();
+  if (!*stored || (*stored)->revoked) return std::optional<principal>{};
+  return std::optional<principal>(
+      principal{(*stored)->role, std::move((*stored)->key_id), std::move((*stored)->account_id)});
+}
+
+status ledger::ensure_admin_key(const std::string& secret, std::int64_t now) {
+  auto stored = optional_row(impl_->store->get_api_key(storage::hash_api_key_secret(secret)));
+  if (!stored) return stored.failure();
+  if (*stored) return {};
+  key_command command;
+  command.kind = key_command_kind::create;
+  // Derived from the secret's hash, so two processes bootstrapping the same secret race
+  // into one already_exists instead of two keys.
+  const auto hash = storage::hash_api_key_secret(secret);
+  std::uint64_t high = 0;
+  std::uint64_t low = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    high = (high << 8) | hash[i];
+    low = (low << 8) | hash[8 + i];
+  }
+  command.key_id = make_id(key_id_prefix, high, low);
+  command.secret = secret;
+  command.role = principal_role::admin;
+  command.context.principal = principal{principal_role::admin, "bootstrap", {}};
+  command.context.actor = "bootstrap";
+  command.context.now = now;
+  command.context.render = [](const operation_result& outcome) {
+    return rendered_response{static_cast<std::uint16_t>(outcome.outcome.ok() ? 201 : 500),
+                             outcome.outcome.ok() ? std::string{}
+                                                  : std::string(describe(outcome.outcome.code()).code),
+                             false, {}};
+  };
+  std::promise<rendered_response> answered;
+  auto answer = answered.get_future();
+  submit(std::move(command), [&answered](rendered_response response) {
+    answered.set_value(std::move(response));
+  });
+  auto response = answer.get();
+  if (response.status == 201) return {};
+  return error{error_code::storage_failed, response.body};
+}
+
+bool ledger::accepting_writes() const { return !impl_->store->failed(); }
+
+result<std::optional<processor_operation>> ledger::read_operation(processor_kind kind,
+                                                                 const std::string& id) const {
+  return optional_row(impl_->store->get_operation(kind, id));
+}
+
+result<entry_page> ledger::list_entries(const std::string& account_id, std::size_t limit,
+                                        std::optional<std::uint64_t> starting_after) const {
+  auto snapshot = impl_->store->snapshot();
+  if (!snapshot) return snapshot.failure();
+  auto page = snapshot->list_account_entries(account_id, limit, starting_after);
+  if (!page) return page.failure();
+  entry_page listed;
+  listed.has_more = page->has_more;
+  listed.data.reserve(page->data.size());
+  for (auto& sequenced : page->data)
+    listed.data.push_back({sequenced.sequence, std::move(sequenced.entry)});
+  return listed;
 }
 
 result<std::optional<account>> ledger::read_account(const std::string& id) const {

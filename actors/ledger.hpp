@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "actors/commands.hpp"
@@ -41,6 +42,16 @@ struct ledger_verification {
   std::vector<std::string> problems;
 };
 
+// One page of an account's journal, newest first.
+struct entry_page {
+  struct item {
+    std::uint64_t sequence = 0;  // the entry's position in the journal (its id derives from it)
+    journal_entry entry;
+  };
+  std::vector<item> data;
+  bool has_more = false;
+};
+
 class ledger {
  public:
   [[nodiscard]] static result<std::unique_ptr<ledger>> open(const ledger_config& config);
@@ -50,9 +61,25 @@ class ledger {
 
   void submit(task_command command, completion done);
   void submit(account_command command, completion done);
+  void submit(key_command command, completion done);
+
+  // The principal a bearer secret belongs to; nullopt for an unknown or revoked key.
+  [[nodiscard]] result<std::optional<principal>> authenticate(std::string_view secret) const;
+  // Makes `secret` an admin key unless a key with that secret exists (revoked included:
+  // an operator's revocation must survive a restart with the same environment). Blocks
+  // until durable.
+  [[nodiscard]] status ensure_admin_key(const std::string& secret, std::int64_t now);
+  // Writable: storage has not failed (GET /readyz).
+  [[nodiscard]] bool accepting_writes() const;
 
   [[nodiscard]] result<std::optional<account>> read_account(const std::string& id) const;
   [[nodiscard]] result<std::optional<task>> read_task(const std::string& id) const;
+  [[nodiscard]] result<std::optional<processor_operation>> read_operation(
+      processor_kind kind, const std::string& id) const;
+  // `limit` is at most 100 (the API's bound); `starting_after` is a sequence.
+  [[nodiscard]] result<entry_page> list_entries(const std::string& account_id,
+                                                std::size_t limit,
+                                                std::optional<std::uint64_t> starting_after) const;
   [[nodiscard]] result<ledger_verification> verify() const;
 
  private:

@@ -1,56 +1,15 @@
 // escrowd's composition root: parses the command line and wires the layers together.
 // No library folder depends on this one.
-#include <csignal>
-#include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include "actors/ledger.hpp"
 #include "storage/ledger_store.hpp"
 #include "storage/verify.hpp"
 #include "tools/escrowd/command_line.hpp"
+#include "tools/escrowd/serve.hpp"
 
 namespace {
-
-// Blocks SIGTERM and SIGINT in every thread started after this, so that the main thread
-// alone receives them with sigwait.
-sigset_t block_shutdown_signals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
-}
-
-int serve(const escrowd::command_line& line) {
-  const sigset_t signals = block_shutdown_signals();
-  escrowd::actors::ledger_config config;
-  config.data_dir = line.data_dir;
-  config.scheduler_threads = line.threads;
-  auto ledger = escrowd::actors::ledger::open(config);
-  if (!ledger) {
-    std::cerr << "escrowd: cannot open the ledger in " << line.data_dir << ": "
-              << escrowd::describe(ledger.code()).message << "\n";
-    return 1;
-  }
-  auto verified = (*ledger)->verify();
-  if (!verified || !verified->ok) {
-    std::cerr << "escrowd: the ledger in " << line.data_dir << " does not verify\n";
-    if (verified)
-      for (const auto& problem : verified->problems) std::cerr << "  " << problem << "\n";
-    return 1;
-  }
-  std::cout << "escrowd ready data_dir=" << line.data_dir
-            << " accounts=" << verified->accounts_checked
-            << " entries=" << verified->entries_checked << std::endl;
-  int received = 0;
-  sigwait(&signals, &received);
-  std::cout << "escrowd stopping on signal " << received << std::endl;
-  ledger->reset();  // answers what is in flight, then closes the store
-  return 0;
-}
 
 int verify(const escrowd::command_line& line) {
   escrowd::storage::store_options options;
@@ -99,7 +58,7 @@ int main(int argc, char** argv) {
       std::cout << escrowd::usage_text();
       return 0;
     case escrowd::subcommand::serve:
-      return serve(line);
+      return escrowd::serve(line);
     case escrowd::subcommand::verify:
       return verify(line);
     case escrowd::subcommand::backup:

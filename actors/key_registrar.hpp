@@ -1,0 +1,25 @@
+// key_registrar: issues and revokes API keys (protocol: key_registrar_actor in actors.hpp).
+// Keys are not entities with balances, so nothing serializes on them but the store: a key
+// record is committed with the request's idempotency record and answered once durable.
+// Lifetime: one per actor system, owned by the ledger facade; the store outlives it.
+#pragma once
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/actors.hpp"
+#include "storage/ledger_store.hpp"
+
+namespace escrowd::actors {
+
+struct key_registrar_state {
+  key_registrar_state() = default;  // not an aggregate: see bridge_state
+  storage::ledger_store* store = nullptr;
+  storage_writer_actor writer;
+  static inline const char* name = "key_registrar";
+};
+
+key_registrar_actor::behavior_type key_registrar(
+    key_registrar_actor::stateful_pointer<key_registrar_state> self, storage::ledger_store* store,
+    storage_writer_actor writer);
+
+}  // namespace escrowd::actors

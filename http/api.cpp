@@ -1,0 +1,131 @@
+#include "http/api.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+
+#include "actors/wall_clock.hpp"
+#include "engine/fingerprint.hpp"
+#include "http/api_response.hpp"
+#include "http/endpoints.hpp"
+#include "http/query.hpp"
+
+namespace escrowd::http {
+namespace {
+
+constexpr std::string_view bearer_prefix = "Bearer ";
+
+// api.md: 1..255 printable ASCII characters.
+bool is_valid_idempotency_key(std::string_view key) {
+  if (key.empty() || key.size() > idempotency_key_length_max) return false;
+  for (char c : key)
+    if (c < 0x20 || c > 0x7e) return false;
+  return true;
+}
+
+bool has_header(const request& incoming, std::string_view name) {
+  return std::any_of(incoming.headers.begin(), incoming.headers.end(), [name](const auto& header) {
+    return header.first.size() == name.size() &&
+           std::equal(name.begin(), name.end(), header.first.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) ==
+                    std::tolower(static_cast<unsigned char>(b));
+           });
+  });
+}
+
+}  // namespace
+
+api::api(actors::ledger& ledger, api_settings settings)
+    : ledger_(ledger), settings_(settings), background_(std::make_unique<background_worker>()) {}
+
+void api::stop() {
+  background_.reset();
+}
+
+void api::handle(request incoming, responder respond) {
+  const auto target = split_request_target(incoming.target);
+  api_call call{ledger_,
+                settings_,
+                *background_,
+                std::move(incoming.method),
+                std::string(target.path),
+                std::string(target.query),
+                std::move(incoming.body),
+                std::move(incoming.request_id),
+                std::string(incoming.header("Idempotency-Key")),
+                std::string(incoming.header("Stripe-Signature")),
+                std::nullopt,
+                {},
+                actors::unix_now(),
+                [respond](response answer) { respond(std::move(answer)); }};
+  const bool key_sent = has_header(incoming, "Idempotency-Key");
+  auto matched = match_route(call.method, call.path);
+  if (!matched) {
+    response answer = error_response(matched.failure());
+    if (matched.code() == error_code::method_not_allowed)
+      answer.headers.emplace_back("Allow", allowed_methods(call.path));
+    call.reply(std::move(answer));
+    return;
+  }
+  call.match = std::move(*matched);
+  if (!is_public(call.match.route)) {
+    const std::string_view authorization = incoming.header("Authorization");
+    if (authorization.empty()) {
+      call.reply(error_response({error_code::authentication_required, {}}));
+      return;
+    }
+    if (!authorization.starts_with(bearer_prefix) || authorization.size() == bearer_prefix.size()) {
+      call.reply(error_response({error_code::api_key_invalid, {}}));
+      return;
+    }
+    auto who = ledger_.authenticate(authorization.substr(bearer_prefix.size()));
+    if (!who) {
+      call.reply(error_response(who.failure()));
+      return;
+    }
+    if (!*who) {
+      call.reply(error_response({error_code::api_key_invalid, {}}));
+      return;
+    }
+    call.who = std::move(*who);
+  }
+  if (call.method == "POST" && key_sent && !is_valid_idempotency_key(call.idempotency_key)) {
+    call.reply(error_response({error_code::idempotency_key_invalid, "Idempotency-Key"}));
+    return;
+  }
+  dispatch(std::move(call));
+}
+
+void api::dispatch(api_call call) {
+  if (call.method != "POST") call.idempotency_key.clear();  // api.md: ignored on GET
+  // The engine's reading of the body rejects what Boost.JSON would accept silently
+  // (duplicate keys, nesting past its depth bound), so every endpoint sees one meaning.
+  if (call.method == "POST" && call.match.route != route::processor_webhooks) {
+    auto canonical = canonical_json(call.body);
+    if (!canonical) {
+      call.reply(error_response(canonical.failure()));
+      return;
+    }
+  }
+  if (call.match.route == route::batch) {
+    run_batch(call);
+    return;
+  }
+  if (!background_) {
+    call.reply(error_response({error_code::not_ready, {}}));
+    return;
+  }
+  const endpoint handler = endpoint_for(call.match.route);
+  if (handler == nullptr) {
+    call.reply(error_response({error_code::route_not_found, {}}));
+    return;
+  }
+  auto reply = call.reply;
+  try {
+    if (auto handled = handler(call); !handled) reply(error_response(handled.failure()));
+  } catch (const std::exception&) {
+    reply(error_response({error_code::internal, {}}));
+  }
+}
+
+}  // namespace escrowd::http

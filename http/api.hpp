@@ -1,0 +1,49 @@
+// The v1 API: the request handler the transport calls. It matches the route, authenticates
+// the bearer key, checks the Idempotency-Key header and the body's JSON, and hands the
+// request to its endpoint (endpoints.hpp); `POST /v1/batch` runs each of its operations
+// through the same path.
+// Thread affinity: handle() on I/O threads, never blocking. Lifetime: the ledger outlives
+// the api; stop the server before destroying the api.
+#pragma once
+
+#include <memory>
+
+#include "actors/ledger.hpp"
+#include "http/api_call.hpp"
+#include "http/api_settings.hpp"
+#include "http/background_worker.hpp"
+#include "http/request.hpp"
+
+namespace escrowd::http {
+
+struct batch_run;
+
+class api final : public request_handler {
+ public:
+  api(actors::ledger& ledger, api_settings settings);
+
+  void handle(request incoming, responder respond) override;
+
+  // Runs one request whose route matched (and, unless public, whose principal is known):
+  // header and body checks, then its endpoint. Errors are answered through call.reply.
+  void dispatch(api_call call);
+
+  // Joins the background worker; call after the server stopped, before the ledger goes.
+  void stop();
+
+ private:
+  // Runs one batch operation as the batch's principal; `reply` gets its response.
+  void run_operation(const batch_run& batch, std::size_t index, std::string method,
+                     std::string target, std::string body, std::string idempotency_key,
+                     reply_function reply);
+  void run_batch(api_call& call);
+  void start_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index);
+  void finish_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index,
+                              const response& answer);
+
+  actors::ledger& ledger_;
+  const api_settings settings_;
+  std::unique_ptr<background_worker> background_;
+};
+
+}  // namespace escrowd::http

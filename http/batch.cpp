@@ -1,0 +1,230 @@
+// POST /v1/batch (api.md "Batch"): up to batch_operations_max operations, each applied as
+// if sent alone. Operations that touch a common object (an id in the path, or the id,
+// payer or worker of a body) run in request order, each starting once the one before it
+// answered (so a read sees the write before it); the others run at once, so the writes of
+// one batch share group commits. An Idempotency-Key on the batch gives every operation
+// without its own the key "<key>:<index>": a retried batch replays each operation.
+#include <atomic>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "http/api.hpp"
+#include "http/api_response.hpp"
+#include "http/json_codec.hpp"
+#include "http/query.hpp"
+
+namespace escrowd::http {
+namespace {
+
+namespace json = boost::json;
+
+struct batch_operation {
+  std::string method;
+  std::string target;
+  std::string body;
+  std::string idempotency_key;
+  std::vector<std::string> objects;  // ids it touches, for ordering
+};
+
+std::string field_param(std::size_t index, std::string_view field) {
+  return "operations[" + std::to_string(index) + "]" +
+         (field.empty() ? std::string{} : "." + std::string(field));
+}
+
+// The ids an operation touches: the path's {id} and the body's id, payer and worker.
+std::vector<std::string> touched_objects(const batch_operation& operation,
+                                         const json::object* body) {
+  std::vector<std::string> objects;
+  if (auto matched = match_route(operation.method, split_request_target(operation.target).path);
+      matched && !matched->id.empty())
+    objects.push_back(matched->id);
+  if (body != nullptr) {
+    for (std::string_view field : {"id", "payer", "worker"}) {
+      const auto* value = body->if_contains(field);
+      if (value != nullptr && value->is_string()) objects.emplace_back(value->as_string());
+    }
+  }
+  return objects;
+}
+
+result<batch_operation> read_operation(const json::value& item, std::size_t index) {
+  const auto* fields = item.if_object();
+  if (fields == nullptr) return error{error_code::parameter_invalid, field_param(index, {})};
+  batch_operation operation;
+  const json::object* body = nullptr;
+  for (const auto& [name, value] : *fields) {
+    if (name == "method" || name == "path" || name == "idempotency_key") {
+      if (!value.is_string()) return error{error_code::parameter_invalid, field_param(index, name)};
+      std::string text(value.as_string());
+      if (name == "method") operation.method = std::move(text);
+      if (name == "path") operation.target = std::move(text);
+      if (name == "idempotency_key") operation.idempotency_key = std::move(text);
+    } else if (name == "body") {
+      body = value.if_object();
+      if (body == nullptr) return error{error_code::parameter_invalid, field_param(index, name)};
+      operation.body = http::serialize(*body);
+    } else {
+      return error{error_code::parameter_unknown, field_param(index, name)};
+    }
+  }
+  if (operation.method.empty())
+    return error{error_code::parameter_missing, field_param(index, "method")};
+  if (operation.target.empty())
+    return error{error_code::parameter_missing, field_param(index, "path")};
+  if (operation.method != "GET" && operation.method != "POST" && operation.method != "DELETE")
+    return error{error_code::parameter_invalid, field_param(index, "method")};
+  if (!operation.target.starts_with("/v1/") || operation.target.starts_with("/v1/batch"))
+    return error{error_code::parameter_invalid, field_param(index, "path")};
+  if (fields->contains("idempotency_key") &&
+      (operation.idempotency_key.empty() ||
+       operation.idempotency_key.size() > idempotency_key_length_max))
+    return error{error_code::idempotency_key_invalid, field_param(index, "idempotency_key")};
+  operation.objects = touched_objects(operation, body);
+  return operation;
+}
+
+result<std::vector<batch_operation>> read_operations(std::string_view text, std::size_t max) {
+  std::error_code failure;
+  json::value parsed = json::parse(text, failure);
+  if (failure || !parsed.is_object()) return error{error_code::json_invalid, {}};
+  const auto& fields = parsed.as_object();
+  for (const auto& member : fields)
+    if (member.key() != "operations")
+      return error{error_code::parameter_unknown, std::string(member.key())};
+  const auto* list = fields.if_contains("operations");
+  if (list == nullptr) return error{error_code::parameter_missing, "operations"};
+  if (!list->is_array() || list->as_array().empty())
+    return error{error_code::parameter_invalid, "operations"};
+  if (list->as_array().size() > max) return error{error_code::batch_too_large, "operations"};
+  std::vector<batch_operation> operations;
+  operations.reserve(list->as_array().size());
+  for (const auto& item : list->as_array()) {
+    auto operation = read_operation(item, operations.size());
+    if (!operation) return operation.failure();
+    operations.push_back(std::move(*operation));
+  }
+  return operations;
+}
+
+// The batch in flight: results by index, and which operations wait for which.
+}  // namespace
+
+struct batch_run {
+  std::optional<principal> who;
+  std::string request_id;
+  std::int64_t now = 0;
+  std::vector<batch_operation> operations;
+  std::vector<std::string> results;  // {"status":S,"body":B}
+  std::vector<std::vector<std::size_t>> successors;
+  std::unique_ptr<std::atomic<std::size_t>[]> waiting_for;  // unfinished predecessors
+  std::atomic<std::size_t> remaining{0};
+  std::atomic<std::size_t> replayed{0};
+  reply_function reply;
+};
+
+void api::run_batch(api_call& call) {
+  auto operations = read_operations(call.body, settings_.batch_operations_max);
+  if (!operations) {
+    call.reply(error_response(operations.failure()));
+    return;
+  }
+  auto run = std::make_shared<batch_run>();
+  const std::size_t count = operations->size();
+  run->operations = std::move(*operations);
+  run->results.resize(count);
+  run->successors.resize(count);
+  run->waiting_for = std::make_unique<std::atomic<std::size_t>[]>(count);
+  run->remaining = count;
+  run->reply = call.reply;
+  std::map<std::string, std::size_t, std::less<>> last_toucher;
+  for (std::size_t index = 0; index < count; ++index) {
+    auto& operation = run->operations[index];
+    if (operation.idempotency_key.empty() && !call.idempotency_key.empty())
+      operation.idempotency_key = call.idempotency_key + ":" + std::to_string(index);
+    std::vector<std::size_t> predecessors;
+    for (const auto& object : operation.objects) {
+      auto [slot, inserted] = last_toucher.try_emplace(object, index);
+      if (!inserted) {
+        predecessors.push_back(slot->second);
+        slot->second = index;
+      }
+    }
+    std::sort(predecessors.begin(), predecessors.end());
+    predecessors.erase(std::unique(predecessors.begin(), predecessors.end()), predecessors.end());
+    for (auto predecessor : predecessors) run->successors[predecessor].push_back(index);
+    run->waiting_for[index] = predecessors.size();
+  }
+
+  run->who = call.who;
+  run->request_id = call.request_id;
+  run->now = call.now;
+  for (std::size_t index = 0; index < count; ++index)
+    if (run->waiting_for[index] == 0) start_batch_operation(run, index);
+}
+
+void api::start_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index) {
+  auto& operation = run->operations[index];
+  run_operation(
+      *run, index, std::move(operation.method), std::move(operation.target),
+      std::move(operation.body), std::move(operation.idempotency_key),
+      [this, run, index](response answer) { finish_batch_operation(run, index, answer); });
+}
+
+void api::finish_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index,
+                                 const response& answer) {
+  const bool replayed =
+      std::any_of(answer.headers.begin(), answer.headers.end(),
+                  [](const auto& header) { return header.first == "Idempotent-Replayed"; });
+  if (replayed) run->replayed.fetch_add(1, std::memory_order_relaxed);
+  run->results[index] =
+      "{\"status\":" + std::to_string(answer.status) + ",\"body\":" + answer.body + "}";
+  for (auto successor : run->successors[index])
+    if (run->waiting_for[successor].fetch_sub(1) == 1) start_batch_operation(run, successor);
+  if (run->remaining.fetch_sub(1) != 1) return;
+  std::string body = R"({"object":"batch","results":[)";
+  for (std::size_t i = 0; i < run->results.size(); ++i) {
+    if (i != 0) body.push_back(',');
+    body += run->results[i];
+  }
+  body += "]}";
+  response combined = json_response(200, std::move(body));
+  if (run->replayed.load() == run->results.size())
+    combined.headers.emplace_back("Idempotent-Replayed", "true");
+  run->reply(std::move(combined));
+}
+
+void api::run_operation(const batch_run& batch, std::size_t index, std::string method,
+                        std::string target, std::string body, std::string idempotency_key,
+                        reply_function reply) {
+  const auto split = split_request_target(target);
+  api_call call{ledger_,
+                settings_,
+                *background_,
+                std::move(method),
+                std::string(split.path),
+                std::string(split.query),
+                std::move(body),
+                batch.request_id + "_" + std::to_string(index),
+                std::move(idempotency_key),
+                {},
+                batch.who,
+                {},
+                batch.now,
+                std::move(reply)};
+  auto matched = match_route(call.method, call.path);
+  if (!matched) {
+    call.reply(error_response(matched.failure()));
+    return;
+  }
+  call.match = std::move(*matched);
+  if (call.match.route == route::processor_webhooks || call.match.route == route::metrics) {
+    call.reply(error_response({error_code::parameter_invalid, "path"}));
+    return;
+  }
+  dispatch(std::move(call));
+}
+
+}  // namespace escrowd::http

@@ -1,0 +1,86 @@
+#include "http/query.hpp"
+
+#include <charconv>
+
+namespace escrowd::http {
+namespace {
+
+int hex_value(char digit) {
+  if (digit >= '0' && digit <= '9') return digit - '0';
+  if (digit >= 'a' && digit <= 'f') return digit - 'a' + 10;
+  if (digit >= 'A' && digit <= 'F') return digit - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view encoded) {
+  std::string decoded;
+  decoded.reserve(encoded.size());
+  for (std::size_t i = 0; i < encoded.size(); ++i) {
+    const char c = encoded[i];
+    if (c == '+') {
+      decoded.push_back(' ');
+    } else if (c == '%') {
+      if (i + 2 >= encoded.size()) return std::nullopt;
+      const int high = hex_value(encoded[i + 1]);
+      const int low = hex_value(encoded[i + 2]);
+      if (high < 0 || low < 0) return std::nullopt;
+      decoded.push_back(static_cast<char>(high * 16 + low));
+      i += 2;
+    } else {
+      decoded.push_back(c);
+    }
+  }
+  return decoded;
+}
+
+}  // namespace
+
+split_target split_request_target(std::string_view target) {
+  const std::size_t mark = target.find('?');
+  if (mark == std::string_view::npos) return {target, {}};
+  return {target.substr(0, mark), target.substr(mark + 1)};
+}
+
+result<query_parameters> query_parameters::parse(std::string_view query) {
+  query_parameters parameters;
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const std::size_t eq = pair.find('=');
+    auto name = percent_decode(pair.substr(0, eq));
+    auto value =
+        percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    if (!name || !value) return error{error_code::parameter_invalid, "query"};
+    if (parameters.values_.contains(*name)) return error{error_code::parameter_invalid, *name};
+    parameters.values_.emplace(std::move(*name), std::move(*value));
+  }
+  return parameters;
+}
+
+std::optional<std::string> query_parameters::take(std::string_view name) {
+  auto found = values_.find(name);
+  if (found == values_.end()) return std::nullopt;
+  std::string value = std::move(found->second);
+  values_.erase(found);
+  return value;
+}
+
+status query_parameters::finish() const {
+  if (values_.empty()) return {};
+  return error{error_code::parameter_unknown, values_.begin()->first};
+}
+
+result<std::size_t> read_list_limit(query_parameters& parameters) {
+  auto text = parameters.take("limit");
+  if (!text) return static_cast<std::size_t>(list_limit_default);
+  std::int64_t limit = 0;
+  const char* end = text->data() + text->size();
+  auto [stop, failure] = std::from_chars(text->data(), end, limit);
+  if (failure != std::errc{} || stop != end || limit < 1 || limit > list_limit_max)
+    return error{error_code::parameter_invalid, "limit"};
+  return static_cast<std::size_t>(limit);
+}
+
+}  // namespace escrowd::http

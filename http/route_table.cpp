@@ -1,0 +1,119 @@
+#include "http/route_table.hpp"
+
+#include <array>
+#include <vector>
+
+namespace escrowd::http {
+namespace {
+
+struct route_entry {
+  http::route route;
+  std::string_view method;
+  std::string_view pattern;  // "/v1/tasks/{id}/fund"; "{id}" matches one non-empty segment
+  std::string_view label;    // method + " " + pattern
+};
+
+constexpr std::array<route_entry, route_count> routes{{
+    {route::create_account, "POST", "/v1/accounts", "POST /v1/accounts"},
+    {route::get_account, "GET", "/v1/accounts/{id}", "GET /v1/accounts/{id}"},
+    {route::create_account_key, "POST", "/v1/accounts/{id}/keys", "POST /v1/accounts/{id}/keys"},
+    {route::list_entries, "GET", "/v1/accounts/{id}/entries", "GET /v1/accounts/{id}/entries"},
+    {route::create_topup, "POST", "/v1/accounts/{id}/topups", "POST /v1/accounts/{id}/topups"},
+    {route::create_withdrawal, "POST", "/v1/accounts/{id}/withdrawals",
+     "POST /v1/accounts/{id}/withdrawals"},
+    {route::create_key, "POST", "/v1/keys", "POST /v1/keys"},
+    {route::revoke_key, "DELETE", "/v1/keys/{id}", "DELETE /v1/keys/{id}"},
+    {route::create_task, "POST", "/v1/tasks", "POST /v1/tasks"},
+    {route::get_task, "GET", "/v1/tasks/{id}", "GET /v1/tasks/{id}"},
+    {route::assign_task, "POST", "/v1/tasks/{id}/assign", "POST /v1/tasks/{id}/assign"},
+    {route::fund_task, "POST", "/v1/tasks/{id}/fund", "POST /v1/tasks/{id}/fund"},
+    {route::submit_task, "POST", "/v1/tasks/{id}/submit", "POST /v1/tasks/{id}/submit"},
+    {route::approve_task, "POST", "/v1/tasks/{id}/approve", "POST /v1/tasks/{id}/approve"},
+    {route::dispute_task, "POST", "/v1/tasks/{id}/dispute", "POST /v1/tasks/{id}/dispute"},
+    {route::resolve_task, "POST", "/v1/tasks/{id}/resolve", "POST /v1/tasks/{id}/resolve"},
+    {route::cancel_task, "POST", "/v1/tasks/{id}/cancel", "POST /v1/tasks/{id}/cancel"},
+    {route::get_topup, "GET", "/v1/topups/{id}", "GET /v1/topups/{id}"},
+    {route::get_withdrawal, "GET", "/v1/withdrawals/{id}", "GET /v1/withdrawals/{id}"},
+    {route::retry_topup, "POST", "/v1/topups/{id}/retry", "POST /v1/topups/{id}/retry"},
+    {route::cancel_topup, "POST", "/v1/topups/{id}/cancel", "POST /v1/topups/{id}/cancel"},
+    {route::retry_withdrawal, "POST", "/v1/withdrawals/{id}/retry",
+     "POST /v1/withdrawals/{id}/retry"},
+    {route::cancel_withdrawal, "POST", "/v1/withdrawals/{id}/cancel",
+     "POST /v1/withdrawals/{id}/cancel"},
+    {route::processor_webhooks, "POST", "/v1/processor/webhooks", "POST /v1/processor/webhooks"},
+    {route::reconciliation, "GET", "/v1/reconciliation", "GET /v1/reconciliation"},
+    {route::batch, "POST", "/v1/batch", "POST /v1/batch"},
+    {route::verify_ledger, "GET", "/v1/ledger/verify", "GET /v1/ledger/verify"},
+    {route::metrics, "GET", "/metrics", "GET /metrics"},
+    {route::healthz, "GET", "/healthz", "GET /healthz"},
+    {route::readyz, "GET", "/readyz", "GET /readyz"},
+}};
+
+constexpr bool table_is_in_enum_order() {
+  for (std::size_t i = 0; i < routes.size(); ++i)
+    if (static_cast<std::size_t>(routes[i].route) != i) return false;
+  return true;
+}
+static_assert(table_is_in_enum_order(), "route_template indexes the table by enum value");
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> segments;
+  std::size_t start = 1;  // after the leading '/'
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
+    segments.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return segments;
+}
+
+// Whether `path` fits `pattern`; the {id} segment goes to `id`.
+bool fits(std::string_view pattern, std::string_view path, std::string& id) {
+  const auto want = split_path(pattern);
+  const auto have = split_path(path);
+  if (want.size() != have.size()) return false;
+  std::string found;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (want[i] == "{id}") {
+      if (have[i].empty()) return false;
+      found = have[i];
+    } else if (want[i] != have[i]) {
+      return false;
+    }
+  }
+  id = std::move(found);
+  return true;
+}
+
+}  // namespace
+
+result<route_match> match_route(std::string_view method, std::string_view path) {
+  if (path.empty() || path.front() != '/') return error{error_code::route_not_found, {}};
+  bool path_known = false;
+  for (const auto& entry : routes) {
+    std::string id;
+    if (!fits(entry.pattern, path, id)) continue;
+    if (entry.method == method) return route_match{entry.route, std::move(id)};
+    path_known = true;
+  }
+  return error{path_known ? error_code::method_not_allowed : error_code::route_not_found, {}};
+}
+
+std::string_view route_template(route which) {
+  return routes[static_cast<std::size_t>(which)].label;
+}
+
+std::string allowed_methods(std::string_view path) {
+  std::string allowed;
+  for (const auto& entry : routes) {
+    std::string id;
+    if (!fits(entry.pattern, path, id)) continue;
+    if (allowed.find(entry.method) != std::string::npos) continue;
+    if (!allowed.empty()) allowed += ", ";
+    allowed += entry.method;
+  }
+  return allowed;
+}
+
+}  // namespace escrowd::http

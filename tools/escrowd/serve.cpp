@@ -1,0 +1,150 @@
+#include "tools/escrowd/serve.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "actors/ledger.hpp"
+#include "actors/wall_clock.hpp"
+#include "http/api.hpp"
+#include "http/server.hpp"
+
+namespace escrowd {
+namespace {
+
+// An operator's admin secret shorter than this is refused: it would be guessable.
+constexpr std::size_t admin_key_length_min = 16;
+
+// Blocks SIGTERM and SIGINT in every thread started after this, so that the main thread
+// alone receives them with sigwait.
+sigset_t block_shutdown_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+struct listen_endpoint {
+  std::string address;
+  std::uint16_t port = 0;
+};
+
+// "127.0.0.1:8080" or "[::1]:8080".
+std::optional<listen_endpoint> parse_listen(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size()) return std::nullopt;
+  std::string address = text.substr(0, colon);
+  if (address.size() >= 2 && address.front() == '[' && address.back() == ']')
+    address = address.substr(1, address.size() - 2);
+  unsigned long port = 0;
+  try {
+    std::size_t used = 0;
+    port = std::stoul(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1 || port > 65535) return std::nullopt;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return listen_endpoint{address, static_cast<std::uint16_t>(port)};
+}
+
+// The operator's first admin secret: ESCROWD_ADMIN_KEY, else the file's first line.
+std::optional<std::string> admin_secret(const command_line& line, std::string& problem) {
+  std::string secret;
+  if (const char* from_environment = std::getenv("ESCROWD_ADMIN_KEY")) {
+    secret = from_environment;
+  } else if (!line.admin_key_file.empty()) {
+    std::ifstream file(line.admin_key_file);
+    if (!file) {
+      problem = "cannot read --admin-key-file " + line.admin_key_file;
+      return std::nullopt;
+    }
+    std::getline(file, secret);
+    while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back())))
+      secret.pop_back();
+  } else {
+    return std::string{};
+  }
+  if (secret.size() < admin_key_length_min) {
+    problem =
+        "the admin key must have at least " + std::to_string(admin_key_length_min) + " characters";
+    return std::nullopt;
+  }
+  return secret;
+}
+
+}  // namespace
+
+int serve(const command_line& line) {
+  const sigset_t signals = block_shutdown_signals();
+  auto endpoint = parse_listen(line.listen);
+  if (!endpoint) {
+    std::cerr << "escrowd: --listen wants HOST:PORT, got " << line.listen << "\n";
+    return 2;
+  }
+  std::string problem;
+  auto secret = admin_secret(line, problem);
+  if (!secret) {
+    std::cerr << "escrowd: " << problem << "\n";
+    return 2;
+  }
+
+  actors::ledger_config config;
+  config.data_dir = line.data_dir;
+  config.scheduler_threads = line.threads;
+  auto ledger = actors::ledger::open(config);
+  if (!ledger) {
+    std::cerr << "escrowd: cannot open the ledger in " << line.data_dir << ": "
+              << describe(ledger.code()).message << "\n";
+    return 1;
+  }
+  auto verified = (*ledger)->verify();
+  if (!verified || !verified->ok) {
+    std::cerr << "escrowd: the ledger in " << line.data_dir << " does not verify\n";
+    if (verified)
+      for (const auto& found : verified->problems) std::cerr << "  " << found << "\n";
+    return 1;
+  }
+  if (!secret->empty()) {
+    if (auto bootstrapped = (*ledger)->ensure_admin_key(*secret, actors::unix_now());
+        !bootstrapped) {
+      std::cerr << "escrowd: cannot store the admin key: " << describe(bootstrapped.code()).message
+                << "\n";
+      return 1;
+    }
+  }
+
+  http::api api(**ledger, http::api_settings{});
+  http::server_config server_settings;
+  server_settings.listen_address = endpoint->address;
+  server_settings.port = endpoint->port;
+  http::server server(server_settings, api);
+  auto port = server.start();
+  if (!port) {
+    std::cerr << "escrowd: cannot listen on " << line.listen << ": "
+              << describe(port.code()).message << "\n";
+    return 1;
+  }
+  std::ostringstream listening;
+  if (endpoint->address.find(':') != std::string::npos) {
+    listening << "[" << endpoint->address << "]:" << *port;
+  } else {
+    listening << endpoint->address << ":" << *port;
+  }
+  std::cout << "escrowd ready listen=" << listening.str() << " data_dir=" << line.data_dir
+            << " accounts=" << verified->accounts_checked
+            << " entries=" << verified->entries_checked << std::endl;
+
+  int received = 0;
+  sigwait(&signals, &received);
+  std::cout << "escrowd stopping on signal " << received << std::endl;
+  server.stop();    // no new requests; in-flight answers written or dropped
+  api.stop();       // background jobs end before the ledger they read
+  ledger->reset();  // answers what is in flight, then closes the store
+  return 0;
+}
+
+}  // namespace escrowd
