@@ -35,6 +35,21 @@ void answer(self_pointer self, storage::commit_record record, const request_cont
       [done](rendered_response response, escrowd::error) { done.call(std::move(response)); });
 }
 
+// A new key's secret is shown once and never stored, not even inside the idempotency
+// record: a replay of the creation answers the same key without its secret.
+void answer_issued(self_pointer self, storage::commit_record record, const request_context& context,
+                   issued_api_key issued, completion_handle done) {
+  issued_api_key without_secret = issued;
+  without_secret.secret.clear();
+  record.idempotency.reset();
+  attach_idempotency(record, context,
+                     context.render(operation_result{escrowd::status{}, without_secret, true}));
+  request_context unkeyed = context;
+  unkeyed.idempotency.reset();  // already attached
+  answer(self, std::move(record), unkeyed,
+         operation_result{escrowd::status{}, std::move(issued), true}, std::move(done));
+}
+
 void create(self_pointer self, key_command& command, completion_handle& done) {
   auto record = creation_record(*self->state.store, command);
   if (!record) {
@@ -43,10 +58,10 @@ void create(self_pointer self, key_command& command, completion_handle& done) {
            std::move(done));
     return;
   }
-  issued_api_key issued{command.key_id, command.secret, command.role, command.account_id,
-                        command.context.now};
-  answer(self, std::move(*record), command.context,
-         operation_result{escrowd::status{}, std::move(issued), true}, std::move(done));
+  answer_issued(self, std::move(*record), command.context,
+                issued_api_key{command.key_id, command.secret, command.role, command.account_id,
+                               command.context.now},
+                std::move(done));
 }
 
 // The key's record, read in a snapshot that ends before anything is sent to the writer

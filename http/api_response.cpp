@@ -13,7 +13,8 @@ namespace json = boost::json;
 json::object key_json(const actors::issued_api_key& key) {
   json::object body{{"id", key.id},
                     {"object", "api_key"},
-                    {"key", key.secret},
+                    // Empty in the stored copy a replay returns: the secret is shown once.
+                    {"key", key.secret.empty() ? json::value(nullptr) : json::value(key.secret)},
                     {"role", to_string(key.role)},
                     {"created_at", key.created_at}};
   if (key.role == principal_role::account) body["account"] = key.account_id;

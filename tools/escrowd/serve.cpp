@@ -10,6 +10,7 @@
 #include "actors/wall_clock.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
+#include "tools/escrowd/embedded_processor.hpp"
 
 namespace escrowd {
 namespace {
@@ -92,6 +93,23 @@ int serve(const command_line& line) {
     return 2;
   }
 
+  // Without --processor-url the bundled simulator stands in for Stripe. Its webhooks need
+  // escrowd's address, known up front unless the port is chosen by the kernel.
+  embedded_processor simulator;
+  std::string processor_url = line.processor_url;
+  if (processor_url.empty()) {
+    embedded_processor_options simulator_options;
+    if (endpoint->port != 0)
+      simulator_options.webhook_url = "http://" + line.listen + "/v1/processor/webhooks";
+    simulator_options.webhook_secret = line.webhook_secret;
+    auto started = simulator.start(simulator_options, problem);
+    if (!started) {
+      std::cerr << "escrowd: cannot start the bundled processor simulator: " << problem << "\n";
+      return 1;
+    }
+    processor_url = *started;
+  }
+
   actors::ledger_config config;
   config.data_dir = line.data_dir;
   config.scheduler_threads = line.threads;
@@ -136,7 +154,8 @@ int serve(const command_line& line) {
   }
   std::cout << "escrowd ready listen=" << listening.str() << " data_dir=" << line.data_dir
             << " accounts=" << verified->accounts_checked
-            << " entries=" << verified->entries_checked << std::endl;
+            << " entries=" << verified->entries_checked << " processor=" << processor_url
+            << std::endl;
 
   int received = 0;
   sigwait(&signals, &received);
@@ -144,6 +163,7 @@ int serve(const command_line& line) {
   server.stop();    // no new requests; in-flight answers written or dropped
   api.stop();       // background jobs end before the ledger they read
   ledger->reset();  // answers what is in flight, then closes the store
+  simulator.stop();
   return 0;
 }
 

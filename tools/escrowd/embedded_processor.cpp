@@ -1,0 +1,64 @@
+#include "tools/escrowd/embedded_processor.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <thread>
+
+#include "tools/processor_sim/api.hpp"
+#include "tools/processor_sim/config.hpp"
+#include "tools/processor_sim/server.hpp"
+#include "tools/processor_sim/sim_clock.hpp"
+#include "tools/processor_sim/webhook_sender.hpp"
+
+namespace escrowd {
+
+namespace sim = processor_sim;
+
+struct embedded_processor::impl {
+  boost::asio::io_context io{1};
+  sim::sim_clock clock;
+  std::unique_ptr<sim::api> logic;
+  std::unique_ptr<sim::webhook_sender> webhooks;
+  std::unique_ptr<sim::server> server;
+  std::thread thread;
+};
+
+embedded_processor::embedded_processor() : impl_(std::make_unique<impl>()) {}
+
+embedded_processor::~embedded_processor() {
+  stop();
+}
+
+std::optional<std::string> embedded_processor::start(const embedded_processor_options& options,
+                                                     std::string& problem) {
+  sim::sim_config defaults;
+  impl_->logic = std::make_unique<sim::api>(defaults.api, impl_->clock);
+  if (!options.webhook_url.empty()) {
+    auto target = sim::parse_webhook_url(options.webhook_url);
+    if (!target) {
+      problem = "unusable webhook URL " + options.webhook_url;
+      return std::nullopt;
+    }
+    impl_->webhooks = std::make_unique<sim::webhook_sender>(
+        impl_->io, *target,
+        options.webhook_secret.empty() ? defaults.webhook_secret : options.webhook_secret,
+        defaults.webhook_retry_delay_ms);
+  }
+  impl_->server = std::make_unique<sim::server>(impl_->io, *impl_->logic, impl_->webhooks.get());
+  if (!impl_->server->listen("127.0.0.1", 0, problem)) return std::nullopt;
+  const auto bound = impl_->server->local_endpoint();
+  impl_->server->start();
+  impl_->thread = std::thread([this] { impl_->io.run(); });
+  return "http://127.0.0.1:" + std::to_string(bound.port());
+}
+
+void embedded_processor::stop() {
+  if (!impl_->thread.joinable()) return;
+  boost::asio::post(impl_->io, [this] {
+    impl_->server->stop();
+    impl_->io.stop();
+  });
+  impl_->thread.join();
+}
+
+}  // namespace escrowd
