@@ -1,5 +1,6 @@
 #include "actors/account_actor.hpp"
 
+#include "actors/operation_decisions.hpp"
 #include "actors/processor_payload.hpp"
 #include "actors/reply.hpp"
 #include "actors/store_reads.hpp"
@@ -97,36 +98,69 @@ void decide_processor_request(self_pointer self, const account_command& command,
                   operation_result{{}, outcome->operation, true}, std::move(deliver));
 }
 
-void decide_settlement(self_pointer self, const account_command& command,
-                       std::function<void(rendered_response, bool)> deliver) {
+// The operation as this actor last decided it: its record in flight first, else the disk.
+result<std::optional<processor_operation>> current_operation(const account_actor_state& state,
+                                                             processor_kind kind,
+                                                             const std::string& id) {
+  auto ahead = state.operations_ahead.find({kind, id});
+  if (ahead != state.operations_ahead.end())
+    return std::optional<processor_operation>(ahead->second.operation);
+  return optional_row(state.store->get_operation(kind, id));
+}
+
+result<std::optional<storage::outbox_row>> stored_outbox_row(const account_actor_state& state,
+                                                             const account_command& command,
+                                                             const processor_operation& current) {
+  if (command.kind == account_command_kind::settle_operation ||
+      command.kind == account_command_kind::cancel_operation)
+    return std::optional<storage::outbox_row>{};
+  auto snapshot = state.store->snapshot();
+  if (!snapshot) return snapshot.failure();
+  return optional_row(snapshot->get_outbox(processor_idempotency_key(current)));
+}
+
+// Settlements, the gateway's bookkeeping and admin retry/cancel of one operation
+// (operation_decisions.hpp), serialized here with every other change of the balances.
+void decide_operation_command(self_pointer self, const account_command& command,
+                              std::function<void(rendered_response, bool)> deliver) {
   auto& state = self->state;
   const auto& context = command.context;
-  auto stored =
-      optional_row(state.store->get_operation(command.operation_kind, command.operation_id));
-  if (!stored || !*stored || (*stored)->account_id != state.id || !state.current) {
+  auto stored = current_operation(state, command.operation_kind, command.operation_id);
+  if (!stored) return deliver(render_failure(context, stored.failure()), true);
+  if (!*stored || (*stored)->account_id != state.id || !state.current) {
     reject(self, context, {error_code::not_found, "operation"}, std::move(deliver));
     return;
   }
-  auto outcome = settle(**stored, command.settlement, context.now);
-  if (!outcome) {
-    reject(self, context, outcome.failure(), std::move(deliver));
+  auto row = stored_outbox_row(state, command, **stored);
+  if (!row) return deliver(render_failure(context, row.failure()), true);
+  auto decision = decide_operation(command, **stored, *row, context.now);
+  if (!decision) {
+    reject(self, context, decision.failure(), std::move(deliver));
     return;
   }
-  storage::commit_record record;
-  if (outcome->changed) {
-    auto next = apply_deltas(*state.current, outcome->deltas);
+  const auto& operation = decision->outcome.operation;
+  const bool changed = decision->outcome.changed;
+  if (changed) {
+    auto next = apply_deltas(*state.current, decision->outcome.deltas);
     if (!next) {
       reject(self, context, next.failure(), std::move(deliver));
       return;
     }
     state.current = *next;
-    record.operation_updates.push_back(outcome->operation);
-    record.account_deltas = outcome->deltas;
-    record.entry = outcome->entry;
-    record.outbox_deletes.push_back(processor_idempotency_key(outcome->operation));
+    auto& ahead = state.operations_ahead[{operation.kind, operation.id}];
+    ahead.operation = operation;
+    ++ahead.records_in_flight;
   }
-  commit_decision(self, std::move(record), context,
-                  operation_result{{}, outcome->operation, outcome->changed}, std::move(deliver));
+  commit_decision(self, std::move(decision->record), context,
+                  operation_result{{}, operation, changed},
+                  [self, changed, key = std::make_pair(operation.kind, operation.id),
+                   deliver = std::move(deliver)](rendered_response response, bool durable) {
+                    auto& ahead = self->state.operations_ahead;
+                    if (auto found = ahead.find(key);
+                        changed && found != ahead.end() && --found->second.records_in_flight == 0)
+                      ahead.erase(found);
+                    deliver(std::move(response), durable);
+                  });
 }
 
 void decide_fund(self_pointer self, const fund_request& request, verdict_sink sink) {
@@ -189,7 +223,11 @@ account_actor::behavior_type account_actor_behavior(
             case account_command_kind::request_withdrawal:
               return decide_processor_request(self, command, deliver);
             case account_command_kind::settle_operation:
-              return decide_settlement(self, command, deliver);
+            case account_command_kind::reschedule_operation:
+            case account_command_kind::park_operation:
+            case account_command_kind::retry_operation:
+            case account_command_kind::cancel_operation:
+              return decide_operation_command(self, command, deliver);
           }
         });
         return promise;

@@ -9,8 +9,10 @@
 
 #include <caf/typed_event_based_actor.hpp>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "actors/actors.hpp"
 #include "actors/entity_lifecycle.hpp"
@@ -18,10 +20,19 @@
 
 namespace escrowd::actors {
 
+// An operation decided by this actor whose record is not durable yet: the next decision
+// on it must start from here, not from the disk (a webhook and the gateway's result may
+// settle the same operation back to back; the second must see the first).
+struct operation_ahead {
+  processor_operation operation;
+  std::size_t records_in_flight = 0;
+};
+
 struct account_actor_state {
   std::string id;
   std::optional<account> current;        // empty: no such account on disk
   std::uint64_t loaded_at_sequence = 0;  // credits at or below this are in `current`
+  std::map<std::pair<processor_kind, std::string>, operation_ahead> operations_ahead;
   entity_lifecycle lifecycle;
   storage::ledger_store* store = nullptr;
   storage_writer_actor writer;

@@ -8,6 +8,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/gateway_config.hpp"
 #include "actors/messages.hpp"
 #include "storage/commit_record.hpp"
 
@@ -22,6 +23,9 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::fund_verdict)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::credit_notice)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::entity_kind)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::completion_handle)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::gateway_task)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::operation_cancel_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::gateway_stats)
 
 namespace escrowd::actors {
 
@@ -32,6 +36,10 @@ using retired_atom = caf::atom_constant<caf::atom("retired")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using reap_atom = caf::atom_constant<caf::atom("reap")>;
+using kick_atom = caf::atom_constant<caf::atom("kick")>;
+using drive_atom = caf::atom_constant<caf::atom("drive")>;
+using reconcile_atom = caf::atom_constant<caf::atom("reconcile")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
 
 // storage_writer: owns LMDB's single write transaction. A record is answered only after
 // the batch that carries it is durable. Records queued while a batch syncs form the next
@@ -76,5 +84,20 @@ using bridge_actor = caf::typed_actor<caf::reacts_to<task_command, completion_ha
 
 // key_registrar: issues and revokes API keys; calls the completion once durable.
 using key_registrar_actor = caf::typed_actor<caf::reacts_to<key_command, completion_handle>>;
+
+// gateway: drives the durable outbox to the payment processor (gateway.hpp). `sweep` is its
+// periodic scan of due rows; `kick` asks it to drive one key now (a new top-up or withdrawal,
+// an admin retry); `drive` is its own backoff or poll timer for a key, `resume` its timer
+// for calls held back by the rate limit; `gateway_task`
+// carries a processor port's answer back onto its thread. It answers admin cancels (after
+// looking the operation up at the processor) and reconciliation runs through the
+// completion, and its counters on `stats`.
+using gateway_actor =
+    caf::typed_actor<caf::reacts_to<sweep_atom>, caf::reacts_to<kick_atom, std::string>,
+                     caf::reacts_to<drive_atom, std::string>, caf::reacts_to<resume_atom>,
+                     caf::reacts_to<gateway_task>,
+                     caf::reacts_to<operation_cancel_request, completion_handle>,
+                     caf::reacts_to<reconcile_atom, completion_handle>,
+                     caf::replies_to<stats_atom>::with<gateway_stats>>;
 
 }  // namespace escrowd::actors

@@ -106,6 +106,20 @@ enum class account_command_kind : std::uint8_t {
   request_topup,
   request_withdrawal,
   settle_operation,  // the processor's verdict on a top-up or withdrawal of this account
+  // The gateway's bookkeeping of an open operation (actors/gateway.hpp): its outbox row's
+  // attempts and next attempt, written only while the operation is still pending, so a
+  // row deleted by a settlement is never written back.
+  reschedule_operation,
+  park_operation,    // the gateway gave up: requires_reconciliation, outbox row parked
+  retry_operation,   // admin: drive a requires_reconciliation operation again, same key
+  cancel_operation,  // admin: after the gateway looked the operation up at the processor
+};
+
+// The gateway's schedule of an operation's next processor call (reschedule, park).
+struct operation_schedule {
+  std::uint32_t attempts = 0;        // failed attempts so far
+  std::int64_t next_attempt_at = 0;  // Unix seconds
+  bool awaiting_processor = false;   // the processor accepted it; waiting for its verdict
 };
 
 struct account_command {
@@ -116,6 +130,26 @@ struct account_command {
   processor_kind operation_kind = processor_kind::topup;  // settle_operation
   std::string operation_id;                               // settle_operation
   escrowd::settlement settlement;                         // settle_operation
+  // settle_operation from a webhook: the event id, recorded in the same commit so a
+  // redelivery is recognised.
+  std::string webhook_event_id;
+  operation_schedule schedule;  // reschedule_operation, park_operation
+  std::string reason;           // park_operation: why the gateway gave up
+  // cancel_operation: the processor's records, looked up by the gateway, show no object
+  // for this operation. Without it a cancel is refused (processor_state_uncertain).
+  bool processor_shows_nothing = false;
+  request_context context;
+};
+
+// POST /v1/topups/{id}/retry|cancel and POST /v1/withdrawals/{id}/retry|cancel (admin):
+// the operation must be requires_reconciliation. A retry drives it again with the same
+// processor key; a cancel is allowed only when the processor's records show nothing.
+enum class operation_admin_kind : std::uint8_t { retry, cancel };
+
+struct operation_admin_command {
+  operation_admin_kind kind = operation_admin_kind::retry;
+  processor_kind operation_kind = processor_kind::topup;
+  std::string operation_id;
   request_context context;
 };
 

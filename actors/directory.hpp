@@ -19,17 +19,22 @@
 #include "actors/limits.hpp"
 #include "storage/ledger_store.hpp"
 
+namespace escrowd::actors::telemetry {
+class metrics;
+}
+
 namespace escrowd::actors {
 
 struct directory_config {
   std::size_t live_actors_max = live_actors_max_default;
   std::chrono::steady_clock::duration idle_timeout = actor_idle_timeout_default;
   std::chrono::steady_clock::duration sweep_interval = directory_sweep_interval_default;
+  telemetry::metrics* metrics = nullptr;  // null: metrics off; outlives the directory
 };
 
 template <class Handle>
 struct directory_entry {
-  Handle handle;  // invalid while retiring
+  Handle handle;  // also kept while retiring, so that shutdown can stop it
   std::chrono::steady_clock::time_point last_used;
   bool retiring = false;
   std::vector<std::function<void(const Handle&)>> held;  // forwarded once retired
@@ -41,6 +46,7 @@ struct directory_state {
   storage::ledger_store* store = nullptr;
   storage_writer_actor writer;
   directory_config config;
+  std::uint32_t routed_since_backlog_sample = 0;
   static inline const char* name = "directory";
 };
 

@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "actors/actors.hpp"
 
@@ -68,13 +69,14 @@ void drain(Self self) {
   maybe_retire(self);
 }
 
-// Runs `decide` now if the actor may decide, else when it may again.
-template <class Self>
-void when_ready(Self self, std::function<void()> decide) {
+// Runs `decide` now if the actor may decide, else when it may again. Only a decision that
+// must wait is wrapped in a std::function (a heap allocation for the command it carries).
+template <class Self, class Decide>
+void when_ready(Self self, Decide&& decide) {
   auto& life = self->state.lifecycle;
   if (life.stale && life.in_flight == 0) life.stale = !self->state.reload();
   if (!life.can_decide() || !life.waiting.empty()) {
-    life.waiting.push_back(std::move(decide));
+    life.waiting.emplace_back(std::forward<Decide>(decide));
     return;
   }
   decide();

@@ -12,16 +12,22 @@
 #include "actors/directory.hpp"
 #include "actors/idempotency_gate.hpp"
 #include "actors/key_registrar.hpp"
+#include "actors/processor_boundary.hpp"
 #include "actors/limits.hpp"
 #include "actors/review_timer.hpp"
 #include "actors/storage_writer.hpp"
 #include "actors/store_reads.hpp"
+#include "actors/telemetry/commit_observer.hpp"
+#include "actors/telemetry/metrics.hpp"
 #include "engine/id.hpp"
 #include "storage/verify.hpp"
 
 namespace escrowd::actors {
 
 struct ledger::impl {
+  // First, so they outlive every actor that records into them (null with metrics off).
+  std::unique_ptr<telemetry::metrics> metrics;
+  std::unique_ptr<telemetry::commit_observer> observer;
   std::unique_ptr<storage::ledger_store> store;
   std::unique_ptr<caf::actor_system_config> system_config;
   std::unique_ptr<caf::actor_system> system;
@@ -31,11 +37,36 @@ struct ledger::impl {
   key_registrar_actor keys;
   review_timer_actor timer;
   idempotency_gate gate;
+  std::unique_ptr<processor_boundary> processor;  // the gateway, webhooks, reconciliation
 
   // Applies the request's Idempotency-Key: answers at once (replay, 409, 422) and returns
   // false, or claims the key, wraps `done` to release it, and returns true.
   bool admit(const request_context& context, completion& done);
+  // Creates the metrics and loads the money gauges from storage; before the writer starts.
+  status start_telemetry();
+  // The scrape hook: values read from cheap counts when /metrics is rendered.
+  void refresh_scrape_values();
 };
+
+status ledger::impl::start_telemetry() {
+  metrics = std::make_unique<telemetry::metrics>();
+  observer = std::make_unique<telemetry::commit_observer>(*metrics);
+  {
+    auto snapshot = store->snapshot();
+    if (!snapshot) return snapshot.failure();
+    if (auto loaded = observer->load(*snapshot); !loaded) return loaded;
+  }
+  metrics->set_scrape_hook([this] { refresh_scrape_values(); });
+  return {};
+}
+
+void ledger::impl::refresh_scrape_values() {
+  metrics->observe_storage_stats(store->stats());
+  metrics->set_idempotency_keys_in_flight(gate.claims_in_flight());
+  auto snapshot = store->snapshot();
+  if (!snapshot) return;
+  if (auto counts = snapshot->counts()) metrics->observe_table_counts(*counts);
+}
 
 bool ledger::impl::admit(const request_context& context, completion& done) {
   if (!context.idempotency) return true;
@@ -44,7 +75,10 @@ bool ledger::impl::admit(const request_context& context, completion& done) {
     done(context.render(operation_result{escrowd::error{code, {}}, {}, false}));
     return false;
   };
-  if (!gate.try_claim(claim.scope, claim.key)) return refuse(error_code::idempotency_key_in_use);
+  if (!gate.try_claim(claim.scope, claim.key)) {
+    if (metrics) metrics->record_idempotency_conflict(telemetry::idempotency_conflict::in_use);
+    return refuse(error_code::idempotency_key_in_use);
+  }
   auto stored = optional_row(store->get_idempotency(claim.scope, claim.key));
   if (!stored) {
     gate.release(claim.scope, claim.key);
@@ -55,7 +89,11 @@ bool ledger::impl::admit(const request_context& context, completion& done) {
     const auto& record = **stored;
     auto decision = judge_stored(claim, record.fingerprint, record.endpoint,
                                  {record.status_code, record.response_body, record.request_id});
-    if (decision.verdict == gate_verdict::reused) return refuse(error_code::idempotency_key_reused);
+    if (decision.verdict == gate_verdict::reused) {
+      if (metrics) metrics->record_idempotency_conflict(telemetry::idempotency_conflict::reused);
+      return refuse(error_code::idempotency_key_reused);
+    }
+    if (metrics) metrics->record_idempotent_replay();
     done(rendered_response{decision.replay->status, decision.replay->body, true,
                            decision.replay->original_request_id});
     return false;
@@ -91,15 +129,24 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
                                                          : default_scheduler_threads());
   state->system = std::make_unique<caf::actor_system>(*state->system_config);
   auto& system = *state->system;
-  state->writer = system.spawn<caf::detached>(storage_writer, state->store.get());
+  if (config.metrics_enabled) {
+    if (auto started = state->start_telemetry(); !started) return started.failure();
+  }
+  state->writer =
+      system.spawn<caf::detached>(storage_writer, state->store.get(), state->observer.get());
   directory_config directory_settings;
   if (config.live_actors_max != 0) directory_settings.live_actors_max = config.live_actors_max;
   if (config.actor_idle_timeout.count() != 0)
     directory_settings.idle_timeout = config.actor_idle_timeout;
   if (config.directory_sweep_interval.count() != 0)
     directory_settings.sweep_interval = config.directory_sweep_interval;
+  directory_settings.metrics = state->metrics.get();
   state->directory = system.spawn(directory, state->store.get(), state->writer, directory_settings);
   state->bridge = system.spawn(bridge, state->directory);
+  state->processor = std::make_unique<processor_boundary>(
+      system, state->store.get(), state->directory, state->bridge,
+      processor_boundary_config{config.processor, config.gateway, config.webhook_secrets,
+                                config.webhook_tolerance_s});
   state->keys = system.spawn(key_registrar, state->store.get(), state->writer);
   state->timer =
       system.spawn(review_timer, state->store.get(), state->directory,
@@ -113,6 +160,7 @@ ledger::ledger(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
 ledger::~ledger() {
   // Entity actors answer everything in flight before the writer goes: stop the front
   // first, then the directory (its children follow), then the writer, then the system.
+  impl_->processor->stop();  // first: late processor answers are dropped from here on
   caf::anon_send_exit(impl_->timer, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->bridge, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->keys, caf::exit_reason::user_shutdown);
@@ -125,6 +173,7 @@ ledger::~ledger() {
   impl_->keys = nullptr;
   impl_->directory = nullptr;
   impl_->writer = nullptr;
+  impl_->processor.reset();
   impl_->system.reset();
   impl_->store.reset();
 }
@@ -136,6 +185,7 @@ void ledger::submit(task_command command, completion done) {
 
 void ledger::submit(account_command command, completion done) {
   if (!impl_->admit(command.context, done)) return;
+  done = impl_->processor->kick_after(command, std::move(done));
   caf::anon_send(impl_->bridge, std::move(command), completion_handle{std::move(done)});
 }
 
@@ -189,7 +239,33 @@ status ledger::ensure_admin_key(const std::string& secret, std::int64_t now) {
   return error{error_code::storage_failed, response.body};
 }
 
+void ledger::handle_webhook(std::string payload, const std::string& signature, std::int64_t now,
+                            completion done) {
+  impl_->processor->handle_webhook(std::move(payload), signature, now, std::move(done));
+}
+
+void ledger::reconcile(completion done) { impl_->processor->reconcile(std::move(done)); }
+
+void ledger::submit(operation_admin_command command, completion done) {
+  if (!impl_->admit(command.context, done)) return;
+  impl_->processor->submit(std::move(command), std::move(done));
+}
+
+result<gateway_stats> ledger::processor_gateway_stats() const {
+  return impl_->processor->stats();
+}
+
 bool ledger::accepting_writes() const { return !impl_->store->failed(); }
+
+storage::storage_stats ledger::storage_statistics() const { return impl_->store->stats(); }
+
+std::string ledger::metrics_exposition() const {
+  return impl_->metrics ? impl_->metrics->exposition() : std::string{};
+}
+
+void ledger::record_http_request(std::string_view route, unsigned status, double seconds) {
+  if (impl_->metrics) impl_->metrics->record_http_request(route, status, seconds);
+}
 
 result<std::optional<processor_operation>> ledger::read_operation(processor_kind kind,
                                                                  const std::string& id) const {

@@ -18,7 +18,10 @@
 #include <vector>
 
 #include "actors/commands.hpp"
+#include "actors/gateway_config.hpp"
+#include "actors/processor_port.hpp"
 #include "engine/result.hpp"
+#include "storage/storage_stats.hpp"
 
 namespace escrowd::actors {
 
@@ -30,6 +33,17 @@ struct ledger_config {
   std::chrono::milliseconds actor_idle_timeout{0};        // 0: the actors layer's default
   std::chrono::milliseconds directory_sweep_interval{0};  // 0: the actors layer's default
   std::chrono::milliseconds review_scan_interval{0};      // 0: the actors layer's default
+  // The payment processor (issue 6): the gateway drives top-ups and withdrawals through
+  // it. Null: no gateway runs; operations stay pending, reconciliation answers 502.
+  // Shared: the caller may keep it (the facade stops using it when destroyed).
+  std::shared_ptr<processor_port> processor;
+  gateway_config gateway;  // the gateway's bounds and timings; zeros are defaults
+  // Endpoint secrets for the webhooks' Stripe-Signature (any one may match, for a secret
+  // roll); empty: every webhook is refused.
+  std::vector<std::string> webhook_secrets;
+  std::int64_t webhook_tolerance_s = 0;  // 0: 300 s
+  // Prometheus metrics (docs/metrics.md). Off: nothing is counted, the exposition is empty.
+  bool metrics_enabled = true;
 };
 
 using completion = std::function<void(rendered_response)>;
@@ -71,6 +85,58 @@ class ledger {
   [[nodiscard]] status ensure_admin_key(const std::string& secret, std::int64_t now);
   // Writable: storage has not failed (GET /readyz).
   [[nodiscard]] bool accepting_writes() const;
+  // The durable store's counters (commit batches, syncs, records), for benchmarks and
+  // metrics: a plain struct copied out, no storage handle.
+  [[nodiscard]] storage::storage_stats storage_statistics() const;
+
+  // GET /metrics: every metric in the Prometheus text format (empty with metrics off).
+  // Reads cheap counts from storage; safe to call from any thread at any rate.
+  [[nodiscard]] std::string metrics_exposition() const;
+  // One answered HTTP request. `route` is the route template ("POST /v1/tasks/{id}/fund"),
+  // never the raw path; `seconds` from the request's arrival to its response.
+  void record_http_request(std::string_view route, unsigned status, double seconds);
+
+  // ---- processor boundary (issue 6) ----
+  // POST /v1/processor/webhooks (no API key; the signature authenticates). `payload` is
+  // the raw body, byte for byte as received; `signature` the Stripe-Signature header
+  // (empty if absent); `now` Unix seconds. Answers (never stored as idempotency records):
+  //   400 webhook_signature_invalid: no/garbled header, timestamp outside the tolerance,
+  //       no v1 matching a secret, or no secret configured;
+  //   400 json_invalid / parameter_missing (param "id"/"type"): not a Stripe event;
+  //   200 {"object":"webhook_receipt","received":true,"event":ID,"outcome":O} once
+  //       handled: O is "settled" (the operation moved, the event id recorded in the same
+  //       commit), "unchanged" (already in that state, e.g. the gateway's result came first),
+  //       "duplicate" (event id seen before) or "ignored: <why>" (an event type that
+  //       settles nothing, an object without escrowd metadata, an unknown operation, an
+  //       amount mismatch, a verdict contradicting a final state: reconcile);
+  //   5xx (storage_failed, storage_full, timeout, ...): nothing recorded; the processor
+  //       redelivers.
+  void handle_webhook(std::string payload, const std::string& signature, std::int64_t now,
+                      completion done);
+  // GET /v1/reconciliation (admin; the caller authorizes action::reconcile). Lists the
+  // processor's objects, compares them with every operation, settles the clear cases
+  // (final at the processor, open here; a paid payout failed later) and answers 200
+  // {"object":"reconciliation","ok","operations_checked","processor_objects_checked",
+  //  "processor_lists_complete","differences_total","repaired","has_more",
+  //  "differences":[{"difference","object","id","account","engine_status",
+  //  "processor_status","processor_id","repair","outcome"}]}; `difference` is one of
+  // settled_at_processor, status_mismatch, missing_at_processor, in_progress_at_processor,
+  // unknown_to_engine, duplicate_at_processor, amount_mismatch; `outcome` "repaired",
+  // "repair_refused: <code>" or "none". 502 processor_error without a processor;
+  // 500/503 when storage cannot be read. A call while a run is in progress joins it.
+  void reconcile(completion done);
+  // POST /v1/topups/{id}/retry|cancel, POST /v1/withdrawals/{id}/retry|cancel (admin;
+  // the caller authorizes action::manage_processor_operation). Idempotency as submit().
+  // Answers with context.render: the operation (200) on success, or
+  //   404 not_found (param "id"); 409 invalid_state_transition unless the operation is
+  //   requires_reconciliation (a repeat of a done retry/cancel answers it unchanged);
+  //   cancel: 409 processor_state_uncertain when the processor's records show an object
+  //   for it (or no processor is configured), 502 processor_error when the processor
+  //   could not be asked (not stored: retry later). A cancelled withdrawal returns its
+  //   hold; a retried operation is driven again with its original processor key.
+  void submit(operation_admin_command command, completion done);
+  // The gateway's counters (all zero without a processor); blocks up to 10 s.
+  [[nodiscard]] result<gateway_stats> processor_gateway_stats() const;
 
   [[nodiscard]] result<std::optional<account>> read_account(const std::string& id) const;
   [[nodiscard]] result<std::optional<task>> read_task(const std::string& id) const;

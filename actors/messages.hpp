@@ -42,6 +42,20 @@ struct completion_handle {
   std::function<void(rendered_response)> call;
 };
 
+// A closure posted back into the gateway from a processor port's callback thread: it runs
+// inside the gateway's handler, so it may touch the gateway's state.
+struct gateway_task {
+  std::function<void()> run;
+};
+
+// An admin's cancel of a requires_reconciliation operation: the gateway looks the operation
+// up at the processor, then hands the account actor the cancel with what it found.
+struct operation_cancel_request {
+  processor_kind kind = processor_kind::topup;
+  std::string operation_id;
+  request_context context;
+};
+
 // Do not renumber: used as a message tag only, but kept stable for logs.
 enum class entity_kind : std::uint8_t { account = 1, task = 2 };
 

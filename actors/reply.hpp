@@ -42,19 +42,23 @@ void commit_then(Self* self, const storage_writer_actor& writer, storage::commit
     on_durable(std::move(response), 0);
     return;
   }
+  // The handlers keep only the renderer of the context (not the principal, actor name and
+  // idempotency claim): they are copied into CAF's response handler on every commit.
   self->request(writer, commit_timeout, commit_atom::value, std::move(record))
       .then(
-          [=, response = std::move(response)](const storage::commit_result& committed) {
+          [render = context.render, response = std::move(response),
+           on_durable = std::move(on_durable),
+           on_failure](const storage::commit_result& committed) {
             if (committed.outcome.ok()) {
               on_durable(response, committed.sequence);
             } else {
-              on_failure(render_failure(context, committed.outcome.failure()),
-                         committed.outcome.failure());
+              const auto& failure = committed.outcome.failure();
+              on_failure(render(operation_result{failure, std::monostate{}, false}), failure);
             }
           },
-          [=](const caf::error&) {
+          [render = context.render, on_failure](const caf::error&) {
             const escrowd::error failure{error_code::timeout, {}};
-            on_failure(render_failure(context, failure), failure);
+            on_failure(render(operation_result{failure, std::monostate{}, false}), failure);
           });
 }
 

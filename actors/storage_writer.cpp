@@ -1,8 +1,11 @@
 #include "actors/storage_writer.hpp"
 
+#include <chrono>
 #include <span>
 
 #include "actors/limits.hpp"
+#include "actors/telemetry/commit_observer.hpp"
+#include "actors/telemetry/log.hpp"
 #include "actors/wall_clock.hpp"
 #include "storage/limits.hpp"
 
@@ -11,13 +14,22 @@ namespace {
 
 void flush(storage_writer_state& state) {
   if (state.records.empty()) return;
+  const auto started = std::chrono::steady_clock::now();
   auto batch = state.store->commit_batch(std::span<const storage::commit_record>(state.records));
+  const auto elapsed = std::chrono::steady_clock::now() - started;
   for (std::size_t i = 0; i < state.promises.size(); ++i) {
     if (i < batch.records.size())
       state.promises[i].deliver(batch.records[i]);
     else
       state.promises[i].deliver(storage::commit_result{batch.outcome, 0});
   }
+  // After the replies: observing is the writer's own time, not the clients'.
+  if (state.observer != nullptr) state.observer->observe_batch(state.records, batch, elapsed);
+  if (!batch.outcome.ok() && !state.failure_logged)
+    telemetry::process_logger().error(
+        "storage batch failed",
+        {{"code", describe(batch.outcome.code()).code}, {"records", state.records.size()}});
+  state.failure_logged = !batch.outcome.ok();
   state.records.clear();
   state.promises.clear();
 }
@@ -25,9 +37,10 @@ void flush(storage_writer_state& state) {
 }  // namespace
 
 storage_writer_actor::behavior_type storage_writer(
-    storage_writer_actor::stateful_pointer<storage_writer_state> self,
-    storage::ledger_store* store) {
+    storage_writer_actor::stateful_pointer<storage_writer_state> self, storage::ledger_store* store,
+    telemetry::commit_observer* observer) {
   self->state.store = store;
+  self->state.observer = observer;
   self->delayed_send(self, idempotency_reap_interval, reap_atom::value);
   return {
       [=](commit_atom, storage::commit_record& record) {
@@ -41,7 +54,13 @@ storage_writer_actor::behavior_type storage_writer(
         if (state.records.size() >= storage::batch_records_max) flush(state);
         return promise;
       },
-      [=](flush_atom) { flush(self->state); },
+      [=](flush_atom) {
+        flush(self->state);
+        // Sampled once per batch: what queued up while this batch synced.
+        if (auto* watching = self->state.observer)
+          watching->sink().set_mailbox_backlog(telemetry::mailbox_owner::storage_writer,
+                                               self->mailbox().size());
+      },
       [=](reap_atom) {
         // A full chunk means more may be due: look again right after queued records.
         auto reaped =

@@ -11,17 +11,23 @@
 #include "actors/actors.hpp"
 #include "storage/ledger_store.hpp"
 
+namespace escrowd::actors::telemetry {
+class commit_observer;
+}
+
 namespace escrowd::actors {
 
 struct storage_writer_state {
   storage::ledger_store* store = nullptr;
   std::vector<storage::commit_record> records;
   std::vector<caf::typed_response_promise<storage::commit_result>> promises;
+  telemetry::commit_observer* observer = nullptr;  // null: metrics off
+  bool failure_logged = false;  // one log line per failure, not one per refused batch
   static inline const char* name = "storage_writer";
 };
 
 storage_writer_actor::behavior_type storage_writer(
-    storage_writer_actor::stateful_pointer<storage_writer_state> self,
-    storage::ledger_store* store);
+    storage_writer_actor::stateful_pointer<storage_writer_state> self, storage::ledger_store* store,
+    telemetry::commit_observer* observer);
 
 }  // namespace escrowd::actors

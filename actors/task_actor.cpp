@@ -82,10 +82,10 @@ void commit_decision(self_pointer self, storage::commit_record record,
                      const request_context& context, const operation_result& result,
                      const deliverer& deliver) {
   begin_commit(self);
-  const auto deltas = record.account_deltas;
+  auto deltas = record.account_deltas;  // copied before `record` moves into commit_then
   commit_then(
       self, self->state.writer, std::move(record), context, result,
-      [=](rendered_response response, std::uint64_t sequence) {
+      [=, deltas = std::move(deltas)](rendered_response response, std::uint64_t sequence) {
         if (!deltas.empty()) send_credit_notices(self, deltas, sequence);
         deliver(std::move(response));
         end_commit(self, true);

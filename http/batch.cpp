@@ -22,11 +22,13 @@ namespace {
 namespace json = boost::json;
 
 struct batch_operation {
+  std::optional<route_match> match;  // empty when no route matches (answered 404/405)
   std::string method;
   std::string target;
   std::string body;
   std::string idempotency_key;
   std::vector<std::string> objects;  // ids it touches, for ordering
+  std::string body_id;               // the body's "id" (an object it creates)
 };
 
 std::string field_param(std::size_t index, std::string_view field) {
@@ -34,17 +36,16 @@ std::string field_param(std::size_t index, std::string_view field) {
          (field.empty() ? std::string{} : "." + std::string(field));
 }
 
-// The ids an operation touches: the path's {id} and the body's id, payer and worker.
-std::vector<std::string> touched_objects(const batch_operation& operation,
-                                         const json::object* body) {
+// The ids an operation names: the path's {id} and the body's id, payer and worker.
+std::vector<std::string> named_objects(batch_operation& operation, const json::object* body) {
   std::vector<std::string> objects;
-  if (auto matched = match_route(operation.method, split_request_target(operation.target).path);
-      matched && !matched->id.empty())
-    objects.push_back(matched->id);
+  if (operation.match && !operation.match->id.empty()) objects.push_back(operation.match->id);
   if (body != nullptr) {
     for (std::string_view field : {"id", "payer", "worker"}) {
       const auto* value = body->if_contains(field);
-      if (value != nullptr && value->is_string()) objects.emplace_back(value->as_string());
+      if (value == nullptr || !value->is_string()) continue;
+      objects.emplace_back(value->as_string());
+      if (field == "id") operation.body_id = objects.back();
     }
   }
   return objects;
@@ -82,7 +83,9 @@ result<batch_operation> read_operation(const json::value& item, std::size_t inde
       (operation.idempotency_key.empty() ||
        operation.idempotency_key.size() > idempotency_key_length_max))
     return error{error_code::idempotency_key_invalid, field_param(index, "idempotency_key")};
-  operation.objects = touched_objects(operation, body);
+  if (auto matched = match_route(operation.method, split_request_target(operation.target).path))
+    operation.match = std::move(*matched);
+  operation.objects = named_objects(operation, body);
   return operation;
 }
 
@@ -109,8 +112,45 @@ result<std::vector<batch_operation>> read_operations(std::string_view text, std:
   return operations;
 }
 
-// The batch in flight: results by index, and which operations wait for which.
+bool is_task_route(route which) {
+  switch (which) {
+    case route::get_task:
+    case route::assign_task:
+    case route::fund_task:
+    case route::submit_task:
+    case route::approve_task:
+    case route::dispute_task:
+    case route::resolve_task:
+    case route::cancel_task:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A task operation also touches the task's payer and worker (funding debits one,
+// releases credit them), so it must keep its place among their operations. The parties
+// come from a task created earlier in the batch or from storage.
+void add_task_parties(
+    const actors::ledger& ledger,
+    const std::map<std::string, std::vector<std::string>, std::less<>>& created_tasks,
+    batch_operation& operation) {
+  if (!operation.match || !is_task_route(operation.match->route)) return;
+  const auto& task_id = operation.match->id;
+  if (auto created = created_tasks.find(task_id); created != created_tasks.end()) {
+    operation.objects.insert(operation.objects.end(), created->second.begin(),
+                             created->second.end());
+    return;
+  }
+  auto stored = ledger.read_task(task_id);
+  if (!stored || !*stored) return;  // the operation itself answers not_found
+  operation.objects.push_back((*stored)->payer);
+  if (!(*stored)->worker.empty()) operation.objects.push_back((*stored)->worker);
+}
+
 }  // namespace
+
+// The batch in flight: results by index, and which operations wait for which.
 
 struct batch_run {
   std::optional<principal> who;
@@ -140,14 +180,20 @@ void api::run_batch(api_call& call) {
   run->remaining = count;
   run->reply = call.reply;
   std::map<std::string, std::size_t, std::less<>> last_toucher;
+  std::map<std::string, std::vector<std::string>, std::less<>> created_tasks;
   for (std::size_t index = 0; index < count; ++index) {
     auto& operation = run->operations[index];
+    add_task_parties(ledger_, created_tasks, operation);
+    if (operation.match && operation.match->route == route::create_task &&
+        !operation.body_id.empty())
+      created_tasks[operation.body_id] = operation.objects;
     if (operation.idempotency_key.empty() && !call.idempotency_key.empty())
       operation.idempotency_key = call.idempotency_key + ":" + std::to_string(index);
     std::vector<std::size_t> predecessors;
     for (const auto& object : operation.objects) {
       auto [slot, inserted] = last_toucher.try_emplace(object, index);
-      if (!inserted) {
+      // An operation may name an id twice (a task and the parties recorded with it).
+      if (!inserted && slot->second != index) {
         predecessors.push_back(slot->second);
         slot->second = index;
       }

@@ -34,6 +34,14 @@ status create_withdrawal(api_call& call);
 status get_topup(api_call& call);
 status get_withdrawal(api_call& call);
 
+status retry_topup(api_call& call);
+status cancel_topup(api_call& call);
+status retry_withdrawal(api_call& call);
+status cancel_withdrawal(api_call& call);
+status processor_webhooks(api_call& call);
+status reconciliation(api_call& call);
+status metrics(api_call& call);
+
 status verify_ledger(api_call& call);
 status healthz(api_call& call);
 status readyz(api_call& call);

@@ -44,12 +44,19 @@ endpoint endpoint_for(route which) {
     case route::readyz:
       return readyz;
     case route::retry_topup:
+      return retry_topup;
     case route::cancel_topup:
+      return cancel_topup;
     case route::retry_withdrawal:
+      return retry_withdrawal;
     case route::cancel_withdrawal:
+      return cancel_withdrawal;
     case route::processor_webhooks:
+      return processor_webhooks;
     case route::reconciliation:
+      return reconciliation;
     case route::metrics:
+      return metrics;
     case route::batch:  // the api runs batches itself
       return nullptr;
   }

@@ -5,9 +5,9 @@
 #include <array>
 #include <cstdint>
 #include <cstdlib>
-#include <random>
 
 #include "engine/id.hpp"
+#include "http/thread_random.hpp"
 
 namespace escrowd::http {
 namespace {
@@ -17,19 +17,10 @@ constexpr std::string_view alphabet =
 constexpr std::string_view secret_prefix = "esk_";
 constexpr std::size_t secret_random_bytes = 32;
 
-std::mt19937_64& id_generator() {
-  thread_local std::mt19937_64 engine = [] {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device(), device(), device()};
-    return std::mt19937_64{seed};
-  }();
-  return engine;
-}
-
 }  // namespace
 
 std::string make_object_id(std::string_view prefix) {
-  auto& generator = id_generator();
+  auto& generator = thread_random();
   const std::uint64_t high = generator();
   const std::uint64_t low = generator();
   return make_id(prefix, high, low);

@@ -3,8 +3,9 @@
 #include "http/request_id.hpp"
 
 #include <cstdint>
-#include <random>
 #include <string_view>
+
+#include "http/thread_random.hpp"
 
 namespace escrowd::http {
 namespace {
@@ -16,15 +17,6 @@ constexpr std::string_view prefix = "req_";
 constexpr int digits_per_draw = 10;
 constexpr int draws = 2;
 
-std::mt19937_64& generator() {
-  thread_local std::mt19937_64 engine = [] {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device(), device(), device()};
-    return std::mt19937_64{seed};
-  }();
-  return engine;
-}
-
 }  // namespace
 
 std::string make_request_id() {
@@ -32,7 +24,7 @@ std::string make_request_id() {
   id.reserve(prefix.size() + digits_per_draw * draws);
   id.append(prefix);
   for (int draw = 0; draw < draws; ++draw) {
-    std::uint64_t bits = generator()();
+    std::uint64_t bits = thread_random()();
     for (int digit = 0; digit < digits_per_draw; ++digit) {
       id.push_back(alphabet[bits % alphabet.size()]);
       bits /= alphabet.size();

@@ -198,11 +198,36 @@ void session::on_request() {
                         .answer = std::nullopt,
                         .http_version = message.version(),
                         .keep_alive = keep_alive,
-                        .head_request = message.method() == beast_http::verb::head});
+                        .head_request = message.method() == beast_http::verb::head,
+                        .safe = message.method() == beast_http::verb::get ||
+                                message.method() == beast_http::verb::head ||
+                                message.method() == beast_http::verb::options});
   if (!keep_alive) read_stopped_ = true;
   const auto sequence = next_sequence_++;
-  dispatch(std::move(incoming), sequence);
+  if (held_.empty() && may_start(sequence)) {
+    dispatch(std::move(incoming), sequence);
+  } else {
+    held_.emplace_back(std::move(incoming), sequence);
+  }
   read_next();
+}
+
+bool session::may_start(std::uint64_t sequence) const {
+  const auto& candidate = slots_[sequence - first_sequence_];
+  for (std::uint64_t earlier = first_sequence_; earlier < sequence; ++earlier) {
+    const auto& before = slots_[earlier - first_sequence_];
+    if (before.answer) continue;
+    if (!candidate.safe || !before.safe) return false;
+  }
+  return true;
+}
+
+void session::start_held() {
+  while (!held_.empty() && !closed_ && may_start(held_.front().second)) {
+    auto [incoming, sequence] = std::move(held_.front());
+    held_.pop_front();
+    dispatch(std::move(incoming), sequence);
+  }
 }
 
 void session::dispatch(request incoming, std::uint64_t sequence) {
@@ -273,6 +298,7 @@ void session::on_answer(std::uint64_t sequence, response answer) {
   auto& target = slots_[sequence - first_sequence_];
   if (target.answer) return;
   target.answer = checked(std::move(answer));
+  start_held();
   write_ready();
 }
 

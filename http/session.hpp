@@ -87,6 +87,7 @@ class session final : public std::enable_shared_from_this<session>, public detai
     unsigned http_version = 11;
     bool keep_alive = true;
     bool head_request = false;
+    bool safe = true;  // GET/HEAD/OPTIONS: may run beside other safe requests
   };
 
   using parser_type = boost::beast::http::request_parser<boost::beast::http::string_body>;
@@ -102,6 +103,9 @@ class session final : public std::enable_shared_from_this<session>, public detai
   void on_read_failed(boost::system::error_code failure);
   void send_continue_if_expected();
   void dispatch(request incoming, std::uint64_t sequence);
+  // Whether the request at `sequence` may start now (see held_).
+  [[nodiscard]] bool may_start(std::uint64_t sequence) const;
+  void start_held();
 
   // Answers and writing.
   void enqueue_error(error_code code, std::string_view message);
@@ -133,7 +137,11 @@ class session final : public std::enable_shared_from_this<session>, public detai
   std::string remote_address_;
   std::uint64_t registry_key_ = 0;
 
-  std::deque<slot> slots_;            // at most pipelined_requests_max
+  std::deque<slot> slots_;  // at most pipelined_requests_max
+  // Read but not yet handed to the handler: RFC 9112 9.3.2 lets a server process pipelined
+  // requests in parallel only while they are all safe, so a request waits while an
+  // earlier unsafe one is unanswered, and an unsafe one waits for every earlier answer.
+  std::deque<std::pair<request, std::uint64_t>> held_;
   std::uint64_t first_sequence_ = 0;  // the sequence number of slots_.front()
   std::uint64_t next_sequence_ = 0;
   std::vector<std::string> write_headers_;  // kept alive until the gathered write completes

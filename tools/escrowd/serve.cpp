@@ -9,6 +9,7 @@
 #include "actors/ledger.hpp"
 #include "actors/wall_clock.hpp"
 #include "http/api.hpp"
+#include "http/processor_client/stripe_client.hpp"
 #include "http/server.hpp"
 #include "tools/escrowd/embedded_processor.hpp"
 
@@ -17,6 +18,10 @@ namespace {
 
 // An operator's admin secret shorter than this is refused: it would be guessable.
 constexpr std::size_t admin_key_length_min = 16;
+
+// The embedded simulator's webhook signing secret when the operator gives none: the
+// simulator and escrowd are one process, so it protects nothing a secret could.
+constexpr std::string_view embedded_webhook_secret = "whsec_escrowd_embedded";
 
 // Blocks SIGTERM and SIGINT in every thread started after this, so that the main thread
 // alone receives them with sigwait.
@@ -97,11 +102,15 @@ int serve(const command_line& line) {
   // escrowd's address, known up front unless the port is chosen by the kernel.
   embedded_processor simulator;
   std::string processor_url = line.processor_url;
+  // The embedded simulator signs with a secret of its own unless one is given.
+  const std::string webhook_secret = !line.webhook_secret.empty() || !line.processor_url.empty()
+                                         ? line.webhook_secret
+                                         : std::string(embedded_webhook_secret);
   if (processor_url.empty()) {
     embedded_processor_options simulator_options;
     if (endpoint->port != 0)
       simulator_options.webhook_url = "http://" + line.listen + "/v1/processor/webhooks";
-    simulator_options.webhook_secret = line.webhook_secret;
+    simulator_options.webhook_secret = webhook_secret;
     auto started = simulator.start(simulator_options, problem);
     if (!started) {
       std::cerr << "escrowd: cannot start the bundled processor simulator: " << problem << "\n";
@@ -110,9 +119,25 @@ int serve(const command_line& line) {
     processor_url = *started;
   }
 
+  // The simulator takes any sk_test_ key; a real processor needs STRIPE_API_KEY.
+  const char* api_key = std::getenv("STRIPE_API_KEY");
+  processor_client::stripe_client_config processor_settings;
+  processor_settings.url = processor_url;
+  processor_settings.api_key =
+      api_key != nullptr ? api_key : (line.processor_url.empty() ? "sk_test_escrowd_embedded" : "");
+  auto processor = processor_client::stripe_client::start(processor_settings);
+  if (!processor) {
+    std::cerr << "escrowd: cannot use the processor at " << processor_url << ": "
+              << describe(processor.code()).message
+              << (processor_settings.api_key.empty() ? " (set STRIPE_API_KEY)" : "") << "\n";
+    return 2;
+  }
+
   actors::ledger_config config;
   config.data_dir = line.data_dir;
   config.scheduler_threads = line.threads;
+  config.processor = *processor;
+  if (!webhook_secret.empty()) config.webhook_secrets.push_back(webhook_secret);
   auto ledger = actors::ledger::open(config);
   if (!ledger) {
     std::cerr << "escrowd: cannot open the ledger in " << line.data_dir << ": "
@@ -163,6 +188,7 @@ int serve(const command_line& line) {
   server.stop();    // no new requests; in-flight answers written or dropped
   api.stop();       // background jobs end before the ledger they read
   ledger->reset();  // answers what is in flight, then closes the store
+  (*processor)->stop();
   simulator.stop();
   return 0;
 }

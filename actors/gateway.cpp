@@ -1,0 +1,433 @@
+#include "actors/gateway.hpp"
+
+#include <algorithm>
+
+#include "actors/store_reads.hpp"
+#include "actors/wall_clock.hpp"
+
+namespace escrowd::actors {
+namespace {
+
+using self_pointer = gateway_actor::stateful_pointer<gateway_state>;
+using std::chrono::milliseconds;
+using steady = std::chrono::steady_clock;
+
+rendered_response render_internal(const operation_result& result) {
+  const auto& description = describe(result.outcome.code());
+  return {description.http_status, std::string(description.code), false, {}};
+}
+
+double draw(gateway_state& state) {
+  return std::uniform_real_distribution<double>(0.0, 1.0)(state.random);
+}
+
+// Whole seconds for the row's next_attempt_at, rounded up so a restart never drives a row
+// earlier than its backoff said.
+std::int64_t seconds_after(milliseconds delay) {
+  const auto due = std::chrono::system_clock::now().time_since_epoch() + delay;
+  return std::chrono::ceil<std::chrono::seconds>(due).count();
+}
+
+std::string_view kind_word(processor_kind kind) {
+  return to_string(kind);
+}
+
+// ---- processor calls: a queue under the concurrency bound and the token bucket ----------
+
+void pump(self_pointer self);
+
+void schedule_pump(self_pointer self, milliseconds wait) {
+  auto& state = self->state;
+  if (state.pump_timer_set) return;
+  state.pump_timer_set = true;
+  self->delayed_send(self, std::max(wait, milliseconds(1)), resume_atom::value);
+}
+
+void finish_call(self_pointer self, const std::string& identity, const call_result& result) {
+  auto& state = self->state;
+  --state.calls_in_flight;
+  auto found = state.calls.find(identity);
+  if (found != state.calls.end()) {
+    auto waiters = std::move(found->second);
+    state.calls.erase(found);
+    for (auto& waiter : waiters) waiter(result);
+  }
+  pump(self);
+}
+
+void start_call(self_pointer self, queued_call call) {
+  auto& state = self->state;
+  ++state.calls_in_flight;
+  ++state.stats.calls_started;
+  call.issue(*state.port,
+             [inbox = state.inbox, self, identity = std::move(call.identity)](call_result result) {
+               inbox->post([self, identity, result = std::move(result)] {
+                 finish_call(self, identity, result);
+               });
+             });
+}
+
+void pump(self_pointer self) {
+  auto& state = self->state;
+  while (!state.queue.empty() && state.calls_in_flight < state.config.calls_in_flight_max) {
+    const auto now = steady::now();
+    if (now < state.paused_until) {
+      schedule_pump(self, std::chrono::ceil<milliseconds>(state.paused_until - now));
+      return;
+    }
+    if (!state.bucket->try_take(now)) {
+      schedule_pump(self, state.bucket->wait(now));
+      return;
+    }
+    auto call = std::move(state.queue.front());
+    state.queue.pop_front();
+    start_call(self, std::move(call));
+  }
+}
+
+// ---- the life of a row --------------------------------------------------------------------
+
+void follow(self_pointer self, const std::string& key, const gateway_step& step);
+
+void forget(self_pointer self, const std::string& key) {
+  self->state.rows.erase(key);
+}
+
+account_command command_for(account_command_kind kind, const tracked_row& tracked) {
+  account_command command;
+  command.kind = kind;
+  command.account_id = tracked.account_id;
+  command.operation_kind = tracked.row.operation_kind;
+  command.operation_id = tracked.row.operation_id;
+  command.context = gateway_context();
+  return command;
+}
+
+// Sends a command about the row's operation to its account actor; `on_done(ok)` runs with
+// whether it succeeded.
+void tell_account(self_pointer self, account_command command, std::function<void(bool)> on_done) {
+  self->request(self->state.directory, gateway_command_timeout, std::move(command))
+      .then([on_done](const rendered_response& response) { on_done(response.status < 300); },
+            [on_done](const caf::error&) { on_done(false); });
+}
+
+void drive(self_pointer self, const std::string& key) {
+  auto& state = self->state;
+  const auto& tracked = state.rows.at(key);
+  processor_request request{tracked.row.operation_kind, key, tracked.row.request_payload};
+  ++state.stats.sends;
+  request_processor_call(
+      self, "send " + key,
+      [request](processor_port& port, std::function<void(call_result)> done) {
+        port.send(request, [done](processor_reply reply) { done(std::move(reply)); });
+      },
+      [self, key](const call_result& result) {
+        auto found = self->state.rows.find(key);
+        if (found == self->state.rows.end()) return;
+        const auto& reply = std::get<processor_reply>(result);
+        auto& row = found->second;
+        if (reply.object) row.object_id = reply.object->id;
+        const auto step =
+            after_send(reply, row.row.attempts, self->state.config, draw(self->state));
+        if (reply.kind == reply_kind::retryable) ++row.row.attempts;
+        follow(self, key, step);
+      });
+}
+
+void poll(self_pointer self, const std::string& key) {
+  auto& state = self->state;
+  const auto& tracked = state.rows.at(key);
+  ++state.stats.polls;
+  const auto kind = tracked.row.operation_kind;
+  const auto object_id = tracked.object_id;
+  request_processor_call(
+      self, "retrieve " + std::string(kind_word(kind)) + " " + object_id,
+      [kind, object_id](processor_port& port, std::function<void(call_result)> done) {
+        port.retrieve(kind, object_id, [done](processor_lookup found) { done(std::move(found)); });
+      },
+      [self, key, object_id](const call_result& result) {
+        if (!self->state.rows.contains(key)) return;
+        follow(self, key, after_poll(std::get<processor_lookup>(result), object_id));
+      });
+}
+
+void look_up(self_pointer self, const std::string& key, const std::string& reason) {
+  auto& state = self->state;
+  const auto& tracked = state.rows.at(key);
+  ++state.stats.lookups;
+  const auto kind = tracked.row.operation_kind;
+  const auto operation_id = tracked.row.operation_id;
+  request_processor_call(
+      self, "find " + std::string(kind_word(kind)) + " " + operation_id,
+      [kind, operation_id](processor_port& port, std::function<void(call_result)> done) {
+        port.find(kind, operation_id, [done](processor_lookup found) { done(std::move(found)); });
+      },
+      [self, key, reason](const call_result& result) {
+        if (!self->state.rows.contains(key)) return;
+        follow(self, key, after_lookup(std::get<processor_lookup>(result), reason));
+      });
+}
+
+void settle_row(self_pointer self, const std::string& key, const settlement& verdict) {
+  auto& state = self->state;
+  auto command = command_for(account_command_kind::settle_operation, state.rows.at(key));
+  command.settlement = verdict;
+  ++state.stats.settlements;
+  // Whatever the answer: on success the row is gone; on a failed commit it is still in the
+  // outbox and a later scan drives it again (the processor replays the same answer).
+  tell_account(self, std::move(command), [self, key](bool) { forget(self, key); });
+}
+
+void park_row(self_pointer self, const std::string& key, const std::string& reason) {
+  auto& state = self->state;
+  const auto& tracked = state.rows.at(key);
+  auto command = command_for(account_command_kind::park_operation, tracked);
+  command.reason = reason;
+  command.schedule = {tracked.row.attempts, unix_now(), false};
+  ++state.stats.parked;
+  tell_account(self, std::move(command), [self, key](bool) { forget(self, key); });
+}
+
+// Stores the row's schedule through the account actor, then arms the timer. A refusal
+// means the operation is no longer pending (settled meanwhile): the row is done.
+void persist_then_wait(self_pointer self, const std::string& key, operation_schedule schedule,
+                       milliseconds delay) {
+  auto& tracked = self->state.rows.at(key);
+  tracked.row.next_attempt_at = schedule.next_attempt_at;
+  tracked.row.state = schedule.awaiting_processor ? storage::outbox_state::in_flight
+                                                  : storage::outbox_state::pending;
+  auto command = command_for(account_command_kind::reschedule_operation, tracked);
+  command.schedule = schedule;
+  tell_account(self, std::move(command), [self, key, delay](bool stored) {
+    if (!stored) return forget(self, key);
+    ++self->state.stats.schedules_stored;
+    self->delayed_send(self, delay, drive_atom::value, key);
+  });
+}
+
+void reschedule_row(self_pointer self, const std::string& key, const gateway_step& step) {
+  auto& state = self->state;
+  if (step.rate_limited) {
+    state.paused_until = std::max(state.paused_until, steady::now() + step.delay);
+    ++state.stats.rate_limit_pauses;
+  }
+  ++state.stats.retries_scheduled;
+  const auto& tracked = state.rows.at(key);
+  persist_then_wait(self, key, {tracked.row.attempts, seconds_after(step.delay), false},
+                    step.delay);
+}
+
+void poll_later(self_pointer self, const std::string& key, const std::string& object_id) {
+  auto& tracked = self->state.rows.at(key);
+  tracked.object_id = object_id;
+  tracked.poll_delay = next_poll_delay(self->state.config, tracked.poll_delay);
+  const auto delay = tracked.poll_delay;
+  // Marked in_flight once, so a restart knows the processor has it; later polls only wait.
+  if (tracked.row.state != storage::outbox_state::in_flight) {
+    persist_then_wait(self, key, {tracked.row.attempts, seconds_after(delay), true}, delay);
+    return;
+  }
+  self->delayed_send(self, delay, drive_atom::value, key);
+}
+
+void follow(self_pointer self, const std::string& key, const gateway_step& step) {
+  switch (step.what) {
+    case next_step::settle:
+      return settle_row(self, key, step.verdict);
+    case next_step::poll:
+      return poll_later(self, key, step.object_id);
+    case next_step::reschedule:
+      return reschedule_row(self, key, step);
+    case next_step::look_up:
+      return look_up(self, key, step.reason);
+    case next_step::park:
+      return park_row(self, key, step.reason);
+  }
+}
+
+// A backoff or poll timer fired. A webhook may have settled the operation meanwhile: the
+// outbox says whether the row is still there.
+void on_timer(self_pointer self, const std::string& key) {
+  auto& state = self->state;
+  auto found = state.rows.find(key);
+  if (found == state.rows.end()) return;
+  {
+    auto snapshot = state.store->snapshot();
+    if (!snapshot) return forget(self, key);  // a later scan finds it again
+    auto stored = optional_row(snapshot->get_outbox(key));
+    if (!stored || !*stored || (*stored)->state == storage::outbox_state::parked)
+      return forget(self, key);
+    found->second.row = std::move(**stored);
+  }
+  if (found->second.object_id.empty())
+    drive(self, key);
+  else
+    poll(self, key);
+}
+
+// ---- finding rows to drive ----------------------------------------------------------------
+
+bool may_track(const gateway_state& state, const std::string& key) {
+  return !state.rows.contains(key) && !state.blocked.contains(key) &&
+         state.rows.size() < ready_rows_max;
+}
+
+// Tracks the row if its operation is pending; returns whether it did.
+bool track(gateway_state& state, const storage::read_snapshot& snapshot,
+           const storage::outbox_row& row) {
+  auto operation = snapshot.get_operation(row.operation_kind, row.operation_id);
+  if (!operation || operation->status != processor_status::pending) return false;
+  state.rows[row.key] = tracked_row{row, operation->account_id, {}, milliseconds(0)};
+  return true;
+}
+
+void scan(self_pointer self) {
+  auto& state = self->state;
+  const std::int64_t now = unix_now();
+  std::vector<std::string> tracked;
+  {
+    auto snapshot = state.store->snapshot();
+    if (!snapshot) return;
+    auto page = snapshot->list_outbox(state.scan_cursor, outbox_rows_per_scan_max);
+    if (!page) return;
+    state.scan_cursor = page->next_key;
+    for (const auto& row : page->data) {
+      if (row.state == storage::outbox_state::parked || row.next_attempt_at > now) continue;
+      if (!may_track(state, row.key)) continue;
+      if (track(state, *snapshot, row)) tracked.push_back(row.key);
+    }
+  }
+  for (const auto& key : tracked) drive(self, key);
+}
+
+void kick(self_pointer self, const std::string& key) {
+  auto& state = self->state;
+  if (!may_track(state, key)) return;
+  bool tracked = false;
+  {
+    auto snapshot = state.store->snapshot();
+    if (!snapshot) return;
+    auto row = snapshot->get_outbox(key);
+    if (!row || row->state == storage::outbox_state::parked) return;
+    tracked = track(state, *snapshot, *row);
+  }
+  if (tracked) drive(self, key);
+}
+
+// ---- admin cancel ---------------------------------------------------------------------------
+
+void cancel(self_pointer self, operation_cancel_request& request, completion_handle& done) {
+  auto& state = self->state;
+  auto stored = optional_row(state.store->get_operation(request.kind, request.operation_id));
+  if (!stored) return done.call(request.context.render({stored.failure(), {}, false}));
+  if (!*stored)
+    return done.call(request.context.render({error{error_code::not_found, "id"}, {}, false}));
+  const auto& operation = **stored;
+  account_command command;
+  command.kind = account_command_kind::cancel_operation;
+  command.account_id = operation.account_id;
+  command.operation_kind = operation.kind;
+  command.operation_id = operation.id;
+  command.context = std::move(request.context);
+  auto answer = [self, done](account_command decided) {
+    auto render = decided.context.render;
+    self->request(self->state.directory, gateway_command_timeout, std::move(decided))
+        .then([done](const rendered_response& response) { done.call(response); },
+              [done, render](const caf::error&) {
+                done.call(render({error{error_code::timeout, {}}, {}, false}));
+              });
+  };
+  const auto key = processor_idempotency_key(operation);
+  // Only a parked operation needs the processor's word; the account actor answers the rest
+  // (unchanged for a cancelled one, invalid_state_transition otherwise).
+  if (operation.status != processor_status::requires_reconciliation || state.rows.contains(key))
+    return answer(std::move(command));
+  state.blocked.insert(key);
+  ++state.stats.lookups;
+  request_processor_call(
+      self, "find " + std::string(kind_word(operation.kind)) + " " + operation.id,
+      [kind = operation.kind, id = operation.id](processor_port& port,
+                                                 std::function<void(call_result)> found) {
+        port.find(kind, id, [found](processor_lookup lookup) { found(std::move(lookup)); });
+      },
+      [self, key, done, answer, command](const call_result& result) mutable {
+        self->state.blocked.erase(key);
+        const auto& lookup = std::get<processor_lookup>(result);
+        if (!lookup.answered) {
+          // Not stored under the request's key (a 5xx): the admin retries later.
+          return done.call(
+              command.context.render({error{error_code::processor_error, {}}, {}, false}));
+        }
+        command.processor_shows_nothing = lookup.objects.empty();
+        answer(std::move(command));
+      });
+}
+
+gateway_stats current_stats(const gateway_state& state) {
+  auto stats = state.stats;
+  stats.rows_tracked = state.rows.size();
+  stats.calls_queued = state.queue.size();
+  stats.calls_in_flight = state.calls_in_flight;
+  return stats;
+}
+
+}  // namespace
+
+request_context gateway_context() {
+  request_context context;
+  context.principal = {principal_role::admin, "gateway", {}};
+  context.actor = "gateway";
+  context.now = unix_now();
+  context.render = render_internal;
+  return context;
+}
+
+void request_processor_call(self_pointer self, std::string identity, call_issuer issue,
+                            call_continuation then) {
+  auto& state = self->state;
+  auto [slot, fresh] = state.calls.try_emplace(identity);
+  slot->second.push_back(std::move(then));
+  if (!fresh) {
+    ++state.stats.calls_coalesced;
+    return;
+  }
+  state.queue.push_back({std::move(identity), std::move(issue)});
+  pump(self);
+}
+
+gateway_actor::behavior_type gateway(self_pointer self, std::shared_ptr<processor_port> port,
+                                     std::shared_ptr<gateway_inbox> inbox,
+                                     storage::ledger_store* store, directory_actor directory,
+                                     gateway_config config) {
+  auto& state = self->state;
+  state.port = std::move(port);
+  state.inbox = std::move(inbox);
+  state.store = store;
+  state.directory = std::move(directory);
+  state.config = with_defaults(config);
+  state.bucket.emplace(state.config.calls_per_second, state.config.calls_burst, steady::now());
+  state.random.seed(state.config.random_seed != 0
+                        ? state.config.random_seed
+                        : static_cast<std::uint64_t>(steady::now().time_since_epoch().count()));
+  self->send(self, sweep_atom::value);
+  return {
+      [=](sweep_atom) {
+        scan(self);
+        self->delayed_send(self, self->state.config.outbox_scan_interval, sweep_atom::value);
+      },
+      [=](kick_atom, const std::string& key) { kick(self, key); },
+      [=](drive_atom, const std::string& key) { on_timer(self, key); },
+      [=](resume_atom) {
+        self->state.pump_timer_set = false;
+        pump(self);
+      },
+      [=](gateway_task& task) { task.run(); },
+      [=](operation_cancel_request& request, completion_handle& done) {
+        cancel(self, request, done);
+      },
+      [=](reconcile_atom, completion_handle& done) { reconcile(self, std::move(done)); },
+      [=](stats_atom) { return current_stats(self->state); },
+  };
+}
+
+}  // namespace escrowd::actors

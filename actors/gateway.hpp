@@ -1,0 +1,109 @@
+// gateway: drives the durable outbox to the payment processor (protocol: gateway_actor in
+// actors.hpp). A top-up or withdrawal commits its operation and its outbox row together
+// before anything is sent; the gateway then
+//   - scans the outbox for due rows (and is kicked for new ones), so after a restart every
+//     pending or in-flight row is driven again with its own derived key;
+//   - sends each with that key through the processor port, under a concurrency bound and
+//     a token-bucket rate limit; identical calls in flight are coalesced into one;
+//   - settles a verdict (success, decline) through the operation's account actor, which
+//     deletes the row in the same commit; a webhook may have settled it first, then the
+//     settlement is a no-op;
+//   - on a retryable failure stores attempts and next_attempt_at (backoff with full jitter)
+//     in the row through the account actor, so a restart keeps the schedule; a decline is
+//     never retried; an uncertain answer (a replayed 500) is looked up in the processor's
+//     records; after attempts_max, or when the records do not tell, the operation is parked
+//     as requires_reconciliation;
+//   - polls accepted payouts until they are paid or failed;
+//   - answers admin cancels after looking the operation up at the processor, and runs
+//     reconciliation (gateway_reconcile.cpp).
+// Every state change of an operation goes through its account actor, so balances and the
+// outbox stay serialized there; the gateway holds only what is in flight.
+// Thread affinity: its own handlers; port callbacks come back through the gateway_inbox.
+// Lifetime: one per actor system, owned by the facade; the store and port outlive it.
+#pragma once
+
+#include <caf/typed_event_based_actor.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <variant>
+#include <vector>
+
+#include "actors/actors.hpp"
+#include "actors/gateway_inbox.hpp"
+#include "actors/gateway_policy.hpp"
+#include "actors/processor_port.hpp"
+#include "storage/ledger_store.hpp"
+
+namespace escrowd::actors {
+
+// A row the gateway is working on (queued, in flight, waiting for its timer, settling).
+struct tracked_row {
+  storage::outbox_row row;
+  std::string account_id;
+  std::string object_id;  // the processor's object, once an answer named it
+  std::chrono::milliseconds poll_delay{0};
+};
+
+using call_result = std::variant<processor_reply, processor_lookup, processor_page>;
+using call_continuation = std::function<void(const call_result&)>;
+// Starts one port call; the port's answer goes to the function it is given.
+using call_issuer = std::function<void(processor_port&, std::function<void(call_result)>)>;
+
+struct queued_call {
+  std::string identity;  // equal identities are one call: "send <key>", "find <kind> <id>"
+  call_issuer issue;
+};
+
+struct reconciliation_run;
+
+struct gateway_state {
+  std::shared_ptr<processor_port> port;
+  std::shared_ptr<gateway_inbox> inbox;
+  storage::ledger_store* store = nullptr;
+  directory_actor directory;
+  gateway_config config;
+  std::unordered_map<std::string, tracked_row> rows;  // by outbox key
+  std::unordered_set<std::string> blocked;  // keys an admin cancel is checking; not driven
+  std::unordered_map<std::string, std::vector<call_continuation>> calls;  // queued or in flight
+  std::deque<queued_call> queue;
+  std::size_t calls_in_flight = 0;
+  std::optional<token_bucket> bucket;
+  std::chrono::steady_clock::time_point paused_until{};  // after a rate-limit answer
+  bool pump_timer_set = false;
+  std::string scan_cursor;  // the outbox is scanned in chunks, round robin
+  std::mt19937_64 random;
+  gateway_stats stats;
+  std::shared_ptr<reconciliation_run> reconciliation;  // the run in progress, if any
+  static inline const char* name = "gateway";
+};
+
+gateway_actor::behavior_type gateway(gateway_actor::stateful_pointer<gateway_state> self,
+                                     std::shared_ptr<processor_port> port,
+                                     std::shared_ptr<gateway_inbox> inbox,
+                                     storage::ledger_store* store, directory_actor directory,
+                                     gateway_config config);
+
+// For gateway_reconcile.cpp: queue one port call (coalesced with an identical one in
+// flight); `then` runs on the gateway when it answered.
+void request_processor_call(gateway_actor::stateful_pointer<gateway_state> self,
+                            std::string identity, call_issuer issue, call_continuation then);
+
+// Runs a reconciliation and answers `done` with its report; a request while one runs
+// joins it (gateway_reconcile.cpp).
+void reconcile(gateway_actor::stateful_pointer<gateway_state> self, completion_handle done);
+
+// How long the gateway waits for an account actor's answer.
+inline constexpr auto gateway_command_timeout = std::chrono::seconds(60);
+
+// The context of the gateway's own commands: admin principal "gateway", the wall clock,
+// answers rendered as the status and the error code only.
+[[nodiscard]] request_context gateway_context();
+
+}  // namespace escrowd::actors

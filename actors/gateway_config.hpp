@@ -1,0 +1,82 @@
+// The gateway's bounds and timings (style.md "Limits"): how fast, how many at once, how
+// often and how long it retries before it parks an operation for reconciliation. Every
+// zero means "the default below", so ledger_config can carry it without CAF.
+// Thread affinity: none; plain values.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace escrowd::actors {
+
+// Processor calls in flight at once (send, retrieve, find).
+inline constexpr std::size_t processor_calls_in_flight_max_default = 16;
+// Processor calls started per second (token bucket) and the bucket's depth. Stripe's live
+// mode allows about 100 writes per second.
+inline constexpr double processor_calls_per_second_default = 80.0;
+inline constexpr double processor_calls_burst_default = 20.0;
+// Backoff with full jitter: attempt n waits U(0, min(cap, base * 2^(n-1))), at least
+// the floor, so a processor outage is not hammered and retries of many rows spread out.
+inline constexpr auto retry_delay_base_default = std::chrono::milliseconds(500);
+inline constexpr auto retry_delay_cap_default = std::chrono::milliseconds(60'000);
+inline constexpr auto retry_delay_floor_default = std::chrono::milliseconds(100);
+// Failed attempts before the operation is parked as requires_reconciliation. With the
+// defaults above that is about five minutes of trying on average (ten at most): far inside
+// the 24 h for which the processor remembers the key.
+inline constexpr std::uint32_t attempts_max_default = 16;
+// A payout answers `pending`; it is looked at again after this, doubling up to the cap,
+// until it is paid or failed (webhooks usually settle it first).
+inline constexpr auto poll_delay_initial_default = std::chrono::milliseconds(1'000);
+inline constexpr auto poll_delay_cap_default = std::chrono::milliseconds(300'000);
+// How often the outbox is scanned for due rows, and how many rows one scan reads.
+inline constexpr auto outbox_scan_interval_default = std::chrono::milliseconds(1'000);
+inline constexpr std::size_t outbox_rows_per_scan_max = 2'000;
+// Rows waiting for a call slot; a scan stops queueing beyond this (the rest stay durable
+// in the outbox and are picked up by a later scan).
+inline constexpr std::size_t ready_rows_max = 10'000;
+// Reconciliation: processor objects listed per kind (newest first), and differences
+// reported in one answer.
+inline constexpr std::size_t reconciliation_objects_max = 100'000;
+inline constexpr std::size_t reconciliation_differences_max = 1'000;
+inline constexpr std::size_t reconciliation_page_size = 100;
+
+static_assert(retry_delay_floor_default <= retry_delay_base_default);
+static_assert(retry_delay_base_default <= retry_delay_cap_default);
+static_assert(poll_delay_initial_default <= poll_delay_cap_default);
+
+struct gateway_config {
+  std::size_t calls_in_flight_max = 0;
+  double calls_per_second = 0;
+  double calls_burst = 0;
+  std::chrono::milliseconds retry_delay_base{0};
+  std::chrono::milliseconds retry_delay_cap{0};
+  std::chrono::milliseconds retry_delay_floor{0};
+  std::uint32_t attempts_max = 0;
+  std::chrono::milliseconds poll_delay_initial{0};
+  std::chrono::milliseconds poll_delay_cap{0};
+  std::chrono::milliseconds outbox_scan_interval{0};
+  std::uint64_t random_seed = 0;  // 0: seeded from the clock
+};
+
+// `config` with every zero replaced by its default.
+[[nodiscard]] gateway_config with_defaults(gateway_config config);
+
+// Counters and gauges of the gateway, for metrics and tests.
+struct gateway_stats {
+  std::uint64_t calls_started = 0;    // processor calls (send, retrieve, find, list)
+  std::uint64_t calls_coalesced = 0;  // asked while the same call was in flight: joined it
+  std::uint64_t sends = 0;
+  std::uint64_t retries_scheduled = 0;
+  std::uint64_t schedules_stored = 0;  // retry or poll schedules durable in outbox rows
+  std::uint64_t settlements = 0;       // verdicts handed to the account actors
+  std::uint64_t parked = 0;
+  std::uint64_t lookups = 0;
+  std::uint64_t polls = 0;
+  std::uint64_t rate_limit_pauses = 0;
+  std::uint64_t rows_tracked = 0;  // rows being worked on now
+  std::uint64_t calls_queued = 0;  // waiting for a slot or a token now
+  std::uint64_t calls_in_flight = 0;
+};
+
+}  // namespace escrowd::actors

@@ -1,0 +1,73 @@
+// The gateway's decisions as pure functions, so they are tested without actors or sockets:
+// what to do after the processor answered a send or a lookup, the backoff delay (full
+// jitter, the random draw passed in), and the token bucket that bounds the call rate.
+// Thread affinity: none; the token bucket belongs to its owner's thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "actors/gateway_config.hpp"
+#include "actors/processor_port.hpp"
+
+namespace escrowd::actors {
+
+enum class next_step : std::uint8_t {
+  settle,      // hand `verdict` to the account actor
+  poll,        // the processor accepted it; look again after a while (object id known)
+  reschedule,  // send again with the same key after `delay`
+  look_up,     // the send cannot tell: ask the processor's records (find by metadata)
+  park,        // give up: requires_reconciliation with `reason`
+};
+
+struct gateway_step {
+  next_step what = next_step::park;
+  settlement verdict;                  // settle
+  std::string object_id;               // poll: the processor's object
+  std::chrono::milliseconds delay{0};  // reschedule
+  bool rate_limited = false;           // reschedule: pause every call for `delay`
+  std::string reason;                  // park, look_up: why (for the operation's record)
+};
+
+// After a send answered. `attempts` counts the failed attempts before this one; `random`
+// is a draw from [0, 1) for the jitter.
+[[nodiscard]] gateway_step after_send(const processor_reply& reply, std::uint32_t attempts,
+                                      const gateway_config& config, double random);
+
+// After the processor's records were looked up because the send could not tell
+// (`why` is that reason). An object with a final status settles; one still in progress is
+// polled; no object, or no answer, parks the operation for reconciliation.
+[[nodiscard]] gateway_step after_lookup(const processor_lookup& lookup, const std::string& why);
+
+// After a poll (retrieve by id) answered: settle when final, otherwise poll again.
+[[nodiscard]] gateway_step after_poll(const processor_lookup& lookup, const std::string& object_id);
+
+// Full jitter: U(0, min(cap, base * 2^(attempt-1))) for attempt >= 1, at least the floor.
+[[nodiscard]] std::chrono::milliseconds backoff_delay(const gateway_config& config,
+                                                      std::uint32_t attempt, double random);
+
+// The next poll delay after `previous` (0: the first): doubling up to the cap.
+[[nodiscard]] std::chrono::milliseconds next_poll_delay(const gateway_config& config,
+                                                        std::chrono::milliseconds previous);
+
+// Tokens refill continuously at `rate` per second up to `burst`; one call takes one.
+class token_bucket {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  token_bucket(double rate_per_second, double burst, clock::time_point now);
+  [[nodiscard]] bool try_take(clock::time_point now);
+  // How long until a token is available (0 if one is).
+  [[nodiscard]] std::chrono::milliseconds wait(clock::time_point now);
+
+ private:
+  void refill(clock::time_point now);
+
+  double rate_per_second_;
+  double burst_;
+  double tokens_;
+  clock::time_point refilled_at_;
+};
+
+}  // namespace escrowd::actors

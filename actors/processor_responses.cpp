@@ -1,0 +1,91 @@
+#include "actors/processor_responses.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace escrowd::actors {
+namespace {
+
+namespace json = boost::json;
+
+json::value text_or_null(const std::string& text) {
+  return text.empty() ? json::value(nullptr) : json::value(text);
+}
+
+json::object difference_json(const reconciliation_difference& difference) {
+  const bool is_topup = difference.operation_kind == processor_kind::topup;
+  json::object body{
+      {"difference", to_string(difference.kind)},
+      {"object", is_topup ? "topup" : "withdrawal"},
+      {"id", difference.operation_id},
+      {"account", text_or_null(difference.account_id)},
+      {"engine_status", text_or_null(difference.engine_status)},
+      {"processor_status", text_or_null(difference.processor_status)},
+      {"processor_id", text_or_null(difference.processor_object_id)},
+      {"repair", difference.repair ? json::value(to_string(difference.repair->status))
+                                   : json::value(nullptr)},
+      {"outcome", difference.outcome},
+  };
+  return body;
+}
+
+}  // namespace
+
+rendered_response error_rendered(const error& failure, std::string_view message) {
+  const auto& description = describe(failure.code);
+  json::object body{
+      {"type", to_string(description.type)},
+      {"code", description.code},
+      {"message", message.empty() ? description.message : message},
+  };
+  if (!failure.param.empty()) body["param"] = failure.param;
+  return {description.http_status,
+          json::serialize(json::object{{"error", std::move(body)}}),
+          false,
+          {}};
+}
+
+rendered_response webhook_receipt(std::string_view event_id, std::string_view outcome) {
+  json::object body{
+      {"object", "webhook_receipt"}, {"received", true}, {"event", event_id}, {"outcome", outcome}};
+  return {200, json::serialize(body), false, {}};
+}
+
+response_renderer webhook_settlement_renderer(std::string event_id) {
+  return [event_id = std::move(event_id)](const operation_result& result) {
+    if (result.outcome.ok())
+      return webhook_receipt(event_id, result.changed ? "settled" : "unchanged");
+    switch (result.outcome.code()) {
+      case error_code::already_exists:  // the same event, recorded by a delivery that raced
+        return webhook_receipt(event_id, "duplicate");
+      case error_code::invalid_state_transition:  // contradicts a final state: reconcile
+      case error_code::not_found:
+        return webhook_receipt(event_id,
+                               "ignored: " + std::string(describe(result.outcome.code()).code));
+      default:
+        return error_rendered(result.outcome.failure());
+    }
+  };
+}
+
+rendered_response reconciliation_rendered(const reconciliation_report& report) {
+  json::array differences;
+  differences.reserve(report.differences.size());
+  for (const auto& difference : report.differences)
+    differences.push_back(difference_json(difference));
+  json::object body{
+      {"object", "reconciliation"},
+      {"ok", report.differences_total == report.repaired},
+      {"operations_checked", report.operations_checked},
+      {"processor_objects_checked", report.processor_objects_checked},
+      {"processor_lists_complete", report.processor_lists_complete},
+      {"differences_total", report.differences_total},
+      {"repaired", report.repaired},
+      {"has_more", report.differences.size() < report.differences_total},
+      {"differences", std::move(differences)},
+  };
+  return {200, json::serialize(body), false, {}};
+}
+
+}  // namespace escrowd::actors

@@ -1,0 +1,82 @@
+// Reconciliation (GET /v1/reconciliation): the engine's top-ups and withdrawals compared
+// with the processor's records of them, matched by the operation id every object carries
+// in its metadata. The comparison is pure: feed it the processor's objects, then every
+// engine operation, and it returns the differences, each marked with the repair the
+// engine can make on its own (the clear cases: the processor says succeeded, paid or
+// failed while the operation is still open, or a paid payout failed later).
+// Thread affinity: none; one builder per run.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/gateway_config.hpp"
+#include "actors/processor_port.hpp"
+
+namespace escrowd::actors {
+
+enum class difference_kind : std::uint8_t {
+  settled_at_processor,      // open here, final there: repairable
+  status_mismatch,           // final on both sides, and they disagree
+  missing_at_processor,      // the processor has no object (cancellable when parked)
+  in_progress_at_processor,  // parked here, still in progress there
+  unknown_to_engine,         // an object names an operation the engine does not have
+  duplicate_at_processor,    // several objects for one operation: a double effect
+  amount_mismatch,
+};
+
+[[nodiscard]] std::string_view to_string(difference_kind kind);
+
+struct reconciliation_difference {
+  difference_kind kind = difference_kind::status_mismatch;
+  processor_kind operation_kind = processor_kind::topup;
+  std::string operation_id;
+  std::string account_id;
+  std::string engine_status;     // empty: the engine has no such operation
+  std::string processor_status;  // empty: the processor has no object
+  std::string processor_object_id;
+  std::optional<settlement> repair;  // the settlement that repairs it, for clear cases
+  std::string outcome;               // after the run: "repaired", "repair_refused: <code>", "none"
+};
+
+struct reconciliation_report {
+  std::uint64_t operations_checked = 0;
+  std::uint64_t processor_objects_checked = 0;
+  // False when the processor's lists were cut at reconciliation_objects_max (or a page
+  // failed): operations older than what was listed are then not reported as missing.
+  bool processor_lists_complete = true;
+  std::uint64_t differences_total = 0;
+  std::uint64_t repaired = 0;
+  std::vector<reconciliation_difference> differences;  // at most the bound, repairs first
+};
+
+class reconciliation_builder {
+ public:
+  explicit reconciliation_builder(std::size_t differences_max = reconciliation_differences_max);
+
+  void add_processor_object(processor_object object);
+  void mark_lists_incomplete() { report_.processor_lists_complete = false; }
+  void compare(const processor_operation& operation);
+  // Adds the objects no engine operation claimed, and returns the report.
+  [[nodiscard]] reconciliation_report finish();
+
+ private:
+  using object_key = std::pair<processor_kind, std::string>;
+  struct listed {
+    std::vector<processor_object> objects;
+    bool claimed = false;
+  };
+
+  void add(reconciliation_difference difference);
+  void compare_one(const processor_operation& operation, const processor_object& object);
+
+  std::size_t differences_max_;
+  std::map<object_key, listed> objects_;
+  reconciliation_report report_;
+};
+
+}  // namespace escrowd::actors

@@ -1,0 +1,223 @@
+// A processor port for the gateway's tests: a tiny model of the processor (objects by
+// operation id, created by a successful send), scripted answers per idempotency key, a
+// hold mode that keeps answers back until the test releases them, and counters of every
+// call. Answers are given on the calling thread, or on the test's thread when held.
+// Thread affinity: all members are thread-safe (the gateway calls from its actor thread,
+// the test inspects from its own).
+#pragma once
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "actors/processor_port.hpp"
+
+namespace escrowd::actors::testing {
+
+inline processor_reply retryable_reply(std::string detail = "timeout") {
+  processor_reply reply;
+  reply.kind = reply_kind::retryable;
+  reply.detail = std::move(detail);
+  return reply;
+}
+
+inline processor_reply uncertain_reply() {
+  processor_reply reply;
+  reply.kind = reply_kind::uncertain;
+  reply.http_status = 500;
+  reply.detail = "replayed 500 api_error";
+  return reply;
+}
+
+inline processor_reply declined_reply(std::string code) {
+  processor_reply reply;
+  reply.kind = reply_kind::declined;
+  reply.http_status = 402;
+  reply.failure_code = std::move(code);
+  reply.failure_message = "Your card was declined.";
+  return reply;
+}
+
+class fake_processor_port final : public processor_port {
+ public:
+  // The next answers to sends with this key, in order; once used up, sends succeed.
+  void script(const std::string& key, std::vector<processor_reply> replies) {
+    std::lock_guard lock(mutex_);
+    auto& queue = scripts_[key];
+    for (auto& reply : replies) queue.push_back(std::move(reply));
+  }
+  // What a successful send creates for a withdrawal (default "paid") and how many
+  // retrieves see it "pending" first.
+  void payouts_settle_as(std::string status, int pending_retrieves = 0) {
+    std::lock_guard lock(mutex_);
+    payout_status_ = std::move(status);
+    pending_retrieves_ = pending_retrieves;
+  }
+  // Puts an object into the processor's records, as if a request had been applied.
+  void add_object(processor_object object) {
+    std::lock_guard lock(mutex_);
+    objects_[{object.kind, object.operation_id}] = std::move(object);
+  }
+  void hold(bool on) {
+    std::lock_guard lock(mutex_);
+    holding_ = on;
+  }
+  // Answers every held call (on this thread).
+  void release() {
+    std::vector<std::function<void()>> held;
+    {
+      std::lock_guard lock(mutex_);
+      held.swap(held_);
+    }
+    for (auto& answer : held) answer();
+  }
+  std::size_t held_count() {
+    std::lock_guard lock(mutex_);
+    return held_.size();
+  }
+
+  std::size_t sends(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    return std::count(sent_keys_.begin(), sent_keys_.end(), key);
+  }
+  std::vector<std::string> sent_keys() {
+    std::lock_guard lock(mutex_);
+    return sent_keys_;
+  }
+  std::vector<std::string> payloads(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    return payloads_[key];
+  }
+  std::size_t finds() {
+    std::lock_guard lock(mutex_);
+    return finds_;
+  }
+  std::size_t lists() {
+    std::lock_guard lock(mutex_);
+    return lists_;
+  }
+  std::size_t max_in_flight() {
+    std::lock_guard lock(mutex_);
+    return max_in_flight_;
+  }
+
+  void send(const processor_request& request, reply_callback done) override {
+    std::unique_lock lock(mutex_);
+    sent_keys_.push_back(request.idempotency_key);
+    payloads_[request.idempotency_key].push_back(request.payload);
+    processor_reply reply;
+    auto& queue = scripts_[request.idempotency_key];
+    if (!queue.empty()) {
+      reply = std::move(queue.front());
+      queue.pop_front();
+    } else {
+      reply = apply(request);
+    }
+    answer(lock, [done, reply] { done(reply); });
+  }
+
+  void retrieve(processor_kind kind, const std::string& object_id, lookup_callback done) override {
+    std::unique_lock lock(mutex_);
+    processor_lookup lookup;
+    lookup.answered = true;
+    for (auto& [key, object] : objects_) {
+      if (object.kind != kind || object.id != object_id) continue;
+      if (object.status == "pending" && pending_retrieves_-- <= 0) object.status = payout_status_;
+      lookup.objects.push_back(object);
+    }
+    answer(lock, [done, lookup] { done(lookup); });
+  }
+
+  void find(processor_kind kind, const std::string& operation_id, lookup_callback done) override {
+    std::unique_lock lock(mutex_);
+    ++finds_;
+    processor_lookup lookup;
+    lookup.answered = true;
+    if (auto found = objects_.find({kind, operation_id}); found != objects_.end())
+      lookup.objects.push_back(found->second);
+    answer(lock, [done, lookup] { done(lookup); });
+  }
+
+  void list(processor_kind kind, const std::string& starting_after, std::size_t limit,
+            page_callback done) override {
+    std::unique_lock lock(mutex_);
+    ++lists_;
+    processor_page page;
+    page.answered = true;
+    bool started = starting_after.empty();
+    for (const auto& [key, object] : objects_) {
+      if (object.kind != kind) continue;
+      if (!started) {
+        started = object.id == starting_after;
+        continue;
+      }
+      if (page.objects.size() == limit) {
+        page.has_more = true;
+        break;
+      }
+      page.objects.push_back(object);
+    }
+    answer(lock, [done, page] { done(page); });
+  }
+
+ private:
+  // The processor applying a create: an object named after the key's operation.
+  processor_reply apply(const processor_request& request) {
+    const auto first = request.idempotency_key.find(':');
+    const auto last = request.idempotency_key.rfind(':');
+    const std::string operation_id = request.idempotency_key.substr(first + 1, last - first - 1);
+    auto& object = objects_[{request.kind, operation_id}];
+    if (object.id.empty()) {
+      object.kind = request.kind;
+      object.id = (request.kind == processor_kind::topup ? "pi_" : "po_") + operation_id;
+      object.operation_id = operation_id;
+      object.amount = amount_in(request.payload);
+      object.currency = "usd";
+      object.status = request.kind == processor_kind::topup ? "succeeded" : "pending";
+      if (request.kind == processor_kind::withdrawal && pending_retrieves_ < 0)
+        object.status = payout_status_;
+    }
+    processor_reply reply;
+    reply.kind = reply_kind::object;
+    reply.http_status = 200;
+    reply.object = object;
+    return reply;
+  }
+
+  static std::int64_t amount_in(const std::string& payload) {
+    const auto at = payload.find("amount=");
+    if (at == std::string::npos) return 0;
+    return std::stoll(payload.substr(at + 7));
+  }
+
+  void answer(std::unique_lock<std::mutex>& lock, std::function<void()> call) {
+    if (holding_) {
+      held_.push_back(std::move(call));
+      max_in_flight_ = std::max(max_in_flight_, held_.size());
+      return;
+    }
+    max_in_flight_ = std::max<std::size_t>(max_in_flight_, 1);
+    lock.unlock();
+    call();
+  }
+
+  std::mutex mutex_;
+  std::map<std::string, std::deque<processor_reply>> scripts_;
+  std::map<std::pair<processor_kind, std::string>, processor_object> objects_;
+  std::string payout_status_ = "paid";
+  int pending_retrieves_ = -1;  // < 0: a payout is final at once
+  bool holding_ = false;
+  std::vector<std::function<void()>> held_;
+  std::vector<std::string> sent_keys_;
+  std::map<std::string, std::vector<std::string>> payloads_;
+  std::size_t finds_ = 0;
+  std::size_t lists_ = 0;
+  std::size_t max_in_flight_ = 0;
+};
+
+}  // namespace escrowd::actors::testing

@@ -1,0 +1,177 @@
+// Tests the gateway's pure decisions: what follows each kind of processor answer (a
+// decline settles as failed and is never retried, a retryable answer is rescheduled until
+// the attempt bound, then looked up; an uncertain one is looked up at once), what a lookup
+// or poll leads to, the full-jitter backoff bounds, and the token bucket.
+#include "actors/gateway_policy.hpp"
+
+#include <gtest/gtest.h>
+
+namespace escrowd::actors {
+namespace {
+
+using std::chrono::milliseconds;
+
+gateway_config config() {
+  gateway_config settings;
+  settings.retry_delay_base = milliseconds(100);
+  settings.retry_delay_cap = milliseconds(1'000);
+  settings.retry_delay_floor = milliseconds(10);
+  settings.attempts_max = 5;
+  return with_defaults(settings);
+}
+
+processor_object object(processor_kind kind, std::string status) {
+  processor_object made;
+  made.kind = kind;
+  made.id = kind == processor_kind::topup ? "pi_1" : "po_1";
+  made.operation_id = "op_1";
+  made.amount = 100;
+  made.status = std::move(status);
+  return made;
+}
+
+processor_reply object_reply(processor_object made) {
+  processor_reply reply;
+  reply.kind = reply_kind::object;
+  reply.object = std::move(made);
+  return reply;
+}
+
+processor_reply of_kind(reply_kind kind) {
+  processor_reply reply;
+  reply.kind = kind;
+  reply.detail = "detail";
+  return reply;
+}
+
+TEST(gateway_policy, a_final_object_settles_and_a_pending_one_is_polled) {
+  auto step =
+      after_send(object_reply(object(processor_kind::topup, "succeeded")), 0, config(), 0.5);
+  EXPECT_EQ(step.what, next_step::settle);
+  EXPECT_EQ(step.verdict.status, processor_status::succeeded);
+  EXPECT_EQ(step.verdict.processor_object_id, "pi_1");
+
+  step = after_send(object_reply(object(processor_kind::withdrawal, "pending")), 0, config(), 0.5);
+  EXPECT_EQ(step.what, next_step::poll);
+  EXPECT_EQ(step.object_id, "po_1");
+
+  step = after_send(object_reply(object(processor_kind::withdrawal, "paid")), 0, config(), 0.5);
+  EXPECT_EQ(step.what, next_step::settle);
+  EXPECT_EQ(step.verdict.status, processor_status::paid);
+}
+
+TEST(gateway_policy, a_decline_settles_as_failed_with_its_code) {
+  auto reply = of_kind(reply_kind::declined);
+  reply.failure_code = "insufficient_funds";
+  reply.failure_message = "Your card has insufficient funds.";
+  auto declined_intent = object(processor_kind::topup, "requires_payment_method");
+  declined_intent.has_failure = true;
+  reply.object = declined_intent;
+  const auto step = after_send(reply, 3, config(), 0.5);
+  EXPECT_EQ(step.what, next_step::settle);
+  EXPECT_EQ(step.verdict.status, processor_status::failed);
+  EXPECT_EQ(step.verdict.failure_code, "insufficient_funds");
+  EXPECT_EQ(step.verdict.processor_object_id, "pi_1");
+}
+
+TEST(gateway_policy, retryable_answers_are_rescheduled_until_the_bound_then_looked_up) {
+  for (std::uint32_t attempts = 0; attempts + 1 < config().attempts_max; ++attempts) {
+    const auto step = after_send(of_kind(reply_kind::retryable), attempts, config(), 1.0);
+    EXPECT_EQ(step.what, next_step::reschedule) << attempts;
+    EXPECT_GE(step.delay, config().retry_delay_floor);
+    EXPECT_LE(step.delay, config().retry_delay_cap);
+  }
+  const auto last = after_send(of_kind(reply_kind::retryable), 4, config(), 1.0);
+  EXPECT_EQ(last.what, next_step::look_up);
+  EXPECT_NE(last.reason.find("gave up after 5 attempts"), std::string::npos);
+}
+
+TEST(gateway_policy, retry_after_and_rate_limits_are_honoured) {
+  auto reply = of_kind(reply_kind::retryable);
+  reply.retry_after = milliseconds(2'000);
+  reply.rate_limited = true;
+  const auto step = after_send(reply, 0, config(), 0.0);
+  EXPECT_EQ(step.what, next_step::reschedule);
+  EXPECT_EQ(step.delay, milliseconds(2'000));
+  EXPECT_TRUE(step.rate_limited);
+}
+
+TEST(gateway_policy, an_uncertain_answer_is_looked_up_never_retried) {
+  const auto step = after_send(of_kind(reply_kind::uncertain), 0, config(), 0.5);
+  EXPECT_EQ(step.what, next_step::look_up);
+}
+
+TEST(gateway_policy, lookups_settle_poll_or_park) {
+  processor_lookup nothing;
+  nothing.answered = true;
+  EXPECT_EQ(after_lookup(nothing, "why").what, next_step::park);
+  EXPECT_NE(after_lookup(nothing, "why").reason.find("no record"), std::string::npos);
+
+  processor_lookup unanswered;
+  EXPECT_EQ(after_lookup(unanswered, "why").what, next_step::park);
+
+  processor_lookup one = nothing;
+  one.objects.push_back(object(processor_kind::topup, "succeeded"));
+  EXPECT_EQ(after_lookup(one, "why").what, next_step::settle);
+
+  processor_lookup two = one;
+  two.objects.push_back(object(processor_kind::topup, "succeeded"));
+  EXPECT_EQ(after_lookup(two, "why").what, next_step::park);
+
+  processor_lookup in_progress = nothing;
+  in_progress.objects.push_back(object(processor_kind::withdrawal, "in_transit"));
+  EXPECT_EQ(after_lookup(in_progress, "why").what, next_step::poll);
+}
+
+TEST(gateway_policy, a_poll_without_an_answer_polls_again) {
+  processor_lookup unanswered;
+  const auto step = after_poll(unanswered, "po_1");
+  EXPECT_EQ(step.what, next_step::poll);
+  EXPECT_EQ(step.object_id, "po_1");
+}
+
+TEST(gateway_policy, backoff_is_full_jitter_under_an_exponential_ceiling) {
+  const auto settings = config();
+  EXPECT_EQ(backoff_delay(settings, 1, 1.0), milliseconds(100));
+  EXPECT_EQ(backoff_delay(settings, 2, 1.0), milliseconds(200));
+  EXPECT_EQ(backoff_delay(settings, 3, 0.5), milliseconds(200));
+  EXPECT_EQ(backoff_delay(settings, 20, 1.0), milliseconds(1'000));  // the cap
+  EXPECT_EQ(backoff_delay(settings, 1'000'000, 1.0), milliseconds(1'000));
+  EXPECT_EQ(backoff_delay(settings, 3, 0.0), milliseconds(10));  // the floor
+}
+
+TEST(gateway_policy, poll_delays_double_up_to_the_cap) {
+  gateway_config settings;
+  settings.poll_delay_initial = milliseconds(100);
+  settings.poll_delay_cap = milliseconds(300);
+  EXPECT_EQ(next_poll_delay(settings, milliseconds(0)), milliseconds(100));
+  EXPECT_EQ(next_poll_delay(settings, milliseconds(100)), milliseconds(200));
+  EXPECT_EQ(next_poll_delay(settings, milliseconds(200)), milliseconds(300));
+}
+
+TEST(gateway_policy, defaults_fill_every_zero) {
+  const auto settings = with_defaults({});
+  EXPECT_EQ(settings.calls_in_flight_max, processor_calls_in_flight_max_default);
+  EXPECT_EQ(settings.attempts_max, attempts_max_default);
+  EXPECT_EQ(settings.retry_delay_cap, retry_delay_cap_default);
+  EXPECT_EQ(settings.outbox_scan_interval, outbox_scan_interval_default);
+}
+
+TEST(token_bucket, refills_at_its_rate_up_to_its_burst) {
+  const auto start = std::chrono::steady_clock::now();
+  token_bucket bucket(10.0, 2.0, start);
+  EXPECT_TRUE(bucket.try_take(start));
+  EXPECT_TRUE(bucket.try_take(start));
+  EXPECT_FALSE(bucket.try_take(start));
+  EXPECT_EQ(bucket.wait(start), milliseconds(100));
+  EXPECT_FALSE(bucket.try_take(start + milliseconds(50)));
+  EXPECT_TRUE(bucket.try_take(start + milliseconds(100)));
+  // A long idle time refills only up to the burst.
+  const auto later = start + std::chrono::seconds(60);
+  EXPECT_TRUE(bucket.try_take(later));
+  EXPECT_TRUE(bucket.try_take(later));
+  EXPECT_FALSE(bucket.try_take(later));
+}
+
+}  // namespace
+}  // namespace escrowd::actors

@@ -1,0 +1,153 @@
+// Tests the reconciliation comparison: which pairs of (engine operation, processor object)
+// are differences, which of them the engine repairs by itself (final at the processor and
+// open here; a paid payout that failed later), and what it reports without repairing
+// (missing objects, contradictions, duplicates, amounts, objects unknown to the engine).
+#include "actors/reconciliation.hpp"
+
+#include <gtest/gtest.h>
+
+namespace escrowd::actors {
+namespace {
+
+processor_operation operation(processor_kind kind, std::string id, processor_status status) {
+  processor_operation made;
+  made.kind = kind;
+  made.id = std::move(id);
+  made.account_id = "acct_1";
+  made.amount = 100;
+  made.currency = *currency::parse("usd");
+  made.status = status;
+  return made;
+}
+
+processor_object object(processor_kind kind, std::string operation_id, std::string status) {
+  processor_object made;
+  made.kind = kind;
+  made.id = (kind == processor_kind::topup ? "pi_" : "po_") + operation_id;
+  made.operation_id = std::move(operation_id);
+  made.amount = 100;
+  made.currency = "usd";
+  made.status = std::move(status);
+  return made;
+}
+
+constexpr auto topup = processor_kind::topup;
+constexpr auto withdrawal = processor_kind::withdrawal;
+
+TEST(reconciliation, agreeing_records_are_not_differences) {
+  reconciliation_builder builder;
+  builder.add_processor_object(object(topup, "t1", "succeeded"));
+  builder.add_processor_object(object(withdrawal, "w1", "paid"));
+  builder.add_processor_object(object(withdrawal, "w2", "pending"));
+  builder.compare(operation(topup, "t1", processor_status::succeeded));
+  builder.compare(operation(withdrawal, "w1", processor_status::paid));
+  builder.compare(operation(withdrawal, "w2", processor_status::pending));
+  builder.compare(operation(topup, "t2", processor_status::pending));    // still being driven
+  builder.compare(operation(topup, "t3", processor_status::cancelled));  // nothing moved
+  const auto report = builder.finish();
+  EXPECT_EQ(report.operations_checked, 5u);
+  EXPECT_EQ(report.processor_objects_checked, 3u);
+  EXPECT_EQ(report.differences_total, 0u);
+  EXPECT_TRUE(report.differences.empty());
+}
+
+TEST(reconciliation, final_at_the_processor_and_open_here_is_repaired) {
+  reconciliation_builder builder;
+  builder.add_processor_object(object(topup, "t1", "succeeded"));
+  auto declined = object(topup, "t2", "requires_payment_method");
+  declined.has_failure = true;
+  declined.failure_code = "card_declined";
+  builder.add_processor_object(declined);
+  builder.add_processor_object(object(withdrawal, "w1", "failed"));
+  builder.compare(operation(topup, "t1", processor_status::requires_reconciliation));
+  builder.compare(operation(topup, "t2", processor_status::pending));
+  builder.compare(operation(withdrawal, "w1", processor_status::requires_reconciliation));
+  const auto report = builder.finish();
+  ASSERT_EQ(report.differences.size(), 3u);
+  for (const auto& difference : report.differences) {
+    EXPECT_EQ(difference.kind, difference_kind::settled_at_processor);
+    ASSERT_TRUE(difference.repair.has_value()) << difference.operation_id;
+  }
+  EXPECT_EQ(report.differences[0].repair->status, processor_status::succeeded);
+  EXPECT_EQ(report.differences[1].repair->status, processor_status::failed);
+  EXPECT_EQ(report.differences[1].repair->failure_code, "card_declined");
+  EXPECT_EQ(report.differences[2].repair->status, processor_status::failed);
+}
+
+TEST(reconciliation, a_paid_payout_that_failed_later_is_reversed) {
+  reconciliation_builder builder;
+  builder.add_processor_object(object(withdrawal, "w1", "failed"));
+  builder.compare(operation(withdrawal, "w1", processor_status::paid));
+  const auto report = builder.finish();
+  ASSERT_EQ(report.differences.size(), 1u);
+  EXPECT_EQ(report.differences[0].kind, difference_kind::status_mismatch);
+  ASSERT_TRUE(report.differences[0].repair.has_value());
+  EXPECT_EQ(report.differences[0].repair->status, processor_status::failed);
+}
+
+TEST(reconciliation, contradictions_are_reported_not_repaired) {
+  reconciliation_builder builder;
+  builder.add_processor_object(object(topup, "t1", "succeeded"));
+  builder.add_processor_object(object(topup, "t2", "succeeded"));
+  builder.compare(operation(topup, "t1", processor_status::failed));
+  builder.compare(operation(topup, "t2", processor_status::cancelled));
+  const auto report = builder.finish();
+  ASSERT_EQ(report.differences.size(), 2u);
+  for (const auto& difference : report.differences) {
+    EXPECT_EQ(difference.kind, difference_kind::status_mismatch);
+    EXPECT_FALSE(difference.repair.has_value());
+  }
+}
+
+TEST(reconciliation, missing_duplicate_amount_and_unknown_objects_are_reported) {
+  reconciliation_builder builder;
+  builder.add_processor_object(object(topup, "dup", "succeeded"));
+  auto second = object(topup, "dup", "succeeded");
+  second.id = "pi_dup_2";
+  builder.add_processor_object(second);
+  auto wrong_amount = object(topup, "amt", "succeeded");
+  wrong_amount.amount = 99;
+  builder.add_processor_object(wrong_amount);
+  builder.add_processor_object(object(withdrawal, "ghost", "paid"));
+  builder.add_processor_object(object(withdrawal, "", "paid"));  // not escrowd's: ignored
+  builder.add_processor_object(object(withdrawal, "w_parked", "in_transit"));
+  builder.compare(operation(topup, "dup", processor_status::succeeded));
+  builder.compare(operation(topup, "amt", processor_status::pending));
+  builder.compare(operation(topup, "parked", processor_status::requires_reconciliation));
+  builder.compare(operation(topup, "vanished", processor_status::succeeded));
+  builder.compare(operation(withdrawal, "w_parked", processor_status::requires_reconciliation));
+  const auto report = builder.finish();
+  ASSERT_EQ(report.differences.size(), 6u);
+  EXPECT_EQ(report.differences[0].kind, difference_kind::duplicate_at_processor);
+  EXPECT_EQ(report.differences[1].kind, difference_kind::amount_mismatch);
+  EXPECT_EQ(report.differences[2].kind, difference_kind::missing_at_processor);
+  EXPECT_EQ(report.differences[3].kind, difference_kind::missing_at_processor);
+  EXPECT_EQ(report.differences[4].kind, difference_kind::in_progress_at_processor);
+  EXPECT_EQ(report.differences[5].kind, difference_kind::unknown_to_engine);
+  EXPECT_EQ(report.differences[5].operation_id, "ghost");
+  for (const auto& difference : report.differences) EXPECT_FALSE(difference.repair.has_value());
+}
+
+TEST(reconciliation, incomplete_lists_report_nothing_as_missing) {
+  reconciliation_builder builder;
+  builder.mark_lists_incomplete();
+  builder.compare(operation(topup, "old", processor_status::succeeded));
+  const auto report = builder.finish();
+  EXPECT_FALSE(report.processor_lists_complete);
+  EXPECT_EQ(report.differences_total, 0u);
+}
+
+TEST(reconciliation, the_report_is_bounded_but_repairs_are_kept) {
+  reconciliation_builder builder(2);
+  for (int i = 0; i < 5; ++i)
+    builder.compare(operation(topup, "m" + std::to_string(i), processor_status::succeeded));
+  builder.add_processor_object(object(topup, "r", "succeeded"));
+  builder.compare(operation(topup, "r", processor_status::pending));
+  const auto report = builder.finish();
+  EXPECT_EQ(report.differences_total, 6u);
+  ASSERT_EQ(report.differences.size(), 3u);
+  EXPECT_TRUE(report.differences.back().repair.has_value());
+}
+
+}  // namespace
+}  // namespace escrowd::actors

@@ -1,0 +1,73 @@
+// HTTP/1.1 behaviour of the real escrowd: pipelined requests on one connection (durable
+// writes, reads and rejections mixed, so they complete at different speeds) are answered
+// in request order, a read pipelined behind a write sees it, and a keep-alive connection
+// serves many requests.
+#include "tests/api/api_fixture.hpp"
+
+namespace escrowd::api_testing {
+namespace {
+
+class transport_api : public api_fixture {};
+
+TEST_F(transport_api, pipelined_requests_are_answered_in_order) {
+  constexpr int rounds = 15;
+  const auto prefix = unique_id("pipe");
+  const auto existing = create_account();
+  std::string bytes;
+  for (int i = 0; i < rounds; ++i) {
+    const auto id = prefix + "-" + std::to_string(i);
+    bytes += build_request("POST", "/v1/accounts", body_of({{"id", id}, {"currency", "usd"}}),
+                           {.key = admin()});
+    bytes += build_request("GET", "/v1/accounts/" + existing.id, std::nullopt, {.key = admin()});
+    bytes += build_request("POST", "/v1/accounts", std::string_view("{"), {.key = admin()});
+    bytes += build_request("GET", "/healthz", std::nullopt, {});
+  }
+  ASSERT_TRUE(client().send_raw(bytes));
+  for (int i = 0; i < rounds; ++i) {
+    SCOPED_TRACE(i);
+    const auto created = client().read_one();
+    EXPECT_EQ(created.status, 201u) << describe(created);
+    EXPECT_EQ(created.text("id"), prefix + "-" + std::to_string(i));
+    const auto read = client().read_one();
+    EXPECT_EQ(read.status, 200u) << describe(read);
+    EXPECT_EQ(read.text("id"), existing.id);
+    expect_error_shape(client().read_one(), 400);
+    EXPECT_EQ(client().read_one().status, 200u);
+  }
+}
+
+// RFC 9112 9.3.2 (formerly RFC 7230 6.3.2): only a run of safe requests may be processed in
+// parallel, so a read pipelined behind a write on the same connection sees that write.
+TEST_F(transport_api, a_read_pipelined_after_a_write_sees_the_write) {
+  constexpr int rounds = 10;
+  const auto prefix = unique_id("pipe");
+  std::string bytes;
+  for (int i = 0; i < rounds; ++i) {
+    const auto id = prefix + "-" + std::to_string(i);
+    bytes += build_request("POST", "/v1/accounts", body_of({{"id", id}, {"currency", "usd"}}),
+                           {.key = admin()});
+    bytes += build_request("GET", "/v1/accounts/" + id, std::nullopt, {.key = admin()});
+  }
+  ASSERT_TRUE(client().send_raw(bytes));
+  for (int i = 0; i < rounds; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(client().read_one().status, 201u);
+    const auto read = client().read_one();
+    EXPECT_EQ(read.status, 200u) << describe(read);
+    EXPECT_EQ(read.text("id"), prefix + "-" + std::to_string(i));
+  }
+}
+
+TEST_F(transport_api, one_keep_alive_connection_serves_many_requests) {
+  http::testing::test_client connection(server().port());
+  ASSERT_TRUE(connection.connected());
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(connection.send(build_request("GET", "/healthz", std::nullopt, {})));
+    const auto response = connection.read_response();
+    ASSERT_TRUE(response.has_value()) << "connection dropped after " << i << " requests";
+    ASSERT_EQ(response->status, 200u);
+  }
+}
+
+}  // namespace
+}  // namespace escrowd::api_testing

@@ -1,0 +1,113 @@
+// Request validation over HTTP (api.md "Conventions"): malformed JSON, bodies that are not
+// objects, unknown fields (400 naming the field), wrong JSON types, amounts outside
+// 1..10^15 or not integers, ids outside 1..64 of [A-Za-z0-9_-], currencies that are not three
+// lower-case letters, deep nesting, and the 1 MiB body limit (413 body_too_large). Every
+// rejection has the error envelope with the type of its status and a Request-Id, and leaves
+// no trace.
+#include "tests/api/api_fixture.hpp"
+
+namespace escrowd::api_testing {
+namespace {
+
+class validation_api : public api_fixture {};
+
+TEST_F(validation_api, malformed_json_and_non_object_bodies_are_400) {
+  for (const auto* body : {"{", R"({"currency":"usd",})", "not json", "[]", R"("usd")", "1", "null",
+                           R"({"currency":"usd"} trailing)", ""}) {
+    SCOPED_TRACE(body);
+    expect_error_shape(client().post("/v1/accounts", admin(), body), 400);
+  }
+}
+
+TEST_F(validation_api, unknown_fields_are_400_naming_the_field) {
+  const auto payer = create_account();
+  expect_bad_request(client().post("/v1/accounts", admin(), R"({"currency":"usd","balance":5})"),
+                     "balance");
+  expect_bad_request(
+      client().post(
+          "/v1/tasks", payer.key,
+          body_of({{"payer", payer.id}, {"amount", 5}, {"currency", "usd"}, {"price", 5}})),
+      "price");
+  const auto task = create_task(payer, {}, 5);
+  expect_bad_request(client().post("/v1/tasks/" + task + "/fund", payer.key, R"({"amount":5})"),
+                     "amount");
+  expect_bad_request(client().post("/v1/tasks/" + task + "/cancel", payer.key, R"({"why":"x"})"),
+                     "why");
+  expect_bad_request(client().post("/v1/keys", admin(), R"({"role":"arbiter","name":"x"})"),
+                     "name");
+  EXPECT_EQ(task_state(task), "open");
+}
+
+TEST_F(validation_api, amounts_must_be_integers_from_1_to_10_to_the_15) {
+  const auto payer = create_account();
+  const auto with_amount = [&](std::string_view amount) {
+    return R"({"payer":")" + payer.id + R"(","currency":"usd","amount":)" + std::string(amount) +
+           "}";
+  };
+  for (const auto* amount : {"0", "-1", "1000000000000001", "1.5", "1e3", "100.0", R"("100")",
+                             "null", "true", "100000000000000000000000000000", "-0"}) {
+    SCOPED_TRACE(amount);
+    expect_bad_request(client().post("/v1/tasks", payer.key, with_amount(amount)), "amount");
+  }
+  const auto missing =
+      client().post("/v1/tasks", payer.key, body_of({{"payer", payer.id}, {"currency", "usd"}}));
+  expect_bad_request(missing, "amount");
+  EXPECT_EQ(client().post("/v1/tasks", payer.key, with_amount("1")).status, 201u);
+  const auto largest = client().post("/v1/tasks", payer.key, with_amount("1000000000000000"));
+  EXPECT_EQ(largest.status, 201u) << describe(largest);
+  EXPECT_EQ(largest.integer("amount"), 1'000'000'000'000'000);
+}
+
+TEST_F(validation_api, ids_and_currencies_are_checked_in_every_body) {
+  const auto payer = create_account();
+  const auto task_with = [&](json::object overrides) {
+    json::object body{{"payer", payer.id}, {"amount", 5}, {"currency", "usd"}};
+    for (const auto& [name, value] : overrides) body[name] = value;
+    return client().post("/v1/tasks", payer.key, body_of(body));
+  };
+  for (const auto* bad : {"", "with space", "slash/inside", "dot.inside", "é"}) {
+    SCOPED_TRACE(bad);
+    expect_bad_request(task_with({{"id", bad}}), "id");
+  }
+  expect_bad_request(task_with({{"id", std::string(65, 'a')}}), "id");
+  expect_bad_request(task_with({{"id", 12}}), "id");
+  expect_bad_request(task_with({{"worker", "bad id"}}), "worker");
+  expect_bad_request(task_with({{"payer", 3}}), "payer");
+  for (const auto* bad : {"USD", "us", "usdx", "u5d", ""}) {
+    SCOPED_TRACE(bad);
+    expect_bad_request(task_with({{"currency", bad}}), "currency");
+  }
+  expect_bad_request(task_with({{"review_window_s", -1}}), "review_window_s");
+  expect_bad_request(task_with({{"review_window_s", "60"}}), "review_window_s");
+  expect_bad_request(task_with({{"fund", "yes"}}), "fund");
+  expect_bad_request(client().post("/v1/tasks", payer.key, R"({"amount":5,"currency":"usd"})"),
+                     "payer");
+}
+
+TEST_F(validation_api, deeply_nested_json_is_400) {
+  std::string deep = R"({"currency":"usd","owner":)";
+  deep += std::string(2'000, '[') + std::string(2'000, ']') + "}";
+  expect_error_shape(client().post("/v1/accounts", admin(), deep), 400);
+}
+
+TEST_F(validation_api, body_over_one_mebibyte_is_413_body_too_large) {
+  std::string huge = R"({"currency":"usd","owner":")" + std::string(1'100'000, 'x') + "\"}";
+  const auto refused = client().post("/v1/accounts", admin(), huge);
+  expect_error(refused, 413, "body_too_large");
+  // The server is still fine afterwards.
+  EXPECT_EQ(client().get("/healthz", "").status, 200u);
+}
+
+TEST_F(validation_api, every_error_status_carries_the_envelope_and_a_request_id) {
+  const auto account = create_account();
+  expect_error_shape(client().post("/v1/accounts", admin(), "{"), 400);
+  expect_error_shape(client().get("/v1/accounts/" + account.id, ""), 401);
+  expect_error_shape(client().post("/v1/accounts", account.key, R"({"currency":"usd"})"), 403);
+  expect_error(client().get("/v1/accounts/" + unique_id("nobody"), admin()), 404, "not_found");
+  const auto no_route =
+      client().send_unlisted("GET", "/v1/no-such-thing", std::nullopt, {.key = admin()});
+  expect_error_shape(no_route, 404);
+}
+
+}  // namespace
+}  // namespace escrowd::api_testing
