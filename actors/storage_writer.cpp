@@ -55,11 +55,13 @@ storage_writer_actor::behavior_type storage_writer(
         return promise;
       },
       [=](flush_atom) {
-        flush(self->state);
-        // Sampled once per batch: what queued up while this batch synced.
+        // Sampled once per batch: the records that queued up while the previous batch
+        // synced. (CAF 0.17's mailbox().size() is undefined behaviour off its own
+        // bookkeeping, so the writer counts what it holds instead.)
         if (auto* watching = self->state.observer)
           watching->sink().set_mailbox_backlog(telemetry::mailbox_owner::storage_writer,
-                                               self->mailbox().size());
+                                               self->state.records.size());
+        flush(self->state);
       },
       [=](reap_atom) {
         // A full chunk means more may be due: look again right after queued records.
