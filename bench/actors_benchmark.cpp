@@ -297,6 +297,9 @@ void run_rounds(benchmark::State& state, std::size_t per_round, double transitio
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     jobs += per_round;
     if (failures != 0) {
+      // A 503 timeout is often a stalled disk: show the slowest commit so far with it.
+      const auto slowest_ms = books.storage_statistics().commit_ns_max / 1'000'000;
+      std::fprintf(stderr, "slowest commit so far: %llu ms\n", (unsigned long long)slowest_ms);
       state.SkipWithError("a request did not answer 200");
       return;
     }
@@ -317,6 +320,7 @@ void run_rounds(benchmark::State& state, std::size_t per_round, double transitio
   state.counters["cpus_used"] = (process_cpu_seconds() - cpu_seconds_before) / seconds;
   state.counters["disk_bytes_per_transition"] =
       (process_write_bytes() - write_bytes_before) / transitions;
+  state.counters["slowest_commit_ms"] = double(after.commit_ns_max) / 1e6;  // since the start
   state.SetItemsProcessed(std::int64_t(transitions));
 }
 

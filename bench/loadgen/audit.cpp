@@ -130,13 +130,14 @@ void verify(boost::asio::io_context& io, driver& target, const plan& run, audit_
   }
 }
 
-// Waits (bounded) until no top-up, and unless told otherwise no withdrawal, is pending,
-// re-reading only those still pending, less often as time goes by.
+// Waits until no top-up, and unless told otherwise no withdrawal, is pending, re-reading only
+// those still pending, less often as time goes by; gives up when settle_timeout passes
+// without one settling (a processor that is slow but moving is waited for).
 void wait_for_settlements(boost::asio::io_context& io, driver& target, const plan& run,
                           const std::vector<std::string>& topups,
                           const std::vector<std::string>& withdrawals, const audit_config& config,
                           audit_result& out) {
-  const auto deadline = std::chrono::steady_clock::now() + config.settle_timeout;
+  auto deadline = std::chrono::steady_clock::now() + config.settle_timeout;
   auto pending_topups = topups;
   auto pending_withdrawals = config.wait_for_withdrawals ? withdrawals : std::vector<std::string>{};
   auto interval = settle_poll_interval_first;
@@ -149,11 +150,15 @@ void wait_for_settlements(boost::asio::io_context& io, driver& target, const pla
     return left;
   };
   for (;;) {
+    const auto before = pending_topups.size() + pending_withdrawals.size();
     pending_topups = still_pending(op_kind::get_topup, pending_topups);
     pending_withdrawals = still_pending(op_kind::get_withdrawal, pending_withdrawals);
-    if (pending_topups.empty() && pending_withdrawals.empty()) return;
+    const auto left = pending_topups.size() + pending_withdrawals.size();
+    if (left == 0) return;
+    if (left < before) deadline = std::chrono::steady_clock::now() + config.settle_timeout;
     if (std::chrono::steady_clock::now() > deadline) {
-      add_problem(out, "settlements still pending after the settle timeout");
+      add_problem(out, std::to_string(left) + " settlements still pending, none settled in " +
+                           "the last settle timeout");
       return;
     }
     pause(io, interval);

@@ -18,7 +18,7 @@ namespace escrowd::loadgen {
 
 struct audit_config {
   std::size_t concurrency = 64;
-  std::chrono::milliseconds settle_timeout{60'000};
+  std::chrono::milliseconds settle_timeout{60'000};  // longest wait without a settlement
   // false for a target that never settles withdrawals (the PostgreSQL baseline has no
   // processor): pending ones then simply stay in pending_withdrawal.
   bool wait_for_withdrawals = true;

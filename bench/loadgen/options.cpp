@@ -66,7 +66,8 @@ usage: escrowd-loadgen [flags]
   --batch-size N        operations per POST /v1/batch with --mix batch (64)
   --threads N           load generator threads, each with its own connections (1)
   --timeout S           per-request timeout before a retry (10)
-  --settle-timeout S    how long setup and audit wait for processor settlements (60)
+  --settle-timeout S    how long setup and audit wait for a processor settlement that
+                        makes no progress (60)
   --seed N              workload seed (random by default; printed)
   --label TEXT          a name for the run in the report
   --json                print the final report as JSON on stdout

@@ -41,10 +41,11 @@ std::string key_in(const op_result& result) {
   return key;
 }
 
-// Polls the top-ups until none is pending; returns the sum of those that succeeded.
+// Polls the top-ups until none is pending; returns the sum of those that succeeded. Gives up
+// when settle_timeout passes without one settling.
 std::int64_t wait_for_topups(boost::asio::io_context& io, driver& target, const plan& run,
                              const setup_config& config) {
-  const auto deadline = std::chrono::steady_clock::now() + config.settle_timeout;
+  auto deadline = std::chrono::steady_clock::now() + config.settle_timeout;
   std::vector<std::string> pending = run.setup_topups;
   std::int64_t succeeded = 0;
   auto interval = settle_poll_interval_first;
@@ -70,12 +71,16 @@ std::int64_t wait_for_topups(boost::asio::io_context& io, driver& target, const 
         throw std::runtime_error("setup failed: top-up " + pending[index] + " is " + state);
       }
     }
+    if (still_pending.size() < pending.size()) {
+      deadline = std::chrono::steady_clock::now() + config.settle_timeout;
+    }
     pending = std::move(still_pending);
     if (pending.empty()) break;
     if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error(
-          "setup failed: " + std::to_string(pending.size()) + " top-ups still pending after " +
-          std::to_string(config.settle_timeout.count()) + " ms (is the processor connected?)");
+      throw std::runtime_error("setup failed: " + std::to_string(pending.size()) +
+                               " top-ups still pending, none settled in the last " +
+                               std::to_string(config.settle_timeout.count()) +
+                               " ms (is the processor connected?)");
     }
     pause(io, interval);
     interval = std::min(interval * 2, settle_poll_interval_max);

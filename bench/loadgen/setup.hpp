@@ -25,7 +25,7 @@ struct setup_config {
   std::int64_t funding_per_account = 20'000'000;
   std::int64_t funding_per_hot_account = 500'000'000;
   std::size_t concurrency = 64;
-  std::chrono::milliseconds settle_timeout{60'000};
+  std::chrono::milliseconds settle_timeout{60'000};  // longest wait without a settlement
 };
 
 struct setup_outcome {
@@ -35,7 +35,7 @@ struct setup_outcome {
 };
 
 // Throws std::runtime_error with the first failure (a refused account, a failed top-up, or
-// top-ups still pending after settle_timeout).
+// top-ups pending with none settling for settle_timeout).
 setup_outcome run_setup(boost::asio::io_context& io, driver& target, const setup_config& config);
 
 }  // namespace escrowd::loadgen
