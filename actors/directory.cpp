@@ -12,10 +12,6 @@ namespace {
 using self_pointer = directory_actor::stateful_pointer<directory_state>;
 using clock = std::chrono::steady_clock;
 
-// The directory's backlog is sampled every this many routed messages (and on each sweep):
-// reading the mailbox size is cheap but not free, and every request passes through here.
-constexpr std::uint32_t backlog_sample_every_messages = 256;
-
 void report_live_actors(self_pointer self) {
   auto* metrics = self->state.config.metrics;
   if (metrics == nullptr) return;
@@ -23,13 +19,16 @@ void report_live_actors(self_pointer self) {
   metrics->set_live_actors(telemetry::live_actor_kind::task, self->state.tasks.size());
 }
 
-void sample_backlog(self_pointer self) {
+// Called as the sweep timer's message is handled; the estimate restarts its window.
+void report_backlog(self_pointer self) {
+  const auto backlog = self->state.backlog.timer_fired(clock::now());
   auto* metrics = self->state.config.metrics;
-  if (metrics == nullptr) return;
-  self->state.routed_since_backlog_sample = 0;
-  // CAF 0.17's mailbox().size() is undefined behaviour (UBSan) off the actor's own
-  // bookkeeping; the directory's backlog is not sampled until a safe count exists.
-  (void)metrics;
+  if (metrics != nullptr) metrics->set_mailbox_backlog(telemetry::mailbox_owner::directory, backlog);
+}
+
+void arm_sweep(self_pointer self) {
+  self->state.backlog.timer_armed(clock::now(), self->state.config.sweep_interval);
+  self->delayed_send(self, self->state.config.sweep_interval, sweep_atom::value);
 }
 
 // Entities are monitored, not linked: CAF 0.17 keeps an actor's links in one list that it
@@ -63,8 +62,7 @@ void route(self_pointer self, std::unordered_map<std::string, directory_entry<Ha
     entry.handle = spawn_entity(self, id, static_cast<Handle*>(nullptr));
     report_live_actors(self);
   }
-  if (++self->state.routed_since_backlog_sample >= backlog_sample_every_messages)
-    sample_backlog(self);
+  self->state.backlog.handled();
   forward(entry.handle);
 }
 
@@ -136,7 +134,7 @@ directory_actor::behavior_type directory(directory_actor::stateful_pointer<direc
   self->state.store = store;
   self->state.writer = std::move(writer);
   self->state.config = config;
-  self->delayed_send(self, self->state.config.sweep_interval, sweep_atom::value);
+  arm_sweep(self);
   self->set_down_handler([=](caf::down_msg& down) {
     if (down.reason == caf::exit_reason::normal) return;  // retired: already forgotten
     forget_crashed<account_actor>(self, self->state.accounts, down.source);
@@ -194,11 +192,11 @@ directory_actor::behavior_type directory(directory_actor::stateful_pointer<direc
           retired<task_actor>(self, self->state.tasks, id);
       },
       [=](sweep_atom) {
+        report_backlog(self);
         const auto cap = self->state.config.live_actors_max;
         sweep<account_actor>(self, self->state.accounts, cap / 2);
         sweep<task_actor>(self, self->state.tasks, cap - cap / 2);
-        sample_backlog(self);
-        self->delayed_send(self, self->state.config.sweep_interval, sweep_atom::value);
+        arm_sweep(self);
       },
   };
 }

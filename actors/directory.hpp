@@ -17,6 +17,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/limits.hpp"
+#include "actors/telemetry/mailbox_backlog.hpp"
 #include "storage/ledger_store.hpp"
 
 namespace escrowd::actors::telemetry {
@@ -46,7 +47,7 @@ struct directory_state {
   storage::ledger_store* store = nullptr;
   storage_writer_actor writer;
   directory_config config;
-  std::uint32_t routed_since_backlog_sample = 0;
+  telemetry::mailbox_backlog_estimator backlog;  // reported at every sweep
   static inline const char* name = "directory";
 };
 

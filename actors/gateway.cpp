@@ -43,9 +43,22 @@ void schedule_pump(self_pointer self, milliseconds wait) {
   self->delayed_send(self, std::max(wait, milliseconds(1)), resume_atom::value);
 }
 
-void finish_call(self_pointer self, const std::string& identity, const call_result& result) {
+telemetry::processor_call_outcome outcome_of(const call_result& result) {
+  return std::visit(
+      [](const auto& answer) {
+        return telemetry::processor_call_outcome_of(answer.http_status, answer.timed_out);
+      },
+      result);
+}
+
+void finish_call(self_pointer self, const std::string& identity, telemetry::processor_call call,
+                 steady::time_point started, const call_result& result) {
   auto& state = self->state;
   --state.calls_in_flight;
+  if (state.metrics != nullptr) {
+    const double seconds = std::chrono::duration<double>(steady::now() - started).count();
+    state.metrics->record_processor_call(call, outcome_of(result), seconds);
+  }
   auto found = state.calls.find(identity);
   if (found != state.calls.end()) {
     auto waiters = std::move(found->second);
@@ -59,12 +72,12 @@ void start_call(self_pointer self, queued_call call) {
   auto& state = self->state;
   ++state.calls_in_flight;
   ++state.stats.calls_started;
-  call.issue(*state.port,
-             [inbox = state.inbox, self, identity = std::move(call.identity)](call_result result) {
-               inbox->post([self, identity, result = std::move(result)] {
-                 finish_call(self, identity, result);
-               });
-             });
+  call.issue(*state.port, [inbox = state.inbox, self, identity = std::move(call.identity),
+                           which = call.call, started = steady::now()](call_result result) {
+    inbox->post([self, identity, which, started, result = std::move(result)] {
+      finish_call(self, identity, which, started, result);
+    });
+  });
 }
 
 void pump(self_pointer self) {
@@ -117,7 +130,7 @@ void drive(self_pointer self, const std::string& key) {
   processor_request request{tracked.row.operation_kind, key, tracked.row.request_payload};
   ++state.stats.sends;
   request_processor_call(
-      self, "send " + key,
+      self, "send " + key, processor_call_of(request.kind, port_method::send),
       [request](processor_port& port, std::function<void(call_result)> done) {
         port.send(request, [done](processor_reply reply) { done(std::move(reply)); });
       },
@@ -142,6 +155,7 @@ void poll(self_pointer self, const std::string& key) {
   const auto object_id = tracked.object_id;
   request_processor_call(
       self, "retrieve " + std::string(kind_word(kind)) + " " + object_id,
+      processor_call_of(kind, port_method::retrieve),
       [kind, object_id](processor_port& port, std::function<void(call_result)> done) {
         port.retrieve(kind, object_id, [done](processor_lookup found) { done(std::move(found)); });
       },
@@ -159,6 +173,7 @@ void look_up(self_pointer self, const std::string& key, const std::string& reaso
   const auto operation_id = tracked.row.operation_id;
   request_processor_call(
       self, "find " + std::string(kind_word(kind)) + " " + operation_id,
+      processor_call_of(kind, port_method::find),
       [kind, operation_id](processor_port& port, std::function<void(call_result)> done) {
         port.find(kind, operation_id, [done](processor_lookup found) { done(std::move(found)); });
       },
@@ -213,6 +228,9 @@ void reschedule_row(self_pointer self, const std::string& key, const gateway_ste
   }
   ++state.stats.retries_scheduled;
   const auto& tracked = state.rows.at(key);
+  if (state.metrics != nullptr)
+    state.metrics->record_processor_retry(
+        processor_call_of(tracked.row.operation_kind, port_method::send));
   persist_then_wait(self, key, {tracked.row.attempts, seconds_after(step.delay), false},
                     step.delay);
 }
@@ -290,7 +308,17 @@ void scan(self_pointer self) {
     if (!snapshot) return;
     auto page = snapshot->list_outbox(state.scan_cursor, outbox_rows_per_scan_max);
     if (!page) return;
+    const bool pass_starts = state.scan_cursor.empty();
     state.scan_cursor = page->next_key;
+    if (pass_starts) state.outbox_oldest_created_at = 0;
+    for (const auto& row : page->data) {
+      if (state.outbox_oldest_created_at == 0 || row.created_at < state.outbox_oldest_created_at)
+        state.outbox_oldest_created_at = row.created_at;
+    }
+    if (state.scan_cursor.empty() && state.metrics != nullptr) {
+      const auto oldest = state.outbox_oldest_created_at;
+      state.metrics->set_outbox_oldest_age(oldest == 0 ? 0.0 : double(std::max<std::int64_t>(0, now - oldest)));
+    }
     for (const auto& row : page->data) {
       if (row.state == storage::outbox_state::parked || row.next_attempt_at > now) continue;
       if (!may_track(state, row.key)) continue;
@@ -346,6 +374,7 @@ void cancel(self_pointer self, operation_cancel_request& request, completion_han
   ++state.stats.lookups;
   request_processor_call(
       self, "find " + std::string(kind_word(operation.kind)) + " " + operation.id,
+      processor_call_of(operation.kind, port_method::find),
       [kind = operation.kind, id = operation.id](processor_port& port,
                                                  std::function<void(call_result)> found) {
         port.find(kind, id, [found](processor_lookup lookup) { found(std::move(lookup)); });
@@ -382,24 +411,42 @@ request_context gateway_context() {
   return context;
 }
 
-void request_processor_call(self_pointer self, std::string identity, call_issuer issue,
+telemetry::processor_call processor_call_of(processor_kind kind, port_method method) {
+  using telemetry::processor_call;
+  const bool topup = kind == processor_kind::topup;
+  switch (method) {
+    case port_method::send:
+      return topup ? processor_call::create_payment_intent : processor_call::create_payout;
+    case port_method::retrieve:
+      return topup ? processor_call::retrieve_payment_intent : processor_call::retrieve_payout;
+    case port_method::find:  // a list filtered by metadata
+    case port_method::list:
+      return topup ? processor_call::list_payment_intents : processor_call::list_payouts;
+  }
+  return processor_call::create_payment_intent;
+}
+
+void request_processor_call(self_pointer self, std::string identity,
+                            telemetry::processor_call call, call_issuer issue,
                             call_continuation then) {
   auto& state = self->state;
   auto [slot, fresh] = state.calls.try_emplace(identity);
   slot->second.push_back(std::move(then));
   if (!fresh) {
     ++state.stats.calls_coalesced;
+    if (state.metrics != nullptr) state.metrics->record_coalesced_key();
     return;
   }
-  state.queue.push_back({std::move(identity), std::move(issue)});
+  state.queue.push_back({std::move(identity), call, std::move(issue)});
   pump(self);
 }
 
 gateway_actor::behavior_type gateway(self_pointer self, std::shared_ptr<processor_port> port,
                                      std::shared_ptr<gateway_inbox> inbox,
                                      storage::ledger_store* store, directory_actor directory,
-                                     gateway_config config) {
+                                     gateway_config config, telemetry::metrics* metrics) {
   auto& state = self->state;
+  state.metrics = metrics;
   state.port = std::move(port);
   state.inbox = std::move(inbox);
   state.store = store;
@@ -412,16 +459,32 @@ gateway_actor::behavior_type gateway(self_pointer self, std::shared_ptr<processo
   self->send(self, sweep_atom::value);
   return {
       [=](sweep_atom) {
+        auto& current = self->state;
+        const auto now = steady::now();
+        const auto backlog = current.backlog.timer_fired(now);
+        if (current.metrics != nullptr)
+          current.metrics->set_mailbox_backlog(telemetry::mailbox_owner::gateway, backlog);
         scan(self);
-        self->delayed_send(self, self->state.config.outbox_scan_interval, sweep_atom::value);
+        current.backlog.timer_armed(now, current.config.outbox_scan_interval);
+        self->delayed_send(self, current.config.outbox_scan_interval, sweep_atom::value);
       },
-      [=](kick_atom, const std::string& key) { kick(self, key); },
-      [=](drive_atom, const std::string& key) { on_timer(self, key); },
+      [=](kick_atom, const std::string& key) {
+        self->state.backlog.handled();
+        kick(self, key);
+      },
+      [=](drive_atom, const std::string& key) {
+        self->state.backlog.handled();
+        on_timer(self, key);
+      },
       [=](resume_atom) {
+        self->state.backlog.handled();
         self->state.pump_timer_set = false;
         pump(self);
       },
-      [=](gateway_task& task) { task.run(); },
+      [=](gateway_task& task) {
+        self->state.backlog.handled();
+        task.run();
+      },
       [=](operation_cancel_request& request, completion_handle& done) {
         cancel(self, request, done);
       },

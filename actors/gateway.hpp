@@ -39,6 +39,8 @@
 #include "actors/gateway_inbox.hpp"
 #include "actors/gateway_policy.hpp"
 #include "actors/processor_port.hpp"
+#include "actors/telemetry/mailbox_backlog.hpp"
+#include "actors/telemetry/metrics.hpp"
 #include "storage/ledger_store.hpp"
 
 namespace escrowd::actors {
@@ -56,8 +58,14 @@ using call_continuation = std::function<void(const call_result&)>;
 // Starts one port call; the port's answer goes to the function it is given.
 using call_issuer = std::function<void(processor_port&, std::function<void(call_result)>)>;
 
+// The port method a call uses; with the operation kind it names the processor API call.
+enum class port_method : std::uint8_t { send, retrieve, find, list };
+
+[[nodiscard]] telemetry::processor_call processor_call_of(processor_kind kind, port_method method);
+
 struct queued_call {
   std::string identity;  // equal identities are one call: "send <key>", "find <kind> <id>"
+  telemetry::processor_call call = telemetry::processor_call::create_payment_intent;
   call_issuer issue;
 };
 
@@ -81,6 +89,9 @@ struct gateway_state {
   std::mt19937_64 random;
   gateway_stats stats;
   std::shared_ptr<reconciliation_run> reconciliation;  // the run in progress, if any
+  telemetry::metrics* metrics = nullptr;  // null: metrics off; outlives the gateway
+  telemetry::mailbox_backlog_estimator backlog;
+  std::int64_t outbox_oldest_created_at = 0;  // over the current pass of the scan; 0: none
   static inline const char* name = "gateway";
 };
 
@@ -88,12 +99,13 @@ gateway_actor::behavior_type gateway(gateway_actor::stateful_pointer<gateway_sta
                                      std::shared_ptr<processor_port> port,
                                      std::shared_ptr<gateway_inbox> inbox,
                                      storage::ledger_store* store, directory_actor directory,
-                                     gateway_config config);
+                                     gateway_config config, telemetry::metrics* metrics);
 
 // For gateway_reconcile.cpp: queue one port call (coalesced with an identical one in
 // flight); `then` runs on the gateway when it answered.
 void request_processor_call(gateway_actor::stateful_pointer<gateway_state> self,
-                            std::string identity, call_issuer issue, call_continuation then);
+                            std::string identity, telemetry::processor_call call,
+                            call_issuer issue, call_continuation then);
 
 // Runs a reconciliation and answers `done` with its report; a request while one runs
 // joins it (gateway_reconcile.cpp).

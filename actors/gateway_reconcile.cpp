@@ -102,6 +102,7 @@ void list_next_page(self_pointer self, const std::shared_ptr<reconciliation_run>
   const auto cursor = run->cursor;
   request_processor_call(
       self, "list " + std::string(to_string(kind)) + " " + cursor,
+      processor_call_of(kind, port_method::list),
       [kind, cursor](processor_port& port, std::function<void(call_result)> done) {
         port.list(kind, cursor, reconciliation_page_size,
                   [done](processor_page page) { done(std::move(page)); });

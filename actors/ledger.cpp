@@ -146,7 +146,7 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
   state->processor = std::make_unique<processor_boundary>(
       system, state->store.get(), state->directory, state->bridge,
       processor_boundary_config{config.processor, config.gateway, config.webhook_secrets,
-                                config.webhook_tolerance_s});
+                                config.webhook_tolerance_s, state->metrics.get()});
   state->keys = system.spawn(key_registrar, state->store.get(), state->writer);
   state->timer =
       system.spawn(review_timer, state->store.get(), state->directory,

@@ -17,6 +17,7 @@
 #include "actors/gateway_config.hpp"
 #include "actors/gateway_inbox.hpp"
 #include "actors/processor_port.hpp"
+#include "actors/telemetry/metrics.hpp"
 #include "storage/ledger_store.hpp"
 
 namespace escrowd::actors {
@@ -28,6 +29,7 @@ struct processor_boundary_config {
   gateway_config gateway;
   std::vector<std::string> webhook_secrets;  // empty: every webhook is refused
   std::int64_t webhook_tolerance_s = 0;      // 0: the default (300 s)
+  telemetry::metrics* metrics = nullptr;     // null: metrics off; outlives the boundary
 };
 
 class processor_boundary {

@@ -74,6 +74,7 @@ struct processor_reply {
   // retryable: a rate limit (429 other than lock_timeout): slow every request down.
   bool rate_limited = false;
   int http_status = 0;  // 0: no answer arrived
+  bool timed_out = false;  // http_status 0: the client's deadline passed (else a connection error)
   std::string detail;   // for logs and parking reasons: "timeout", "500 api_error", ...
 };
 
@@ -81,6 +82,8 @@ struct processor_reply {
 struct processor_lookup {
   bool answered = false;  // false: the processor could not be asked; nothing is known
   std::vector<processor_object> objects;  // retrieve: 0 (no such object) or 1
+  int http_status = 0;                    // 0: no answer arrived
+  bool timed_out = false;
   std::string detail;
 };
 
@@ -89,6 +92,8 @@ struct processor_page {
   bool answered = false;
   std::vector<processor_object> objects;
   bool has_more = false;
+  int http_status = 0;  // 0: no answer arrived
+  bool timed_out = false;
   std::string detail;
 };
 

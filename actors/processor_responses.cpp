@@ -52,15 +52,23 @@ rendered_response webhook_receipt(std::string_view event_id, std::string_view ou
   return {200, json::serialize(body), false, {}};
 }
 
-response_renderer webhook_settlement_renderer(std::string event_id) {
-  return [event_id = std::move(event_id)](const operation_result& result) {
-    if (result.outcome.ok())
+response_renderer webhook_settlement_renderer(std::string event_id, telemetry::metrics* metrics) {
+  return [event_id = std::move(event_id), metrics](const operation_result& result) {
+    const auto count = [metrics](telemetry::webhook_outcome outcome) {
+      if (metrics != nullptr) metrics->record_webhook(outcome);
+    };
+    if (result.outcome.ok()) {
+      count(result.changed ? telemetry::webhook_outcome::settled
+                           : telemetry::webhook_outcome::unchanged);
       return webhook_receipt(event_id, result.changed ? "settled" : "unchanged");
+    }
     switch (result.outcome.code()) {
       case error_code::already_exists:  // the same event, recorded by a delivery that raced
+        count(telemetry::webhook_outcome::duplicate);
         return webhook_receipt(event_id, "duplicate");
       case error_code::invalid_state_transition:  // contradicts a final state: reconcile
       case error_code::not_found:
+        count(telemetry::webhook_outcome::ignored);
         return webhook_receipt(event_id,
                                "ignored: " + std::string(describe(result.outcome.code()).code));
       default:

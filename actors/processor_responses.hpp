@@ -1,7 +1,7 @@
 // The bodies the processor boundary renders itself, because no HTTP renderer is involved:
 // webhook receipts, its errors (the API's error envelope, api.md "Conventions") and the
 // reconciliation report.
-// Thread affinity: none; pure.
+// Thread affinity: none; pure, except that the settlement renderer counts its outcome.
 #pragma once
 
 #include <string>
@@ -9,6 +9,7 @@
 
 #include "actors/commands.hpp"
 #include "actors/reconciliation.hpp"
+#include "actors/telemetry/metrics.hpp"
 #include "engine/result.hpp"
 
 namespace escrowd::actors {
@@ -25,7 +26,9 @@ namespace escrowd::actors {
 // The renderer of a webhook's settlement, run by the account actor: settled/unchanged,
 // or a receipt for rejections a redelivery would not change (an operation the processor
 // contradicts, a duplicate that raced), or the error for failures worth a redelivery.
-[[nodiscard]] response_renderer webhook_settlement_renderer(std::string event_id);
+// Counts the outcome in `metrics` (null: not counted).
+[[nodiscard]] response_renderer webhook_settlement_renderer(std::string event_id,
+                                                            telemetry::metrics* metrics);
 
 // 200 with the report (see ledger.hpp reconcile for the shape).
 [[nodiscard]] rendered_response reconciliation_rendered(const reconciliation_report& report);

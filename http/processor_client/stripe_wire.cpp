@@ -84,6 +84,7 @@ processor_reply reply_of(reply_kind kind, const wire_answer& answer, std::string
   processor_reply reply;
   reply.kind = kind;
   reply.http_status = answer.status;
+  reply.timed_out = answer.timed_out;
   reply.detail = std::move(detail);
   return reply;
 }
@@ -278,6 +279,7 @@ processor_reply classify_create(processor_kind kind, const wire_answer& answer) 
   if (!answer.answered) {
     processor_reply reply;
     reply.kind = reply_kind::retryable;
+    reply.timed_out = answer.timed_out;
     reply.detail = not_answered_detail(answer);
     return reply;
   }
@@ -293,6 +295,8 @@ processor_reply classify_create(processor_kind kind, const wire_answer& answer) 
 
 processor_lookup classify_retrieve(processor_kind kind, const wire_answer& answer) {
   processor_lookup lookup;
+  lookup.http_status = answer.answered ? answer.status : 0;
+  lookup.timed_out = answer.timed_out;
   lookup.detail = not_answered_detail(answer);
   if (answer.answered && answer.status == 404) {
     lookup.answered = true;
@@ -309,6 +313,8 @@ processor_lookup classify_retrieve(processor_kind kind, const wire_answer& answe
 processor_lookup classify_find(processor_kind kind, std::string_view operation_id,
                                const wire_answer& answer) {
   processor_lookup lookup;
+  lookup.http_status = answer.answered ? answer.status : 0;
+  lookup.timed_out = answer.timed_out;
   lookup.detail = not_answered_detail(answer);
   if (!answer.answered || answer.status != 200) return lookup;
   auto page = list_in(kind, answer.body);
@@ -321,6 +327,8 @@ processor_lookup classify_find(processor_kind kind, std::string_view operation_i
 
 processor_page classify_list(processor_kind kind, const wire_answer& answer) {
   processor_page page;
+  page.http_status = answer.answered ? answer.status : 0;
+  page.timed_out = answer.timed_out;
   page.detail = not_answered_detail(answer);
   if (!answer.answered || answer.status != 200) return page;
   auto listed_page = list_in(kind, answer.body);

@@ -19,9 +19,13 @@
 
 namespace escrowd::actors::testing {
 
+// `detail` as the Stripe client words it: "timeout", "connection: ...", or a status first
+// ("503 api_error"), which also sets http_status.
 inline processor_reply retryable_reply(std::string detail = "timeout") {
   processor_reply reply;
   reply.kind = reply_kind::retryable;
+  reply.timed_out = detail == "timeout";
+  if (!detail.empty() && detail[0] >= '1' && detail[0] <= '9') reply.http_status = std::stoi(detail);
   reply.detail = std::move(detail);
   return reply;
 }
@@ -125,6 +129,7 @@ class fake_processor_port final : public processor_port {
     std::unique_lock lock(mutex_);
     processor_lookup lookup;
     lookup.answered = true;
+    lookup.http_status = 200;
     for (auto& [key, object] : objects_) {
       if (object.kind != kind || object.id != object_id) continue;
       if (object.status == "pending" && pending_retrieves_-- <= 0) object.status = payout_status_;
@@ -138,6 +143,7 @@ class fake_processor_port final : public processor_port {
     ++finds_;
     processor_lookup lookup;
     lookup.answered = true;
+    lookup.http_status = 200;
     if (auto found = objects_.find({kind, operation_id}); found != objects_.end())
       lookup.objects.push_back(found->second);
     answer(lock, [done, lookup] { done(lookup); });
@@ -149,6 +155,7 @@ class fake_processor_port final : public processor_port {
     ++lists_;
     processor_page page;
     page.answered = true;
+    page.http_status = 200;
     bool started = starting_after.empty();
     for (const auto& [key, object] : objects_) {
       if (object.kind != kind) continue;
