@@ -80,7 +80,8 @@ using review_timer_actor = caf::typed_actor<caf::reacts_to<sweep_atom>>;
 
 // bridge: the facade's way in; calls the completion with the directory's answer.
 using bridge_actor = caf::typed_actor<caf::reacts_to<task_command, completion_handle>,
-                                      caf::reacts_to<account_command, completion_handle>>;
+                                      caf::reacts_to<account_command, completion_handle>,
+                                      caf::reacts_to<sweep_atom>>;
 
 // key_registrar: issues and revokes API keys; calls the completion once durable.
 using key_registrar_actor = caf::typed_actor<caf::reacts_to<key_command, completion_handle>>;

@@ -142,7 +142,8 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
     directory_settings.sweep_interval = config.directory_sweep_interval;
   directory_settings.metrics = state->metrics.get();
   state->directory = system.spawn(directory, state->store.get(), state->writer, directory_settings);
-  state->bridge = system.spawn(bridge, state->directory);
+  state->bridge = system.spawn(bridge, state->directory,
+                               std::chrono::steady_clock::duration(request_deadline));
   state->processor = std::make_unique<processor_boundary>(
       system, state->store.get(), state->directory, state->bridge,
       processor_boundary_config{config.processor, config.gateway, config.webhook_secrets,

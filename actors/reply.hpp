@@ -12,8 +12,9 @@
 
 namespace escrowd::actors {
 
-// How long an actor waits for the writer before answering `timeout` (a request must
-// always carry a finite timeout in CAF 0.17: it has no broken_promise).
+// The base of the timeouts of requests between entities (a task asking its payer to fund
+// it): CAF 0.17 has no broken_promise, so a request to an actor that may die without
+// answering must carry a finite timeout.
 inline constexpr auto commit_timeout = std::chrono::seconds(30);
 
 // Fills record.idempotency from the context and the rendered response.
@@ -44,7 +45,10 @@ void commit_then(Self* self, const storage_writer_actor& writer, storage::commit
   }
   // The handlers keep only the renderer of the context (not the principal, actor name and
   // idempotency claim): they are copied into CAF's response handler on every commit.
-  self->request(writer, commit_timeout, commit_atom::value, std::move(record))
+  // caf::infinite: the writer answers every record it takes (its flush delivers each
+  // promise), and the bridge's deadline bounds what a caller waits if it never does. A CAF
+  // request timeout per commit cost a round trip through CAF's clock thread.
+  self->request(writer, caf::infinite, commit_atom::value, std::move(record))
       .then(
           [render = context.render, response = std::move(response),
            on_durable = std::move(on_durable),
