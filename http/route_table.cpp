@@ -1,7 +1,6 @@
 #include "http/route_table.hpp"
 
 #include <array>
-#include <vector>
 
 namespace escrowd::http {
 namespace {
@@ -56,33 +55,37 @@ constexpr bool table_is_in_enum_order() {
 }
 static_assert(table_is_in_enum_order(), "route_template indexes the table by enum value");
 
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> segments;
-  std::size_t start = 1;  // after the leading '/'
-  while (start <= path.size()) {
-    const std::size_t slash = path.find('/', start);
-    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
-    segments.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return segments;
+// The next '/'-separated segment of `rest` (which starts after a '/'), and `rest` moved past
+// it and its trailing '/'; `more` tells whether a '/' followed.
+std::string_view next_segment(std::string_view& rest, bool& more) {
+  const std::size_t slash = rest.find('/');
+  more = slash != std::string_view::npos;
+  const auto segment = rest.substr(0, more ? slash : rest.size());
+  rest.remove_prefix(more ? slash + 1 : rest.size());
+  return segment;
 }
 
-// Whether `path` fits `pattern`; the {id} segment goes to `id`.
-bool fits(std::string_view pattern, std::string_view path, std::string& id) {
-  const auto want = split_path(pattern);
-  const auto have = split_path(path);
-  if (want.size() != have.size()) return false;
-  std::string found;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    if (want[i] == "{id}") {
-      if (have[i].empty()) return false;
-      found = have[i];
-    } else if (want[i] != have[i]) {
+// Whether `path` fits `pattern`, segment by segment (every request passes here, so without
+// allocating); the {id} segment goes to `id`.
+bool fits(std::string_view pattern, std::string_view path, std::string_view& id) {
+  pattern.remove_prefix(1);  // both start with '/'
+  path.remove_prefix(1);
+  std::string_view found;
+  for (;;) {
+    bool pattern_more = false;
+    bool path_more = false;
+    const auto want = next_segment(pattern, pattern_more);
+    const auto have = next_segment(path, path_more);
+    if (want == "{id}") {
+      if (have.empty()) return false;
+      found = have;
+    } else if (want != have) {
       return false;
     }
+    if (pattern_more != path_more) return false;
+    if (!pattern_more) break;
   }
-  id = std::move(found);
+  id = found;
   return true;
 }
 
@@ -92,9 +95,9 @@ result<route_match> match_route(std::string_view method, std::string_view path) 
   if (path.empty() || path.front() != '/') return error{error_code::route_not_found, {}};
   bool path_known = false;
   for (const auto& entry : routes) {
-    std::string id;
+    std::string_view id;
     if (!fits(entry.pattern, path, id)) continue;
-    if (entry.method == method) return route_match{entry.route, std::move(id)};
+    if (entry.method == method) return route_match{entry.route, std::string(id)};
     path_known = true;
   }
   return error{path_known ? error_code::method_not_allowed : error_code::route_not_found, {}};
@@ -107,7 +110,7 @@ std::string_view route_template(route which) {
 std::string allowed_methods(std::string_view path) {
   std::string allowed;
   for (const auto& entry : routes) {
-    std::string id;
+    std::string_view id;
     if (!fits(entry.pattern, path, id)) continue;
     if (allowed.find(entry.method) != std::string::npos) continue;
     if (!allowed.empty()) allowed += ", ";

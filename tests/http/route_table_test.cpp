@@ -28,7 +28,8 @@ TEST(route_table, matches_every_resource_with_its_id) {
 
 TEST(route_table, unknown_paths_are_route_not_found) {
   for (const char* path : {"/", "", "v1/accounts", "/v1/account", "/v1/accounts/",
-                           "/v1/tasks//fund", "/v1/tasks/t1/fund/extra", "/v2/accounts"}) {
+                           "/v1/tasks//fund", "/v1/tasks/t1/fund/extra", "/v1/tasks/t1/fund/",
+                           "/metrics/", "//v1/accounts", "/v2/accounts"}) {
     auto matched = match_route("GET", path);
     ASSERT_FALSE(matched) << path;
     EXPECT_EQ(matched.code(), error_code::route_not_found) << path;
