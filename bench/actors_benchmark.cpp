@@ -36,11 +36,13 @@
 
 #include "actors/ledger.hpp"
 #include "actors/wall_clock.hpp"
+#include "bench/ledger_bench_support.hpp"
 
 namespace {
 
 using namespace escrowd;
 using namespace escrowd::actors;
+using namespace escrowd::bench_support;
 
 constexpr std::int64_t opening_balance = 1'000'000'000;
 // ESCROWD_BENCH_REDUCED=1 divides the workload by 10, for runs under valgrind.
@@ -59,35 +61,6 @@ std::filesystem::path bench_dir() {
   return path;
 }
 
-// What an HTTP response would carry at least: the status and the object's id and state.
-rendered_response render(const operation_result& result) {
-  if (!result.outcome.ok()) {
-    const auto described = describe(result.outcome.code());
-    return {described.http_status, std::string(described.code), false, {}};
-  }
-  if (const auto* row = std::get_if<task>(&result.object))
-    return {200, row->id + " " + std::string(to_string(row->state)), false, {}};
-  return {200, "ok", false, {}};
-}
-
-request_context context_for(principal who) {
-  request_context context;
-  context.actor = who.actor_name();
-  context.principal = std::move(who);
-  context.now = unix_now();
-  context.render = render;
-  return context;
-}
-
-principal admin() {
-  return {principal_role::admin, "key_admin", {}};
-}
-principal account_key(const std::string& account_id) {
-  return {principal_role::account, "key_" + account_id, account_id};
-}
-currency usd() {
-  return *currency::parse("usd");
-}
 std::string account_name(std::size_t i) {
   return "acct_" + std::to_string(i);
 }
@@ -258,25 +231,6 @@ void escrow_cycle(ledger& books, std::uint64_t number, std::function<void(bool)>
                done);
   };
   then_if_ok(books, create_funded(task_id, payer, worker), submit, done);
-}
-
-// Bytes this process caused to be written to storage so far (Linux /proc/self/io), for the
-// disk side of a durable transition; 0 where unavailable.
-double process_write_bytes() {
-  std::ifstream io("/proc/self/io");
-  std::string field;
-  double value = 0;
-  while (io >> field >> value)
-    if (field == "write_bytes:") return value;
-  return 0;
-}
-
-// CPU seconds of every thread of this process (actors, writer, clock), not only the
-// benchmark's own thread that Google Benchmark's CPU column measures.
-double process_cpu_seconds() {
-  timespec now{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-  return double(now.tv_sec) + double(now.tv_nsec) / 1e9;
 }
 
 // Runs rounds of `per_round` jobs of `transitions_per_job` transitions each and reports

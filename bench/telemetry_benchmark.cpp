@@ -47,15 +47,13 @@
 #include "actors/telemetry/commit_observer.hpp"
 #include "actors/telemetry/metrics.hpp"
 #include "actors/wall_clock.hpp"
+#include "bench/ledger_bench_support.hpp"
 
 namespace {
 
 using namespace escrowd;
 using namespace escrowd::actors;
-
-currency usd() {
-  return *currency::parse("usd");
-}
+using namespace escrowd::bench_support;
 
 void BM_Telemetry_CounterIncrement(benchmark::State& state) {
   telemetry::metrics sink;
@@ -146,38 +144,6 @@ constexpr std::int64_t opening_balance = 1'000'000'000;
 constexpr std::size_t cycles_per_round = 1'000;
 constexpr std::size_t cycles_in_flight = 256;
 constexpr std::size_t transitions_per_cycle = 3;
-
-double process_cpu_seconds() {
-  timespec now{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-  return double(now.tv_sec) + double(now.tv_nsec) * 1e-9;
-}
-
-rendered_response render(const operation_result& result) {
-  if (!result.outcome.ok()) {
-    const auto described = describe(result.outcome.code());
-    return {described.http_status, std::string(described.code), false, {}};
-  }
-  if (const auto* row = std::get_if<task>(&result.object))
-    return {200, row->id + " " + std::string(to_string(row->state)), false, {}};
-  return {200, "ok", false, {}};
-}
-
-request_context context_for(principal who) {
-  request_context context;
-  context.actor = who.actor_name();
-  context.principal = std::move(who);
-  context.now = unix_now();
-  context.render = render;
-  return context;
-}
-
-principal admin() {
-  return {principal_role::admin, "key_admin", {}};
-}
-principal account_key(const std::string& id) {
-  return {principal_role::account, "key_" + id, id};
-}
 
 // Runs `total` jobs, at most `in_flight` at once; each job calls `done(ok)` from its
 // completion and the next one starts from there. Returns the number that failed.
