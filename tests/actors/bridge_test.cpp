@@ -24,16 +24,20 @@ rendered_response render(const operation_result& result) {
   return {description.http_status, std::string(description.code), false, {}};
 }
 
-// A directory that answers accounts at once and holds task commands until told to answer.
+// A directory that answers accounts at once with `account_answer` and holds task commands
+// until told to answer. (It takes an argument because CAF 0.17 dereferences a null
+// argument tuple when a function-based actor is spawned with none: UBSan.)
 struct stub_directory_state {
   std::vector<caf::typed_response_promise<rendered_response>> held;
   static inline const char* name = "stub_directory";
 };
 
 directory_actor::behavior_type stub_directory(
-    directory_actor::stateful_pointer<stub_directory_state> self) {
+    directory_actor::stateful_pointer<stub_directory_state> self, std::string account_answer) {
   return {
-      [](account_command&) { return rendered_response{200, "answered", false, {}}; },
+      [account_answer](account_command&) {
+        return rendered_response{200, account_answer, false, {}};
+      },
       [=](task_command&) {
         auto promise = self->make_response_promise<rendered_response>();
         self->state.held.push_back(promise);
@@ -73,7 +77,7 @@ Command command_with_renderer() {
 TEST(bridge, passes_the_directorys_answer_once) {
   caf::actor_system_config config;
   caf::actor_system system{config};
-  auto directory = system.spawn(stub_directory);
+  auto directory = system.spawn(stub_directory, std::string("answered"));
   auto bridge_handle = system.spawn(bridge, directory, std::chrono::steady_clock::duration(60s));
   auto got = std::make_shared<answers>();
   caf::anon_send(bridge_handle, command_with_renderer<account_command>(), recording(got));
@@ -89,7 +93,7 @@ TEST(bridge, passes_the_directorys_answer_once) {
 TEST(bridge, an_unanswered_request_times_out_at_the_deadline_and_a_late_answer_is_dropped) {
   caf::actor_system_config config;
   caf::actor_system system{config};
-  auto directory = system.spawn(stub_directory);
+  auto directory = system.spawn(stub_directory, std::string("answered"));
   auto bridge_handle =
       system.spawn(bridge, directory, std::chrono::steady_clock::duration(100ms));
   auto got = std::make_shared<answers>();
