@@ -29,7 +29,8 @@ void forward(self_pointer self, Command& command, completion_handle& done) {
       unanswered_request{clock::now() + state.deadline, std::move(done), command.context.render});
   // caf::infinite: no CAF request timeout; the sweep enforces the deadline.
   self->request(state.directory, caf::infinite, std::move(command))
-      .then([self, sequence](const rendered_response& response) { answer(self, sequence, &response); },
+      .then([self,
+             sequence](const rendered_response& response) { answer(self, sequence, &response); },
             [self, sequence](const caf::error&) { answer(self, sequence, nullptr); });
 }
 

@@ -23,7 +23,8 @@ void report_live_actors(self_pointer self) {
 void report_backlog(self_pointer self) {
   const auto backlog = self->state.backlog.timer_fired(clock::now());
   auto* metrics = self->state.config.metrics;
-  if (metrics != nullptr) metrics->set_mailbox_backlog(telemetry::mailbox_owner::directory, backlog);
+  if (metrics != nullptr)
+    metrics->set_mailbox_backlog(telemetry::mailbox_owner::directory, backlog);
 }
 
 void arm_sweep(self_pointer self) {
@@ -42,8 +43,8 @@ account_actor spawn_entity(self_pointer self, const std::string& id, account_act
 }
 
 task_actor spawn_entity(self_pointer self, const std::string& id, task_actor*) {
-  return self->spawn<caf::monitored>(task_actor_behavior, id, self->state.store,
-                                     self->state.writer, caf::actor_cast<directory_actor>(self));
+  return self->spawn<caf::monitored>(task_actor_behavior, id, self->state.store, self->state.writer,
+                                     caf::actor_cast<directory_actor>(self));
 }
 
 // Forwards to the id's live actor, spawning it if needed, or holds the message while the
@@ -180,8 +181,7 @@ directory_actor::behavior_type directory(directory_actor::stateful_pointer<direc
         // Without a live actor the credit needs no delivery: the id's next actor loads
         // its row from disk, where the credit already is.
         auto found = self->state.accounts.find(notice.account_id);
-        if (found == self->state.accounts.end() || !found->second.handle ||
-            found->second.retiring)
+        if (found == self->state.accounts.end() || !found->second.handle || found->second.retiring)
           return;
         self->send(found->second.handle, std::move(notice));
       },

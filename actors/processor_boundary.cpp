@@ -32,13 +32,12 @@ completion kicking(gateway_actor gateway, std::string key, completion done) {
   };
 }
 
-request_context webhook_context(const std::string& event_id, std::int64_t now,
-                                telemetry::metrics* metrics) {
+request_context webhook_context(const std::string& event_id, std::int64_t now) {
   request_context context;
   context.principal = {principal_role::admin, "webhook", {}};
   context.actor = "webhook";
   context.now = now;
-  context.render = webhook_settlement_renderer(event_id, metrics);
+  context.render = webhook_settlement_renderer(event_id);
   return context;
 }
 
@@ -82,49 +81,41 @@ completion processor_boundary::kick_after(const account_command& command, comple
 
 void processor_boundary::handle_webhook(std::string payload, const std::string& signature,
                                         std::int64_t now, completion done) {
-  auto* metrics = config_.metrics;
-  const auto count = [metrics](telemetry::webhook_outcome outcome) {
-    if (metrics != nullptr) metrics->record_webhook(outcome);
-  };
-  const auto ignored = [&count](const std::string& event_id, std::string_view why) {
-    count(telemetry::webhook_outcome::ignored);
-    return webhook_receipt(event_id, why);
-  };
+  // Counted by the answer it finally gets, whichever of the paths below gives it.
+  if (auto* metrics = config_.metrics) {
+    done = [metrics, done = std::move(done)](rendered_response answer) {
+      if (const auto outcome = webhook_outcome_of(answer)) metrics->record_webhook(*outcome);
+      done(std::move(answer));
+    };
+  }
   const auto verdict = verify_webhook_signature(config_.webhook_secrets, signature, payload, now,
                                                 config_.webhook_tolerance_s);
   if (verdict != signature_verdict::valid) {
-    count(telemetry::webhook_outcome::rejected);
     return done(error_rendered({error_code::webhook_signature_invalid, "Stripe-Signature"},
                                "The webhook's Stripe-Signature does not verify (" +
                                    std::string(to_string(verdict)) + ")."));
   }
   auto event = parse_webhook_event(payload);
-  if (!event) {
-    count(telemetry::webhook_outcome::rejected);
-    return done(error_rendered(event.failure()));
-  }
-  if (!is_settling_event(event->type)) return done(ignored(event->id, "ignored: type"));
+  if (!event) return done(error_rendered(event.failure()));
+  if (!is_settling_event(event->type)) return done(webhook_receipt(event->id, "ignored: type"));
   if (!event->object || event->object->operation_id.empty())
-    return done(ignored(event->id, "ignored: not an escrowd operation"));
+    return done(webhook_receipt(event->id, "ignored: not an escrowd operation"));
   const auto& object = *event->object;
   auto settlement = verdict_of(object);
-  if (!settlement) return done(ignored(event->id, "ignored: not final"));
+  if (!settlement) return done(webhook_receipt(event->id, "ignored: not final"));
   {
     auto snapshot = store_->snapshot();
     if (!snapshot) return done(error_rendered(snapshot.failure()));
     auto seen = snapshot->has_webhook_event(event->id);
     if (!seen) return done(error_rendered(seen.failure()));
-    if (*seen) {
-      count(telemetry::webhook_outcome::duplicate);
-      return done(webhook_receipt(event->id, "duplicate"));
-    }
+    if (*seen) return done(webhook_receipt(event->id, "duplicate"));
   }
   auto operation = optional_row(store_->get_operation(object.kind, object.operation_id));
   if (!operation) return done(error_rendered(operation.failure()));
-  if (!*operation) return done(ignored(event->id, "ignored: unknown operation"));
+  if (!*operation) return done(webhook_receipt(event->id, "ignored: unknown operation"));
   // The metadata names the operation; a different amount means it is not what we sent.
   if ((*operation)->amount != object.amount)
-    return done(ignored(event->id, "ignored: amount mismatch"));
+    return done(webhook_receipt(event->id, "ignored: amount mismatch"));
   account_command command;
   command.kind = account_command_kind::settle_operation;
   command.account_id = (*operation)->account_id;
@@ -132,7 +123,7 @@ void processor_boundary::handle_webhook(std::string payload, const std::string& 
   command.operation_id = object.operation_id;
   command.settlement = std::move(*settlement);
   command.webhook_event_id = event->id;
-  command.context = webhook_context(event->id, now, metrics);
+  command.context = webhook_context(event->id, now);
   caf::anon_send(bridge_, std::move(command), completion_handle{std::move(done)});
 }
 

@@ -73,9 +73,9 @@ struct processor_reply {
   std::chrono::milliseconds retry_after{0};
   // retryable: a rate limit (429 other than lock_timeout): slow every request down.
   bool rate_limited = false;
-  int http_status = 0;  // 0: no answer arrived
+  int http_status = 0;     // 0: no answer arrived
   bool timed_out = false;  // http_status 0: the client's deadline passed (else a connection error)
-  std::string detail;   // for logs and parking reasons: "timeout", "500 api_error", ...
+  std::string detail;      // for logs and parking reasons: "timeout", "500 api_error", ...
 };
 
 // The answer to a retrieve or find.

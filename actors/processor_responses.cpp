@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace escrowd::actors {
@@ -52,23 +53,32 @@ rendered_response webhook_receipt(std::string_view event_id, std::string_view ou
   return {200, json::serialize(body), false, {}};
 }
 
-response_renderer webhook_settlement_renderer(std::string event_id, telemetry::metrics* metrics) {
-  return [event_id = std::move(event_id), metrics](const operation_result& result) {
-    const auto count = [metrics](telemetry::webhook_outcome outcome) {
-      if (metrics != nullptr) metrics->record_webhook(outcome);
-    };
-    if (result.outcome.ok()) {
-      count(result.changed ? telemetry::webhook_outcome::settled
-                           : telemetry::webhook_outcome::unchanged);
+std::optional<telemetry::webhook_outcome> webhook_outcome_of(const rendered_response& answer) {
+  using telemetry::webhook_outcome;
+  if (answer.status == 400) return webhook_outcome::rejected;
+  if (answer.status != 200) return std::nullopt;
+  boost::system::error_code failed;
+  const auto body = json::parse(answer.body, failed);
+  const auto* object = body.if_object();
+  const auto* outcome = object != nullptr ? object->if_contains("outcome") : nullptr;
+  if (failed || outcome == nullptr || !outcome->is_string()) return std::nullopt;
+  const std::string_view text = outcome->get_string();
+  if (text == "settled") return webhook_outcome::settled;
+  if (text == "unchanged") return webhook_outcome::unchanged;
+  if (text == "duplicate") return webhook_outcome::duplicate;
+  if (text.starts_with("ignored")) return webhook_outcome::ignored;
+  return std::nullopt;
+}
+
+response_renderer webhook_settlement_renderer(std::string event_id) {
+  return [event_id = std::move(event_id)](const operation_result& result) {
+    if (result.outcome.ok())
       return webhook_receipt(event_id, result.changed ? "settled" : "unchanged");
-    }
     switch (result.outcome.code()) {
       case error_code::already_exists:  // the same event, recorded by a delivery that raced
-        count(telemetry::webhook_outcome::duplicate);
         return webhook_receipt(event_id, "duplicate");
       case error_code::invalid_state_transition:  // contradicts a final state: reconcile
       case error_code::not_found:
-        count(telemetry::webhook_outcome::ignored);
         return webhook_receipt(event_id,
                                "ignored: " + std::string(describe(result.outcome.code()).code));
       default:

@@ -1,9 +1,10 @@
 // The bodies the processor boundary renders itself, because no HTTP renderer is involved:
 // webhook receipts, its errors (the API's error envelope, api.md "Conventions") and the
 // reconciliation report.
-// Thread affinity: none; pure, except that the settlement renderer counts its outcome.
+// Thread affinity: none; pure.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,12 +24,15 @@ namespace escrowd::actors {
 [[nodiscard]] rendered_response webhook_receipt(std::string_view event_id,
                                                 std::string_view outcome);
 
+// The metric outcome of a webhook's final answer: a 200 receipt by its OUTCOME, a 400 as
+// rejected; nothing for other answers (a storage failure the processor will redeliver).
+[[nodiscard]] std::optional<telemetry::webhook_outcome> webhook_outcome_of(
+    const rendered_response& answer);
+
 // The renderer of a webhook's settlement, run by the account actor: settled/unchanged,
 // or a receipt for rejections a redelivery would not change (an operation the processor
 // contradicts, a duplicate that raced), or the error for failures worth a redelivery.
-// Counts the outcome in `metrics` (null: not counted).
-[[nodiscard]] response_renderer webhook_settlement_renderer(std::string event_id,
-                                                            telemetry::metrics* metrics);
+[[nodiscard]] response_renderer webhook_settlement_renderer(std::string event_id);
 
 // 200 with the report (see ledger.hpp reconcile for the shape).
 [[nodiscard]] rendered_response reconciliation_rendered(const reconciliation_report& report);

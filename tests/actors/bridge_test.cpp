@@ -2,6 +2,8 @@
 // request the directory never answers is answered `timeout` (503) after the deadline, by the
 // bridge's sweep rather than a CAF request timeout; and an answer arriving after that is
 // dropped, so no caller hears twice.
+#include "actors/bridge.hpp"
+
 #include <gtest/gtest.h>
 
 #include <caf/actor_system.hpp>
@@ -10,8 +12,6 @@
 #include <future>
 #include <memory>
 #include <vector>
-
-#include "actors/bridge.hpp"
 
 namespace escrowd::actors {
 namespace {
@@ -47,7 +47,8 @@ directory_actor::behavior_type stub_directory(
       [](credit_notice&) {},
       [](retired_atom, entity_kind, const std::string&) {},
       [=](sweep_atom) {  // answers everything held, late
-        for (auto& promise : self->state.held) promise.deliver(rendered_response{200, "late", false, {}});
+        for (auto& promise : self->state.held)
+          promise.deliver(rendered_response{200, "late", false, {}});
         self->state.held.clear();
       },
   };
@@ -94,8 +95,7 @@ TEST(bridge, an_unanswered_request_times_out_at_the_deadline_and_a_late_answer_i
   caf::actor_system_config config;
   caf::actor_system system{config};
   auto directory = system.spawn(stub_directory, std::string("answered"));
-  auto bridge_handle =
-      system.spawn(bridge, directory, std::chrono::steady_clock::duration(100ms));
+  auto bridge_handle = system.spawn(bridge, directory, std::chrono::steady_clock::duration(100ms));
   auto got = std::make_shared<answers>();
   const auto sent = std::chrono::steady_clock::now();
   caf::anon_send(bridge_handle, command_with_renderer<task_command>(), recording(got));

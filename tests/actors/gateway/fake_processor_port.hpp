@@ -25,7 +25,8 @@ inline processor_reply retryable_reply(std::string detail = "timeout") {
   processor_reply reply;
   reply.kind = reply_kind::retryable;
   reply.timed_out = detail == "timeout";
-  if (!detail.empty() && detail[0] >= '1' && detail[0] <= '9') reply.http_status = std::stoi(detail);
+  if (!detail.empty() && detail[0] >= '1' && detail[0] <= '9')
+    reply.http_status = std::stoi(detail);
   reply.detail = std::move(detail);
   return reply;
 }

@@ -41,9 +41,9 @@ TEST_F(gateway_metrics_test, every_attempt_is_one_call_labelled_by_its_outcome) 
   EXPECT_EQ(calls("create_payment_intent", "server_error"), 1);
   EXPECT_EQ(calls("create_payment_intent", "succeeded"), 1);
   EXPECT_EQ(metric("escrowd_processor_retries_total", {{"call", "create_payment_intent"}}), 2);
-  EXPECT_EQ(metric("escrowd_processor_call_duration_seconds_count",
-                   {{"call", "create_payment_intent"}}),
-            3);
+  EXPECT_EQ(
+      metric("escrowd_processor_call_duration_seconds_count", {{"call", "create_payment_intent"}}),
+      3);
 }
 
 TEST_F(gateway_metrics_test, declines_and_payout_polls_have_their_own_labels) {
