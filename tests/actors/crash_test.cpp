@@ -17,12 +17,7 @@
 // data directory is reset every `kills_per_store` rounds so the verification cost stays
 // bounded. ESCROWD_CRASH_RUN_US_MAX (default 150,000) bounds how long the driver runs
 // after "ready" before each kill.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -36,6 +31,7 @@
 #include "storage/ledger_store.hpp"
 #include "storage/verify.hpp"
 #include "tests/storage/storage_test_support.hpp"
+#include "tests/support/kill_after_ready.hpp"
 
 namespace escrowd::actors {
 namespace {
@@ -45,59 +41,16 @@ constexpr int driver_threads = 3;
 // A process start includes the CAF system and the store's recovery; generous for sanitizers.
 constexpr auto ready_timeout = std::chrono::seconds(60);
 
-int env_int(const char* name, int fallback) {
-  const char* text = std::getenv(name);
-  return text ? std::atoi(text) : fallback;
-}
-
-struct driver_run {
-  std::string output;  // everything the driver printed
-  bool ready = false;
-};
-
-// Starts the driver, waits for "ready", lets it run `run_for`, kills it, and returns what
-// it printed (the parent keeps reading so a full pipe never stalls the driver).
-driver_run run_and_kill(const std::filesystem::path& data_dir, const std::string& run_id,
-                        const std::filesystem::path& resume_file,
-                        std::chrono::microseconds run_for) {
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return {};
-  const pid_t child = ::fork();
-  if (child == 0) {
-    ::dup2(pipe_fds[1], STDOUT_FILENO);
-    const std::string threads = std::to_string(driver_threads);
-    ::execl(ESCROWD_ACTORS_CRASH_DRIVER_PATH, ESCROWD_ACTORS_CRASH_DRIVER_PATH, data_dir.c_str(),
-            run_id.c_str(), threads.c_str(), resume_file.c_str(), nullptr);
-    ::_exit(127);
-  }
-  ::close(pipe_fds[1]);
-  driver_run result;
-  auto deadline = std::chrono::steady_clock::now() + ready_timeout;
-  char buffer[65536];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd poll_fd{pipe_fds[0], POLLIN, 0};
-    if (::poll(&poll_fd, 1, int(left.count()) + 1) <= 0) continue;
-    const ssize_t got = ::read(pipe_fds[0], buffer, sizeof buffer);
-    if (got <= 0) break;  // the driver died on its own: the checks will say why
-    result.output.append(buffer, std::size_t(got));
-    if (!result.ready && result.output.find("ready\n") != std::string::npos) {
-      result.ready = true;
-      deadline = std::chrono::steady_clock::now() + run_for;
-    }
-  }
-  ::kill(child, SIGKILL);
-  int wait_status = 0;
-  ::waitpid(child, &wait_status, 0);
-  for (;;) {  // drain what was written before the kill
-    const ssize_t got = ::read(pipe_fds[0], buffer, sizeof buffer);
-    if (got <= 0) break;
-    result.output.append(buffer, std::size_t(got));
-  }
-  ::close(pipe_fds[0]);
-  return result;
+// Starts the driver on `data_dir` (resuming the tasks in `resume_file`), kills it `run_for`
+// after it is ready, and returns what it printed.
+escrowd::testing::killed_run run_and_kill(const std::filesystem::path& data_dir,
+                                          const std::string& run_id,
+                                          const std::filesystem::path& resume_file,
+                                          std::chrono::microseconds run_for) {
+  return escrowd::testing::run_then_kill(
+      {ESCROWD_ACTORS_CRASH_DRIVER_PATH, data_dir.string(), run_id, std::to_string(driver_threads),
+       resume_file.string()},
+      ready_timeout, run_for);
 }
 
 // The states a task may be found in once `acknowledged` was acknowledged: its own, or one
@@ -291,14 +244,16 @@ void write_resume_file(const std::filesystem::path& file, const std::vector<std:
 }
 
 TEST(actors_crash, every_acknowledged_change_survives_sigkill_and_restart) {
-  const int kills = std::getenv("ESCROWD_SOAK") ? 400 : env_int("ESCROWD_CRASH_KILLS", 40);
-  const unsigned seed =
-      unsigned(env_int("ESCROWD_CRASH_SEED", int(std::random_device{}() & 0x7fffffff)));
+  const int kills =
+      std::getenv("ESCROWD_SOAK") ? 400 : escrowd::testing::env_int("ESCROWD_CRASH_KILLS", 40);
+  const unsigned seed = unsigned(
+      escrowd::testing::env_int("ESCROWD_CRASH_SEED", int(std::random_device{}() & 0x7fffffff)));
   std::printf("actors crash test: seed %u (replay with ESCROWD_CRASH_SEED=%u), %d kills\n", seed,
               seed, kills);
   std::fflush(stdout);
   std::mt19937 random(seed);
-  std::uniform_int_distribution<int> run_us(2'000, env_int("ESCROWD_CRASH_RUN_US_MAX", 150'000));
+  std::uniform_int_distribution<int> run_us(
+      2'000, escrowd::testing::env_int("ESCROWD_CRASH_RUN_US_MAX", 150'000));
   storage::testing::scratch_dir dir("actors-crash");
   round_summary summary;
   std::filesystem::path data_dir;

@@ -11,12 +11,7 @@
 // every `kills_per_store` rounds so the verification cost stays bounded; within a store
 // every round recovers what the previous kills left. ESCROWD_CRASH_RUN_US_MAX (default
 // 40,000) bounds how long the writer runs before each kill.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -28,6 +23,7 @@
 #include "storage/ledger_store.hpp"
 #include "storage/verify.hpp"
 #include "tests/storage/storage_test_support.hpp"
+#include "tests/support/kill_after_ready.hpp"
 
 namespace escrowd::storage {
 namespace {
@@ -37,61 +33,14 @@ using namespace escrowd::storage::testing;
 constexpr int kills_per_store = 40;
 constexpr int writer_threads = 4;
 
-int env_int(const char* name, int fallback) {
-  const char* text = std::getenv(name);
-  return text ? std::atoi(text) : fallback;
-}
-
-struct writer_run {
-  std::string output;  // everything the writer printed
-  bool ready = false;
-};
-
-// Starts the writer, waits for "ready", lets it run `run_for`, kills it, and returns what
-// it printed (the parent keeps reading so a full pipe never stalls the writer).
-writer_run run_and_kill(const std::filesystem::path& data_dir, const std::string& run_id,
-                        std::chrono::microseconds run_for) {
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return {};
-  const pid_t child = ::fork();
-  if (child == 0) {
-    ::dup2(pipe_fds[1], STDOUT_FILENO);
-    const std::string threads = std::to_string(writer_threads);
-    ::execl(ESCROWD_CRASH_WRITER_PATH, ESCROWD_CRASH_WRITER_PATH, data_dir.c_str(), run_id.c_str(),
-            threads.c_str(), nullptr);
-    ::_exit(127);
-  }
-  ::close(pipe_fds[1]);
-  writer_run result;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  char buffer[65536];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd poll_fd{pipe_fds[0], POLLIN, 0};
-    if (::poll(&poll_fd, 1, int(left.count()) + 1) <= 0) {
-      if (std::chrono::steady_clock::now() >= deadline) break;
-      continue;
-    }
-    const ssize_t got = ::read(pipe_fds[0], buffer, sizeof buffer);
-    if (got <= 0) break;  // the writer died on its own: the checks will say why
-    result.output.append(buffer, std::size_t(got));
-    if (!result.ready && result.output.find("ready\n") != std::string::npos) {
-      result.ready = true;
-      deadline = std::chrono::steady_clock::now() + run_for;
-    }
-  }
-  ::kill(child, SIGKILL);
-  int wait_status = 0;
-  ::waitpid(child, &wait_status, 0);
-  for (;;) {  // drain what was written before the kill
-    const ssize_t got = ::read(pipe_fds[0], buffer, sizeof buffer);
-    if (got <= 0) break;
-    result.output.append(buffer, std::size_t(got));
-  }
-  ::close(pipe_fds[0]);
-  return result;
+// Starts the writer on `data_dir`, kills it `run_for` after it is ready, and returns what
+// it printed.
+escrowd::testing::killed_run run_and_kill(const std::filesystem::path& data_dir,
+                                          const std::string& run_id,
+                                          std::chrono::microseconds run_for) {
+  return escrowd::testing::run_then_kill(
+      {ESCROWD_CRASH_WRITER_PATH, data_dir.string(), run_id, std::to_string(writer_threads)},
+      std::chrono::seconds(30), run_for);
 }
 
 struct round_summary {
@@ -185,16 +134,18 @@ void check_store(const ledger_store& store) {
 }
 
 TEST(crash, every_acknowledged_record_survives_sigkill_and_nothing_is_half_applied) {
-  const int kills = std::getenv("ESCROWD_SOAK") ? 2000 : env_int("ESCROWD_CRASH_KILLS", 200);
-  const unsigned seed =
-      unsigned(env_int("ESCROWD_CRASH_SEED", int(std::random_device{}() & 0x7fffffff)));
+  const int kills =
+      std::getenv("ESCROWD_SOAK") ? 2000 : escrowd::testing::env_int("ESCROWD_CRASH_KILLS", 200);
+  const unsigned seed = unsigned(
+      escrowd::testing::env_int("ESCROWD_CRASH_SEED", int(std::random_device{}() & 0x7fffffff)));
   std::printf("crash test: seed %u (replay with ESCROWD_CRASH_SEED=%u), %d kills\n", seed, seed,
               kills);
   std::fflush(stdout);
   std::mt19937 random(seed);
   // How long the writer runs after "ready" before the kill; slow sanitizer builds may need
   // more (ESCROWD_CRASH_RUN_US_MAX) to acknowledge anything at all.
-  std::uniform_int_distribution<int> run_us(1'000, env_int("ESCROWD_CRASH_RUN_US_MAX", 40'000));
+  std::uniform_int_distribution<int> run_us(
+      1'000, escrowd::testing::env_int("ESCROWD_CRASH_RUN_US_MAX", 40'000));
   scratch_dir dir("crash");
   round_summary summary;
   std::filesystem::path data_dir;
