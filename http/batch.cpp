@@ -207,8 +207,13 @@ void api::run_batch(api_call& call) {
   run->who = call.who;
   run->request_id = call.request_id;
   run->now = call.now;
+  // The roots are chosen before any starts: a root can finish (and start its successors,
+  // whose counts reach 0) while this loop still runs, and such a successor must not be
+  // started a second time here.
+  std::vector<std::size_t> roots;
   for (std::size_t index = 0; index < count; ++index)
-    if (run->waiting_for[index] == 0) start_batch_operation(run, index);
+    if (run->waiting_for[index] == 0) roots.push_back(index);
+  for (auto index : roots) start_batch_operation(run, index);
 }
 
 void api::start_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index) {
