@@ -1,19 +1,19 @@
 #include "actors/ledger.hpp"
 
 #include <algorithm>
-#include <future>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <future>
 #include <thread>
 
 #include "actors/bridge.hpp"
 #include "actors/directory.hpp"
 #include "actors/idempotency_gate.hpp"
 #include "actors/key_registrar.hpp"
-#include "actors/processor_boundary.hpp"
 #include "actors/limits.hpp"
+#include "actors/processor_boundary.hpp"
 #include "actors/review_timer.hpp"
 #include "actors/storage_writer.hpp"
 #include "actors/store_reads.hpp"
@@ -127,6 +127,9 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
   state->system_config->set("scheduler.max-threads", config.scheduler_threads != 0
                                                          ? config.scheduler_threads
                                                          : default_scheduler_threads());
+  state->system_config->set("scheduler.policy", config.scheduler == scheduler_policy::sharing
+                                                    ? caf::atom("sharing")
+                                                    : caf::atom("stealing"));
   state->system = std::make_unique<caf::actor_system>(*state->system_config);
   auto& system = *state->system;
   if (config.metrics_enabled) {
@@ -142,8 +145,8 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
     directory_settings.sweep_interval = config.directory_sweep_interval;
   directory_settings.metrics = state->metrics.get();
   state->directory = system.spawn(directory, state->store.get(), state->writer, directory_settings);
-  state->bridge = system.spawn(bridge, state->directory,
-                               std::chrono::steady_clock::duration(request_deadline));
+  state->bridge =
+      system.spawn(bridge, state->directory, std::chrono::steady_clock::duration(request_deadline));
   state->processor = std::make_unique<processor_boundary>(
       system, state->store.get(), state->directory, state->bridge,
       processor_boundary_config{config.processor, config.gateway, config.webhook_secrets,
@@ -225,16 +228,16 @@ status ledger::ensure_admin_key(const std::string& secret, std::int64_t now) {
   command.context.actor = "bootstrap";
   command.context.now = now;
   command.context.render = [](const operation_result& outcome) {
-    return rendered_response{static_cast<std::uint16_t>(outcome.outcome.ok() ? 201 : 500),
-                             outcome.outcome.ok() ? std::string{}
-                                                  : std::string(describe(outcome.outcome.code()).code),
-                             false, {}};
+    return rendered_response{
+        static_cast<std::uint16_t>(outcome.outcome.ok() ? 201 : 500),
+        outcome.outcome.ok() ? std::string{} : std::string(describe(outcome.outcome.code()).code),
+        false,
+        {}};
   };
   std::promise<rendered_response> answered;
   auto answer = answered.get_future();
-  submit(std::move(command), [&answered](rendered_response response) {
-    answered.set_value(std::move(response));
-  });
+  submit(std::move(command),
+         [&answered](rendered_response response) { answered.set_value(std::move(response)); });
   auto response = answer.get();
   if (response.status == 201) return {};
   return error{error_code::storage_failed, response.body};
@@ -245,7 +248,9 @@ void ledger::handle_webhook(std::string payload, const std::string& signature, s
   impl_->processor->handle_webhook(std::move(payload), signature, now, std::move(done));
 }
 
-void ledger::reconcile(completion done) { impl_->processor->reconcile(std::move(done)); }
+void ledger::reconcile(completion done) {
+  impl_->processor->reconcile(std::move(done));
+}
 
 void ledger::submit(operation_admin_command command, completion done) {
   if (!impl_->admit(command.context, done)) return;
@@ -256,9 +261,13 @@ result<gateway_stats> ledger::processor_gateway_stats() const {
   return impl_->processor->stats();
 }
 
-bool ledger::accepting_writes() const { return !impl_->store->failed(); }
+bool ledger::accepting_writes() const {
+  return !impl_->store->failed();
+}
 
-storage::storage_stats ledger::storage_statistics() const { return impl_->store->stats(); }
+storage::storage_stats ledger::storage_statistics() const {
+  return impl_->store->stats();
+}
 
 std::string ledger::metrics_exposition() const {
   return impl_->metrics ? impl_->metrics->exposition() : std::string{};
@@ -269,7 +278,7 @@ void ledger::record_http_request(std::string_view route, unsigned status, double
 }
 
 result<std::optional<processor_operation>> ledger::read_operation(processor_kind kind,
-                                                                 const std::string& id) const {
+                                                                  const std::string& id) const {
   return optional_row(impl_->store->get_operation(kind, id));
 }
 

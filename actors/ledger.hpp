@@ -25,10 +25,17 @@
 
 namespace escrowd::actors {
 
+// How CAF's scheduler hands actors to its threads. `sharing` (one queue, idle threads
+// sleep on a condition variable) is the default: on 2 cores CAF's work stealing keeps idle
+// threads polling other queues and yielding, CPU the storage writer and the I/O threads
+// need (bench/RESULTS.md: 1.13-1.28x the durable transitions/s, with less CPU).
+enum class scheduler_policy : std::uint8_t { sharing, stealing };
+
 struct ledger_config {
   std::string data_dir = "./data";
-  std::uint64_t map_size_bytes_max = 0;                   // 0: storage's default ceiling
-  unsigned scheduler_threads = 0;                         // 0: one per core, at least 2
+  std::uint64_t map_size_bytes_max = 0;  // 0: storage's default ceiling
+  unsigned scheduler_threads = 0;        // 0: one per core, at least 2
+  scheduler_policy scheduler = scheduler_policy::sharing;
   std::size_t live_actors_max = 0;                        // 0: the actors layer's default
   std::chrono::milliseconds actor_idle_timeout{0};        // 0: the actors layer's default
   std::chrono::milliseconds directory_sweep_interval{0};  // 0: the actors layer's default
@@ -143,8 +150,7 @@ class ledger {
   [[nodiscard]] result<std::optional<processor_operation>> read_operation(
       processor_kind kind, const std::string& id) const;
   // `limit` is at most 100 (the API's bound); `starting_after` is a sequence.
-  [[nodiscard]] result<entry_page> list_entries(const std::string& account_id,
-                                                std::size_t limit,
+  [[nodiscard]] result<entry_page> list_entries(const std::string& account_id, std::size_t limit,
                                                 std::optional<std::uint64_t> starting_after) const;
   [[nodiscard]] result<ledger_verification> verify() const;
 

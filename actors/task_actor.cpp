@@ -120,7 +120,11 @@ void ask_payer_to_fund(self_pointer self, const task_command& command, task curr
   auto& life = self->state.lifecycle;
   life.busy = true;
   fund_request request{std::move(current), is_new, command.context};
-  self->request(self->state.directory, commit_timeout * 2, std::move(request))
+  // No timeout of our own: the payer answers once its record is durable (or refused), and
+  // CAF answers with an error if the payer's actor dies first. The caller's deadline is the
+  // bridge's; a CAF request timeout would cost a trip through CAF's clock thread per
+  // funding, and could free the task while the payer still commits the funding.
+  self->request(self->state.directory, caf::infinite, std::move(request))
       .then(
           [=](const fund_verdict& verdict) {
             if (verdict.funded) self->state.current = *verdict.funded;

@@ -16,7 +16,8 @@
 // Counters: transitions_per_s (wall clock); syncs_per_transition, records_per_batch and
 // writer_busy (share of the wall clock spent committing) from the store's statistics;
 // cpus_used (process CPU time over wall time) and disk_bytes_per_transition (/proc).
-// Data lives under $ESCROWD_BENCH_DIR (default /tmp).
+// Data lives under $ESCROWD_BENCH_DIR (default /tmp). ESCROWD_BENCH_SCHEDULER=stealing runs
+// the actors on CAF's work-stealing scheduler instead of the default (sharing), for A/B runs.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -128,6 +129,9 @@ class bench_ledger {
   bench_ledger() : dir_(bench_dir()) {
     ledger_config config;
     config.data_dir = dir_;
+    if (const char* scheduler = std::getenv("ESCROWD_BENCH_SCHEDULER");
+        scheduler != nullptr && std::string(scheduler) == "stealing")
+      config.scheduler = scheduler_policy::stealing;
     auto opened = ledger::open(config);
     if (!opened) std::abort();
     books_ = std::move(*opened);

@@ -48,7 +48,8 @@ class load_test : public ledger_fixture {
     if (created.body == "error insufficient_funds") return true;
     if (created.status != 200) return false;
     switch (random() % 4) {
-      case 0: return task_call(task_command_kind::cancel, task_id, account_key(payer)).status == 200;
+      case 0:
+        return task_call(task_command_kind::cancel, task_id, account_key(payer)).status == 200;
       case 1: {
         if (task_call(task_command_kind::submit, task_id, account_key(worker)).status != 200)
           return false;
@@ -101,6 +102,16 @@ class load_test : public ledger_fixture {
 
 TEST_F(load_test, many_clients_on_many_accounts_keep_the_ledger_balanced) {
   open_and_fill({});
+  run_clients(8, 60);
+  expect_books_balance();
+}
+
+// The same load on CAF's work-stealing scheduler (`escrowd serve --scheduler stealing`):
+// actors then move between threads mid-story, which sharing does less often.
+TEST_F(load_test, the_work_stealing_scheduler_keeps_the_ledger_balanced_too) {
+  ledger_config config;
+  config.scheduler = scheduler_policy::stealing;
+  open_and_fill(config);
   run_clients(8, 60);
   expect_books_balance();
 }

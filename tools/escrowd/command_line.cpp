@@ -44,6 +44,12 @@ bool assign_flag(command_line& line, const std::string& flag, const std::string&
       return false;
     }
     line.threads = threads;
+  } else if (flag == "--scheduler") {
+    if (value != "sharing" && value != "stealing") {
+      problem = "--scheduler takes sharing or stealing";
+      return false;
+    }
+    line.scheduler_stealing = value == "stealing";
   } else {
     problem = "unknown flag " + flag;
     return false;
@@ -90,9 +96,12 @@ std::string usage_text() {
 usage:
   escrowd serve [--listen 127.0.0.1:8080] [--data-dir ./data] [--processor-url URL]
                 [--webhook-secret S] [--threads N] [--admin-key-file FILE]
+                [--scheduler sharing|stealing]
       Start the server. The first admin key comes from ESCROWD_ADMIN_KEY or
       --admin-key-file at first start. Without --processor-url the bundled processor
-      simulator runs on a loopback port.
+      simulator runs on a loopback port. --threads: the actors' scheduler threads (0: one
+      per core, at least 2); --scheduler: how they share the actors (default sharing:
+      idle threads sleep; stealing: idle threads poll each other's queues).
   escrowd verify --data-dir D
       Recompute every balance from the journal; exit 0 only if the ledger verifies.
   escrowd backup --data-dir D --to FILE

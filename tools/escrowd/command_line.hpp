@@ -19,7 +19,8 @@ struct command_line {
   std::string webhook_secret;
   std::string admin_key_file;
   std::string backup_to;
-  unsigned threads = 0;  // 0: chosen from the core count
+  unsigned threads = 0;             // 0: chosen from the core count
+  bool scheduler_stealing = false;  // --scheduler stealing: CAF's work stealing, not sharing
 };
 
 struct parse_outcome {

@@ -136,6 +136,8 @@ int serve(const command_line& line) {
   actors::ledger_config config;
   config.data_dir = line.data_dir;
   config.scheduler_threads = line.threads;
+  config.scheduler = line.scheduler_stealing ? actors::scheduler_policy::stealing
+                                             : actors::scheduler_policy::sharing;
   config.processor = *processor;
   if (!webhook_secret.empty()) config.webhook_secrets.push_back(webhook_secret);
   auto ledger = actors::ledger::open(config);

@@ -1,8 +1,8 @@
 // Tests escrowd's command line (api.md "Command line"): subcommands, flags in both
 // `--flag value` and `--flag=value` forms, defaults, and clear refusals of bad input.
-#include <gtest/gtest.h>
-
 #include "tools/escrowd/command_line.hpp"
+
+#include <gtest/gtest.h>
 
 namespace escrowd {
 namespace {
@@ -16,6 +16,13 @@ TEST(command_line, serve_takes_its_flags_in_both_forms) {
   EXPECT_EQ(parsed.parsed->data_dir, "/tmp/x");
   EXPECT_EQ(parsed.parsed->threads, 3u);
   EXPECT_EQ(parsed.parsed->processor_url, "https://p.example");
+  EXPECT_FALSE(parsed.parsed->scheduler_stealing);  // sharing unless asked
+  auto stealing = parse_command_line({"serve", "--scheduler=stealing"});
+  ASSERT_TRUE(stealing.parsed.has_value()) << stealing.problem;
+  EXPECT_TRUE(stealing.parsed->scheduler_stealing);
+  auto sharing = parse_command_line({"serve", "--scheduler", "sharing"});
+  ASSERT_TRUE(sharing.parsed.has_value()) << sharing.problem;
+  EXPECT_FALSE(sharing.parsed->scheduler_stealing);
 }
 
 TEST(command_line, defaults_match_the_contract) {
@@ -37,6 +44,9 @@ TEST(command_line, refuses_unknown_commands_flags_and_values) {
   EXPECT_FALSE(parse_command_line({"serve", "--threads", "many"}).parsed.has_value());
   EXPECT_FALSE(parse_command_line({"serve", "--threads", "9999"}).parsed.has_value());
   EXPECT_FALSE(parse_command_line({"serve", "--listen"}).parsed.has_value());
+  auto scheduler = parse_command_line({"serve", "--scheduler", "round-robin"});
+  EXPECT_FALSE(scheduler.parsed.has_value());
+  EXPECT_NE(scheduler.problem.find("sharing or stealing"), std::string::npos);
   auto backup = parse_command_line({"backup", "--data-dir", "d"});
   EXPECT_FALSE(backup.parsed.has_value());
   EXPECT_NE(backup.problem.find("--to"), std::string::npos);
@@ -44,7 +54,8 @@ TEST(command_line, refuses_unknown_commands_flags_and_values) {
 
 TEST(command_line, usage_names_every_command) {
   const auto usage = usage_text();
-  for (const char* word : {"serve", "verify", "backup", "--data-dir", "ESCROWD_ADMIN_KEY"})
+  for (const char* word :
+       {"serve", "verify", "backup", "--data-dir", "--scheduler", "ESCROWD_ADMIN_KEY"})
     EXPECT_NE(usage.find(word), std::string::npos) << word;
 }
 
