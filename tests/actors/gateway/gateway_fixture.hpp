@@ -7,6 +7,7 @@
 #include <chrono>
 #include <future>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -88,6 +89,19 @@ class gateway_fixture : public ledger_fixture {
     return call(std::move(command));
   }
 
+  // What the gateway did, for a failure message: a stuck operation says where it stopped.
+  std::string gateway_summary() {
+    auto stats = ledger_->processor_gateway_stats();
+    if (!stats) return "gateway stats unavailable";
+    std::ostringstream out;
+    out << "gateway: calls_started " << stats->calls_started << ", sends " << stats->sends
+        << ", polls " << stats->polls << ", lookups " << stats->lookups << ", settlements "
+        << stats->settlements << ", retries " << stats->retries_scheduled << ", parked "
+        << stats->parked << ", rows_tracked " << stats->rows_tracked << ", calls_queued "
+        << stats->calls_queued << ", calls_in_flight " << stats->calls_in_flight;
+    return out.str();
+  }
+
   std::optional<processor_operation> read(processor_kind kind, const std::string& id) {
     auto row = ledger_->read_operation(kind, id);
     if (!row || !*row) return std::nullopt;
@@ -104,7 +118,7 @@ class gateway_fixture : public ledger_fixture {
     }
     auto found = read(kind, id);
     ADD_FAILURE() << id << " never became " << to_string(status) << "; it is "
-                  << (found ? to_string(found->status) : "absent");
+                  << (found ? to_string(found->status) : "absent") << "; " << gateway_summary();
     return found.value_or(processor_operation{});
   }
 
