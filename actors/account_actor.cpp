@@ -203,6 +203,23 @@ void decide_fund(self_pointer self, const fund_request& request, verdict_sink si
                   });
 }
 
+void decide(self_pointer self, const account_command& command,
+            std::function<void(rendered_response, bool)> deliver) {
+  switch (command.kind) {
+    case account_command_kind::create:
+      return decide_create(self, command, std::move(deliver));
+    case account_command_kind::request_topup:
+    case account_command_kind::request_withdrawal:
+      return decide_processor_request(self, command, std::move(deliver));
+    case account_command_kind::settle_operation:
+    case account_command_kind::reschedule_operation:
+    case account_command_kind::park_operation:
+    case account_command_kind::retry_operation:
+    case account_command_kind::cancel_operation:
+      return decide_operation_command(self, command, std::move(deliver));
+  }
+}
+
 }  // namespace
 
 account_actor::behavior_type account_actor_behavior(
@@ -213,24 +230,17 @@ account_actor::behavior_type account_actor_behavior(
       [=](account_command& command) {
         auto promise = self->make_response_promise<rendered_response>();
         when_ready(self, [=, command = std::move(command)]() mutable {
-          auto deliver = [promise](rendered_response response, bool) mutable {
+          decide(self, command, [promise](rendered_response response, bool) mutable {
             promise.deliver(std::move(response));
-          };
-          switch (command.kind) {
-            case account_command_kind::create:
-              return decide_create(self, command, deliver);
-            case account_command_kind::request_topup:
-            case account_command_kind::request_withdrawal:
-              return decide_processor_request(self, command, deliver);
-            case account_command_kind::settle_operation:
-            case account_command_kind::reschedule_operation:
-            case account_command_kind::park_operation:
-            case account_command_kind::retry_operation:
-            case account_command_kind::cancel_operation:
-              return decide_operation_command(self, command, deliver);
-          }
+          });
         });
         return promise;
+      },
+      [=](account_command& command, answer_slot& slot) {
+        when_ready(self, [=, command = std::move(command), slot = std::move(slot)]() mutable {
+          decide(self, command,
+                 [slot](rendered_response response, bool) { slot.answer(std::move(response)); });
+        });
       },
       [=](fund_request& request) {
         auto promise = self->make_response_promise<fund_verdict>();

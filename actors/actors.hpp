@@ -8,6 +8,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/answer_slot.hpp"
 #include "actors/gateway_config.hpp"
 #include "actors/messages.hpp"
 #include "storage/commit_record.hpp"
@@ -23,6 +24,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::fund_verdict)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::credit_notice)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::entity_kind)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::completion_handle)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::answer_slot)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::gateway_task)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::operation_cancel_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::gateway_stats)
@@ -55,33 +57,33 @@ using storage_writer_actor = caf::typed_actor<
 // available balance, and pipelines them (next decision while earlier records sync).
 // `retire` asks it to stop once nothing of its own is in flight; it then tells the
 // directory `retired`.
+// A command with an answer_slot is answered through the slot (the facade's path); one
+// without, by CAF's reply (actors asking actors).
 using account_actor = caf::typed_actor<caf::replies_to<account_command>::with<rendered_response>,
+                                       caf::reacts_to<account_command, answer_slot>,
                                        caf::replies_to<fund_request>::with<fund_verdict>,
                                        caf::reacts_to<credit_notice>, caf::reacts_to<retire_atom>>;
 
 // task_actor: one per task; decides its transitions, queueing commands while a funding
 // decision is with the payer's account actor.
 using task_actor = caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
+                                    caf::reacts_to<task_command, answer_slot>,
                                     caf::reacts_to<retire_atom>>;
 
 // directory: id -> live actor, lazy spawn, idle passivation with a cap on live actors.
-// Every message to an entity goes through it (delegated), so a retiring actor and its
+// Every message to an entity goes through it (forwarded), so a retiring actor and its
 // successor never run at once: commands for an id whose actor is retiring wait until it
 // reported `retired` (all its records durable).
 using directory_actor = caf::typed_actor<
     caf::replies_to<task_command>::with<rendered_response>,
     caf::replies_to<account_command>::with<rendered_response>,
+    caf::reacts_to<task_command, answer_slot>, caf::reacts_to<account_command, answer_slot>,
     caf::replies_to<fund_request>::with<fund_verdict>, caf::reacts_to<credit_notice>,
     caf::reacts_to<retired_atom, entity_kind, std::string>, caf::reacts_to<sweep_atom>>;
 
 // review_timer: releases submitted tasks whose review window lapsed; `sweep` is its
 // self-sent tick.
 using review_timer_actor = caf::typed_actor<caf::reacts_to<sweep_atom>>;
-
-// bridge: the facade's way in; calls the completion with the directory's answer.
-using bridge_actor = caf::typed_actor<caf::reacts_to<task_command, completion_handle>,
-                                      caf::reacts_to<account_command, completion_handle>,
-                                      caf::reacts_to<sweep_atom>>;
 
 // key_registrar: issues and revokes API keys; calls the completion once durable.
 using key_registrar_actor = caf::typed_actor<caf::reacts_to<key_command, completion_handle>>;

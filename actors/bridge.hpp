@@ -1,20 +1,21 @@
-// bridge: turns a facade call (command + completion callback) into a request to the
-// directory, and calls the completion with the answer (protocol: bridge_actor). It lets
-// non-actor threads (HTTP I/O) use the actors without blocking on them.
-// Every request is answered within request_deadline: the bridge keeps its unanswered
-// requests in order of age and answers `timeout` for those past it at its periodic sweep
-// (a late answer then finds nothing and is dropped). One timer for the bridge instead of
-// one CAF request timeout per request: CAF 0.17 sends each of those through its clock
-// thread twice (set, then cancel), which cost ~9% of the server's CPU under load.
-// Lifetime: one per actor system, owned by the ledger facade.
+// bridge: how facade calls (from HTTP I/O threads, the processor boundary, benchmarks) enter
+// the actors without blocking on them. A command goes straight to the directory with an
+// answer_slot; the account or task actor that decides it answers the slot itself.
+// Every request is answered within the deadline: a sweeper actor answers `timeout` for the
+// slots past it once a second (a late answer then finds the slot taken and is dropped).
+// One timer for all requests instead of one CAF request timeout per request: CAF 0.17
+// sends each of those through its clock thread twice (set, then cancel).
+// Thread affinity: submit() from any thread. Lifetime: owned by the ledger facade; stop()
+// before the actor system goes.
 #pragma once
 
+#include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <chrono>
-#include <cstdint>
-#include <map>
+#include <memory>
 
 #include "actors/actors.hpp"
+#include "actors/answer_slot.hpp"
 
 namespace escrowd::actors {
 
@@ -24,27 +25,29 @@ namespace escrowd::actors {
 inline constexpr auto request_deadline = std::chrono::seconds(60);
 inline constexpr auto bridge_sweep_interval = std::chrono::seconds(1);
 
-struct unanswered_request {
-  std::chrono::steady_clock::time_point deadline;
-  completion_handle done;
-  response_renderer render;  // renders the timeout in the request's own shape
-};
+using deadline_sweeper_actor = caf::typed_actor<caf::reacts_to<sweep_atom>>;
 
-struct bridge_state {
-  // Declared so the state is no aggregate: CAF 0.17 constructs a state from the self
-  // pointer when it can, and an aggregate whose first member is a handle qualifies.
-  bridge_state() = default;
-  directory_actor directory;
-  std::chrono::steady_clock::duration deadline = request_deadline;
-  // By sequence number, which is also the order of their deadlines.
-  std::map<std::uint64_t, unanswered_request> unanswered;
-  std::uint64_t next_sequence = 0;
-  static inline const char* name = "bridge";
-};
+class bridge {
+ public:
+  // `deadline`: request_deadline outside tests.
+  bridge(caf::actor_system& system, directory_actor directory,
+         std::chrono::steady_clock::duration deadline);
+  ~bridge();
+  bridge(const bridge&) = delete;
+  bridge& operator=(const bridge&) = delete;
 
-// `deadline`: request_deadline outside tests.
-bridge_actor::behavior_type bridge(bridge_actor::stateful_pointer<bridge_state> self,
-                                   directory_actor directory,
-                                   std::chrono::steady_clock::duration deadline);
+  void submit(task_command command, completion done);
+  void submit(account_command command, completion done);
+  // Stops the sweeper and lets go of the directory; a later submit answers `timeout`.
+  void stop();
+
+ private:
+  template <class Command>
+  void send(Command command, completion done);
+
+  directory_actor directory_;
+  std::shared_ptr<answer_deadlines> deadlines_;
+  deadline_sweeper_actor sweeper_;
+};
 
 }  // namespace escrowd::actors

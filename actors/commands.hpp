@@ -55,6 +55,9 @@ struct rendered_response {
 // Pure and thread-safe: called on the deciding actor's thread.
 using response_renderer = std::function<rendered_response(const operation_result&)>;
 
+// A facade caller's callback: called once, on an actor thread, with the answer.
+using completion = std::function<void(rendered_response)>;
+
 // An Idempotency-Key claimed by a request in flight.
 struct idempotency_claim {
   std::string scope;  // the principal's API key id

@@ -167,6 +167,22 @@ directory_actor::behavior_type directory(directory_actor::stateful_pointer<direc
             });
         return promise;
       },
+      [=](task_command& command, answer_slot& slot) {
+        const auto id = command.task_id;
+        route<task_actor>(self, self->state.tasks, id,
+                          [self, command = std::move(command),
+                           slot = std::move(slot)](const task_actor& target) mutable {
+                            self->send(target, std::move(command), std::move(slot));
+                          });
+      },
+      [=](account_command& command, answer_slot& slot) {
+        const auto id = command.account_id;
+        route<account_actor>(self, self->state.accounts, id,
+                             [self, command = std::move(command),
+                              slot = std::move(slot)](const account_actor& target) mutable {
+                               self->send(target, std::move(command), std::move(slot));
+                             });
+      },
       [=](fund_request& request) {
         auto promise = self->make_response_promise<fund_verdict>();
         const auto id = request.current.payer;

@@ -33,7 +33,7 @@ struct ledger::impl {
   std::unique_ptr<caf::actor_system> system;
   storage_writer_actor writer;
   directory_actor directory;
-  bridge_actor bridge;
+  std::unique_ptr<bridge> front;  // the facade's way in to the directory
   key_registrar_actor keys;
   review_timer_actor timer;
   idempotency_gate gate;
@@ -145,10 +145,10 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
     directory_settings.sweep_interval = config.directory_sweep_interval;
   directory_settings.metrics = state->metrics.get();
   state->directory = system.spawn(directory, state->store.get(), state->writer, directory_settings);
-  state->bridge =
-      system.spawn(bridge, state->directory, std::chrono::steady_clock::duration(request_deadline));
+  state->front = std::make_unique<bridge>(system, state->directory,
+                                          std::chrono::steady_clock::duration(request_deadline));
   state->processor = std::make_unique<processor_boundary>(
-      system, state->store.get(), state->directory, state->bridge,
+      system, state->store.get(), state->directory, state->front.get(),
       processor_boundary_config{config.processor, config.gateway, config.webhook_secrets,
                                 config.webhook_tolerance_s, state->metrics.get()});
   state->keys = system.spawn(key_registrar, state->store.get(), state->writer);
@@ -166,14 +166,13 @@ ledger::~ledger() {
   // first, then the directory (its children follow), then the writer, then the system.
   impl_->processor->stop();  // first: late processor answers are dropped from here on
   caf::anon_send_exit(impl_->timer, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(impl_->bridge, caf::exit_reason::user_shutdown);
+  impl_->front->stop();
   caf::anon_send_exit(impl_->keys, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->directory, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->writer, caf::exit_reason::user_shutdown);
   impl_->system->await_all_actors_done();
   // A detached actor's thread ends only when its last handle is gone.
   impl_->timer = nullptr;
-  impl_->bridge = nullptr;
   impl_->keys = nullptr;
   impl_->directory = nullptr;
   impl_->writer = nullptr;
@@ -184,13 +183,13 @@ ledger::~ledger() {
 
 void ledger::submit(task_command command, completion done) {
   if (!impl_->admit(command.context, done)) return;
-  caf::anon_send(impl_->bridge, std::move(command), completion_handle{std::move(done)});
+  impl_->front->submit(std::move(command), std::move(done));
 }
 
 void ledger::submit(account_command command, completion done) {
   if (!impl_->admit(command.context, done)) return;
   done = impl_->processor->kick_after(command, std::move(done));
-  caf::anon_send(impl_->bridge, std::move(command), completion_handle{std::move(done)});
+  impl_->front->submit(std::move(command), std::move(done));
 }
 
 void ledger::submit(key_command command, completion done) {

@@ -53,8 +53,6 @@ struct ledger_config {
   bool metrics_enabled = true;
 };
 
-using completion = std::function<void(rendered_response)>;
-
 // GET /v1/ledger/verify: every balance recomputed from the journal.
 struct ledger_verification {
   bool ok = true;

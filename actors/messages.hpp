@@ -37,7 +37,7 @@ struct credit_notice {
   std::vector<account_delta> deltas;
 };
 
-// A facade caller's callback, carried through the bridge actor.
+// A facade caller's callback, carried to the actor that calls it (key registrar, gateway).
 struct completion_handle {
   std::function<void(rendered_response)> call;
 };

@@ -44,10 +44,10 @@ request_context webhook_context(const std::string& event_id, std::int64_t now) {
 }  // namespace
 
 processor_boundary::processor_boundary(caf::actor_system& system, storage::ledger_store* store,
-                                       directory_actor directory, bridge_actor bridge,
+                                       directory_actor directory, bridge* front,
                                        processor_boundary_config config)
     : store_(store),
-      bridge_(std::move(bridge)),
+      front_(front),
       config_(std::move(config)),
       inbox_(std::make_shared<gateway_inbox>()),
       system_(system) {
@@ -66,7 +66,7 @@ void processor_boundary::stop() {
   inbox_->close();
   if (gateway_) caf::anon_send_exit(gateway_, caf::exit_reason::user_shutdown);
   gateway_ = nullptr;
-  bridge_ = nullptr;
+  front_ = nullptr;
 }
 
 completion processor_boundary::kick_after(const account_command& command, completion done) {
@@ -124,7 +124,7 @@ void processor_boundary::handle_webhook(std::string payload, const std::string& 
   command.settlement = std::move(*settlement);
   command.webhook_event_id = event->id;
   command.context = webhook_context(event->id, now);
-  caf::anon_send(bridge_, std::move(command), completion_handle{std::move(done)});
+  submit_to_front(std::move(command), std::move(done));
 }
 
 void processor_boundary::reconcile(completion done) {
@@ -159,7 +159,13 @@ void processor_boundary::submit(operation_admin_command command, completion done
   decided.context = std::move(context);
   if (decided.kind == account_command_kind::retry_operation && gateway_)
     done = kicking(gateway_, key_of(decided.operation_kind, decided.operation_id), std::move(done));
-  caf::anon_send(bridge_, std::move(decided), completion_handle{std::move(done)});
+  submit_to_front(std::move(decided), std::move(done));
+}
+
+void processor_boundary::submit_to_front(account_command command, completion done) {
+  if (front_ == nullptr)
+    return done(command.context.render({error{error_code::timeout, {}}, {}, false}));
+  front_->submit(std::move(command), std::move(done));
 }
 
 result<gateway_stats> processor_boundary::stats() {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "actors/actors.hpp"
+#include "actors/bridge.hpp"
 #include "actors/gateway_config.hpp"
 #include "actors/gateway_inbox.hpp"
 #include "actors/processor_port.hpp"
@@ -21,8 +22,6 @@
 #include "storage/ledger_store.hpp"
 
 namespace escrowd::actors {
-
-using completion = std::function<void(rendered_response)>;
 
 struct processor_boundary_config {
   std::shared_ptr<processor_port> port;  // null: no gateway
@@ -35,7 +34,7 @@ struct processor_boundary_config {
 class processor_boundary {
  public:
   processor_boundary(caf::actor_system& system, storage::ledger_store* store,
-                     directory_actor directory, bridge_actor bridge,
+                     directory_actor directory, bridge* front,
                      processor_boundary_config config);
   ~processor_boundary();
   processor_boundary(const processor_boundary&) = delete;
@@ -54,8 +53,11 @@ class processor_boundary {
   [[nodiscard]] result<gateway_stats> stats();
 
  private:
+  // Through the bridge; after stop(), answered `timeout` at once.
+  void submit_to_front(account_command command, completion done);
+
   storage::ledger_store* store_;
-  bridge_actor bridge_;
+  bridge* front_;  // the facade's; null after stop()
   processor_boundary_config config_;
   std::shared_ptr<gateway_inbox> inbox_;
   gateway_actor gateway_;  // null without a port

@@ -1,7 +1,7 @@
-// Tests the bridge's deadline: an answer from the directory reaches the caller once; a
-// request the directory never answers is answered `timeout` (503) after the deadline, by the
-// bridge's sweep rather than a CAF request timeout; and an answer arriving after that is
-// dropped, so no caller hears twice.
+// Tests the bridge's answer slots: the deciding actor's answer reaches the caller once; a
+// request nobody answers is answered `timeout` (503) after the deadline, by the bridge's
+// sweep rather than a CAF request timeout, and an answer arriving after that is dropped, so
+// no caller hears twice; a request whose slot is dropped unanswered hears `timeout` at once.
 #include "actors/bridge.hpp"
 
 #include <gtest/gtest.h>
@@ -24,31 +24,32 @@ rendered_response render(const operation_result& result) {
   return {description.http_status, std::string(description.code), false, {}};
 }
 
-// A directory that answers accounts at once with `account_answer` and holds task commands
-// until told to answer. (It takes an argument because CAF 0.17 dereferences a null
-// argument tuple when a function-based actor is spawned with none: UBSan.)
+// A directory that answers accounts through their slot at once with `account_answer`,
+// holds task slots until told to answer, and drops the slot of a task whose id is
+// "dropped" unanswered, as an actor dying with the message in its mailbox would. (It takes
+// an argument because CAF 0.17 dereferences a null argument tuple when a function-based
+// actor is spawned with none: UBSan.)
 struct stub_directory_state {
-  std::vector<caf::typed_response_promise<rendered_response>> held;
+  std::vector<answer_slot> held;
   static inline const char* name = "stub_directory";
 };
 
 directory_actor::behavior_type stub_directory(
     directory_actor::stateful_pointer<stub_directory_state> self, std::string account_answer) {
   return {
-      [account_answer](account_command&) {
-        return rendered_response{200, account_answer, false, {}};
+      [](account_command&) { return rendered_response{500, "wrong path", false, {}}; },
+      [](task_command&) { return rendered_response{500, "wrong path", false, {}}; },
+      [account_answer](account_command&, answer_slot& slot) {
+        slot.answer(rendered_response{200, account_answer, false, {}});
       },
-      [=](task_command&) {
-        auto promise = self->make_response_promise<rendered_response>();
-        self->state.held.push_back(promise);
-        return promise;
+      [=](task_command& command, answer_slot& slot) {
+        if (command.task_id != "dropped") self->state.held.push_back(std::move(slot));
       },
       [](fund_request&) { return fund_verdict{}; },
       [](credit_notice&) {},
       [](retired_atom, entity_kind, const std::string&) {},
       [=](sweep_atom) {  // answers everything held, late
-        for (auto& promise : self->state.held)
-          promise.deliver(rendered_response{200, "late", false, {}});
+        for (auto& slot : self->state.held) slot.answer(rendered_response{200, "late", false, {}});
         self->state.held.clear();
       },
   };
@@ -60,12 +61,12 @@ struct answers {
   std::promise<void> first;
 };
 
-completion_handle recording(const std::shared_ptr<answers>& into) {
-  return {[into](rendered_response response) {
+completion recording(const std::shared_ptr<answers>& into) {
+  return [into](rendered_response response) {
     std::lock_guard lock(into->mutex);
     into->received.push_back(std::move(response));
     if (into->received.size() == 1) into->first.set_value();
-  }};
+  };
 }
 
 template <class Command>
@@ -75,19 +76,19 @@ Command command_with_renderer() {
   return command;
 }
 
-TEST(bridge, passes_the_directorys_answer_once) {
+TEST(bridge, passes_the_deciding_actors_answer_once) {
   caf::actor_system_config config;
   caf::actor_system system{config};
   auto directory = system.spawn(stub_directory, std::string("answered"));
-  auto bridge_handle = system.spawn(bridge, directory, std::chrono::steady_clock::duration(60s));
+  bridge front{system, directory, std::chrono::steady_clock::duration(60s)};
   auto got = std::make_shared<answers>();
-  caf::anon_send(bridge_handle, command_with_renderer<account_command>(), recording(got));
+  front.submit(command_with_renderer<account_command>(), recording(got));
   ASSERT_EQ(got->first.get_future().wait_for(10s), std::future_status::ready);
   std::this_thread::sleep_for(1'200ms);  // past a sweep: nothing more arrives
   std::lock_guard lock(got->mutex);
   ASSERT_EQ(got->received.size(), 1u);
   EXPECT_EQ(got->received[0].body, "answered");
-  caf::anon_send_exit(bridge_handle, caf::exit_reason::user_shutdown);
+  front.stop();
   caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
 }
 
@@ -95,10 +96,10 @@ TEST(bridge, an_unanswered_request_times_out_at_the_deadline_and_a_late_answer_i
   caf::actor_system_config config;
   caf::actor_system system{config};
   auto directory = system.spawn(stub_directory, std::string("answered"));
-  auto bridge_handle = system.spawn(bridge, directory, std::chrono::steady_clock::duration(100ms));
+  bridge front{system, directory, std::chrono::steady_clock::duration(100ms)};
   auto got = std::make_shared<answers>();
   const auto sent = std::chrono::steady_clock::now();
-  caf::anon_send(bridge_handle, command_with_renderer<task_command>(), recording(got));
+  front.submit(command_with_renderer<task_command>(), recording(got));
   ASSERT_EQ(got->first.get_future().wait_for(10s), std::future_status::ready);
   EXPECT_GE(std::chrono::steady_clock::now() - sent, 100ms);
   caf::anon_send(directory, sweep_atom::value);  // the directory answers now, too late
@@ -107,8 +108,60 @@ TEST(bridge, an_unanswered_request_times_out_at_the_deadline_and_a_late_answer_i
   ASSERT_EQ(got->received.size(), 1u);
   EXPECT_EQ(got->received[0].status, 503);
   EXPECT_EQ(got->received[0].body, "timeout");
-  caf::anon_send_exit(bridge_handle, caf::exit_reason::user_shutdown);
+  front.stop();
   caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+}
+
+TEST(bridge, a_request_dropped_unanswered_hears_timeout_at_once_not_at_the_deadline) {
+  caf::actor_system_config config;
+  caf::actor_system system{config};
+  auto directory = system.spawn(stub_directory, std::string("answered"));
+  bridge front{system, directory, std::chrono::steady_clock::duration(60s)};
+  auto got = std::make_shared<answers>();
+  auto command = command_with_renderer<task_command>();
+  command.task_id = "dropped";
+  front.submit(std::move(command), recording(got));
+  ASSERT_EQ(got->first.get_future().wait_for(10s), std::future_status::ready);
+  std::lock_guard lock(got->mutex);
+  ASSERT_EQ(got->received.size(), 1u);
+  EXPECT_EQ(got->received[0].body, "timeout");
+  front.stop();
+  caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+}
+
+TEST(bridge, a_submit_after_stop_hears_timeout) {
+  caf::actor_system_config config;
+  caf::actor_system system{config};
+  auto directory = system.spawn(stub_directory, std::string("answered"));
+  bridge front{system, directory, std::chrono::steady_clock::duration(60s)};
+  front.stop();
+  auto got = std::make_shared<answers>();
+  front.submit(command_with_renderer<account_command>(), recording(got));
+  std::lock_guard lock(got->mutex);
+  ASSERT_EQ(got->received.size(), 1u);
+  EXPECT_EQ(got->received[0].body, "timeout");
+  caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+}
+
+TEST(answer_deadlines, the_sweep_forgets_answered_slots_and_times_out_only_overdue_ones) {
+  answer_deadlines deadlines{std::chrono::seconds(10)};
+  auto got = std::make_shared<answers>();
+  auto answered = answer_slot::open(recording(got), render);
+  auto waiting = answer_slot::open(recording(got), render);
+  deadlines.track(answered);
+  deadlines.track(waiting);
+  answered.answer(rendered_response{200, "first", false, {}});
+  answered.answer(rendered_response{200, "second", false, {}});  // dropped: already answered
+  const auto now = std::chrono::steady_clock::now();
+  EXPECT_EQ(deadlines.sweep(now), 0u);
+  EXPECT_EQ(deadlines.tracked(), 1u);  // the answered one is gone, the waiting one stays
+  EXPECT_EQ(deadlines.sweep(now + std::chrono::seconds(11)), 1u);
+  EXPECT_EQ(deadlines.tracked(), 0u);
+  waiting.answer(rendered_response{200, "late", false, {}});
+  std::lock_guard lock(got->mutex);
+  ASSERT_EQ(got->received.size(), 2u);
+  EXPECT_EQ(got->received[0].body, "first");
+  EXPECT_EQ(got->received[1].body, "timeout");
 }
 
 }  // namespace
