@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "actors/ledger.hpp"
+#include "actors/malloc_tuning.hpp"
 #include "actors/wall_clock.hpp"
 #include "bench/ledger_bench_support.hpp"
 
@@ -316,6 +317,8 @@ BENCHMARK(BM_Actors_HotPayer)
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As escrowd serve does (ESCROWD_MALLOC_TUNING=off measures without).
+  escrowd::actors::reexec_with_malloc_tuning(argv);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/malloc_tuning.hpp"
 #include "storage/ledger_store.hpp"
 #include "storage/verify.hpp"
 #include "tools/escrowd/command_line.hpp"
@@ -46,6 +47,7 @@ int backup(const escrowd::command_line& line) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  escrowd::actors::reexec_with_malloc_tuning(argv);
   std::vector<std::string> arguments(argv + 1, argv + argc);
   auto outcome = escrowd::parse_command_line(arguments);
   if (!outcome.parsed) {
