@@ -109,7 +109,8 @@ usage:
   escrowd --help
 
 environment: ESCROWD_DATA_DIR, ESCROWD_LISTEN, ESCROWD_PROCESSOR_URL,
-             ESCROWD_WEBHOOK_SECRET, ESCROWD_ADMIN_KEY, STRIPE_API_KEY
+             ESCROWD_WEBHOOK_SECRET, ESCROWD_ADMIN_KEY, STRIPE_API_KEY,
+             ESCROWD_MALLOC_TUNING=off (keep glibc's default per-thread cache)
 )";
 }
 
