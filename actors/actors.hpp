@@ -66,9 +66,9 @@ using account_actor = caf::typed_actor<caf::replies_to<account_command>::with<re
 
 // task_actor: one per task; decides its transitions, queueing commands while a funding
 // decision is with the payer's account actor.
-using task_actor = caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
-                                    caf::reacts_to<task_command, answer_slot>,
-                                    caf::reacts_to<retire_atom>>;
+using task_actor =
+    caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
+                     caf::reacts_to<task_command, answer_slot>, caf::reacts_to<retire_atom>>;
 
 // directory: id -> live actor, lazy spawn, idle passivation with a cap on live actors.
 // Every message to an entity goes through it (forwarded), so a retiring actor and its

@@ -34,8 +34,7 @@ struct processor_boundary_config {
 class processor_boundary {
  public:
   processor_boundary(caf::actor_system& system, storage::ledger_store* store,
-                     directory_actor directory, bridge* front,
-                     processor_boundary_config config);
+                     directory_actor directory, bridge* front, processor_boundary_config config);
   ~processor_boundary();
   processor_boundary(const processor_boundary&) = delete;
   processor_boundary& operator=(const processor_boundary&) = delete;

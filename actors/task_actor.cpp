@@ -232,7 +232,8 @@ task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_
       },
       [=](task_command& command, answer_slot& slot) {
         when_ready(self, [=, command = std::move(command), slot = std::move(slot)]() mutable {
-          decide(self, command, [slot](rendered_response response) { slot.answer(std::move(response)); });
+          decide(self, command,
+                 [slot](rendered_response response) { slot.answer(std::move(response)); });
         });
       },
       [=](retire_atom) { request_retire(self); },

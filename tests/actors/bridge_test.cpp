@@ -37,8 +37,12 @@ struct stub_directory_state {
 directory_actor::behavior_type stub_directory(
     directory_actor::stateful_pointer<stub_directory_state> self, std::string account_answer) {
   return {
-      [](account_command&) { return rendered_response{500, "wrong path", false, {}}; },
-      [](task_command&) { return rendered_response{500, "wrong path", false, {}}; },
+      [](account_command&) {
+        return rendered_response{500, "wrong path", false, {}};
+      },
+      [](task_command&) {
+        return rendered_response{500, "wrong path", false, {}};
+      },
       [account_answer](account_command&, answer_slot& slot) {
         slot.answer(rendered_response{200, account_answer, false, {}});
       },

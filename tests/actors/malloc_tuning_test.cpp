@@ -1,18 +1,19 @@
 // Tests that escrowd's processes start once more with glibc's thread cache sized
 // (actors/malloc_tuning.hpp), keep tunables they were given, and can opt out.
+#include "actors/malloc_tuning.hpp"
+
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cstdio>
 #include <string>
 
-#include "actors/malloc_tuning.hpp"
-
 namespace {
 
 std::string run_probe(const std::string& environment) {
-  const std::string command = "env -u GLIBC_TUNABLES -u ESCROWD_MALLOC_TUNING -u ESCROWD_MALLOC_TUNED " +
-                              environment + " " ESCROWD_MALLOC_TUNING_PROBE_PATH;
+  const std::string command =
+      "env -u GLIBC_TUNABLES -u ESCROWD_MALLOC_TUNING -u ESCROWD_MALLOC_TUNED " + environment +
+      " " ESCROWD_MALLOC_TUNING_PROBE_PATH;
   std::string output;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return "popen failed";
@@ -32,7 +33,8 @@ TEST(malloc_tuning, a_process_restarts_once_with_the_thread_cache_sized) {
 TEST(malloc_tuning, tunables_already_given_are_kept) {
   EXPECT_EQ(run_probe("GLIBC_TUNABLES=glibc.malloc.trim_threshold=1048576"),
             "start glibc.malloc.trim_threshold=1048576\n"
-            "start glibc.malloc.trim_threshold=1048576:" + tuned + "\n");
+            "start glibc.malloc.trim_threshold=1048576:" +
+                tuned + "\n");
 }
 
 TEST(malloc_tuning, a_count_already_given_wins_and_nothing_restarts) {
