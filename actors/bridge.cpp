@@ -36,15 +36,13 @@ bridge::~bridge() {
 }
 
 void bridge::stop() {
-  if (sweeper_) caf::anon_send_exit(sweeper_, caf::exit_reason::user_shutdown);
-  sweeper_ = nullptr;
-  directory_ = nullptr;
+  if (!stopped_.exchange(true)) caf::anon_send_exit(sweeper_, caf::exit_reason::user_shutdown);
 }
 
 template <class Command>
 void bridge::send(Command command, completion done) {
   auto slot = answer_slot::open(std::move(done), command.context.render);
-  if (!directory_) return slot.time_out();
+  if (stopped_.load(std::memory_order_acquire)) return slot.time_out();
   deadlines_->track(slot);
   caf::anon_send(directory_, std::move(command), std::move(slot));
 }

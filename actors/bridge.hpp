@@ -5,12 +5,13 @@
 // slots past it once a second (a late answer then finds the slot taken and is dropped).
 // One timer for all requests instead of one CAF request timeout per request: CAF 0.17
 // sends each of those through its clock thread twice (set, then cancel).
-// Thread affinity: submit() from any thread. Lifetime: owned by the ledger facade; stop()
-// before the actor system goes.
+// Thread affinity: submit() and stop() from any thread. Lifetime: owned by the ledger
+// facade; destroyed before the actor system (it holds actor handles).
 #pragma once
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <atomic>
 #include <chrono>
 #include <memory>
 
@@ -38,16 +39,19 @@ class bridge {
 
   void submit(task_command command, completion done);
   void submit(account_command command, completion done);
-  // Stops the sweeper and lets go of the directory; a later submit answers `timeout`.
+  // Stops the sweeper; a later submit answers `timeout` at once. A submit racing with stop
+  // may still reach a stopping directory: its slot, dropped with the message, answers
+  // `timeout` then.
   void stop();
 
  private:
   template <class Command>
   void send(Command command, completion done);
 
-  directory_actor directory_;
-  std::shared_ptr<answer_deadlines> deadlines_;
-  deadline_sweeper_actor sweeper_;
+  const directory_actor directory_;
+  const std::shared_ptr<answer_deadlines> deadlines_;
+  const deadline_sweeper_actor sweeper_;
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace escrowd::actors

@@ -177,6 +177,7 @@ ledger::~ledger() {
   impl_->directory = nullptr;
   impl_->writer = nullptr;
   impl_->processor.reset();
+  impl_->front.reset();  // after the processor boundary, which calls it; before the system
   impl_->system.reset();
   impl_->store.reset();
 }

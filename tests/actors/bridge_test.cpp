@@ -11,6 +11,7 @@
 #include <caf/send.hpp>
 #include <future>
 #include <memory>
+#include <thread>
 #include <vector>
 
 namespace escrowd::actors {
@@ -80,31 +81,42 @@ Command command_with_renderer() {
   return command;
 }
 
-TEST(bridge, passes_the_deciding_actors_answer_once) {
+// An actor system with the stub directory, and a bridge in front of it.
+class bridge_test : public ::testing::Test {
+ protected:
+  void open(std::chrono::steady_clock::duration deadline) {
+    front = std::make_unique<bridge>(system, directory, deadline);
+  }
+  void TearDown() override {
+    if (front) front->stop();
+    caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+  }
+  static void await_first(const std::shared_ptr<answers>& got) {
+    ASSERT_EQ(got->first.get_future().wait_for(10s), std::future_status::ready);
+  }
+
   caf::actor_system_config config;
   caf::actor_system system{config};
-  auto directory = system.spawn(stub_directory, std::string("answered"));
-  bridge front{system, directory, std::chrono::steady_clock::duration(60s)};
-  auto got = std::make_shared<answers>();
-  front.submit(command_with_renderer<account_command>(), recording(got));
-  ASSERT_EQ(got->first.get_future().wait_for(10s), std::future_status::ready);
+  directory_actor directory = system.spawn(stub_directory, std::string("answered"));
+  std::unique_ptr<bridge> front;
+  std::shared_ptr<answers> got = std::make_shared<answers>();
+};
+
+TEST_F(bridge_test, passes_the_deciding_actors_answer_once) {
+  open(60s);
+  front->submit(command_with_renderer<account_command>(), recording(got));
+  await_first(got);
   std::this_thread::sleep_for(1'200ms);  // past a sweep: nothing more arrives
   std::lock_guard lock(got->mutex);
   ASSERT_EQ(got->received.size(), 1u);
   EXPECT_EQ(got->received[0].body, "answered");
-  front.stop();
-  caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
 }
 
-TEST(bridge, an_unanswered_request_times_out_at_the_deadline_and_a_late_answer_is_dropped) {
-  caf::actor_system_config config;
-  caf::actor_system system{config};
-  auto directory = system.spawn(stub_directory, std::string("answered"));
-  bridge front{system, directory, std::chrono::steady_clock::duration(100ms)};
-  auto got = std::make_shared<answers>();
+TEST_F(bridge_test, an_unanswered_request_times_out_at_the_deadline_and_a_late_answer_is_dropped) {
+  open(100ms);
   const auto sent = std::chrono::steady_clock::now();
-  front.submit(command_with_renderer<task_command>(), recording(got));
-  ASSERT_EQ(got->first.get_future().wait_for(10s), std::future_status::ready);
+  front->submit(command_with_renderer<task_command>(), recording(got));
+  await_first(got);
   EXPECT_GE(std::chrono::steady_clock::now() - sent, 100ms);
   caf::anon_send(directory, sweep_atom::value);  // the directory answers now, too late
   std::this_thread::sleep_for(300ms);
@@ -112,39 +124,26 @@ TEST(bridge, an_unanswered_request_times_out_at_the_deadline_and_a_late_answer_i
   ASSERT_EQ(got->received.size(), 1u);
   EXPECT_EQ(got->received[0].status, 503);
   EXPECT_EQ(got->received[0].body, "timeout");
-  front.stop();
-  caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
 }
 
-TEST(bridge, a_request_dropped_unanswered_hears_timeout_at_once_not_at_the_deadline) {
-  caf::actor_system_config config;
-  caf::actor_system system{config};
-  auto directory = system.spawn(stub_directory, std::string("answered"));
-  bridge front{system, directory, std::chrono::steady_clock::duration(60s)};
-  auto got = std::make_shared<answers>();
+TEST_F(bridge_test, a_request_dropped_unanswered_hears_timeout_at_once_not_at_the_deadline) {
+  open(60s);
   auto command = command_with_renderer<task_command>();
   command.task_id = "dropped";
-  front.submit(std::move(command), recording(got));
-  ASSERT_EQ(got->first.get_future().wait_for(10s), std::future_status::ready);
+  front->submit(std::move(command), recording(got));
+  await_first(got);
   std::lock_guard lock(got->mutex);
   ASSERT_EQ(got->received.size(), 1u);
   EXPECT_EQ(got->received[0].body, "timeout");
-  front.stop();
-  caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
 }
 
-TEST(bridge, a_submit_after_stop_hears_timeout) {
-  caf::actor_system_config config;
-  caf::actor_system system{config};
-  auto directory = system.spawn(stub_directory, std::string("answered"));
-  bridge front{system, directory, std::chrono::steady_clock::duration(60s)};
-  front.stop();
-  auto got = std::make_shared<answers>();
-  front.submit(command_with_renderer<account_command>(), recording(got));
+TEST_F(bridge_test, a_submit_after_stop_hears_timeout) {
+  open(60s);
+  front->stop();
+  front->submit(command_with_renderer<account_command>(), recording(got));
   std::lock_guard lock(got->mutex);
   ASSERT_EQ(got->received.size(), 1u);
   EXPECT_EQ(got->received[0].body, "timeout");
-  caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
 }
 
 TEST(answer_deadlines, the_sweep_forgets_answered_slots_and_times_out_only_overdue_ones) {
