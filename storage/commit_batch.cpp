@@ -44,6 +44,7 @@ bool ledger_store::grow_map() {
   const std::uint64_t next = std::min(ceiling, map_size_bytes_ * 2);
   // LMDB allows a resize only while this process has no transaction open.
   gate_.enter_exclusive();
+  read_txns_.drain();
   const int rc = mdb_env_set_mapsize(env_.get(), next);
   gate_.leave_exclusive();
   if (rc != MDB_SUCCESS) return false;

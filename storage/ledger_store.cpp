@@ -28,6 +28,7 @@ ledger_store::~ledger_store() {
 }
 
 void ledger_store::close_env() {
+  read_txns_.drain();
   env_.reset();
   tables_ = {};
 }
@@ -145,11 +146,11 @@ result<read_snapshot> ledger_store::snapshot() const {
     return error{error_code::storage_failed, "closed"};
   }
   lmdb_txn txn;
-  if (int rc = txn.begin(env_.get(), MDB_RDONLY); rc != MDB_SUCCESS) {
+  if (int rc = read_txns_.take(env_.get(), txn); rc != MDB_SUCCESS) {
     gate_.leave_shared();
     return lmdb_error(rc, "read");
   }
-  return read_snapshot(std::move(txn), tables_, &gate_);
+  return read_snapshot(std::move(txn), tables_, &read_txns_, &gate_);
 }
 
 result<account> ledger_store::get_account(std::string_view id) const {

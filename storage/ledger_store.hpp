@@ -26,6 +26,7 @@
 #include "storage/limits.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/read_snapshot.hpp"
+#include "storage/read_txn_pool.hpp"
 #include "storage/storage_stats.hpp"
 
 namespace escrowd::storage {
@@ -108,7 +109,8 @@ class ledger_store {
 
   mutable std::mutex write_mutex_;  // one writer at a time; taken before the gate
   mutable env_gate gate_;           // shared: any transaction; exclusive: resize, reopen
-  mutable std::mutex stats_mutex_;  // guards everything below
+  mutable read_txn_pool read_txns_{read_txns_kept_max};  // drained under the exclusive gate
+  mutable std::mutex stats_mutex_;                       // guards everything below
   store_options options_;
   lmdb_env_handle env_;
   table_handles tables_;

@@ -34,6 +34,9 @@ inline constexpr std::uint64_t disk_free_bytes_full_max = std::uint64_t{1} << 20
 // LMDB reader slots (one per concurrent read transaction) and named tables.
 inline constexpr unsigned readers_max = 512;
 inline constexpr unsigned tables_max = 16;
+// Ended read transactions kept for reuse (storage/read_txn_pool.hpp): about one per thread
+// that reads (I/O threads, actor workers, writer, gateway), far below readers_max.
+inline constexpr std::size_t read_txns_kept_max = 32;
 
 // Strings inside stored values. A response body of a large batch request is the biggest.
 inline constexpr std::size_t stored_string_bytes_max = std::size_t{64} << 20;  // 64 MiB

@@ -37,6 +37,12 @@ class lmdb_txn {
   // The transaction ends either way (LMDB frees it even when the commit fails).
   [[nodiscard]] int commit();
   void abort();
+  // Takes over `txn` (aborting any held one); release() hands the held one back unended.
+  void adopt(MDB_txn* txn) {
+    abort();
+    txn_ = txn;
+  }
+  [[nodiscard]] MDB_txn* release() { return std::exchange(txn_, nullptr); }
   [[nodiscard]] MDB_txn* get() const { return txn_; }
   [[nodiscard]] bool active() const { return txn_ != nullptr; }
 

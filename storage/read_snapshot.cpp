@@ -11,6 +11,7 @@
 #include "storage/meta_codec.hpp"
 #include "storage/operation_codec.hpp"
 #include "storage/outbox_codec.hpp"
+#include "storage/read_txn_pool.hpp"
 #include "storage/task_codec.hpp"
 
 namespace escrowd::storage {
@@ -18,9 +19,12 @@ namespace escrowd::storage {
 read_snapshot::read_snapshot(read_snapshot&& other) noexcept
     : txn_(std::move(other.txn_)),
       tables_(other.tables_),
+      pool_(std::exchange(other.pool_, nullptr)),
       gate_(std::exchange(other.gate_, nullptr)) {}
 
 read_snapshot::~read_snapshot() {
+  // Back to the pool before the gate opens: a drain under the exclusive gate sees it.
+  if (pool_) pool_->give_back(txn_);
   txn_.abort();
   if (gate_) gate_->leave_shared();
 }

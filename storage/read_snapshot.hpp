@@ -23,6 +23,7 @@
 namespace escrowd::storage {
 
 class env_gate;
+class read_txn_pool;
 
 struct entry_page {
   std::vector<sequenced_entry> data;  // newest first
@@ -104,8 +105,8 @@ class read_snapshot {
 
  private:
   friend class ledger_store;
-  read_snapshot(lmdb_txn txn, const table_handles& tables, env_gate* gate)
-      : txn_(std::move(txn)), tables_(tables), gate_(gate) {}
+  read_snapshot(lmdb_txn txn, const table_handles& tables, read_txn_pool* pool, env_gate* gate)
+      : txn_(std::move(txn)), tables_(tables), pool_(pool), gate_(gate) {}
   // Reads one value; not_found when absent.
   [[nodiscard]] result<std::string_view> read(MDB_dbi dbi, std::string_view key,
                                               std::string_view what) const;
@@ -115,6 +116,7 @@ class read_snapshot {
 
   lmdb_txn txn_;
   table_handles tables_;
+  read_txn_pool* pool_;  // where the transaction goes when the snapshot ends
   env_gate* gate_;
 };
 
