@@ -455,6 +455,7 @@ gateway_actor::behavior_type gateway(self_pointer self, std::shared_ptr<processo
   state.metrics = metrics;
   state.port = std::move(port);
   state.inbox = std::move(inbox);
+  state.inbox->open(caf::actor_cast<gateway_actor>(self));
   state.store = store;
   state.directory = std::move(directory);
   state.config = with_defaults(config);

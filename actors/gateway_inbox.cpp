@@ -6,7 +6,7 @@ namespace escrowd::actors {
 
 void gateway_inbox::open(gateway_actor target) {
   std::lock_guard lock(mutex_);
-  target_ = std::move(target);
+  if (!closed_) target_ = std::move(target);
 }
 
 void gateway_inbox::post(std::function<void()> work) {
@@ -18,6 +18,7 @@ void gateway_inbox::post(std::function<void()> work) {
 
 void gateway_inbox::close() {
   std::lock_guard lock(mutex_);
+  closed_ = true;
   target_ = nullptr;
 }
 

@@ -2,7 +2,9 @@
 // get back into the gateway actor. It posts a closure as a gateway_task message; once
 // closed (by the facade, before the actor system goes away) it drops whatever a late
 // callback posts, so a port that answers after shutdown touches nothing freed.
-// Thread affinity: post() from any thread; open() and close() from the facade.
+// The gateway opens its own inbox as it starts, before it can call a port: a port may
+// answer within the call, and an answer posted to an inbox not yet open would be lost.
+// Thread affinity: any thread; open() after close() does nothing.
 #pragma once
 
 #include <functional>
@@ -20,7 +22,8 @@ class gateway_inbox {
 
  private:
   std::mutex mutex_;
-  gateway_actor target_;  // null when closed
+  gateway_actor target_;  // null until opened and once closed
+  bool closed_ = false;
 };
 
 }  // namespace escrowd::actors

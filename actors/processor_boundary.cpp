@@ -55,7 +55,6 @@ processor_boundary::processor_boundary(caf::actor_system& system, storage::ledge
   if (!config_.port) return;
   gateway_ = system.spawn(gateway, config_.port, inbox_, store, std::move(directory),
                           config_.gateway, config_.metrics);
-  inbox_->open(gateway_);
 }
 
 processor_boundary::~processor_boundary() {
