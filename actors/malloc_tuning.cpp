@@ -31,7 +31,15 @@ void reexec_with_malloc_tuning(char** argv) {
   tunables += "glibc.malloc.tcache_count=" + std::to_string(malloc_thread_cache_count);
   if (::setenv("GLIBC_TUNABLES", tunables.c_str(), 1) != 0) return;
   if (::setenv(reexecuted_marker, "1", 1) != 0) return;
-  ::execv("/proc/self/exe", argv);
+  // The resolved path, not /proc/self/exe itself: the kernel names a process after the
+  // file it executes, and ps, top and perf would show "exe".
+  std::string self(4096, '\0');
+  const ssize_t length = ::readlink("/proc/self/exe", self.data(), self.size() - 1);
+  if (length > 0) {
+    self.resize(static_cast<std::size_t>(length));
+    ::execv(self.c_str(), argv);
+  }
+  ::execv("/proc/self/exe", argv);  // the file was replaced or deleted since it started
   // No /proc, or exec refused: run as we are, without the tuning.
   ::unsetenv(reexecuted_marker);
 }
