@@ -32,72 +32,6 @@ std::string_view kind_word(processor_kind kind) {
   return to_string(kind);
 }
 
-// ---- processor calls: a queue under the concurrency bound and the token bucket ----------
-
-void pump(self_pointer self);
-
-void schedule_pump(self_pointer self, milliseconds wait) {
-  auto& state = self->state;
-  if (state.pump_timer_set) return;
-  state.pump_timer_set = true;
-  self->delayed_send(self, std::max(wait, milliseconds(1)), resume_atom::value);
-}
-
-telemetry::processor_call_outcome outcome_of(const call_result& result) {
-  return std::visit(
-      [](const auto& answer) {
-        return telemetry::processor_call_outcome_of(answer.http_status, answer.timed_out);
-      },
-      result);
-}
-
-void finish_call(self_pointer self, const std::string& identity, telemetry::processor_call call,
-                 steady::time_point started, const call_result& result) {
-  auto& state = self->state;
-  --state.calls_in_flight;
-  if (state.metrics != nullptr) {
-    const double seconds = std::chrono::duration<double>(steady::now() - started).count();
-    state.metrics->record_processor_call(call, outcome_of(result), seconds);
-  }
-  auto found = state.calls.find(identity);
-  if (found != state.calls.end()) {
-    auto waiters = std::move(found->second);
-    state.calls.erase(found);
-    for (auto& waiter : waiters) waiter(result);
-  }
-  pump(self);
-}
-
-void start_call(self_pointer self, queued_call call) {
-  auto& state = self->state;
-  ++state.calls_in_flight;
-  ++state.stats.calls_started;
-  call.issue(*state.port, [inbox = state.inbox, self, identity = std::move(call.identity),
-                           which = call.call, started = steady::now()](call_result result) {
-    inbox->post([self, identity, which, started, result = std::move(result)] {
-      finish_call(self, identity, which, started, result);
-    });
-  });
-}
-
-void pump(self_pointer self) {
-  auto& state = self->state;
-  while (!state.queue.empty() && state.calls_in_flight < state.config.calls_in_flight_max) {
-    const auto now = steady::now();
-    if (now < state.paused_until) {
-      schedule_pump(self, std::chrono::ceil<milliseconds>(state.paused_until - now));
-      return;
-    }
-    if (!state.bucket->try_take(now)) {
-      schedule_pump(self, state.bucket->wait(now));
-      return;
-    }
-    auto call = std::move(state.queue.front());
-    state.queue.pop_front();
-    start_call(self, std::move(call));
-  }
-}
-
 // ---- the life of a row --------------------------------------------------------------------
 
 void follow(self_pointer self, const std::string& key, const gateway_step& step);
@@ -418,35 +352,6 @@ request_context gateway_context() {
   return context;
 }
 
-telemetry::processor_call processor_call_of(processor_kind kind, port_method method) {
-  using telemetry::processor_call;
-  const bool topup = kind == processor_kind::topup;
-  switch (method) {
-    case port_method::send:
-      return topup ? processor_call::create_payment_intent : processor_call::create_payout;
-    case port_method::retrieve:
-      return topup ? processor_call::retrieve_payment_intent : processor_call::retrieve_payout;
-    case port_method::find:  // a list filtered by metadata
-    case port_method::list:
-      return topup ? processor_call::list_payment_intents : processor_call::list_payouts;
-  }
-  return processor_call::create_payment_intent;
-}
-
-void request_processor_call(self_pointer self, std::string identity, telemetry::processor_call call,
-                            call_issuer issue, call_continuation then) {
-  auto& state = self->state;
-  auto [slot, fresh] = state.calls.try_emplace(identity);
-  slot->second.push_back(std::move(then));
-  if (!fresh) {
-    ++state.stats.calls_coalesced;
-    if (state.metrics != nullptr) state.metrics->record_coalesced_key();
-    return;
-  }
-  state.queue.push_back({std::move(identity), call, std::move(issue)});
-  pump(self);
-}
-
 gateway_actor::behavior_type gateway(self_pointer self, std::shared_ptr<processor_port> port,
                                      std::shared_ptr<gateway_inbox> inbox,
                                      storage::ledger_store* store, directory_actor directory,
@@ -486,7 +391,7 @@ gateway_actor::behavior_type gateway(self_pointer self, std::shared_ptr<processo
       [=](resume_atom) {
         self->state.backlog.handled();
         self->state.pump_timer_set = false;
-        pump(self);
+        resume_processor_calls(self);
       },
       [=](gateway_task& task) {
         self->state.backlog.handled();

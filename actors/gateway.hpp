@@ -89,7 +89,7 @@ struct gateway_state {
   std::mt19937_64 random;
   gateway_stats stats;
   std::shared_ptr<reconciliation_run> reconciliation;  // the run in progress, if any
-  telemetry::metrics* metrics = nullptr;  // null: metrics off; outlives the gateway
+  telemetry::metrics* metrics = nullptr;               // null: metrics off; outlives the gateway
   telemetry::mailbox_backlog_estimator backlog;
   std::int64_t outbox_oldest_created_at = 0;  // over the current pass of the scan; 0: none
   static inline const char* name = "gateway";
@@ -104,8 +104,12 @@ gateway_actor::behavior_type gateway(gateway_actor::stateful_pointer<gateway_sta
 // For gateway_reconcile.cpp: queue one port call (coalesced with an identical one in
 // flight); `then` runs on the gateway when it answered.
 void request_processor_call(gateway_actor::stateful_pointer<gateway_state> self,
-                            std::string identity, telemetry::processor_call call,
-                            call_issuer issue, call_continuation then);
+                            std::string identity, telemetry::processor_call call, call_issuer issue,
+                            call_continuation then);
+
+// Starts queued port calls while the concurrency bound and the token bucket allow; else
+// sets a timer (resume_atom) to come back (gateway_calls.cpp).
+void resume_processor_calls(gateway_actor::stateful_pointer<gateway_state> self);
 
 // Runs a reconciliation and answers `done` with its report; a request while one runs
 // joins it (gateway_reconcile.cpp).
