@@ -34,13 +34,6 @@ std::string operation_key(processor_kind kind, std::string_view id) {
   return key;
 }
 
-std::string account_entry_key(std::string_view account_id, std::uint64_t sequence) {
-  std::string key(account_id);
-  key.push_back('\0');
-  append_big_endian(key, sequence);
-  return key;
-}
-
 std::string idempotency_key(std::string_view scope, std::string_view key) {
   std::string out(1, char(std::uint8_t(scope.size())));
   out.append(scope).append(key);

@@ -24,8 +24,6 @@ void append_big_endian(std::string& out, std::uint64_t value);
 [[nodiscard]] std::string sequence_key(std::uint64_t sequence);
 // operations: kind (1 byte) + id.
 [[nodiscard]] std::string operation_key(processor_kind kind, std::string_view id);
-// account_entries: account id + 0x00 + sequence.
-[[nodiscard]] std::string account_entry_key(std::string_view account_id, std::uint64_t sequence);
 // idempotency: scope length (1 byte) + scope + key.
 [[nodiscard]] std::string idempotency_key(std::string_view scope, std::string_view key);
 // idempotency_expiry: biased expires_at + write transaction id + serial within it. Times

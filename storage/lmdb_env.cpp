@@ -92,7 +92,6 @@ int open_tables(MDB_txn* txn, bool create, table_handles& tables) {
       {"api_keys", &tables.api_keys},
       {"api_key_ids", &tables.api_key_ids},
       {"webhook_events", &tables.webhook_events},
-      {"account_entries", &tables.account_entries},
       {"review_deadlines", &tables.review_deadlines},
   };
   for (const auto& table : all) {

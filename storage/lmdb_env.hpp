@@ -106,7 +106,6 @@ struct table_handles {
   MDB_dbi api_keys = 0;
   MDB_dbi api_key_ids = 0;
   MDB_dbi webhook_events = 0;
-  MDB_dbi account_entries = 0;
   MDB_dbi review_deadlines = 0;
 };
 

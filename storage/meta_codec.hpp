@@ -15,7 +15,7 @@ namespace escrowd::storage {
 inline constexpr std::string_view store_magic = "escrowd\n";  // 8 bytes
 // The layout of the whole store (tables, keys, values). A store written with another
 // version is refused at open rather than misread. Bump on any incompatible change.
-inline constexpr std::uint32_t store_format_version = 1;
+inline constexpr std::uint32_t store_format_version = 2;
 
 struct store_header {
   std::uint32_t format_version = store_format_version;

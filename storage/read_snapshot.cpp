@@ -117,32 +117,50 @@ result<entry_page> read_snapshot::list_account_entries(
     std::string_view account_id, std::size_t limit,
     std::optional<std::uint64_t> starting_after) const {
   limit = std::clamp<std::size_t>(limit, 1, list_limit_max);
-  std::string prefix(account_id);
-  prefix.push_back('\0');
-  lmdb_cursor cursor;
-  if (int rc = cursor.open(txn_.get(), tables_.account_entries); rc != MDB_SUCCESS)
-    return lmdb_error(rc, "entries");
-  // Position on the first key at or after the bound, then walk backwards: keys of this
-  // account sort by sequence, so stepping back yields newest first.
-  const std::uint64_t bound = starting_after ? *starting_after : ~std::uint64_t{0};
-  std::string_view key, value;
-  int rc = cursor.seek(account_entry_key(account_id, bound), key, value);
-  if (rc == MDB_NOTFOUND)
-    rc = cursor.get(key, value, MDB_LAST);
-  else if (rc == MDB_SUCCESS)
-    rc = cursor.get(key, value, MDB_PREV);
   entry_page page;
-  for (; rc == MDB_SUCCESS; rc = cursor.get(key, value, MDB_PREV)) {
-    if (key.size() != prefix.size() + 8 || key.substr(0, prefix.size()) != prefix) break;
+  auto stored = read(tables_.accounts, account_id, "account");
+  if (!stored && stored.code() == error_code::not_found) return page;
+  if (!stored) return stored.failure();
+  auto head = decode_account_row(*stored);
+  if (!head) return head.failure();
+  // Each step must go to an older entry that has a leg on this account, or the chain is
+  // corrupt; that also bounds every walk by the account's entry count.
+  std::uint64_t newer = ~std::uint64_t{0};
+  auto step = [&](std::uint64_t sequence) -> result<sequenced_entry> {
+    if (sequence >= newer) return error{error_code::storage_failed, "journal"};
+    auto entry = get_entry(sequence);
+    if (!entry)
+      return entry.code() == error_code::not_found ? error{error_code::storage_failed, "journal"}
+                                                   : entry.failure();
+    if (!previous_of(*entry, account_id)) return error{error_code::storage_failed, "journal"};
+    newer = sequence;
+    return entry;
+  };
+  std::uint64_t next = head->last_entry_sequence;
+  if (starting_after) {
+    auto cursor = get_entry(*starting_after);
+    if (!cursor && cursor.code() != error_code::not_found) return cursor.failure();
+    if (auto link = cursor ? previous_of(*cursor, account_id) : std::nullopt) {
+      next = *link;
+    } else {
+      // Not one of this account's entries (or no entry at all): the newest older one.
+      while (next != 0 && next >= *starting_after) {
+        auto entry = step(next);
+        if (!entry) return entry.failure();
+        next = *previous_of(*entry, account_id);
+      }
+    }
+  }
+  while (next != 0) {
     if (page.data.size() == limit) {
       page.has_more = true;
       break;
     }
-    auto entry = get_entry(read_big_endian(key.substr(prefix.size())));
+    auto entry = step(next);
     if (!entry) return entry.failure();
+    next = *previous_of(*entry, account_id);
     page.data.push_back(std::move(*entry));
   }
-  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return lmdb_error(rc, "entries");
   return page;
 }
 
@@ -205,7 +223,6 @@ result<table_counts> read_snapshot::counts() const {
       {tables_.outbox, &counts.outbox_rows},
       {tables_.api_keys, &counts.api_keys},
       {tables_.webhook_events, &counts.webhook_events},
-      {tables_.account_entries, &counts.account_entry_index_rows},
       {tables_.review_deadlines, &counts.review_deadlines},
   };
   for (const auto& table : all) {
@@ -239,6 +256,18 @@ status read_snapshot::for_each_account(const std::function<bool(const account&)>
       [](std::string_view key, std::string_view value) -> result<account> {
         auto row = decode_account(value);
         if (row && row->id != key) return error{error_code::storage_failed, "accounts"};
+        return row;
+      },
+      visit);
+}
+
+status read_snapshot::for_each_account_row(
+    const std::function<bool(const account_row&)>& visit) const {
+  return scan<account_row>(
+      tables_.accounts, {},
+      [](std::string_view key, std::string_view value) -> result<account_row> {
+        auto row = decode_account_row(value);
+        if (row && row->data.id != key) return error{error_code::storage_failed, "accounts"};
         return row;
       },
       visit);

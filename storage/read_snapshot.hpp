@@ -16,6 +16,7 @@
 #include "engine/account.hpp"
 #include "engine/processor_operation.hpp"
 #include "engine/task.hpp"
+#include "storage/account_codec.hpp"
 #include "storage/journal_codec.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/records.hpp"
@@ -51,7 +52,6 @@ struct table_counts {
   std::uint64_t outbox_rows = 0;
   std::uint64_t api_keys = 0;
   std::uint64_t webhook_events = 0;
-  std::uint64_t account_entry_index_rows = 0;
   std::uint64_t review_deadlines = 0;
 };
 
@@ -78,6 +78,9 @@ class read_snapshot {
 
   // The entries touching an account's books (available, pending_withdrawal), newest
   // first, older than `starting_after` when given; `limit` is clamped to list_limit_max.
+  // Walks the account's chain of entries (journal_codec.hpp): one point read per entry,
+  // plus, when `starting_after` is not itself one of the account's entries, the walk from
+  // the newest down to it. An unknown account has no entries.
   [[nodiscard]] result<entry_page> list_account_entries(
       std::string_view account_id, std::size_t limit,
       std::optional<std::uint64_t> starting_after = std::nullopt) const;
@@ -93,6 +96,9 @@ class read_snapshot {
   // Full scans in key order for verification and recovery. The visitor returns false to
   // stop early; a corrupt value stops the scan with its error.
   [[nodiscard]] status for_each_account(const std::function<bool(const account&)>& visit) const;
+  // As for_each_account, with each account's chain head.
+  [[nodiscard]] status for_each_account_row(
+      const std::function<bool(const account_row&)>& visit) const;
   [[nodiscard]] status for_each_task(const std::function<bool(const task&)>& visit) const;
   [[nodiscard]] status for_each_operation(
       const std::function<bool(const processor_operation&)>& visit) const;

@@ -24,10 +24,6 @@ std::string_view hash_view(const api_key_hash& hash) {
   return {reinterpret_cast<const char*>(hash.data()), hash.size()};
 }
 
-bool is_account_book(book_kind kind) {
-  return kind == book_kind::available || kind == book_kind::pending_withdrawal;
-}
-
 // One ledger book touched by a record: the sum of its legs and of the matching deltas.
 struct book_sum {
   book_kind kind;
@@ -52,8 +48,8 @@ status add_to(std::vector<book_sum>& sums, book_kind kind, std::string_view owne
 }  // namespace
 
 commit_result record_applier::apply(const commit_record& record, std::uint64_t& next_sequence) {
-  if (auto staged = stage(record); !staged) return {staged, 0};
   const std::uint64_t sequence = record.entry ? next_sequence : 0;
+  if (auto staged = stage(record, sequence); !staged) return {staged, 0};
   write(record, sequence);
   if (lmdb_code_ != 0) return {lmdb_error(lmdb_code_, "commit"), 0};
   if (record.entry) ++next_sequence;
@@ -73,7 +69,7 @@ bool record_applier::exists(MDB_dbi dbi, std::string_view key) {
   return true;
 }
 
-status record_applier::stage(const commit_record& record) {
+status record_applier::stage(const commit_record& record, std::uint64_t sequence) {
   accounts_.clear();
   tasks_.clear();
   revoked_keys_.clear();
@@ -83,18 +79,19 @@ status record_applier::stage(const commit_record& record) {
   if (checked) checked = check_ledger(record);
   if (checked) checked = stage_idempotency(record);
   if (checked) checked = stage_keys_and_events(record);
+  if (checked && record.entry) checked = link_entry(*record.entry, sequence);
   if (lmdb_code_ != 0) return lmdb_error(lmdb_code_, "read");
   return checked;
 }
 
 result<record_applier::staged_account*> record_applier::load_account(std::string_view id) {
   for (auto& staged : accounts_)
-    if (staged.row.id == id) return &staged;
+    if (staged.stored.data.id == id) return &staged;
   std::string_view stored;
   const int rc = lmdb_get(txn_, tables_.accounts, id, stored);
   if (rc == MDB_NOTFOUND) return error{error_code::not_found, "account"};
   if (rc != MDB_SUCCESS) return read_failed(rc).failure();
-  auto row = decode_account(stored);
+  auto row = decode_account_row(stored);
   if (!row) return row.failure();
   accounts_.push_back({std::move(*row), false});
   return &accounts_.back();
@@ -107,9 +104,9 @@ status record_applier::stage_accounts(const commit_record& record) {
         created.pending_topup != 0)
       return bug("account");
     for (const auto& staged : accounts_)
-      if (staged.row.id == created.id) return error{error_code::already_exists, "account"};
+      if (staged.stored.data.id == created.id) return error{error_code::already_exists, "account"};
     if (exists(tables_.accounts, created.id)) return error{error_code::already_exists, "account"};
-    accounts_.push_back({created, true});
+    accounts_.push_back({{created, 0}, true});
   }
   // Deltas of one account are applied together so that a credit and a debit in the same
   // record net out before the no-negative check (engine apply_deltas).
@@ -121,9 +118,9 @@ status record_applier::stage_accounts(const commit_record& record) {
     if (applied) continue;
     auto staged = load_account(id);
     if (!staged) return staged.failure();
-    auto next = apply_deltas((*staged)->row, record.account_deltas);
+    auto next = apply_deltas((*staged)->stored.data, record.account_deltas);
     if (!next) return next.failure();
-    (*staged)->row = std::move(*next);
+    (*staged)->stored.data = std::move(*next);
     (*staged)->touched = true;
   }
   return {};
@@ -187,7 +184,7 @@ status record_applier::check_ledger(const commit_record& record) {
       if (is_account_book(leg.book.kind)) {
         auto owner = load_account(leg.book.owner);
         if (!owner) return owner.failure();
-        if ((*owner)->row.currency != leg.book.currency) return bug("entry");
+        if ((*owner)->stored.data.currency != leg.book.currency) return bug("entry");
       } else if (leg.book.kind == book_kind::escrow) {
         auto task = std::find_if(tasks_.begin(), tasks_.end(), [&](const staged_task& staged) {
           return staged.row->id == leg.book.owner;
@@ -298,8 +295,8 @@ void record_applier::del(MDB_dbi dbi, std::string_view key) {
 void record_applier::write(const commit_record& record, std::uint64_t sequence) {
   for (const auto& staged : accounts_) {
     if (!staged.touched) continue;
-    encode_account(staged.row, value_);
-    put(tables_.accounts, staged.row.id, value_);
+    encode_account(staged.stored, value_);
+    put(tables_.accounts, staged.stored.data.id, value_);
   }
   write_tasks();
   for (const auto* rows : {&record.operation_creates, &record.operation_updates})
@@ -326,19 +323,37 @@ void record_applier::write_tasks() {
   }
 }
 
-void record_applier::write_entry(const journal_entry& entry, std::uint64_t sequence) {
-  encode_entry(sequence, entry, value_);
-  // Sequences only grow, so the entry always belongs at the end: MDB_APPEND skips the
-  // search and fills pages completely.
-  put(tables_.journal, sequence_key(sequence), value_, MDB_APPEND);
+status record_applier::link_entry(const journal_entry& entry, std::uint64_t sequence) {
+  owner_previous_.assign(entry.legs.size(), 0);
+  // check_ledger staged every owner. The first leg of an owner moves its head, so a
+  // second leg of the same owner takes the link the first one found.
   for (std::size_t i = 0; i < entry.legs.size(); ++i) {
     const auto& book = entry.legs[i].book;
     if (!is_account_book(book.kind)) continue;
-    bool seen = false;
-    for (std::size_t j = 0; j < i && !seen; ++j)
-      seen = is_account_book(entry.legs[j].book.kind) && entry.legs[j].book.owner == book.owner;
-    if (!seen) put(tables_.account_entries, account_entry_key(book.owner, sequence), {});
+    auto owner = std::find_if(accounts_.begin(), accounts_.end(), [&](const staged_account& s) {
+      return s.stored.data.id == book.owner;
+    });
+    if (owner == accounts_.end()) return bug("entry");
+    std::size_t first = i;
+    for (std::size_t j = 0; j < i && first == i; ++j)
+      if (is_account_book(entry.legs[j].book.kind) && entry.legs[j].book.owner == book.owner)
+        first = j;
+    if (first != i) {
+      owner_previous_[i] = owner_previous_[first];
+      continue;
+    }
+    owner_previous_[i] = owner->stored.last_entry_sequence;
+    owner->stored.last_entry_sequence = sequence;
+    owner->touched = true;
   }
+  return {};
+}
+
+void record_applier::write_entry(const journal_entry& entry, std::uint64_t sequence) {
+  encode_entry(sequence, entry, owner_previous_, value_);
+  // Sequences only grow, so the entry always belongs at the end: MDB_APPEND skips the
+  // search and fills pages completely.
+  put(tables_.journal, sequence_key(sequence), value_, MDB_APPEND);
 }
 
 void record_applier::write_idempotency(const idempotency_record& row) {

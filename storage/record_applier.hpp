@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/account_codec.hpp"
 #include "storage/commit_record.hpp"
 #include "storage/lmdb_env.hpp"
 
@@ -28,7 +29,7 @@ class record_applier {
 
  private:
   struct staged_account {
-    account row;
+    account_row stored;
     bool touched = false;  // created or changed: written back
   };
   struct staged_task {
@@ -38,7 +39,7 @@ class record_applier {
     std::int64_t old_deadline = 0;
   };
 
-  [[nodiscard]] status stage(const commit_record& record);
+  [[nodiscard]] status stage(const commit_record& record, std::uint64_t sequence);
   [[nodiscard]] status stage_accounts(const commit_record& record);
   [[nodiscard]] status stage_tasks(const commit_record& record);
   [[nodiscard]] status stage_operations(const commit_record& record);
@@ -54,6 +55,9 @@ class record_applier {
 
   void write(const commit_record& record, std::uint64_t sequence);
   void write_tasks();
+  // Links the entry into the chains of the accounts it touches: their staged heads move to
+  // `sequence`, and owner_previous_ gets the links write_entry stores.
+  [[nodiscard]] status link_entry(const journal_entry& entry, std::uint64_t sequence);
   void write_entry(const journal_entry& entry, std::uint64_t sequence);
   void write_idempotency(const idempotency_record& row);
   void write_keys_and_events(const commit_record& record);
@@ -67,6 +71,7 @@ class record_applier {
   std::vector<staged_account> accounts_;
   std::vector<staged_task> tasks_;
   std::vector<api_key_record> revoked_keys_;
+  std::vector<std::uint64_t> owner_previous_;
   std::uint32_t expiry_serial_ = 0;  // makes expiry keys unique within the transaction
   std::string key_;
   std::string value_;

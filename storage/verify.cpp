@@ -1,6 +1,5 @@
 #include "storage/verify.hpp"
 
-#include <algorithm>
 #include <map>
 #include <unordered_map>
 
@@ -41,7 +40,7 @@ class verifier {
     scan_tasks();
     scan_operations();
     check_derived();
-    check_books_and_index();
+    check_books();
     return std::move(report_);
   }
 
@@ -79,26 +78,44 @@ class verifier {
         problem("journal gap: expected sequence " + std::to_string(expected) + ", found " +
                 std::to_string(item.sequence));
       expected = item.sequence + 1;
-      std::vector<std::string_view> owners;
       for (const auto& leg : item.entry.legs) {
         add(book_key(leg.book.kind, leg.book.owner, leg.book.currency), leg.amount);
         auto& sum = currency_sums_[leg.book.currency.str()];
         sum += leg.amount;  // bounded: every book sum was checked above
-        const bool account_book =
-            leg.book.kind == book_kind::available || leg.book.kind == book_kind::pending_withdrawal;
-        if (account_book && std::find(owners.begin(), owners.end(), leg.book.owner) == owners.end())
-          owners.push_back(leg.book.owner);
       }
-      expected_index_rows_ += owners.size();
+      check_links(item);
       return true;
     }));
     for (const auto& [code, sum] : currency_sums_)
       if (sum != 0) problem("currency " + code + " sums to " + std::to_string(sum) + ", not 0");
   }
 
+  // Every account's entries must form its chain: each entry's link for an owner is the
+  // owner's previous entry, so the scan in sequence order predicts every link exactly.
+  void check_links(const sequenced_entry& item) {
+    const auto& legs = item.entry.legs;
+    for (std::size_t i = 0; i < legs.size(); ++i) {
+      if (!is_account_book(legs[i].book.kind)) continue;
+      auto& newest = newest_entry_[legs[i].book.owner];
+      if (newest == item.sequence) continue;  // a second leg of this owner
+      if (item.owner_previous[i] != newest)
+        problem("entry " + std::to_string(item.sequence) + " links account " + legs[i].book.owner +
+                " to entry " + std::to_string(item.owner_previous[i]) +
+                ", but its previous entry is " + std::to_string(newest));
+      newest = item.sequence;
+    }
+  }
+
   void scan_accounts() {
-    scan_failed("accounts", snapshot_.for_each_account([&](const account& row) {
+    scan_failed("accounts", snapshot_.for_each_account_row([&](const account_row& stored) {
+      const account& row = stored.data;
       ++report_.accounts_checked;
+      const auto newest = newest_entry_.find(row.id);
+      const std::uint64_t expected_head = newest == newest_entry_.end() ? 0 : newest->second;
+      if (stored.last_entry_sequence != expected_head)
+        problem("account " + row.id + ": newest entry " +
+                std::to_string(stored.last_entry_sequence) + " but the journal's is " +
+                std::to_string(expected_head));
       const auto available = take_book(book_kind::available, row.id, row.currency);
       const auto held = take_book(book_kind::pending_withdrawal, row.id, row.currency);
       if (row.available != available)
@@ -159,7 +176,7 @@ class verifier {
       if (!accounts_.contains(id)) problem("tasks or operations refer to unknown account " + id);
   }
 
-  void check_books_and_index() {
+  void check_books() {
     // Every book with a row was taken out above; what is left must be clearing books.
     for (const auto& [key, balance] : books_) {
       if (book_kind(std::uint8_t(key[0])) == book_kind::processor_clearing) continue;
@@ -167,11 +184,6 @@ class verifier {
         problem(describe_book(key) + " holds " + std::to_string(balance) +
                 " but has no stored row");
     }
-    auto counts = snapshot_.counts();
-    if (!counts) return problem("cannot count tables");
-    if (counts->account_entry_index_rows != expected_index_rows_)
-      problem("account entry index has " + std::to_string(counts->account_entry_index_rows) +
-              " rows, expected " + std::to_string(expected_index_rows_));
   }
 
   const read_snapshot& snapshot_;
@@ -180,7 +192,7 @@ class verifier {
   std::map<std::string, std::int64_t> currency_sums_;
   std::map<std::string, account> accounts_;
   std::unordered_map<std::string, derived_sums> derived_;
-  std::uint64_t expected_index_rows_ = 0;
+  std::unordered_map<std::string, std::uint64_t> newest_entry_;  // by account id
 };
 
 }  // namespace

@@ -7,7 +7,8 @@
 //     clearing is negative, and every book belongs to a stored account or task;
 //   - the derived views agree: escrowed = the payer's funded tasks, pending_topup = the
 //     open top-ups, pending_withdrawal = the open withdrawals;
-//   - the per-account entry index has one row per (entry, account book owner).
+//   - every account's chain of entries links each entry touching its books to the one
+//     before, and its row's head is its newest entry.
 // Used by GET /v1/ledger/verify and `escrowd verify`. Memory: proportional to the number
 // of accounts, tasks and books (it holds one balance per book).
 // Thread affinity: any; it only reads. Lifetime: the snapshot must outlive the call.

@@ -88,16 +88,17 @@ TEST(account_codec, round_trips_and_rejects_corruption) {
   row.escrowed = 7;
   row.pending_topup = 9;
   std::string value;
-  encode_account(row, value);
+  encode_account({row, 77}, value);
   EXPECT_EQ(*decode_account(value), row);
-  expect_rejects_corruption<account>(value, decode_account);
+  EXPECT_EQ(*decode_account_row(value), (account_row{row, 77}));
+  expect_rejects_corruption<account_row>(value, decode_account_row);
 }
 
 TEST(account_codec, rejects_a_negative_balance) {
   account row = new_account("acct_1");
   row.available = -1;
   std::string value;
-  encode_account(row, value);
+  encode_account({row, 0}, value);
   EXPECT_EQ(decode_account(value).code(), error_code::storage_failed);
 }
 
@@ -145,21 +146,48 @@ TEST(operation_codec, round_trips_and_rejects_corruption) {
 TEST(journal_codec, round_trips_and_rejects_corruption) {
   auto entry = transfer_entry(entry_kind::task_fund, "task_1", 77, available_book("a", usd()),
                               escrow_book("task_1", usd()), 300);
+  const std::vector<std::uint64_t> links{17, 0};
   std::string value;
-  encode_entry(42, entry, value);
+  encode_entry(42, entry, links, value);
   auto decoded = decode_entry(value, 42);
   ASSERT_TRUE(decoded.has_value());
   EXPECT_EQ(decoded->entry, entry);
   EXPECT_EQ(decoded->sequence, 42u);
+  EXPECT_EQ(decoded->owner_previous, links);
+  EXPECT_EQ(previous_of(*decoded, "a"), 17u);
+  EXPECT_EQ(previous_of(*decoded, "task_1"), std::nullopt);  // an escrow book: no chain
+  EXPECT_EQ(previous_of(*decoded, "b"), std::nullopt);
   expect_rejects_corruption<sequenced_entry>(
       value, [](std::string_view stored) { return decode_entry(stored, 42); });
+}
+
+TEST(journal_codec, rejects_links_that_cannot_be_a_chain) {
+  // Two legs of one account: available and pending_withdrawal.
+  journal_entry entry =
+      transfer_entry(entry_kind::withdrawal_hold, "wd_1", 5, available_book("a", usd()),
+                     pending_withdrawal_book("a", usd()), 40);
+  auto decodes = [&](std::vector<std::uint64_t> links) {
+    std::string value;
+    encode_entry(9, entry, links, value);
+    return decode_entry(value, 9).has_value();
+  };
+  EXPECT_TRUE(decodes({3, 3}));
+  EXPECT_TRUE(decodes({0, 0}));
+  EXPECT_FALSE(decodes({3, 4}));  // one account, two different previous entries
+  EXPECT_FALSE(decodes({9, 9}));  // not older than the entry itself
+  EXPECT_FALSE(decodes({12, 12}));
+  auto escrow = transfer_entry(entry_kind::task_fund, "t", 1, available_book("a", usd()),
+                               escrow_book("t", usd()), 1);
+  std::string value;
+  encode_entry(9, escrow, std::vector<std::uint64_t>{3, 2}, value);  // a link on escrow
+  EXPECT_FALSE(decode_entry(value, 9).has_value());
 }
 
 TEST(journal_codec, rejects_an_entry_under_another_sequence) {
   auto entry = transfer_entry(entry_kind::task_fund, "t", 1, available_book("a", usd()),
                               escrow_book("t", usd()), 1);
   std::string value;
-  encode_entry(7, entry, value);
+  encode_entry(7, entry, {}, value);
   EXPECT_FALSE(decode_entry(value, 8).has_value());
 }
 
@@ -168,7 +196,7 @@ TEST(journal_codec, rejects_an_unbalanced_entry_after_decoding) {
                               escrow_book("t", usd()), 10);
   entry.legs[1].amount = 11;  // encodable, but never trustworthy
   std::string value;
-  encode_entry(1, entry, value);
+  encode_entry(1, entry, {}, value);
   EXPECT_EQ(decode_entry(value, 1).code(), error_code::storage_failed);
 }
 
@@ -238,8 +266,6 @@ TEST(meta_codec, header_and_webhook_events_round_trip_and_reject_corruption) {
 
 TEST(keys, sort_numerically_and_by_time) {
   EXPECT_LT(sequence_key(255), sequence_key(256));
-  EXPECT_LT(account_entry_key("a", 9), account_entry_key("a", 10));
-  EXPECT_LT(account_entry_key("a", ~0ull), account_entry_key("a-", 0));
   EXPECT_LT(review_deadline_key(-5, "t"), review_deadline_key(3, "t"));
   EXPECT_EQ(unbias_time(bias_time(-123)), -123);
   EXPECT_LT(idempotency_expiry_key(10, 99, 7), idempotency_expiry_key(11, 1, 0));

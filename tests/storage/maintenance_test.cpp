@@ -5,7 +5,11 @@
 #include <gtest/gtest.h>
 #include <lmdb.h>
 
+#include <functional>
+
 #include "storage/account_codec.hpp"
+#include "storage/journal_codec.hpp"
+#include "storage/keys.hpp"
 #include "storage/ledger_store.hpp"
 #include "storage/verify.hpp"
 #include "tests/storage/storage_test_support.hpp"
@@ -26,6 +30,26 @@ class maintenance_test : public ::testing::Test {
     options.data_dir = dir.path() / "data";
     options.map_size_bytes_initial = 1 << 20;
     store = ledger_store::open(options).value();
+  }
+  // Replaces one stored value behind the store's back (raw LMDB, store closed meanwhile).
+  void rewrite_raw(const char* table, const std::string& key,
+                   const std::function<std::string(std::string_view)>& change) {
+    store.reset();
+    MDB_env* env = nullptr;
+    ASSERT_EQ(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 16);
+    ASSERT_EQ(mdb_env_open(env, (dir.path() / "data").c_str(), 0, 0640), 0);
+    MDB_txn* txn = nullptr;
+    MDB_dbi dbi = 0;
+    ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+    ASSERT_EQ(mdb_dbi_open(txn, table, 0, &dbi), 0);
+    std::string_view stored;
+    ASSERT_EQ(lmdb_get(txn, dbi, key, stored), 0);
+    const std::string value = change(stored);
+    ASSERT_EQ(lmdb_put(txn, dbi, key, value), 0);
+    ASSERT_EQ(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    reopen();
   }
   void expect_ok(std::vector<commit_record> records) {
     auto result = store->commit_batch(records);
@@ -64,6 +88,39 @@ TEST_F(maintenance_test, lists_an_accounts_entries_newest_first_in_pages) {
   auto oldest = view->list_account_entries("a", 10, 1);
   EXPECT_TRUE(oldest->data.empty());
   EXPECT_FALSE(oldest->has_more);
+}
+
+TEST_F(maintenance_test, lists_after_any_sequence_and_counts_an_entry_with_two_legs_once) {
+  expect_ok({open_account_record("a"), open_account_record("b")});
+  expect_ok({topup_record(*store->get_account("a"), "ta", 100, now)});  // 1
+  expect_ok({topup_record(*store->get_account("b"), "tb", 100, now)});  // 2
+  commit_record hold;                                                   // 3: a's two books
+  hold.entry = transfer_entry(entry_kind::withdrawal_hold, "wd", now, available_book("a", usd()),
+                              pending_withdrawal_book("a", usd()), 40);
+  hold.account_deltas = {{"a", balance_field::available, -40},
+                         {"a", balance_field::pending_withdrawal, 40}};
+  expect_ok({hold});
+  expect_ok({topup_record(*store->get_account("b"), "tb2", 100, now)});  // 4
+  expect_ok({topup_record(*store->get_account("a"), "ta2", 100, now)});  // 5
+  auto view = store->snapshot();
+  auto sequences = [&](std::optional<std::uint64_t> after) {
+    std::vector<std::uint64_t> listed;
+    const auto page = view->list_account_entries("a", 10, after).value();
+    for (const auto& item : page.data) listed.push_back(item.sequence);
+    return listed;
+  };
+  using list = std::vector<std::uint64_t>;
+  EXPECT_EQ(sequences(std::nullopt), (list{5, 3, 1}));
+  EXPECT_EQ(sequences(5), (list{3, 1}));
+  EXPECT_EQ(sequences(3), (list{1}));
+  EXPECT_EQ(sequences(4), (list{3, 1}));  // b's entry: a's entries before it
+  EXPECT_EQ(sequences(2), (list{1}));
+  EXPECT_EQ(sequences(99), (list{5, 3, 1}));  // no such entry yet
+  auto first = view->list_account_entries("a", 1).value();
+  EXPECT_TRUE(first.has_more);
+  auto last = view->list_account_entries("a", 1, 3).value();
+  EXPECT_EQ(last.data.size(), 1u);
+  EXPECT_FALSE(last.has_more);
 }
 
 TEST_F(maintenance_test, iterates_the_outbox_in_pages_and_applies_upserts_and_deletes) {
@@ -174,31 +231,38 @@ TEST_F(maintenance_test, a_backup_opens_elsewhere_and_verifies) {
 TEST_F(maintenance_test, verify_reports_a_row_that_disagrees_with_the_journal) {
   expect_ok({open_account_record("a"), open_account_record("b")});
   expect_ok({topup_record(*store->get_account("a"), "top", 100, now)});
-  account tampered = *store->get_account("a");
-  tampered.available = 150;
-  store.reset();
-  {
-    MDB_env* env = nullptr;
-    ASSERT_EQ(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 16);
-    ASSERT_EQ(mdb_env_open(env, (dir.path() / "data").c_str(), 0, 0640), 0);
-    MDB_txn* txn = nullptr;
-    MDB_dbi accounts = 0;
-    ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
-    ASSERT_EQ(mdb_dbi_open(txn, "accounts", 0, &accounts), 0);
+  rewrite_raw("accounts", "a", [](std::string_view stored) {
+    auto tampered = decode_account_row(stored).value();
+    tampered.data.available = 150;
     std::string value;
     encode_account(tampered, value);
-    ASSERT_EQ(lmdb_put(txn, accounts, "a", value), 0);
-    ASSERT_EQ(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
-  }
-  reopen();
+    return value;
+  });
   auto report = verify_ledger(*store);
   ASSERT_TRUE(report.has_value());
   EXPECT_FALSE(report->ok);
   ASSERT_FALSE(report->problems.empty());
   EXPECT_NE(report->problems[0].find("account a: available 150"), std::string::npos)
       << report->problems[0];
+}
+
+TEST_F(maintenance_test, verify_reports_a_broken_chain_of_entries) {
+  expect_ok({open_account_record("a"), open_account_record("b")});
+  for (const auto* id : {"t1", "t2", "t3"})
+    expect_ok({topup_record(*store->get_account("a"), id, 10, now)});
+  ASSERT_TRUE(verify_ledger(*store)->ok);
+  // Entry 3 skips entry 2: listing "a" would lose it.
+  rewrite_raw("journal", sequence_key(3), [](std::string_view stored) {
+    auto entry = decode_entry(stored, 3).value();
+    std::string value;
+    encode_entry(3, entry.entry, std::vector<std::uint64_t>{0, 1}, value);
+    return value;
+  });
+  auto report = verify_ledger(*store);
+  ASSERT_TRUE(report.has_value());
+  EXPECT_FALSE(report->ok);
+  ASSERT_EQ(report->problems.size(), 1u);
+  EXPECT_EQ(report->problems[0], "entry 3 links account a to entry 1, but its previous entry is 2");
 }
 
 }  // namespace
