@@ -26,4 +26,12 @@ inline constexpr std::string_view request_id_prefix = "req_";
 [[nodiscard]] std::string make_id(std::string_view prefix, std::uint64_t entropy_high,
                                   std::uint64_t entropy_low);
 
+// prefix + 8 base62 digits of `unix_ms`, most significant first (so ids made later sort
+// after ids made earlier), + 14 base62 digits (83 bits) of the entropy given. Stored rows
+// are keyed by id: time-ordered ids put new rows, and the recent rows most updates touch,
+// on a few B-tree pages instead of one random page each. Times before 1970 count as 0.
+[[nodiscard]] std::string make_time_ordered_id(std::string_view prefix, std::int64_t unix_ms,
+                                               std::uint64_t entropy_high,
+                                               std::uint64_t entropy_low);
+
 }  // namespace escrowd

@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 
@@ -23,7 +24,9 @@ std::string make_object_id(std::string_view prefix) {
   auto& generator = thread_random();
   const std::uint64_t high = generator();
   const std::uint64_t low = generator();
-  return make_id(prefix, high, low);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return make_time_ordered_id(prefix, now.count(), high, low);
 }
 
 std::string make_api_secret() {

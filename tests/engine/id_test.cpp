@@ -100,4 +100,44 @@ TEST(id_make, distinct_entropy_gives_distinct_ids) {
 }
 
 }  // namespace
+TEST(id_time_ordered, is_the_prefix_and_twenty_two_base62_characters) {
+  const std::uint64_t all_ones = ~std::uint64_t{0};
+  for (auto prefix : {account_id_prefix, task_id_prefix, topup_id_prefix, withdrawal_id_prefix}) {
+    const std::string id = make_time_ordered_id(prefix, 1'764'900'000'123, all_ones, all_ones);
+    ASSERT_EQ(id.size(), prefix.size() + 22) << id;
+    EXPECT_EQ(id.substr(0, prefix.size()), prefix);
+    EXPECT_TRUE(is_valid_id(id)) << id;
+  }
+  EXPECT_EQ(make_time_ordered_id("t_", 0, 0, 0), "t_" + std::string(22, '0'));
+  EXPECT_EQ(make_time_ordered_id("t_", -5, 0, 0), make_time_ordered_id("t_", 0, 0, 0));
+  EXPECT_EQ(make_time_ordered_id("t_", 61, 0, 0).substr(0, 10), "t_0000000z");
+  EXPECT_EQ(make_time_ordered_id("t_", 62, 0, 0).substr(0, 10), "t_00000010");
+}
+
+TEST(id_time_ordered, a_later_millisecond_sorts_after_whatever_the_entropy) {
+  auto random = testing::seeded_random::from_environment(11);
+  SCOPED_TRACE(random.describe());
+  const std::uint64_t all_ones = ~std::uint64_t{0};
+  for (int i = 0; i < 20'000; ++i) {
+    // Across digit carries too: 61 -> 62, 3843 -> 3844, ...
+    const auto earlier = std::int64_t(random.next() % 4'000'000'000'000);
+    const auto later = earlier + 1 + std::int64_t(random.next() % 4);
+    ASSERT_LT(make_time_ordered_id("task_", earlier, all_ones, all_ones),
+              make_time_ordered_id("task_", later, 0, 0))
+        << earlier << " " << later;
+  }
+}
+
+TEST(id_time_ordered, distinct_entropy_in_one_millisecond_gives_distinct_ids) {
+  auto random = testing::seeded_random::from_environment(13);
+  SCOPED_TRACE(random.describe());
+  std::set<std::string> seen;
+  for (int i = 0; i < 20'000; ++i) {
+    const std::uint64_t bits = random.next();
+    seen.insert(make_time_ordered_id("wd_", 1'000, bits, std::uint64_t(i)));
+    seen.insert(make_time_ordered_id("wd_", 1'000, std::uint64_t(i), bits));
+  }
+  EXPECT_EQ(seen.size(), 40'000u);
+}
+
 }  // namespace escrowd
