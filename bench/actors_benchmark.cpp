@@ -15,7 +15,7 @@
 // LMDB write of its record. Goal (issue 4): >= 100,000 durable transitions/s.
 // Counters: transitions_per_s (wall clock); syncs_per_transition, records_per_batch and
 // writer_busy (share of the wall clock spent committing) from the store's statistics;
-// cpus_used (process CPU time over wall time) and disk_bytes_per_transition (/proc).
+// cpus_used (process CPU time over wall time) and written_bytes_per_transition (/proc).
 // Data lives under $ESCROWD_BENCH_DIR (default /tmp). ESCROWD_BENCH_SCHEDULER=stealing runs
 // the actors on CAF's work-stealing scheduler instead of the default (sharing), for A/B runs.
 #include <benchmark/benchmark.h>
@@ -245,7 +245,7 @@ void run_rounds(benchmark::State& state, std::size_t per_round, double transitio
   auto& books = bench_ledger::get().books();
   const auto in_flight = std::size_t(state.range(0));
   const auto before = books.storage_statistics();
-  const double write_bytes_before = process_write_bytes();
+  const double written_bytes_before = process_written_bytes();
   const double cpu_seconds_before = process_cpu_seconds();
   double seconds = 0;
   std::size_t jobs = 0;
@@ -277,8 +277,8 @@ void run_rounds(benchmark::State& state, std::size_t per_round, double transitio
   // Cores kept busy by the whole process, and bytes written to the disk per transition:
   // with cpus_used well below 2 and writer_busy near 1, the disk is the limit.
   state.counters["cpus_used"] = (process_cpu_seconds() - cpu_seconds_before) / seconds;
-  state.counters["disk_bytes_per_transition"] =
-      (process_write_bytes() - write_bytes_before) / transitions;
+  state.counters["written_bytes_per_transition"] =
+      (process_written_bytes() - written_bytes_before) / transitions;
   state.counters["slowest_commit_ms"] = double(after.commit_ns_max) / 1e6;  // since the start
   state.SetItemsProcessed(std::int64_t(transitions));
 }
