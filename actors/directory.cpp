@@ -37,14 +37,23 @@ void arm_sweep(self_pointer self) {
 // and every retirement cost O(live actors) on the directory's path (the actors benchmark
 // spent 90% of its time in that scan at ~30,000 live tasks). A monitor sits in the
 // entity's own list. The directory stops its entities itself on shutdown (exit handler).
+//
+// Spawned lazily: without caf::lazy_init CAF schedules every new actor once just to run its
+// initialization, a trip through the scheduler's queue that usually wakes the other worker,
+// and then again for the message the directory forwards right after. Lazily spawned, the
+// actor starts with that first message.
+constexpr auto entity_spawn_options = caf::monitored + caf::lazy_init;
+
 account_actor spawn_entity(self_pointer self, const std::string& id, account_actor*) {
-  return self->spawn<caf::monitored>(account_actor_behavior, id, self->state.store,
-                                     self->state.writer, caf::actor_cast<directory_actor>(self));
+  return self->spawn<entity_spawn_options>(account_actor_behavior, id, self->state.store,
+                                           self->state.writer,
+                                           caf::actor_cast<directory_actor>(self));
 }
 
 task_actor spawn_entity(self_pointer self, const std::string& id, task_actor*) {
-  return self->spawn<caf::monitored>(task_actor_behavior, id, self->state.store, self->state.writer,
-                                     caf::actor_cast<directory_actor>(self));
+  return self->spawn<entity_spawn_options>(task_actor_behavior, id, self->state.store,
+                                           self->state.writer,
+                                           caf::actor_cast<directory_actor>(self));
 }
 
 // Forwards to the id's live actor, spawning it if needed, or holds the message while the
