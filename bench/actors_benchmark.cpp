@@ -17,7 +17,8 @@
 // writer_busy (share of the wall clock spent committing) from the store's statistics;
 // cpus_used (process CPU time over wall time) and written_bytes_per_transition (/proc).
 // Data lives under $ESCROWD_BENCH_DIR (default /tmp). ESCROWD_BENCH_SCHEDULER=stealing runs
-// the actors on CAF's work-stealing scheduler instead of the default (sharing), for A/B runs.
+// the actors on CAF's work-stealing scheduler instead of the default (sharing), and
+// ESCROWD_BENCH_THREADS=N on N scheduler threads instead of the default, for A/B runs.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -133,6 +134,8 @@ class bench_ledger {
     if (const char* scheduler = std::getenv("ESCROWD_BENCH_SCHEDULER");
         scheduler != nullptr && std::string(scheduler) == "stealing")
       config.scheduler = scheduler_policy::stealing;
+    if (const char* threads = std::getenv("ESCROWD_BENCH_THREADS"))
+      config.scheduler_threads = unsigned(std::strtoul(threads, nullptr, 10));
     auto opened = ledger::open(config);
     if (!opened) std::abort();
     books_ = std::move(*opened);
