@@ -251,14 +251,7 @@ status read_snapshot::scan(MDB_dbi dbi, std::string_view from, decoder decode,
 }
 
 status read_snapshot::for_each_account(const std::function<bool(const account&)>& visit) const {
-  return scan<account>(
-      tables_.accounts, {},
-      [](std::string_view key, std::string_view value) -> result<account> {
-        auto row = decode_account(value);
-        if (row && row->id != key) return error{error_code::storage_failed, "accounts"};
-        return row;
-      },
-      visit);
+  return for_each_account_row([&](const account_row& row) { return visit(row.data); });
 }
 
 status read_snapshot::for_each_account_row(

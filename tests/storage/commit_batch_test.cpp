@@ -12,6 +12,7 @@
 #include "storage/ledger_store.hpp"
 #include "storage/meta_codec.hpp"
 #include "storage/verify.hpp"
+#include "tests/storage/raw_lmdb.hpp"
 #include "tests/storage/storage_test_support.hpp"
 
 namespace escrowd::storage {
@@ -67,19 +68,11 @@ TEST_F(commit_batch_test, reopens_an_existing_store) {
 
 TEST_F(commit_batch_test, refuses_a_store_of_another_format_version) {
   store.reset();
-  MDB_env* env = nullptr;
-  ASSERT_EQ(mdb_env_create(&env), 0);
-  mdb_env_set_maxdbs(env, 16);
-  ASSERT_EQ(mdb_env_open(env, (dir.path() / "data").c_str(), 0, 0640), 0);
-  MDB_txn* txn = nullptr;
-  MDB_dbi meta = 0;
-  ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
-  ASSERT_EQ(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-  std::string value;
-  encode_header({store_format_version + 1, now}, value);
-  ASSERT_EQ(lmdb_put(txn, meta, header_key, value), 0);
-  ASSERT_EQ(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
+  ASSERT_TRUE(rewrite_raw_value(dir.path() / "data", "meta", header_key, [](std::string_view) {
+    std::string value;
+    encode_header({store_format_version + 1, now}, value);
+    return value;
+  }));
   auto reopened = ledger_store::open(options());
   ASSERT_FALSE(reopened.has_value());
   EXPECT_EQ(reopened.failure().param, "format_version");
@@ -263,19 +256,8 @@ TEST_F(commit_batch_test, a_batch_over_the_bound_is_refused_whole) {
 TEST_F(commit_batch_test, a_corrupt_stored_row_is_an_error_never_a_crash) {
   fund_a(100);
   store.reset();
-  {
-    MDB_env* env = nullptr;
-    ASSERT_EQ(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 16);
-    ASSERT_EQ(mdb_env_open(env, (dir.path() / "data").c_str(), 0, 0640), 0);
-    MDB_txn* txn = nullptr;
-    MDB_dbi accounts = 0;
-    ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
-    ASSERT_EQ(mdb_dbi_open(txn, "accounts", 0, &accounts), 0);
-    ASSERT_EQ(lmdb_put(txn, accounts, "a", "\x01\x02garbage"), 0);
-    ASSERT_EQ(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
-  }
+  ASSERT_TRUE(rewrite_raw_value(dir.path() / "data", "accounts", "a",
+                                [](std::string_view) { return std::string("\x01\x02garbage"); }));
   store = ledger_store::open(options()).value();
   EXPECT_EQ(store->get_account("a").code(), error_code::storage_failed);
   commit_record touch;

@@ -12,6 +12,7 @@
 #include "storage/keys.hpp"
 #include "storage/ledger_store.hpp"
 #include "storage/verify.hpp"
+#include "tests/storage/raw_lmdb.hpp"
 #include "tests/storage/storage_test_support.hpp"
 
 namespace escrowd::storage {
@@ -35,20 +36,7 @@ class maintenance_test : public ::testing::Test {
   void rewrite_raw(const char* table, const std::string& key,
                    const std::function<std::string(std::string_view)>& change) {
     store.reset();
-    MDB_env* env = nullptr;
-    ASSERT_EQ(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 16);
-    ASSERT_EQ(mdb_env_open(env, (dir.path() / "data").c_str(), 0, 0640), 0);
-    MDB_txn* txn = nullptr;
-    MDB_dbi dbi = 0;
-    ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
-    ASSERT_EQ(mdb_dbi_open(txn, table, 0, &dbi), 0);
-    std::string_view stored;
-    ASSERT_EQ(lmdb_get(txn, dbi, key, stored), 0);
-    const std::string value = change(stored);
-    ASSERT_EQ(lmdb_put(txn, dbi, key, value), 0);
-    ASSERT_EQ(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
+    ASSERT_TRUE(rewrite_raw_value(dir.path() / "data", table, key, change));
     reopen();
   }
   void expect_ok(std::vector<commit_record> records) {
