@@ -9,6 +9,7 @@
 #include "storage/verify.hpp"
 #include "tools/escrowd/command_line.hpp"
 #include "tools/escrowd/serve.hpp"
+#include "tools/escrowd/storage_failure.hpp"
 
 namespace {
 
@@ -19,7 +20,7 @@ int verify(const escrowd::command_line& line) {
   auto store = escrowd::storage::ledger_store::open(options);
   if (!store) {
     std::cerr << "escrowd: cannot open " << line.data_dir << ": "
-              << escrowd::describe(store.code()).message << "\n";
+              << escrowd::explain_storage_failure(store.failure()) << "\n";
     return 1;
   }
   auto report = escrowd::storage::verify_ledger(**store);
@@ -37,7 +38,8 @@ int verify(const escrowd::command_line& line) {
 int backup(const escrowd::command_line& line) {
   auto copied = escrowd::storage::backup_data_dir(line.data_dir, line.backup_to);
   if (!copied.ok()) {
-    std::cerr << "escrowd: backup failed: " << escrowd::describe(copied.code()).message << "\n";
+    std::cerr << "escrowd: backup failed: " << escrowd::explain_storage_failure(copied.failure())
+              << "\n";
     return 1;
   }
   std::cout << "backup of " << line.data_dir << " written to " << line.backup_to << "\n";

@@ -12,6 +12,7 @@
 #include "http/processor_client/stripe_client.hpp"
 #include "http/server.hpp"
 #include "tools/escrowd/embedded_processor.hpp"
+#include "tools/escrowd/storage_failure.hpp"
 
 namespace escrowd {
 namespace {
@@ -143,7 +144,7 @@ int serve(const command_line& line) {
   auto ledger = actors::ledger::open(config);
   if (!ledger) {
     std::cerr << "escrowd: cannot open the ledger in " << line.data_dir << ": "
-              << describe(ledger.code()).message << "\n";
+              << explain_storage_failure(ledger.failure()) << "\n";
     return 1;
   }
   auto verified = (*ledger)->verify();

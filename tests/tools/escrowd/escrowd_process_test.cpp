@@ -1,9 +1,9 @@
 // Tests the real escrowd binary as a process: `serve` opens a fresh data directory,
 // verifies the ledger, reports readiness and stops cleanly on SIGTERM; `verify` exits 0 on
 // that directory and non-zero on a directory that holds no store; `backup` writes a copy
-// that `verify` accepts; bad command lines exit 2.
+// that `verify` accepts; a store of another format is refused with what to do; bad command
+// lines exit 2.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +12,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+
+#include "storage/keys.hpp"
+#include "storage/ledger_store.hpp"
+#include "storage/meta_codec.hpp"
+#include "tests/storage/raw_lmdb.hpp"
 
 namespace {
 
@@ -75,8 +80,8 @@ TEST_F(escrowd_process, serve_reports_ready_and_stops_on_sigterm) {
 
   const auto copy = root_ / "copy";
   fs::create_directories(copy);
-  auto backed_up = run("backup --data-dir " + data_dir.string() + " --to " +
-                       (copy / "data.mdb").string());
+  auto backed_up =
+      run("backup --data-dir " + data_dir.string() + " --to " + (copy / "data.mdb").string());
   EXPECT_EQ(backed_up.exit_code, 0) << backed_up.output;
   EXPECT_EQ(run("verify --data-dir " + copy.string()).exit_code, 0);
 }
@@ -87,6 +92,29 @@ TEST_F(escrowd_process, verify_fails_where_there_is_no_ledger) {
   ASSERT_NE(created, nullptr);
   std::fclose(created);
   EXPECT_NE(run("verify --data-dir " + file.string()).exit_code, 0);
+}
+
+TEST_F(escrowd_process, a_store_of_another_format_is_refused_with_what_to_do) {
+  const auto data_dir = root_ / "data";
+  {
+    escrowd::storage::store_options options;
+    options.data_dir = data_dir;
+    ASSERT_TRUE(escrowd::storage::ledger_store::open(options).has_value());
+  }
+  ASSERT_TRUE(escrowd::storage::testing::rewrite_raw_value(
+      data_dir, "meta", escrowd::storage::header_key, [](std::string_view) {
+        std::string value;
+        escrowd::storage::encode_header({escrowd::storage::store_format_version - 1, 0}, value);
+        return value;
+      }));
+  for (const auto* command : {"verify", "serve --listen 127.0.0.1:0"}) {
+    auto refused = run(std::string(command) + " --data-dir " + data_dir.string());
+    EXPECT_EQ(refused.exit_code, 1) << command;
+    EXPECT_NE(refused.output.find("a store written in another format than this build's (format " +
+                                  std::to_string(escrowd::storage::store_format_version) + ";"),
+              std::string::npos)
+        << command << ": " << refused.output;
+  }
 }
 
 TEST_F(escrowd_process, bad_command_lines_exit_2_with_usage) {
