@@ -1,5 +1,7 @@
 #include "actors/account_actor.hpp"
 
+#include <memory>
+
 #include "actors/operation_decisions.hpp"
 #include "actors/processor_payload.hpp"
 #include "actors/reply.hpp"
@@ -30,14 +32,17 @@ void commit_decision(self_pointer self, storage::commit_record record,
                      const request_context& context, const operation_result& result,
                      std::function<void(rendered_response, bool durable)> deliver) {
   begin_commit(self);
+  // Shared, not copied: `deliver` may carry a whole task (a funding's verdict), and each
+  // handler below is copied again on its way into CAF's response handler.
+  auto shared = std::make_shared<std::function<void(rendered_response, bool)>>(std::move(deliver));
   commit_then(
       self, self->state.writer, std::move(record), context, result,
-      [=](rendered_response response, std::uint64_t) {
-        deliver(std::move(response), true);
+      [self, shared](rendered_response response, std::uint64_t) {
+        (*shared)(std::move(response), true);
         end_commit(self, true);
       },
-      [=](rendered_response response, escrowd::error) {
-        deliver(std::move(response), false);
+      [self, shared](rendered_response response, escrowd::error) {
+        (*shared)(std::move(response), false);
         end_commit(self, false);
       });
 }
@@ -180,7 +185,6 @@ void decide_fund(self_pointer self, const fund_request& request, verdict_sink si
     reject_funding(outcome.failure());
     return;
   }
-  task funded = outcome->task;
   storage::commit_record record;
   if (outcome->changed) {
     auto next = apply_deltas(*state.current, outcome->deltas);
@@ -188,19 +192,21 @@ void decide_fund(self_pointer self, const fund_request& request, verdict_sink si
       reject_funding(next.failure());
       return;
     }
-    state.current = *next;
-    (request.is_new ? record.task_creates : record.task_updates).push_back(funded);
-    record.account_deltas = outcome->deltas;
-    record.entry = outcome->entry;
+    state.current = std::move(*next);
+    (request.is_new ? record.task_creates : record.task_updates).push_back(outcome->task);
+    record.account_deltas = std::move(outcome->deltas);
+    record.entry = std::move(outcome->entry);
   }
-  commit_decision(self, std::move(record), context, operation_result{{}, funded, outcome->changed},
-                  [sink, funded](rendered_response response, bool durable) {
-                    if (durable)
-                      sink(fund_verdict{{}, funded, std::move(response)});
-                    else
-                      sink(fund_verdict{
-                          escrowd::error{error_code::storage_failed, {}}, {}, std::move(response)});
-                  });
+  const operation_result result{{}, outcome->task, outcome->changed};
+  commit_decision(
+      self, std::move(record), context, result,
+      [sink, funded = std::move(outcome->task)](rendered_response response, bool durable) mutable {
+        if (durable)
+          sink(fund_verdict{{}, std::move(funded), std::move(response)});
+        else
+          sink(fund_verdict{
+              escrowd::error{error_code::storage_failed, {}}, {}, std::move(response)});
+      });
 }
 
 void decide(self_pointer self, const account_command& command,

@@ -107,11 +107,11 @@ void decide_outcome(self_pointer self, const task_command& command, result<task_
   if (outcome->changed) {
     self->state.current = outcome->task;
     (is_new ? record.task_creates : record.task_updates).push_back(outcome->task);
-    record.account_deltas = outcome->deltas;
-    record.entry = outcome->entry;
+    record.account_deltas = std::move(outcome->deltas);
+    record.entry = std::move(outcome->entry);
   }
   commit_decision(self, std::move(record), context,
-                  operation_result{{}, outcome->task, outcome->changed}, deliver);
+                  operation_result{{}, std::move(outcome->task), outcome->changed}, deliver);
 }
 
 // Funding is decided by the payer's account actor; this task waits for its verdict.
