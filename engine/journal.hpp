@@ -34,6 +34,11 @@ struct book_account {
   return kind == book_kind::processor_clearing;
 }
 
+// Whether a book is one of a user account's own (its owner is an account id).
+[[nodiscard]] constexpr bool is_account_book(book_kind kind) {
+  return kind == book_kind::available || kind == book_kind::pending_withdrawal;
+}
+
 struct leg {
   book_account book;
   std::int64_t amount = 0;

@@ -5,10 +5,6 @@
 
 namespace escrowd::storage {
 
-bool is_account_book(book_kind kind) {
-  return kind == book_kind::available || kind == book_kind::pending_withdrawal;
-}
-
 std::optional<std::uint64_t> previous_of(const sequenced_entry& item, std::string_view account_id) {
   const auto& legs = item.entry.legs;
   for (std::size_t i = 0; i < legs.size() && i < item.owner_previous.size(); ++i)

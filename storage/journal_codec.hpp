@@ -29,8 +29,6 @@ struct sequenced_entry {
   friend bool operator==(const sequenced_entry&, const sequenced_entry&) = default;
 };
 
-[[nodiscard]] bool is_account_book(book_kind kind);
-
 // The previous entry in `account_id`'s chain, or nullopt when the entry has no leg on
 // that account's books (so it is not in the chain at all).
 [[nodiscard]] std::optional<std::uint64_t> previous_of(const sequenced_entry& item,
