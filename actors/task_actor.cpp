@@ -159,13 +159,16 @@ void decide_create(self_pointer self, const task_command& command, const deliver
     case access::hidden:
       return refuse(command, {error_code::permission_denied, "payer"}, deliver);
   }
-  auto payer = optional_row(state.store->get_account(command.payer));
+  // One snapshot for both rows: each costs a read transaction from the pool.
+  auto snapshot = state.store->snapshot();
+  if (!snapshot) return refuse(command, snapshot.failure(), deliver);
+  auto payer = optional_row(snapshot->get_account(command.payer));
   if (!payer || !*payer) return refuse(command, {error_code::not_found, "payer"}, deliver);
   std::optional<account> worker;
   if (!command.create.worker.empty()) {
-    auto found = optional_row(state.store->get_account(command.create.worker));
+    auto found = optional_row(snapshot->get_account(command.create.worker));
     if (!found || !*found) return refuse(command, {error_code::not_found, "worker"}, deliver);
-    worker = **found;
+    worker = std::move(**found);
   }
   auto created = create_task(command.create, **payer, worker ? &*worker : nullptr, context.now);
   if (command.kind == task_command_kind::create_funded && created)

@@ -15,6 +15,15 @@ task_outcome unchanged(const task& current) {
   return task_outcome{current, false, {}, {}, {}};
 }
 
+// A copy of `current` to transition, with room for the history item transitioned() adds:
+// a plain copy's history is exactly full, and the push would allocate and move it again.
+task successor(const task& current) {
+  task next;
+  next.history.reserve(current.history.size() + 1);
+  next = current;  // copy assignment keeps the reserved capacity
+  return next;
+}
+
 // Moves `next` to `to` by `transition`, recording history and the event.
 result<task_outcome> transitioned(task next, task_transition transition, task_state to,
                                   event_type event, const std::string& actor, std::int64_t now) {
@@ -151,7 +160,7 @@ result<task_outcome> assign_task(const task& current, const account& worker,
     return invalid_transition();
   if (auto checked = check_worker(current, worker); !checked) return checked.failure();
   if (current.worker == worker.id) return unchanged(current);
-  task next = current;
+  task next = successor(current);
   next.worker = worker.id;
   return transitioned(std::move(next), task_transition::assign, current.state,
                       event_type::task_assigned, actor, now);
@@ -165,7 +174,7 @@ result<task_outcome> fund_task(const task& current, const account& payer, const 
   if (payer.currency != current.currency) return error{error_code::currency_mismatch, {}};
   if (payer.available < current.amount) return error{error_code::insufficient_funds, {}};
 
-  auto outcome = transitioned(current, task_transition::fund, task_state::funded,
+  auto outcome = transitioned(successor(current), task_transition::fund, task_state::funded,
                               event_type::task_funded, actor, now);
   if (!outcome) return outcome;
   outcome->task.escrow = current.amount;
@@ -196,7 +205,7 @@ result<task_outcome> submit_task(const task& current, std::string submission,
   auto deadline = checked_add(now, current.review_window_s);
   if (!deadline) return error{error_code::parameter_invalid, "review_window_s"};
 
-  task next = current;
+  task next = successor(current);
   next.submission = std::move(submission);
   next.review_deadline = *deadline;
   return transitioned(std::move(next), task_transition::submit, task_state::submitted,
@@ -207,7 +216,7 @@ result<task_outcome> approve_task(const task& current, const std::string& actor,
   if (current.state == task_state::released && current.last_transition == task_transition::approve)
     return unchanged(current);
   if (current.state != task_state::submitted) return invalid_transition();
-  task next = current;
+  task next = successor(current);
   next.review_deadline = 0;
   auto outcome = transitioned(std::move(next), task_transition::approve, task_state::released,
                               event_type::task_released, actor, now);
@@ -222,7 +231,7 @@ result<task_outcome> dispute_task(const task& current, std::string reason, const
   if (current.state != task_state::submitted) return invalid_transition();
   if (reason.size() > dispute_reason_length_max)
     return error{error_code::parameter_invalid, "reason"};
-  task next = current;
+  task next = successor(current);
   next.dispute_reason = std::move(reason);
   next.review_deadline = 0;
   return transitioned(std::move(next), task_transition::dispute, task_state::disputed,
@@ -235,7 +244,7 @@ result<task_outcome> resolve_task(const task& current, std::int64_t worker_amoun
   if (current.state != task_state::disputed) return invalid_transition();
   if (worker_amount < 0 || worker_amount > current.amount)
     return error{error_code::parameter_invalid, "worker_amount"};
-  task next = current;
+  task next = successor(current);
   next.worker_amount = worker_amount;
   auto outcome = transitioned(std::move(next), task_transition::resolve, task_state::resolved,
                               event_type::task_resolved, actor, now);
@@ -249,7 +258,7 @@ result<task_outcome> cancel_task(const task& current, const std::string& actor, 
   if (current.state == task_state::cancelled) return unchanged(current);
   if (current.state != task_state::open && current.state != task_state::funded)
     return invalid_transition();
-  auto outcome = transitioned(current, task_transition::cancel, task_state::cancelled,
+  auto outcome = transitioned(successor(current), task_transition::cancel, task_state::cancelled,
                               event_type::task_cancelled, actor, now);
   if (!outcome) return outcome;
   if (current.state == task_state::funded)
@@ -263,7 +272,7 @@ result<task_outcome> lapse_review_window(const task& current, std::int64_t now) 
     return unchanged(current);
   if (current.state != task_state::submitted) return invalid_transition();
   if (now < current.review_deadline) return error{error_code::review_window_open, {}};
-  task next = current;
+  task next = successor(current);
   next.review_deadline = 0;
   auto outcome = transitioned(std::move(next), task_transition::review_window_lapsed,
                               task_state::released, event_type::task_released, "system", now);

@@ -9,18 +9,6 @@ void byte_writer::string(std::string_view bytes) {
   out_.append(bytes);
 }
 
-std::uint64_t byte_reader::fixed(int width) {
-  if (!ok_ || in_.size() - position_ < std::size_t(width)) {
-    ok_ = false;
-    return 0;
-  }
-  std::uint64_t value = 0;
-  for (int i = 0; i < width; ++i)
-    value |= std::uint64_t(std::uint8_t(in_[position_ + std::size_t(i)])) << (8 * i);
-  position_ += std::size_t(width);
-  return value;
-}
-
 std::string_view byte_reader::raw(std::size_t count) {
   if (!ok_ || in_.size() - position_ < count) {
     ok_ = false;
@@ -38,6 +26,15 @@ std::string byte_reader::string(std::size_t bytes_max) {
     return {};
   }
   return std::string(raw(length));
+}
+
+void byte_reader::skip_string(std::size_t bytes_max) {
+  const std::uint32_t length = u32();
+  if (length > bytes_max) {
+    ok_ = false;
+    return;
+  }
+  raw(length);
 }
 
 escrowd::currency byte_reader::currency() {

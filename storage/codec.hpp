@@ -72,6 +72,8 @@ class byte_reader {
   std::int64_t i64() { return std::int64_t(fixed(8)); }
   std::string_view raw(std::size_t count);
   std::string string(std::size_t bytes_max);
+  // Steps over a string it would read with string(bytes_max), without copying it.
+  void skip_string(std::size_t bytes_max);
   escrowd::currency currency();
 
   // Marks the input bad, e.g. when a decoded field is out of range.
@@ -81,7 +83,18 @@ class byte_reader {
   [[nodiscard]] bool done() const { return ok_ && position_ == in_.size(); }
 
  private:
-  std::uint64_t fixed(int width);
+  // Inline: decoders read every row field by field, and the writer decodes rows it stages.
+  std::uint64_t fixed(int width) {
+    if (!ok_ || in_.size() - position_ < std::size_t(width)) {
+      ok_ = false;
+      return 0;
+    }
+    std::uint64_t value = 0;
+    for (int i = 0; i < width; ++i)
+      value |= std::uint64_t(std::uint8_t(in_[position_ + std::size_t(i)])) << (8 * i);
+    position_ += std::size_t(width);
+    return value;
+  }
   std::string_view in_;
   std::size_t position_ = 0;
   bool ok_ = true;

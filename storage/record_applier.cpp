@@ -87,6 +87,10 @@ status record_applier::stage(const commit_record& record, std::uint64_t sequence
 result<record_applier::staged_account*> record_applier::load_account(std::string_view id) {
   for (auto& staged : accounts_)
     if (staged.stored.data.id == id) return &staged;
+  if (const auto* cached = cache_.find(id)) {
+    accounts_.push_back({*cached, false});
+    return &accounts_.back();
+  }
   std::string_view stored;
   const int rc = lmdb_get(txn_, tables_.accounts, id, stored);
   if (rc == MDB_NOTFOUND) return error{error_code::not_found, "account"};
@@ -145,7 +149,7 @@ status record_applier::stage_tasks(const commit_record& record) {
     const int rc = lmdb_get(txn_, tables_.tasks, updated.id, stored);
     if (rc == MDB_NOTFOUND) return error{error_code::not_found, "task"};
     if (rc != MDB_SUCCESS) return read_failed(rc);
-    auto old = decode_task(stored);
+    auto old = decode_task_standing(stored);
     if (!old) return old.failure();
     tasks_.push_back(
         {&updated, old->escrow, old->state == task_state::submitted, old->review_deadline});
@@ -297,6 +301,7 @@ void record_applier::write(const commit_record& record, std::uint64_t sequence) 
     if (!staged.touched) continue;
     encode_account(staged.stored, value_);
     put(tables_.accounts, staged.stored.data.id, value_);
+    cache_.stage(staged.stored);
   }
   write_tasks();
   for (const auto* rows : {&record.operation_creates, &record.operation_updates})

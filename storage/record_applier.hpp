@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "storage/account_codec.hpp"
+#include "storage/account_row_cache.hpp"
 #include "storage/commit_record.hpp"
 #include "storage/lmdb_env.hpp"
 
@@ -20,7 +21,9 @@ namespace escrowd::storage {
 
 class record_applier {
  public:
-  record_applier(MDB_txn* txn, const table_handles& tables) : txn_(txn), tables_(tables) {}
+  // `cache`: the writer's account rows; rows this transaction writes are staged into it.
+  record_applier(MDB_txn* txn, const table_handles& tables, account_row_cache& cache)
+      : txn_(txn), tables_(tables), cache_(cache) {}
 
   // Checks and, if accepted, writes `record`; an entry gets sequence `next_sequence`,
   // which then advances. After a non-zero lmdb_code() the transaction must be aborted.
@@ -46,7 +49,7 @@ class record_applier {
   [[nodiscard]] status check_ledger(const commit_record& record);
   [[nodiscard]] status stage_idempotency(const commit_record& record);
   [[nodiscard]] status stage_keys_and_events(const commit_record& record);
-  // The staged row of an account, read from the transaction on first use.
+  // The staged row of an account, from the cache or read from the transaction on first use.
   [[nodiscard]] result<staged_account*> load_account(std::string_view id);
   // True when `key` exists in `dbi`; a read failure is recorded and also counts as present
   // so that the record is refused.
@@ -66,6 +69,7 @@ class record_applier {
 
   MDB_txn* txn_;
   const table_handles& tables_;
+  account_row_cache& cache_;
   int lmdb_code_ = 0;
   // Per-record staging, reused across records to avoid allocations.
   std::vector<staged_account> accounts_;

@@ -83,4 +83,28 @@ result<task> decode_task(std::string_view stored) {
   return row;
 }
 
+result<task_standing> decode_task_standing(std::string_view stored) {
+  constexpr std::string_view table = "tasks";
+  auto payload = open_value(stored, value_tag::task, table);
+  if (!payload) return payload.failure();
+  byte_reader reader(*payload);
+  reader.skip_string(id_length_max);  // id
+  reader.skip_string(id_length_max);  // payer
+  reader.skip_string(id_length_max);  // worker
+  const auto amount = reader.i64();
+  reader.raw(3);  // currency
+  reader.i64();   // review_window_s
+  reader.i64();   // created_at
+  const auto state = reader.u8();
+  const auto last = reader.u8();
+  if (!valid_state(state) || !valid_transition(last)) reader.fail();
+  task_standing standing;
+  standing.state = task_state(state);
+  standing.escrow = reader.i64();
+  standing.review_deadline = reader.i64();
+  if (!reader.ok()) return corrupt(table);
+  if (standing.escrow < 0 || amount < 0 || standing.escrow > amount) return corrupt(table);
+  return standing;
+}
+
 }  // namespace escrowd::storage

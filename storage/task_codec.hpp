@@ -12,4 +12,13 @@ namespace escrowd::storage {
 void encode_task(const task& row, std::string& out);
 [[nodiscard]] result<task> decode_task(std::string_view stored);
 
+// What the storage writer needs of a task row it replaces: its escrow and whether it has a
+// review deadline key. Checks the envelope like decode_task but copies no text.
+struct task_standing {
+  std::int64_t escrow = 0;
+  task_state state = task_state::open;
+  std::int64_t review_deadline = 0;
+};
+[[nodiscard]] result<task_standing> decode_task_standing(std::string_view stored);
+
 }  // namespace escrowd::storage

@@ -124,6 +124,41 @@ TEST(task_codec, round_trips_with_history_and_rejects_corruption) {
   expect_rejects_corruption<task>(value, decode_task);
 }
 
+// The writer's short read of a row it replaces: the same escrow, state and deadline as the
+// full decode, and the envelope's checks (any flipped or missing byte is refused).
+TEST(task_codec, the_standing_matches_the_full_row_and_rejects_corruption) {
+  task row;
+  row.id = "task_2";
+  row.payer = "payer";
+  row.worker = "worker";
+  row.amount = 700;
+  row.currency = usd();
+  row.state = task_state::submitted;
+  row.last_transition = task_transition::submit;
+  row.escrow = 700;
+  row.review_deadline = 4242;
+  row.submission = "a submission long enough to need the heap";
+  row.history = {{task_transition::create, task_state::open, 100, "payer"}};
+  std::string value;
+  encode_task(row, value);
+  auto standing = decode_task_standing(value);
+  ASSERT_TRUE(standing.has_value());
+  EXPECT_EQ(standing->escrow, 700);
+  EXPECT_EQ(standing->state, task_state::submitted);
+  EXPECT_EQ(standing->review_deadline, 4242);
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    std::string bad = value;
+    bad[i] = char(~bad[i]);
+    EXPECT_FALSE(decode_task_standing(bad).has_value()) << "flipped byte " << i;
+  }
+  for (std::size_t length = 0; length < value.size(); ++length)
+    EXPECT_FALSE(decode_task_standing(std::string_view(value).substr(0, length)).has_value())
+        << "truncated to " << length;
+  row.state = task_state(42);
+  encode_task(row, value);
+  EXPECT_FALSE(decode_task_standing(value).has_value());
+}
+
 TEST(task_codec, rejects_an_unknown_state) {
   task row;
   row.id = "t";

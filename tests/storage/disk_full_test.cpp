@@ -80,6 +80,42 @@ TEST(disk_full, a_map_ceiling_fails_the_batch_sticks_and_recovers_after_reload) 
   EXPECT_TRUE(verify_ledger(*store)->ok);
 }
 
+// The writer keeps the account rows it commits (account_row_cache.hpp): the rows of a batch
+// that failed must not outlive it, or the next top-up would be added to money that never
+// reached the disk.
+TEST(disk_full, a_failed_batch_leaves_no_balance_behind_in_the_writer) {
+  scratch_dir dir("full_balance");
+  store_options options;
+  options.data_dir = dir.path() / "data";
+  options.map_size_bytes_initial = 64 << 10;
+  options.map_size_bytes_max = 512 << 10;
+  auto store = ledger_store::open(options).value();
+  ASSERT_TRUE(store->commit_batch(std::vector{open_account_record("a")}).outcome.ok());
+  std::int64_t acknowledged_total = 0;
+  bool failed = false;
+  for (int batch = 0; batch < 100'000 && !failed; ++batch) {
+    auto records = bulky_batch(batch, 8);
+    // Each batch also tops "a" up, twice: the second reads the first's row in the batch.
+    const auto owner = *store->get_account("a");
+    for (int i = 0; i < 2; ++i)
+      records.push_back(
+          topup_record(owner, "top_" + std::to_string(batch) + "_" + std::to_string(i), 10, now));
+    auto result = store->commit_batch(records);
+    failed = !result.outcome;
+    if (!failed) acknowledged_total += 20;
+  }
+  ASSERT_TRUE(failed);
+  ASSERT_GT(acknowledged_total, 0);
+  options.map_size_bytes_max = 64 << 20;
+  ASSERT_TRUE(store->reload(options).ok());
+  EXPECT_EQ(store->get_account("a")->available, acknowledged_total);
+  const auto owner = *store->get_account("a");
+  ASSERT_TRUE(
+      store->commit_batch(std::vector{topup_record(owner, "top_after", 5, now)}).outcome.ok());
+  EXPECT_EQ(store->get_account("a")->available, acknowledged_total + 5);
+  EXPECT_TRUE(verify_ledger(*store)->ok);
+}
+
 TEST(disk_full, a_full_filesystem_fails_with_storage_full_and_resumes_when_space_is_freed) {
   scratch_dir dir("tmpfs");
   const auto mount_point = dir / "fs";
