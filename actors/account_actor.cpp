@@ -10,14 +10,9 @@
 namespace escrowd::actors {
 
 bool account_actor_state::reload() {
-  // Row and sequence from one snapshot: credits up to that sequence are in the row.
-  auto snapshot = store->snapshot();
-  if (!snapshot) return false;
-  auto row = optional_row(snapshot->get_account(id));
-  auto sequence = snapshot->last_sequence();
-  if (!row || !sequence) return false;
+  auto row = optional_row(store->get_account(id));
+  if (!row) return false;
   current = std::move(*row);
-  loaded_at_sequence = *sequence;
   return true;
 }
 
@@ -47,6 +42,24 @@ void commit_decision(self_pointer self, storage::commit_record record,
       });
 }
 
+// Before a shortfall is refused: credits other actors committed may be missing from memory
+// (account_actor.hpp). Returns true if `decide_again` was taken: run now on the reloaded
+// row when nothing of this actor's is in flight, else first in line once that is durable
+// (the actor is stale until then, so later commands wait behind it).
+template <class Decide>
+bool reloaded_before_refusing(self_pointer self, const escrowd::error& failure, bool reloaded,
+                              Decide&& decide_again) {
+  if (reloaded || failure.code != error_code::insufficient_funds) return false;
+  auto& state = self->state;
+  if (state.lifecycle.in_flight == 0 && state.reload()) {
+    decide_again();
+    return true;
+  }
+  state.lifecycle.stale = true;
+  state.lifecycle.waiting.emplace_front(std::forward<Decide>(decide_again));
+  return true;
+}
+
 // A rejection decided here: stored with the request's idempotency key, if any.
 void reject(self_pointer self, const request_context& context, escrowd::error failure,
             std::function<void(rendered_response, bool durable)> deliver) {
@@ -74,7 +87,8 @@ void decide_create(self_pointer self, const account_command& command,
 }
 
 void decide_processor_request(self_pointer self, const account_command& command,
-                              std::function<void(rendered_response, bool)> deliver) {
+                              std::function<void(rendered_response, bool)> deliver,
+                              bool reloaded = false) {
   auto& state = self->state;
   if (!state.current) {
     reject(self, command.context, {error_code::not_found, "account"}, std::move(deliver));
@@ -84,12 +98,12 @@ void decide_processor_request(self_pointer self, const account_command& command,
   auto outcome =
       is_topup ? request_topup(*state.current, command.processor_request, command.context.now)
                : request_withdrawal(*state.current, command.processor_request, command.context.now);
-  if (!outcome) {
-    reject(self, command.context, outcome.failure(), std::move(deliver));
-    return;
-  }
-  auto next = apply_deltas(*state.current, outcome->deltas);
+  auto next = outcome ? apply_deltas(*state.current, outcome->deltas) : outcome.failure();
   if (!next) {
+    if (reloaded_before_refusing(self, next.failure(), reloaded, [=]() mutable {
+          decide_processor_request(self, command, std::move(deliver), true);
+        }))
+      return;
     reject(self, command.context, next.failure(), std::move(deliver));
     return;
   }
@@ -168,7 +182,8 @@ void decide_operation_command(self_pointer self, const account_command& command,
                   });
 }
 
-void decide_fund(self_pointer self, const fund_request& request, verdict_sink sink) {
+void decide_fund(self_pointer self, const fund_request& request, verdict_sink sink,
+                 bool reloaded = false) {
   auto& state = self->state;
   const auto& context = request.context;
   auto reject_funding = [&](escrowd::error failure) {
@@ -181,15 +196,21 @@ void decide_fund(self_pointer self, const fund_request& request, verdict_sink si
     return;
   }
   auto outcome = fund_task(request.current, *state.current, context.actor, context.now);
+  // Made only on a shortfall: it copies the request, task included.
+  auto fund_again = [&] {
+    return [=]() mutable { decide_fund(self, request, std::move(sink), true); };
+  };
   if (!outcome) {
-    reject_funding(outcome.failure());
+    if (!reloaded_before_refusing(self, outcome.failure(), reloaded, fund_again()))
+      reject_funding(outcome.failure());
     return;
   }
   storage::commit_record record;
   if (outcome->changed) {
     auto next = apply_deltas(*state.current, outcome->deltas);
     if (!next) {
-      reject_funding(next.failure());
+      if (!reloaded_before_refusing(self, next.failure(), reloaded, fund_again()))
+        reject_funding(next.failure());
       return;
     }
     state.current = std::move(*next);
@@ -255,17 +276,6 @@ account_actor::behavior_type account_actor_behavior(
                       [promise](fund_verdict verdict) mutable { promise.deliver(verdict); });
         });
         return promise;
-      },
-      [=](const credit_notice& notice) {
-        auto& current_state = self->state;
-        // A stale actor reloads from disk, where the credit already is.
-        if (current_state.lifecycle.stale || !current_state.current) return;
-        if (notice.sequence <= current_state.loaded_at_sequence) return;
-        auto next = apply_deltas(*current_state.current, notice.deltas);
-        if (next)
-          current_state.current = *next;
-        else
-          current_state.lifecycle.stale = true;
       },
       [=](retire_atom) { request_retire(self); },
   };

@@ -4,6 +4,12 @@
 // the storage writer and goes on, answering each request once its record is durable.
 // If a record fails, its memory may be ahead of the disk: it turns stale, finishes what
 // is in flight, and reloads from storage before deciding anything else.
+// Other actors' records only ever credit an account (a task's release, refund or split),
+// and nobody tells its actor: its memory is the disk as last loaded plus its own
+// decisions, so its `available` is never more than the truth and whatever it allows is
+// allowed (the storage writer checks every record against the disk besides). A shortfall
+// may be stale, though: before refusing one it reloads, once nothing of its own is in
+// flight (then the disk is exactly the balance), and decides again.
 // Lifetime: spawned by the directory on first use; stops after `retire` once idle.
 #pragma once
 
@@ -30,8 +36,7 @@ struct operation_ahead {
 
 struct account_actor_state {
   std::string id;
-  std::optional<account> current;        // empty: no such account on disk
-  std::uint64_t loaded_at_sequence = 0;  // credits at or below this are in `current`
+  std::optional<account> current;  // empty: no such account on disk
   std::map<std::pair<processor_kind, std::string>, operation_ahead> operations_ahead;
   entity_lifecycle lifecycle;
   storage::ledger_store* store = nullptr;

@@ -21,7 +21,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::account_command)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::key_command)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::fund_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::fund_verdict)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::credit_notice)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::entity_kind)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::completion_handle)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::answer_slot)
@@ -62,7 +61,7 @@ using storage_writer_actor = caf::typed_actor<
 using account_actor = caf::typed_actor<caf::replies_to<account_command>::with<rendered_response>,
                                        caf::reacts_to<account_command, answer_slot>,
                                        caf::replies_to<fund_request>::with<fund_verdict>,
-                                       caf::reacts_to<credit_notice>, caf::reacts_to<retire_atom>>;
+                                       caf::reacts_to<retire_atom>>;
 
 // task_actor: one per task; decides its transitions, queueing commands while a funding
 // decision is with the payer's account actor.
@@ -78,7 +77,7 @@ using directory_actor = caf::typed_actor<
     caf::replies_to<task_command>::with<rendered_response>,
     caf::replies_to<account_command>::with<rendered_response>,
     caf::reacts_to<task_command, answer_slot>, caf::reacts_to<account_command, answer_slot>,
-    caf::replies_to<fund_request>::with<fund_verdict>, caf::reacts_to<credit_notice>,
+    caf::replies_to<fund_request>::with<fund_verdict>,
     caf::reacts_to<retired_atom, entity_kind, std::string>, caf::reacts_to<sweep_atom>>;
 
 // review_timer: releases submitted tasks whose review window lapsed; `sweep` is its

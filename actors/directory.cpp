@@ -202,14 +202,6 @@ directory_actor::behavior_type directory(directory_actor::stateful_pointer<direc
             });
         return promise;
       },
-      [=](credit_notice& notice) {
-        // Without a live actor the credit needs no delivery: the id's next actor loads
-        // its row from disk, where the credit already is.
-        auto found = self->state.accounts.find(notice.account_id);
-        if (found == self->state.accounts.end() || !found->second.handle || found->second.retiring)
-          return;
-        self->send(found->second.handle, std::move(notice));
-      },
       [=](retired_atom, entity_kind kind, const std::string& id) {
         if (kind == entity_kind::account)
           retired<account_actor>(self, self->state.accounts, id);

@@ -77,6 +77,9 @@ void when_ready(Self self, Decide&& decide) {
   if (life.stale && life.in_flight == 0) life.stale = !self->state.reload();
   if (!life.can_decide() || !life.waiting.empty()) {
     life.waiting.emplace_back(std::forward<Decide>(decide));
+    // Decisions that waited for a reload that failed before and succeeded just now: nothing
+    // in flight is left to drain them.
+    if (life.can_decide()) drain(self);
     return;
   }
   decide();

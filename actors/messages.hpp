@@ -28,15 +28,6 @@ struct fund_verdict {
   rendered_response response;
 };
 
-// Task actor -> credited account actors, after the record that credits them is durable.
-// `sequence` is the journal position of that record: an account actor that loaded its row
-// at or after it already holds the credit.
-struct credit_notice {
-  std::string account_id;
-  std::uint64_t sequence = 0;
-  std::vector<account_delta> deltas;
-};
-
 // A facade caller's callback, carried to the actor that calls it (key registrar, gateway).
 struct completion_handle {
   std::function<void(rendered_response)> call;

@@ -1,7 +1,5 @@
 #include "actors/task_actor.hpp"
 
-#include <map>
-
 #include "actors/reply.hpp"
 #include "actors/store_reads.hpp"
 
@@ -65,28 +63,15 @@ void refuse(const task_command& command, escrowd::error failure, const deliverer
   deliver(command.context.render(operation_result{std::move(failure), {}, false}));
 }
 
-// Tells each credited account actor about its deltas once the record is durable.
-void send_credit_notices(self_pointer self, const std::vector<account_delta>& deltas,
-                         std::uint64_t sequence) {
-  std::map<std::string, credit_notice> notices;
-  for (const auto& delta : deltas) {
-    auto& notice = notices[delta.account_id];
-    notice.account_id = delta.account_id;
-    notice.sequence = sequence;
-    notice.deltas.push_back(delta);
-  }
-  for (auto& [account_id, notice] : notices) self->send(self->state.directory, std::move(notice));
-}
-
 void commit_decision(self_pointer self, storage::commit_record record,
                      const request_context& context, const operation_result& result,
                      const deliverer& deliver) {
   begin_commit(self);
-  auto deltas = record.account_deltas;  // copied before `record` moves into commit_then
+  // The accounts this record credits are not told: their actors find credits on disk when
+  // a debit would otherwise fall short (account_actor.hpp).
   commit_then(
       self, self->state.writer, std::move(record), context, result,
-      [=, deltas = std::move(deltas)](rendered_response response, std::uint64_t sequence) {
-        if (!deltas.empty()) send_credit_notices(self, deltas, sequence);
+      [=](rendered_response response, std::uint64_t) {
         deliver(std::move(response));
         end_commit(self, true);
       },

@@ -3,7 +3,7 @@
 // payer and worker can change only here, so there is no check-then-act gap). Funding goes
 // to the payer's account actor, the holder of the balance constraint; while that decision
 // is out the task queues its other commands. Releases, refunds and resolutions are
-// committed here, and the credited account actors are told once the record is durable.
+// committed here; the credited accounts' actors are not told (account_actor.hpp).
 // Lifetime: spawned by the directory on first use; stops after `retire` once idle.
 #pragma once
 

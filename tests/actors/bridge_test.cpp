@@ -51,7 +51,6 @@ directory_actor::behavior_type stub_directory(
         if (command.task_id != "dropped") self->state.held.push_back(std::move(slot));
       },
       [](fund_request&) { return fund_verdict{}; },
-      [](credit_notice&) {},
       [](retired_atom, entity_kind, const std::string&) {},
       [=](sweep_atom) {  // answers everything held, late
         for (auto& slot : self->state.held) slot.answer(rendered_response{200, "late", false, {}});

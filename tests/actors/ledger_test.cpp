@@ -1,6 +1,7 @@
 // Tests the actors layer through its facade on a real LMDB store: the escrow story, the
 // natural idempotency of transitions, role checks made by the task actor, funding races
-// on one payer from many threads (never an overdraft), many threads on many accounts with
+// on one payer from many threads (never an overdraft), an account spending a credit its
+// actor was not told of, many threads on many accounts with
 // the ledger verified after, actor eviction and reload under load, and a restart that
 // keeps every acknowledged change.
 #include <atomic>
@@ -97,10 +98,12 @@ TEST_F(ledger_test, concurrent_funding_never_overdraws_the_payer) {
   for (int client = 0; client < 8; ++client) {
     clients.emplace_back([&, client] {
       for (int i = client; i < tasks; i += 8) {
-        auto answer = task_call(task_command_kind::fund, "t" + std::to_string(i),
-                                account_key("payer"));
-        if (answer.body == "ok changed task t" + std::to_string(i) + " funded") ++funded;
-        else if (answer.body == "error insufficient_funds") ++refused;
+        auto answer =
+            task_call(task_command_kind::fund, "t" + std::to_string(i), account_key("payer"));
+        if (answer.body == "ok changed task t" + std::to_string(i) + " funded")
+          ++funded;
+        else if (answer.body == "error insufficient_funds")
+          ++refused;
       }
     });
   }
@@ -110,6 +113,55 @@ TEST_F(ledger_test, concurrent_funding_never_overdraws_the_payer) {
   const auto payer = read_account("payer");
   EXPECT_EQ(payer.available, 0);
   EXPECT_EQ(payer.escrowed, 100);
+}
+
+// Releases credit the worker's account on disk without telling its live actor, whose
+// memory then holds less than the truth (account_actor.hpp): a debit it would refuse must
+// be decided again on the reloaded row, at once and also behind records in flight.
+TEST_F(ledger_test, a_credited_account_spends_its_credit_at_once) {
+  create_account("payer");
+  create_account("worker");  // the worker's actor is live from here, its memory at 0
+  top_up("payer", 1'000, "top_1");
+  create_task("t1", "payer", "worker", 300, true);
+  task_call(task_command_kind::submit, "t1", account_key("worker"));
+  task_call(task_command_kind::approve, "t1", account_key("payer"));
+  ASSERT_EQ(read_account("worker").available, 300);
+
+  EXPECT_EQ(create_task("w1", "worker", "payer", 100, true).body, "ok changed task w1 funded");
+
+  // 200 left: eight fundings of 50 at once, most behind records still in flight.
+  constexpr int tasks = 8;
+  for (int i = 0; i < tasks; ++i)
+    ASSERT_EQ(create_task("w" + std::to_string(i + 2), "worker", "payer", 50, false).status, 200);
+  std::atomic<int> funded{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < tasks; ++i) {
+    clients.emplace_back([&, i] {
+      const auto id = "w" + std::to_string(i + 2);
+      auto answer = task_call(task_command_kind::fund, id, account_key("worker"));
+      if (answer.body == "ok changed task " + id + " funded")
+        ++funded;
+      else if (answer.body == "error insufficient_funds")
+        ++refused;
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(funded.load(), 4);
+  EXPECT_EQ(refused.load(), tasks - 4);
+  auto worker = read_account("worker");
+  EXPECT_EQ(worker.available, 0);
+  EXPECT_EQ(worker.escrowed, 300);
+
+  // A second credit after the reload: the actor's memory is behind again.
+  create_task("t2", "payer", "worker", 120, true);
+  task_call(task_command_kind::submit, "t2", account_key("worker"));
+  task_call(task_command_kind::approve, "t2", account_key("payer"));
+  EXPECT_EQ(create_task("w20", "worker", "payer", 120, true).body, "ok changed task w20 funded");
+  EXPECT_EQ(create_task("w21", "worker", "payer", 1, true).body, "error insufficient_funds");
+  worker = read_account("worker");
+  EXPECT_EQ(worker.available, 0);
+  EXPECT_EQ(worker.escrowed, 420);
 }
 
 TEST_F(ledger_test, restart_keeps_every_acknowledged_change) {
