@@ -1,9 +1,8 @@
 // Tests the actors layer through its facade on a real LMDB store: the escrow story, the
 // natural idempotency of transitions, role checks made by the task actor, funding races
 // on one payer from many threads (never an overdraft), an account spending a credit its
-// actor was not told of, many threads on many accounts with
-// the ledger verified after, actor eviction and reload under load, and a restart that
-// keeps every acknowledged change.
+// actor was not told of, many threads on many accounts with the ledger verified after,
+// actor eviction and reload under load, and a restart that keeps every acknowledged change.
 #include <atomic>
 #include <random>
 #include <thread>
