@@ -109,8 +109,8 @@ batch_result ledger_store::commit_batch(std::span<const commit_record> records) 
   const int rc = write_with_growth([&](MDB_txn* txn) {
     sequence = next_sequence_;
     applied = 0;
-    account_rows_.abort();  // what an attempt before a map growth staged
-    record_applier applier(txn, tables_, account_rows_);
+    kept_rows_.abort();  // what an attempt before a map growth staged
+    record_applier applier(txn, tables_, kept_rows_);
     for (std::size_t i = 0; i < records.size(); ++i) {
       out.records[i] = applier.apply(records[i], sequence);
       if (applier.lmdb_code() != MDB_SUCCESS) return applier.lmdb_code();
@@ -119,10 +119,10 @@ batch_result ledger_store::commit_batch(std::span<const commit_record> records) 
     return MDB_SUCCESS;
   });
   if (rc != MDB_SUCCESS) {
-    account_rows_.abort();
+    kept_rows_.abort();
     return failed_batch(records.size(), lmdb_error(rc, "commit"));
   }
-  account_rows_.commit();
+  kept_rows_.commit();
   next_sequence_ = sequence;
   const auto elapsed = std::chrono::steady_clock::now() - started;
   record_batch(

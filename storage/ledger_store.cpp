@@ -131,7 +131,7 @@ status ledger_store::reload() {
 
 status ledger_store::reload(const store_options& options) {
   std::lock_guard write(write_mutex_);
-  account_rows_.clear();
+  kept_rows_.clear();
   gate_.enter_exclusive();
   close_env();
   auto opened = open_env(options);

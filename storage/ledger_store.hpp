@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "storage/account_row_cache.hpp"
 #include "storage/commit_record.hpp"
+#include "storage/committed_rows.hpp"
 #include "storage/env_gate.hpp"
 #include "storage/limits.hpp"
 #include "storage/lmdb_env.hpp"
@@ -116,8 +116,8 @@ class ledger_store {
   lmdb_env_handle env_;
   table_handles tables_;
   std::uint64_t map_size_bytes_ = 0;
-  std::uint64_t next_sequence_ = 1;  // written by the writer only (under write_mutex_)
-  account_row_cache account_rows_{cached_account_rows_max};  // under write_mutex_
+  std::uint64_t next_sequence_ = 1;              // written by the writer only (under write_mutex_)
+  writer_rows kept_rows_{writer_kept_rows_max};  // under write_mutex_
   storage_stats stats_;
 };
 

@@ -37,8 +37,9 @@ inline constexpr unsigned tables_max = 16;
 // Ended read transactions kept for reuse (storage/read_txn_pool.hpp): about one per thread
 // that reads (I/O threads, actor workers, writer, gateway), far below readers_max.
 inline constexpr std::size_t read_txns_kept_max = 32;
-// Account rows the writer keeps decoded (account_row_cache.hpp): ~16 MiB at most.
-inline constexpr std::size_t cached_account_rows_max = 65'536;
+// Rows of each kind the writer keeps decoded (committed_rows.hpp): ~16 MiB of account
+// rows and ~5 MiB of task standings at most.
+inline constexpr std::size_t writer_kept_rows_max = 65'536;
 
 // Strings inside stored values. A response body of a large batch request is the biggest.
 inline constexpr std::size_t stored_string_bytes_max = std::size_t{64} << 20;  // 64 MiB

@@ -87,7 +87,7 @@ status record_applier::stage(const commit_record& record, std::uint64_t sequence
 result<record_applier::staged_account*> record_applier::load_account(std::string_view id) {
   for (auto& staged : accounts_)
     if (staged.stored.data.id == id) return &staged;
-  if (const auto* cached = cache_.find(id)) {
+  if (const auto* cached = kept_.accounts.find(id)) {
     accounts_.push_back({*cached, false});
     return &accounts_.back();
   }
@@ -145,14 +145,20 @@ status record_applier::stage_tasks(const commit_record& record) {
   for (const auto& updated : record.task_updates) {
     if (updated.escrow != escrow_by_state(updated)) return bug("task");
     if (known(updated.id)) return bug("task");  // one row per task per record
-    std::string_view stored;
-    const int rc = lmdb_get(txn_, tables_.tasks, updated.id, stored);
-    if (rc == MDB_NOTFOUND) return error{error_code::not_found, "task"};
-    if (rc != MDB_SUCCESS) return read_failed(rc);
-    auto old = decode_task_standing(stored);
-    if (!old) return old.failure();
+    task_standing old;
+    if (const auto* kept = kept_.tasks.find(updated.id)) {
+      old = *kept;
+    } else {
+      std::string_view stored;
+      const int rc = lmdb_get(txn_, tables_.tasks, updated.id, stored);
+      if (rc == MDB_NOTFOUND) return error{error_code::not_found, "task"};
+      if (rc != MDB_SUCCESS) return read_failed(rc);
+      auto decoded = decode_task_standing(stored);
+      if (!decoded) return decoded.failure();
+      old = *decoded;
+    }
     tasks_.push_back(
-        {&updated, old->escrow, old->state == task_state::submitted, old->review_deadline});
+        {&updated, old.escrow, old.state == task_state::submitted, old.review_deadline});
   }
   return {};
 }
@@ -301,7 +307,7 @@ void record_applier::write(const commit_record& record, std::uint64_t sequence) 
     if (!staged.touched) continue;
     encode_account(staged.stored, value_);
     put(tables_.accounts, staged.stored.data.id, value_);
-    cache_.stage(staged.stored);
+    kept_.accounts.stage(staged.stored.data.id, staged.stored);
   }
   write_tasks();
   for (const auto* rows : {&record.operation_creates, &record.operation_updates})
@@ -319,6 +325,7 @@ void record_applier::write_tasks() {
     const task& row = *staged.row;
     encode_task(row, value_);
     put(tables_.tasks, row.id, value_);
+    kept_.tasks.stage(row.id, task_standing{row.escrow, row.state, row.review_deadline});
     // The review-deadline index holds exactly the submitted tasks, so a restart can find
     // lapsed review windows without scanning every task.
     if (staged.old_indexed)

@@ -13,17 +13,17 @@
 #include <vector>
 
 #include "storage/account_codec.hpp"
-#include "storage/account_row_cache.hpp"
 #include "storage/commit_record.hpp"
+#include "storage/committed_rows.hpp"
 #include "storage/lmdb_env.hpp"
 
 namespace escrowd::storage {
 
 class record_applier {
  public:
-  // `cache`: the writer's account rows; rows this transaction writes are staged into it.
-  record_applier(MDB_txn* txn, const table_handles& tables, account_row_cache& cache)
-      : txn_(txn), tables_(tables), cache_(cache) {}
+  // `kept`: the rows the writer keeps; rows this transaction writes are staged into it.
+  record_applier(MDB_txn* txn, const table_handles& tables, writer_rows& kept)
+      : txn_(txn), tables_(tables), kept_(kept) {}
 
   // Checks and, if accepted, writes `record`; an entry gets sequence `next_sequence`,
   // which then advances. After a non-zero lmdb_code() the transaction must be aborted.
@@ -69,7 +69,7 @@ class record_applier {
 
   MDB_txn* txn_;
   const table_handles& tables_;
-  account_row_cache& cache_;
+  writer_rows& kept_;
   int lmdb_code_ = 0;
   // Per-record staging, reused across records to avoid allocations.
   std::vector<staged_account> accounts_;

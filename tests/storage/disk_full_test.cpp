@@ -80,7 +80,7 @@ TEST(disk_full, a_map_ceiling_fails_the_batch_sticks_and_recovers_after_reload) 
   EXPECT_TRUE(verify_ledger(*store)->ok);
 }
 
-// The writer keeps the account rows it commits (account_row_cache.hpp): the rows of a batch
+// The writer keeps the account rows it commits (committed_rows.hpp): the rows of a batch
 // that failed must not outlive it, or the next top-up would be added to money that never
 // reached the disk.
 TEST(disk_full, a_failed_batch_leaves_no_balance_behind_in_the_writer) {
@@ -113,6 +113,58 @@ TEST(disk_full, a_failed_batch_leaves_no_balance_behind_in_the_writer) {
   ASSERT_TRUE(
       store->commit_batch(std::vector{topup_record(owner, "top_after", 5, now)}).outcome.ok());
   EXPECT_EQ(store->get_account("a")->available, acknowledged_total + 5);
+  EXPECT_TRUE(verify_ledger(*store)->ok);
+}
+
+// The same for the task standings it keeps: each batch funds a task and cancels the one
+// funded by the batch before. The cancellation in the batch that failed never reached the
+// disk; if the writer still believed it, retrying it would be checked against an escrow
+// of 0 and refused.
+TEST(disk_full, a_failed_batch_leaves_no_task_standing_behind_in_the_writer) {
+  scratch_dir dir("full_tasks");
+  store_options options;
+  options.data_dir = dir.path() / "data";
+  options.map_size_bytes_initial = 64 << 10;
+  options.map_size_bytes_max = 512 << 10;
+  auto store = ledger_store::open(options).value();
+  ASSERT_TRUE(store->commit_batch(std::vector{open_account_record("a"), open_account_record("w")})
+                  .outcome.ok());
+  ASSERT_TRUE(
+      store
+          ->commit_batch(std::vector{topup_record(*store->get_account("a"), "top", 1'000'000, now)})
+          .outcome.ok());
+  std::optional<task> previous;
+  bool failed = false;
+  for (int batch = 0; batch < 100'000 && !failed; ++batch) {
+    auto records = bulky_batch(batch, 8);
+    const auto payer = *store->get_account("a");
+    auto funded =
+        fund_new_task(payer, *store->get_account("w"), "t" + std::to_string(batch), 10, now);
+    ASSERT_TRUE(funded.has_value());
+    records.push_back(from_outcome(*funded, true));
+    if (previous) {
+      auto cancelled = cancel_task(*previous, "a", now);
+      ASSERT_TRUE(cancelled.has_value());
+      records.push_back(from_outcome(*cancelled, false));
+    }
+    auto result = store->commit_batch(records);
+    failed = !result.outcome;
+    if (!failed) {
+      for (const auto& record : result.records) ASSERT_TRUE(record.outcome.ok());
+      previous = funded->task;
+    }
+  }
+  ASSERT_TRUE(failed);
+  ASSERT_TRUE(previous.has_value());
+  options.map_size_bytes_max = 64 << 20;
+  ASSERT_TRUE(store->reload(options).ok());
+  EXPECT_EQ(store->get_task(previous->id)->state, task_state::funded);
+  auto cancelled = cancel_task(*previous, "a", now);
+  ASSERT_TRUE(cancelled.has_value());
+  auto retried = store->commit_batch(std::vector{from_outcome(*cancelled, false)});
+  ASSERT_TRUE(retried.outcome.ok());
+  EXPECT_TRUE(retried.records[0].outcome.ok()) << describe(retried.records[0].outcome.code()).code;
+  EXPECT_EQ(store->get_task(previous->id)->state, task_state::cancelled);
   EXPECT_TRUE(verify_ledger(*store)->ok);
 }
 
