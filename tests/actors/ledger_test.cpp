@@ -13,7 +13,33 @@
 namespace escrowd::actors::testing {
 namespace {
 
-using ledger_test = ledger_fixture;
+class ledger_test : public ledger_fixture {
+ protected:
+  struct fund_tally {
+    int funded = 0;
+    int refused = 0;  // insufficient_funds
+  };
+  // Funds every task of `ids` (paid by `payer`) at once from `clients` threads.
+  fund_tally fund_concurrently(const std::vector<std::string>& ids, const std::string& payer,
+                               int clients) {
+    std::atomic<int> funded{0};
+    std::atomic<int> refused{0};
+    std::vector<std::thread> threads;
+    for (int client = 0; client < clients; ++client) {
+      threads.emplace_back([&, client] {
+        for (std::size_t i = std::size_t(client); i < ids.size(); i += std::size_t(clients)) {
+          auto answer = task_call(task_command_kind::fund, ids[i], account_key(payer));
+          if (answer.body == "ok changed task " + ids[i] + " funded")
+            ++funded;
+          else if (answer.body == "error insufficient_funds")
+            ++refused;
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    return {funded.load(), refused.load()};
+  }
+};
 
 TEST_F(ledger_test, escrow_story_moves_money_once) {
   ASSERT_EQ(create_account("payer").status, 200);
@@ -91,24 +117,11 @@ TEST_F(ledger_test, concurrent_funding_never_overdraws_the_payer) {
   for (int i = 0; i < tasks; ++i)
     ASSERT_EQ(create_task("t" + std::to_string(i), "payer", "worker", 10, false).status, 200);
 
-  std::atomic<int> funded{0};
-  std::atomic<int> refused{0};
-  std::vector<std::thread> clients;
-  for (int client = 0; client < 8; ++client) {
-    clients.emplace_back([&, client] {
-      for (int i = client; i < tasks; i += 8) {
-        auto answer =
-            task_call(task_command_kind::fund, "t" + std::to_string(i), account_key("payer"));
-        if (answer.body == "ok changed task t" + std::to_string(i) + " funded")
-          ++funded;
-        else if (answer.body == "error insufficient_funds")
-          ++refused;
-      }
-    });
-  }
-  for (auto& client : clients) client.join();
-  EXPECT_EQ(funded.load(), 10);
-  EXPECT_EQ(refused.load(), tasks - 10);
+  std::vector<std::string> ids;
+  for (int i = 0; i < tasks; ++i) ids.push_back("t" + std::to_string(i));
+  const auto tally = fund_concurrently(ids, "payer", 8);
+  EXPECT_EQ(tally.funded, 10);
+  EXPECT_EQ(tally.refused, tasks - 10);
   const auto payer = read_account("payer");
   EXPECT_EQ(payer.available, 0);
   EXPECT_EQ(payer.escrowed, 100);
@@ -130,24 +143,14 @@ TEST_F(ledger_test, a_credited_account_spends_its_credit_at_once) {
 
   // 200 left: eight fundings of 50 at once, most behind records still in flight.
   constexpr int tasks = 8;
-  for (int i = 0; i < tasks; ++i)
-    ASSERT_EQ(create_task("w" + std::to_string(i + 2), "worker", "payer", 50, false).status, 200);
-  std::atomic<int> funded{0};
-  std::atomic<int> refused{0};
-  std::vector<std::thread> clients;
+  std::vector<std::string> ids;
   for (int i = 0; i < tasks; ++i) {
-    clients.emplace_back([&, i] {
-      const auto id = "w" + std::to_string(i + 2);
-      auto answer = task_call(task_command_kind::fund, id, account_key("worker"));
-      if (answer.body == "ok changed task " + id + " funded")
-        ++funded;
-      else if (answer.body == "error insufficient_funds")
-        ++refused;
-    });
+    ids.push_back("w" + std::to_string(i + 2));
+    ASSERT_EQ(create_task(ids.back(), "worker", "payer", 50, false).status, 200);
   }
-  for (auto& client : clients) client.join();
-  EXPECT_EQ(funded.load(), 4);
-  EXPECT_EQ(refused.load(), tasks - 4);
+  const auto tally = fund_concurrently(ids, "worker", tasks);
+  EXPECT_EQ(tally.funded, 4);
+  EXPECT_EQ(tally.refused, tasks - 4);
   auto worker = read_account("worker");
   EXPECT_EQ(worker.available, 0);
   EXPECT_EQ(worker.escrowed, 300);

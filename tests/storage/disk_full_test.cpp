@@ -48,13 +48,42 @@ void expect_all_present(const ledger_store& store, const std::vector<std::string
   for (const auto& key : keys) ASSERT_TRUE(store.get_idempotency("key_a", key).has_value()) << key;
 }
 
-TEST(disk_full, a_map_ceiling_fails_the_batch_sticks_and_recovers_after_reload) {
-  scratch_dir dir("full");
+// A store whose map may grow to 512 KiB only: bulky batches fill it within a few hundred.
+struct tiny_store {
+  explicit tiny_store(const char* name) : dir(name) {
+    options.data_dir = dir.path() / "data";
+    options.map_size_bytes_initial = 64 << 10;
+    options.map_size_bytes_max = 512 << 10;
+    store = ledger_store::open(options).value();
+  }
+  // Reopens with room to spare, as an operator would once space is freed.
+  status reload_with_room() {
+    options.map_size_bytes_max = 64 << 20;
+    return store->reload(options);
+  }
+
+  scratch_dir dir;
   store_options options;
-  options.data_dir = dir.path() / "data";
-  options.map_size_bytes_initial = 64 << 10;
-  options.map_size_bytes_max = 512 << 10;
-  auto store = ledger_store::open(options).value();
+  std::unique_ptr<ledger_store> store;
+};
+
+// Commits bulky batches, each with what `add(batch, records)` appends, until one fails;
+// `committed(result)` sees every batch that did not. False if none ever failed.
+template <class Add, class Committed>
+bool commit_until_failure(ledger_store& store, Add add, Committed committed) {
+  for (int batch = 0; batch < 100'000; ++batch) {
+    auto records = bulky_batch(batch, 8);
+    add(batch, records);
+    auto result = store.commit_batch(records);
+    if (!result.outcome) return true;
+    committed(result);
+  }
+  return false;
+}
+
+TEST(disk_full, a_map_ceiling_fails_the_batch_sticks_and_recovers_after_reload) {
+  tiny_store tiny("full");
+  auto& store = tiny.store;
   ASSERT_TRUE(store->commit_batch(std::vector{open_account_record("a")}).outcome.ok());
   batch_result failure;
   const auto acknowledged = fill_until_failure(*store, failure);
@@ -66,13 +95,12 @@ TEST(disk_full, a_map_ceiling_fails_the_batch_sticks_and_recovers_after_reload) 
   EXPECT_EQ(store->stats().map_size_bytes, 512u << 10);
   EXPECT_TRUE(store->failed());
   // Sticky: even a tiny record is refused, and the failed batch left nothing behind.
-  auto tiny = store->commit_batch(std::vector{open_account_record("b")});
-  EXPECT_EQ(tiny.records[0].outcome.code(), error_code::storage_full);
+  auto refused = store->commit_batch(std::vector{open_account_record("b")});
+  EXPECT_EQ(refused.records[0].outcome.code(), error_code::storage_full);
   expect_all_present(*store, acknowledged);
   EXPECT_EQ(store->snapshot()->counts()->idempotency_records, acknowledged.size());
 
-  options.map_size_bytes_max = 64 << 20;
-  ASSERT_TRUE(store->reload(options).ok());
+  ASSERT_TRUE(tiny.reload_with_room().ok());
   EXPECT_FALSE(store->failed());
   ASSERT_TRUE(store->commit_batch(bulky_batch(-1, 8)).outcome.ok());
   ASSERT_TRUE(store->commit_batch(std::vector{open_account_record("b")}).records[0].outcome.ok());
@@ -84,30 +112,23 @@ TEST(disk_full, a_map_ceiling_fails_the_batch_sticks_and_recovers_after_reload) 
 // that failed must not outlive it, or the next top-up would be added to money that never
 // reached the disk.
 TEST(disk_full, a_failed_batch_leaves_no_balance_behind_in_the_writer) {
-  scratch_dir dir("full_balance");
-  store_options options;
-  options.data_dir = dir.path() / "data";
-  options.map_size_bytes_initial = 64 << 10;
-  options.map_size_bytes_max = 512 << 10;
-  auto store = ledger_store::open(options).value();
+  tiny_store tiny("full_balance");
+  auto& store = tiny.store;
   ASSERT_TRUE(store->commit_batch(std::vector{open_account_record("a")}).outcome.ok());
   std::int64_t acknowledged_total = 0;
-  bool failed = false;
-  for (int batch = 0; batch < 100'000 && !failed; ++batch) {
-    auto records = bulky_batch(batch, 8);
-    // Each batch also tops "a" up, twice: the second reads the first's row in the batch.
-    const auto owner = *store->get_account("a");
-    for (int i = 0; i < 2; ++i)
-      records.push_back(
-          topup_record(owner, "top_" + std::to_string(batch) + "_" + std::to_string(i), 10, now));
-    auto result = store->commit_batch(records);
-    failed = !result.outcome;
-    if (!failed) acknowledged_total += 20;
-  }
+  const bool failed = commit_until_failure(
+      *store,
+      [&](int batch, std::vector<commit_record>& records) {
+        // Two top-ups of "a" per batch: the second reads the first's row in the batch.
+        const auto owner = *store->get_account("a");
+        for (int i = 0; i < 2; ++i)
+          records.push_back(topup_record(
+              owner, "top_" + std::to_string(batch) + "_" + std::to_string(i), 10, now));
+      },
+      [&](const batch_result&) { acknowledged_total += 20; });
   ASSERT_TRUE(failed);
   ASSERT_GT(acknowledged_total, 0);
-  options.map_size_bytes_max = 64 << 20;
-  ASSERT_TRUE(store->reload(options).ok());
+  ASSERT_TRUE(tiny.reload_with_room().ok());
   EXPECT_EQ(store->get_account("a")->available, acknowledged_total);
   const auto owner = *store->get_account("a");
   ASSERT_TRUE(
@@ -121,43 +142,35 @@ TEST(disk_full, a_failed_batch_leaves_no_balance_behind_in_the_writer) {
 // disk; if the writer still believed it, retrying it would be checked against an escrow
 // of 0 and refused.
 TEST(disk_full, a_failed_batch_leaves_no_task_standing_behind_in_the_writer) {
-  scratch_dir dir("full_tasks");
-  store_options options;
-  options.data_dir = dir.path() / "data";
-  options.map_size_bytes_initial = 64 << 10;
-  options.map_size_bytes_max = 512 << 10;
-  auto store = ledger_store::open(options).value();
+  tiny_store tiny("full_tasks");
+  auto& store = tiny.store;
   ASSERT_TRUE(store->commit_batch(std::vector{open_account_record("a"), open_account_record("w")})
                   .outcome.ok());
+  const auto payer = *store->get_account("a");
   ASSERT_TRUE(
-      store
-          ->commit_batch(std::vector{topup_record(*store->get_account("a"), "top", 1'000'000, now)})
-          .outcome.ok());
+      store->commit_batch(std::vector{topup_record(payer, "top", 1'000'000, now)}).outcome.ok());
   std::optional<task> previous;
-  bool failed = false;
-  for (int batch = 0; batch < 100'000 && !failed; ++batch) {
-    auto records = bulky_batch(batch, 8);
-    const auto payer = *store->get_account("a");
-    auto funded =
-        fund_new_task(payer, *store->get_account("w"), "t" + std::to_string(batch), 10, now);
-    ASSERT_TRUE(funded.has_value());
-    records.push_back(from_outcome(*funded, true));
-    if (previous) {
-      auto cancelled = cancel_task(*previous, "a", now);
-      ASSERT_TRUE(cancelled.has_value());
-      records.push_back(from_outcome(*cancelled, false));
-    }
-    auto result = store->commit_batch(records);
-    failed = !result.outcome;
-    if (!failed) {
-      for (const auto& record : result.records) ASSERT_TRUE(record.outcome.ok());
-      previous = funded->task;
-    }
-  }
+  std::optional<task> funding;
+  const bool failed = commit_until_failure(
+      *store,
+      [&](int batch, std::vector<commit_record>& records) {
+        auto funded = fund_new_task(*store->get_account("a"), *store->get_account("w"),
+                                    "t" + std::to_string(batch), 10, now);
+        ASSERT_TRUE(funded.has_value());
+        records.push_back(from_outcome(*funded, true));
+        funding = funded->task;
+        if (!previous) return;
+        auto cancelled = cancel_task(*previous, "a", now);
+        ASSERT_TRUE(cancelled.has_value());
+        records.push_back(from_outcome(*cancelled, false));
+      },
+      [&](const batch_result& result) {
+        for (const auto& record : result.records) ASSERT_TRUE(record.outcome.ok());
+        previous = funding;
+      });
   ASSERT_TRUE(failed);
   ASSERT_TRUE(previous.has_value());
-  options.map_size_bytes_max = 64 << 20;
-  ASSERT_TRUE(store->reload(options).ok());
+  ASSERT_TRUE(tiny.reload_with_room().ok());
   EXPECT_EQ(store->get_task(previous->id)->state, task_state::funded);
   auto cancelled = cancel_task(*previous, "a", now);
   ASSERT_TRUE(cancelled.has_value());
