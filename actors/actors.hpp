@@ -35,6 +35,7 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using retired_atom = caf::atom_constant<caf::atom("retired")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+using evict_atom = caf::atom_constant<caf::atom("evict")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using reap_atom = caf::atom_constant<caf::atom("reap")>;
 using kick_atom = caf::atom_constant<caf::atom("kick")>;
@@ -73,12 +74,13 @@ using task_actor =
 // Every message to an entity goes through it (forwarded), so a retiring actor and its
 // successor never run at once: commands for an id whose actor is retiring wait until it
 // reported `retired` (all its records durable).
-using directory_actor = caf::typed_actor<
-    caf::replies_to<task_command>::with<rendered_response>,
-    caf::replies_to<account_command>::with<rendered_response>,
-    caf::reacts_to<task_command, answer_slot>, caf::reacts_to<account_command, answer_slot>,
-    caf::replies_to<fund_request>::with<fund_verdict>,
-    caf::reacts_to<retired_atom, entity_kind, std::string>, caf::reacts_to<sweep_atom>>;
+using directory_actor = caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
+                                         caf::replies_to<account_command>::with<rendered_response>,
+                                         caf::reacts_to<task_command, answer_slot>,
+                                         caf::reacts_to<account_command, answer_slot>,
+                                         caf::replies_to<fund_request>::with<fund_verdict>,
+                                         caf::reacts_to<retired_atom, entity_kind, std::string>,
+                                         caf::reacts_to<sweep_atom>, caf::reacts_to<evict_atom>>;
 
 // review_timer: releases submitted tasks whose review window lapsed; `sweep` is its
 // self-sent tick.

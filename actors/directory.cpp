@@ -15,8 +15,9 @@ using clock = std::chrono::steady_clock;
 void report_live_actors(self_pointer self) {
   auto* metrics = self->state.config.metrics;
   if (metrics == nullptr) return;
-  metrics->set_live_actors(telemetry::live_actor_kind::account, self->state.accounts.size());
-  metrics->set_live_actors(telemetry::live_actor_kind::task, self->state.tasks.size());
+  metrics->set_live_actors(telemetry::live_actor_kind::account,
+                           self->state.accounts.entries.size());
+  metrics->set_live_actors(telemetry::live_actor_kind::task, self->state.tasks.entries.size());
 }
 
 // Called as the sweep timer's message is handled; the estimate restarts its window.
@@ -56,84 +57,99 @@ task_actor spawn_entity(self_pointer self, const std::string& id, task_actor*) {
                                            caf::actor_cast<directory_actor>(self));
 }
 
+template <class Handle>
+void retire(self_pointer self, entity_table<Handle>& table, directory_entry<Handle>& entry) {
+  if (entry.retiring || !entry.handle) return;
+  entry.retiring = true;
+  table.recency.erase(entry.recency);
+  self->send(entry.handle, retire_atom::value);  // the handle stays, to stop it on shutdown
+}
+
 // Forwards to the id's live actor, spawning it if needed, or holds the message while the
 // id's previous actor retires. Only a held message becomes a std::function: every request
 // passes here, and wrapping the command it carries costs a heap allocation.
 template <class Handle, class Forward>
-void route(self_pointer self, std::unordered_map<std::string, directory_entry<Handle>>& map,
-           const std::string& id, Forward&& forward) {
-  auto& entry = map[id];
+void route(self_pointer self, entity_table<Handle>& table, const std::string& id,
+           Forward&& forward) {
+  auto [position, added] = table.entries.try_emplace(id);
+  auto& entry = position->second;
   entry.last_used = clock::now();
   if (entry.retiring) {
     entry.held.emplace_back(std::forward<Forward>(forward));
     return;
   }
-  if (!entry.handle) {
+  const bool spawned = !entry.handle;
+  if (spawned) {
     entry.handle = spawn_entity(self, id, static_cast<Handle*>(nullptr));
+    table.recency.push_front(&position->first);
+    entry.recency = table.recency.begin();
     report_live_actors(self);
+  } else if (entry.recency != table.recency.begin()) {
+    table.recency.splice(table.recency.begin(), table.recency, entry.recency);
   }
   self->state.backlog.handled();
   forward(entry.handle);
+  // One for one past the cap: the least recently used retires as this one starts (never
+  // this one itself, which is at the front).
+  if (spawned && table.recency.size() > std::max<std::size_t>(table.cap, 1))
+    retire(self, table, table.entries.find(*table.recency.back())->second);
 }
 
 template <class Handle>
-void retired(self_pointer self, std::unordered_map<std::string, directory_entry<Handle>>& map,
-             const std::string& id) {
-  auto found = map.find(id);
-  if (found == map.end()) return;
+void retired(self_pointer self, entity_table<Handle>& table, const std::string& id) {
+  auto found = table.entries.find(id);
+  if (found == table.entries.end()) return;
+  if (!found->second.retiring && found->second.handle)  // crashed: still in the list
+    table.recency.erase(found->second.recency);
   auto held = std::move(found->second.held);
-  map.erase(found);
+  table.entries.erase(found);
   report_live_actors(self);
-  for (auto& forward : held) route<Handle>(self, map, id, std::move(forward));
-}
-
-template <class Handle>
-void retire(self_pointer self, directory_entry<Handle>& entry) {
-  if (entry.retiring || !entry.handle) return;
-  entry.retiring = true;
-  self->send(entry.handle, retire_atom::value);  // the handle stays, to stop it on shutdown
+  for (auto& forward : held) route<Handle>(self, table, id, std::move(forward));
 }
 
 // An entity that died without retiring (an exception): its id's next actor starts from
 // disk. Rare, so the linear search is fine.
 template <class Handle>
-void forget_crashed(self_pointer self,
-                    std::unordered_map<std::string, directory_entry<Handle>>& map,
-                    const caf::actor_addr& source) {
-  for (auto& [id, entry] : map) {
+void forget_crashed(self_pointer self, entity_table<Handle>& table, const caf::actor_addr& source) {
+  for (auto& [id, entry] : table.entries) {
     if (entry.handle && entry.handle.address() == source) {
       const std::string crashed = id;
-      retired<Handle>(self, map, crashed);
+      retired<Handle>(self, table, crashed);
       return;
     }
   }
 }
 
 template <class Handle>
-void stop_all(self_pointer self, std::unordered_map<std::string, directory_entry<Handle>>& map,
-              const caf::error& reason) {
-  for (auto& [id, entry] : map)
+void stop_all(self_pointer self, entity_table<Handle>& table, const caf::error& reason) {
+  for (auto& [id, entry] : table.entries)
     if (entry.handle) self->send_exit(entry.handle, reason);
 }
 
-// Retires what was idle past the timeout, then the least recently used past the cap.
+// Retires up to `budget` actors idle past the timeout, from the least recently used end;
+// returns what is left of the budget.
 template <class Handle>
-void sweep(self_pointer self, std::unordered_map<std::string, directory_entry<Handle>>& map,
-           std::size_t cap) {
+std::size_t retire_idle(self_pointer self, entity_table<Handle>& table, std::size_t budget) {
   const auto cutoff = clock::now() - self->state.config.idle_timeout;
-  std::vector<std::pair<clock::time_point, directory_entry<Handle>*>> live;
-  for (auto& [id, entry] : map) {
-    if (entry.retiring) continue;
-    if (entry.last_used < cutoff)
-      retire(self, entry);
-    else
-      live.emplace_back(entry.last_used, &entry);
+  while (budget > 0 && !table.recency.empty()) {
+    auto& entry = table.entries.find(*table.recency.back())->second;
+    if (entry.last_used >= cutoff) break;
+    retire(self, table, entry);
+    --budget;
   }
-  if (live.size() <= cap) return;
-  const auto excess = live.size() - cap;
-  std::nth_element(live.begin(), live.begin() + std::ptrdiff_t(excess), live.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (std::size_t i = 0; i < excess; ++i) retire(self, *live[i].second);
+  return budget;
+}
+
+// One turn of idle retirements (retirements_per_turn_max); if more are due, the next turn
+// queues behind whatever arrived meanwhile.
+void evict_turn(self_pointer self) {
+  auto& state = self->state;
+  state.eviction_turn_scheduled = false;
+  auto budget = retire_idle<account_actor>(self, state.accounts, retirements_per_turn_max);
+  if (budget == 0 || retire_idle<task_actor>(self, state.tasks, budget) == 0) {
+    state.eviction_turn_scheduled = true;
+    self->send(self, evict_atom::value);
+  }
 }
 
 }  // namespace
@@ -144,6 +160,8 @@ directory_actor::behavior_type directory(directory_actor::stateful_pointer<direc
   self->state.store = store;
   self->state.writer = std::move(writer);
   self->state.config = config;
+  self->state.accounts.cap = config.live_actors_max / 2;
+  self->state.tasks.cap = config.live_actors_max - config.live_actors_max / 2;
   arm_sweep(self);
   self->set_down_handler([=](caf::down_msg& down) {
     if (down.reason == caf::exit_reason::normal) return;  // retired: already forgotten
@@ -210,11 +228,10 @@ directory_actor::behavior_type directory(directory_actor::stateful_pointer<direc
       },
       [=](sweep_atom) {
         report_backlog(self);
-        const auto cap = self->state.config.live_actors_max;
-        sweep<account_actor>(self, self->state.accounts, cap / 2);
-        sweep<task_actor>(self, self->state.tasks, cap - cap / 2);
+        if (!self->state.eviction_turn_scheduled) evict_turn(self);
         arm_sweep(self);
       },
+      [=](evict_atom) { evict_turn(self); },
   };
 }
 

@@ -1,7 +1,8 @@
 // directory: the id -> live actor map of accounts and tasks (protocol: directory_actor in
 // actors.hpp). It spawns an entity's actor on first use and forwards (delegates) every
 // message to it. It retires actors that were idle for a while, and the least recently
-// used ones past a cap, so memory stays bounded with millions of accounts. While an
+// used one for each new one past a cap, so memory stays bounded with millions of
+// accounts; the idle a few hundred per turn, so requests are not held up behind them. While an
 // actor retires, messages for its id are held, and forwarded to a fresh actor (which
 // loads from disk) only once the old one reported that all its records are durable.
 // Lifetime: one per actor system; the store and writer outlive it.
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -33,17 +35,33 @@ struct directory_config {
   telemetry::metrics* metrics = nullptr;  // null: metrics off; outlives the directory
 };
 
+// Ids of live, not retiring actors, most recently used first.
+using recency_list = std::list<const std::string*>;
+
 template <class Handle>
 struct directory_entry {
   Handle handle;  // also kept while retiring, so that shutdown can stop it
   std::chrono::steady_clock::time_point last_used;
   bool retiring = false;
   std::vector<std::function<void(const Handle&)>> held;  // forwarded once retired
+  recency_list::iterator recency;                        // valid while live, not retiring
+};
+
+// One kind's actors. The recency list makes eviction cheap and smooth: past the cap, each
+// new actor retires the least recently used one (a sweep that retired every excess actor
+// at once held every request up behind the burst: p99 of account creation over HTTP
+// ~250 ms against ~18 ms without evictions), and the idle are found at its tail.
+template <class Handle>
+struct entity_table {
+  std::unordered_map<std::string, directory_entry<Handle>> entries;
+  recency_list recency;
+  std::size_t cap = 0;  // live, not retiring actors of this kind
 };
 
 struct directory_state {
-  std::unordered_map<std::string, directory_entry<account_actor>> accounts;
-  std::unordered_map<std::string, directory_entry<task_actor>> tasks;
+  entity_table<account_actor> accounts;
+  entity_table<task_actor> tasks;
+  bool eviction_turn_scheduled = false;  // an evict message is queued
   storage::ledger_store* store = nullptr;
   storage_writer_actor writer;
   directory_config config;

@@ -13,6 +13,8 @@ inline constexpr std::size_t live_actors_max_default = 100'000;
 // An entity unused this long is retired by the next sweep.
 inline constexpr auto actor_idle_timeout_default = std::chrono::seconds(60);
 inline constexpr auto directory_sweep_interval_default = std::chrono::seconds(5);
+// Idle actors the directory retires per turn, between the other messages it handles.
+inline constexpr std::size_t retirements_per_turn_max = 256;
 // Commands held for an id whose actor is retiring.
 inline constexpr std::size_t held_commands_per_id_max = 10'000;
 // How often the review-window timer looks for lapsed windows, and how many it releases

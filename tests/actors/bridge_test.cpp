@@ -56,6 +56,7 @@ directory_actor::behavior_type stub_directory(
         for (auto& slot : self->state.held) slot.answer(rendered_response{200, "late", false, {}});
         self->state.held.clear();
       },
+      [](evict_atom) {},
   };
 }
 

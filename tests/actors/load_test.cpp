@@ -126,5 +126,30 @@ TEST_F(load_test, actors_retired_and_reloaded_mid_story_lose_nothing) {
   expect_books_balance();
 }
 
+// Past the cap, each new actor retires the least recently used one, one for one (no burst
+// at the next sweep): the live count stays at the cap, and an evicted account's next
+// command runs on a fresh actor loaded from disk.
+TEST_F(load_test, the_cap_retires_the_least_recently_used_one_for_one) {
+  ledger_config config;
+  config.live_actors_max = 8;                               // 4 accounts, 4 tasks
+  config.directory_sweep_interval = std::chrono::hours(1);  // only the cap retires
+  open_ledger(config);
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(create_account("a" + std::to_string(i)).status, 200);
+  auto live_accounts = [&] {
+    const auto text = ledger_->metrics_exposition();
+    const std::string name = "escrowd_actors_live{kind=\"account\"} ";
+    const auto at = text.find(name);
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + name.size()));
+  };
+  // The last retirement may still be reporting back.
+  for (int wait = 0; wait < 200 && live_accounts() > 4; ++wait)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(live_accounts(), 4);
+  top_up("a0", 50, "top_a0");  // a0 was evicted long ago
+  EXPECT_EQ(read_account("a0").available, 50);
+  top_up("a39", 70, "top_a39");  // still live
+  EXPECT_EQ(read_account("a39").available, 70);
+}
+
 }  // namespace
 }  // namespace escrowd::actors::testing
