@@ -71,7 +71,7 @@ void retire(self_pointer self, entity_table<Handle>& table, directory_entry<Hand
 template <class Handle, class Forward>
 void route(self_pointer self, entity_table<Handle>& table, const std::string& id,
            Forward&& forward) {
-  auto [position, added] = table.entries.try_emplace(id);
+  const auto position = table.entries.try_emplace(id).first;
   auto& entry = position->second;
   entry.last_used = clock::now();
   if (entry.retiring) {

@@ -1,10 +1,10 @@
 // directory: the id -> live actor map of accounts and tasks (protocol: directory_actor in
 // actors.hpp). It spawns an entity's actor on first use and forwards (delegates) every
-// message to it. It retires actors that were idle for a while, and the least recently
-// used one for each new one past a cap, so memory stays bounded with millions of
-// accounts; the idle a few hundred per turn, so requests are not held up behind them. While an
-// actor retires, messages for its id are held, and forwarded to a fresh actor (which
-// loads from disk) only once the old one reported that all its records are durable.
+// message to it. It retires actors that were idle for a while (a few hundred per turn, so
+// requests are not held up behind them), and past a cap the least recently used one for
+// each new one, so memory stays bounded with millions of accounts. While an actor
+// retires, messages for its id are held, and forwarded to a fresh actor (which loads from
+// disk) only once the old one reported that all its records are durable.
 // Lifetime: one per actor system; the store and writer outlive it.
 #pragma once
 
