@@ -278,6 +278,7 @@ account_actor::behavior_type account_actor_behavior(
         return promise;
       },
       [=](retire_atom) { request_retire(self); },
+      [=](rebind_atom, std::string& new_id) { rebind(self, new_id); },
   };
 }
 

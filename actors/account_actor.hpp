@@ -47,6 +47,11 @@ struct account_actor_state {
 
   // Reads the durable row; false if storage could not be read (stays stale).
   bool reload();
+  void vacate() {
+    id.clear();
+    current.reset();
+    operations_ahead.clear();
+  }
 };
 
 account_actor::behavior_type account_actor_behavior(

@@ -34,6 +34,7 @@ using commit_atom = caf::atom_constant<caf::atom("commit")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using retired_atom = caf::atom_constant<caf::atom("retired")>;
+using rebind_atom = caf::atom_constant<caf::atom("rebind")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using evict_atom = caf::atom_constant<caf::atom("evict")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
@@ -55,20 +56,23 @@ using storage_writer_actor = caf::typed_actor<
 
 // account_actor: one per user account; serializes the operations whose constraint is its
 // available balance, and pipelines them (next decision while earlier records sync).
-// `retire` asks it to stop once nothing of its own is in flight; it then tells the
-// directory `retired`.
+// `retire` asks it to stop serving its id once nothing of its own is in flight; it then
+// tells the directory `retired` and waits, vacant, until `rebind` gives it another id
+// (loaded from disk before its first decision); `retire` to a vacant actor stops it.
 // A command with an answer_slot is answered through the slot (the facade's path); one
 // without, by CAF's reply (actors asking actors).
-using account_actor = caf::typed_actor<caf::replies_to<account_command>::with<rendered_response>,
-                                       caf::reacts_to<account_command, answer_slot>,
-                                       caf::replies_to<fund_request>::with<fund_verdict>,
-                                       caf::reacts_to<retire_atom>>;
+using account_actor =
+    caf::typed_actor<caf::replies_to<account_command>::with<rendered_response>,
+                     caf::reacts_to<account_command, answer_slot>,
+                     caf::replies_to<fund_request>::with<fund_verdict>, caf::reacts_to<retire_atom>,
+                     caf::reacts_to<rebind_atom, std::string>>;
 
 // task_actor: one per task; decides its transitions, queueing commands while a funding
-// decision is with the payer's account actor.
+// decision is with the payer's account actor. `retire` and `rebind` as for accounts.
 using task_actor =
     caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
-                     caf::reacts_to<task_command, answer_slot>, caf::reacts_to<retire_atom>>;
+                     caf::reacts_to<task_command, answer_slot>, caf::reacts_to<retire_atom>,
+                     caf::reacts_to<rebind_atom, std::string>>;
 
 // directory: id -> live actor, lazy spawn, idle passivation with a cap on live actors.
 // Every message to an entity goes through it (forwarded), so a retiring actor and its

@@ -1,6 +1,8 @@
 #include "actors/directory.hpp"
 
 #include <algorithm>
+#include <tuple>
+#include <type_traits>
 
 #include "actors/account_actor.hpp"
 #include "actors/task_actor.hpp"
@@ -15,9 +17,11 @@ using clock = std::chrono::steady_clock;
 void report_live_actors(self_pointer self) {
   auto* metrics = self->state.config.metrics;
   if (metrics == nullptr) return;
-  metrics->set_live_actors(telemetry::live_actor_kind::account,
-                           self->state.accounts.entries.size());
-  metrics->set_live_actors(telemetry::live_actor_kind::task, self->state.tasks.entries.size());
+  const auto& [accounts, tasks] = std::tie(self->state.accounts, self->state.tasks);
+  metrics->set_live_actors(telemetry::live_actor_kind::account, accounts.entries.size(),
+                           accounts.vacant.size());
+  metrics->set_live_actors(telemetry::live_actor_kind::task, tasks.entries.size(),
+                           tasks.vacant.size());
 }
 
 // Called as the sweep timer's message is handled; the estimate restarts its window.
@@ -58,6 +62,26 @@ task_actor spawn_entity(self_pointer self, const std::string& id, task_actor*) {
 }
 
 template <class Handle>
+constexpr telemetry::live_actor_kind kind_of() {
+  return std::is_same_v<Handle, account_actor> ? telemetry::live_actor_kind::account
+                                               : telemetry::live_actor_kind::task;
+}
+
+// A vacant actor if one waits (told its new id first: the commands forwarded next queue
+// behind that in its mailbox), else a new one.
+template <class Handle>
+Handle take_actor(self_pointer self, entity_table<Handle>& table, const std::string& id) {
+  if (table.vacant.empty()) {
+    if (auto* metrics = self->state.config.metrics) metrics->count_actor_spawned(kind_of<Handle>());
+    return spawn_entity(self, id, static_cast<Handle*>(nullptr));
+  }
+  auto handle = std::move(table.vacant.back());
+  table.vacant.pop_back();
+  self->send(handle, rebind_atom::value, id);
+  return handle;
+}
+
+template <class Handle>
 void retire(self_pointer self, entity_table<Handle>& table, directory_entry<Handle>& entry) {
   if (entry.retiring || !entry.handle) return;
   entry.retiring = true;
@@ -80,7 +104,7 @@ void route(self_pointer self, entity_table<Handle>& table, const std::string& id
   }
   const bool spawned = !entry.handle;
   if (spawned) {
-    entry.handle = spawn_entity(self, id, static_cast<Handle*>(nullptr));
+    entry.handle = take_actor(self, table, id);
     table.recency.push_front(&position->first);
     entry.recency = table.recency.begin();
     report_live_actors(self);
@@ -95,8 +119,10 @@ void route(self_pointer self, entity_table<Handle>& table, const std::string& id
     retire(self, table, table.entries.find(*table.recency.back())->second);
 }
 
+// Drops the id's entry; commands held for it go to the id's next actor, which starts from
+// disk.
 template <class Handle>
-void retired(self_pointer self, entity_table<Handle>& table, const std::string& id) {
+void forget(self_pointer self, entity_table<Handle>& table, const std::string& id) {
   auto found = table.entries.find(id);
   if (found == table.entries.end()) return;
   if (!found->second.retiring && found->second.handle)  // crashed: still in the list
@@ -107,14 +133,27 @@ void retired(self_pointer self, entity_table<Handle>& table, const std::string& 
   for (auto& forward : held) route<Handle>(self, table, id, std::move(forward));
 }
 
+// The id's actor retired: it is vacant now, kept for a new id unless enough are.
+template <class Handle>
+void retired(self_pointer self, entity_table<Handle>& table, const std::string& id) {
+  auto found = table.entries.find(id);
+  if (found == table.entries.end() || !found->second.handle) return;
+  if (table.vacant.size() < std::min(vacant_actors_max, table.cap))
+    table.vacant.push_back(found->second.handle);
+  else
+    self->send(found->second.handle, retire_atom::value);  // vacant: it stops
+  forget<Handle>(self, table, id);
+}
+
 // An entity that died without retiring (an exception): its id's next actor starts from
 // disk. Rare, so the linear search is fine.
 template <class Handle>
 void forget_crashed(self_pointer self, entity_table<Handle>& table, const caf::actor_addr& source) {
+  std::erase_if(table.vacant, [&](const Handle& vacant) { return vacant.address() == source; });
   for (auto& [id, entry] : table.entries) {
     if (entry.handle && entry.handle.address() == source) {
       const std::string crashed = id;
-      retired<Handle>(self, table, crashed);
+      forget<Handle>(self, table, crashed);
       return;
     }
   }
@@ -124,6 +163,7 @@ template <class Handle>
 void stop_all(self_pointer self, entity_table<Handle>& table, const caf::error& reason) {
   for (auto& [id, entry] : table.entries)
     if (entry.handle) self->send_exit(entry.handle, reason);
+  for (auto& vacant : table.vacant) self->send_exit(vacant, reason);
 }
 
 // Retires up to `budget` actors idle past the timeout, from the least recently used end;

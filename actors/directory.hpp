@@ -4,7 +4,8 @@
 // requests are not held up behind them), and past a cap the least recently used one for
 // each new one, so memory stays bounded with millions of accounts. While an actor
 // retires, messages for its id are held, and forwarded to a fresh actor (which loads from
-// disk) only once the old one reported that all its records are durable.
+// disk) only once the old one reported that all its records are durable. A retired actor
+// is kept, vacant, and rebound to the next new id instead of spawning one.
 // Lifetime: one per actor system; the store and writer outlive it.
 #pragma once
 
@@ -55,7 +56,8 @@ template <class Handle>
 struct entity_table {
   std::unordered_map<std::string, directory_entry<Handle>> entries;
   recency_list recency;
-  std::size_t cap = 0;  // live, not retiring actors of this kind
+  std::size_t cap = 0;         // live, not retiring actors of this kind
+  std::vector<Handle> vacant;  // retired, waiting for a new id (entity_lifecycle.hpp)
 };
 
 struct directory_state {

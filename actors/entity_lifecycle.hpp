@@ -1,8 +1,13 @@
 // The lifecycle every entity actor (account, task) shares: a decision runs only while the
 // actor's memory matches the disk plus its own in-flight records; after a failed record it
 // turns stale, lets what is in flight finish, and reloads before deciding again; `busy`
-// holds decisions while a cross-actor decision is out; `retire` stops it once nothing of
-// its own is in flight, telling the directory so the id's next actor starts from disk.
+// holds decisions while a cross-actor decision is out; `retire` makes it give up its id
+// once nothing of its own is in flight, telling the directory so the id's next actor
+// starts from disk. A retired actor stays, vacant, for the directory to `rebind` to a new
+// id: an actor spawned per new id and stopped per retirement cost a spawn, a cleanup and a
+// lock of CAF's clock (every stopping actor cancels its timeouts there) per new task once
+// the live cap was reached, ~15% of the actors benchmark's rate. `retire` to a vacant
+// actor stops it.
 // Thread affinity: the owning actor's handlers only.
 #pragma once
 
@@ -30,8 +35,8 @@ struct entity_lifecycle {
   bool can_decide() const { return !stale && !busy; }
 };
 
-// State requirements: `lifecycle`, `id`, `store`, `writer`, `directory`, `kind`, and
-// `bool reload()`.
+// State requirements: `lifecycle`, `id`, `store`, `writer`, `directory`, `kind`,
+// `bool reload()` and `void vacate()` (forgets the id and everything loaded for it).
 template <class State>
 void bind_entity(State& state, std::string id, storage::ledger_store* store,
                  storage_writer_actor writer, directory_actor directory) {
@@ -47,14 +52,24 @@ void maybe_retire(Self self) {
   auto& life = state.lifecycle;
   if (!life.retire_requested || life.in_flight > 0 || life.busy || !life.waiting.empty()) return;
   self->send(state.directory, retired_atom::value, state.kind, state.id);
-  self->quit();
+  state.vacate();
+  life = entity_lifecycle{};
 }
 
-// The `retire` handler: stop as soon as nothing of this actor's own is in flight.
+// The `retire` handler: give up the id as soon as nothing of this actor's own is in
+// flight; a vacant actor stops.
 template <class Self>
 void request_retire(Self self) {
+  if (self->state.id.empty()) return self->quit();
   self->state.lifecycle.retire_requested = true;
   maybe_retire(self);
+}
+
+// The `rebind` handler: serve `id` from now on, loading it before the first decision (a
+// vacant actor's lifecycle is stale).
+template <class Self>
+void rebind(Self self, std::string& id) {
+  self->state.id = std::move(id);
 }
 
 template <class Self>

@@ -15,6 +15,10 @@ inline constexpr auto actor_idle_timeout_default = std::chrono::seconds(60);
 inline constexpr auto directory_sweep_interval_default = std::chrono::seconds(5);
 // Idle actors the directory retires per turn, between the other messages it handles.
 inline constexpr std::size_t retirements_per_turn_max = 256;
+// Retired actors of each kind kept, vacant, for new ids (besides the live ones, and at
+// most as many as the kind's live cap; ~1.2 KB each): past the cap every new id retires
+// one and takes one, so a handful suffices; the rest, after a sweep's burst, stop.
+inline constexpr std::size_t vacant_actors_max = 1'024;
 // Commands held for an id whose actor is retiring.
 inline constexpr std::size_t held_commands_per_id_max = 10'000;
 // How often the review-window timer looks for lapsed windows, and how many it releases

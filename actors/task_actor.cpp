@@ -225,6 +225,7 @@ task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_
         });
       },
       [=](retire_atom) { request_retire(self); },
+      [=](rebind_atom, std::string& new_id) { rebind(self, new_id); },
   };
 }
 

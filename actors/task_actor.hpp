@@ -30,6 +30,10 @@ struct task_actor_state {
 
   // Reads the durable row; false if storage could not be read (stays stale).
   bool reload();
+  void vacate() {
+    id.clear();
+    current.reset();
+  }
 };
 
 task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_actor_state> self,

@@ -281,6 +281,13 @@ struct metrics::families {
   Family<Gauge>& live_family =
       gauge_family(registry, "escrowd_actors_live", "Live entity actors, by kind.");
   std::array<Gauge*, live_actor_kind_count> live_actors{};
+  Family<Gauge>& vacant_family = gauge_family(
+      registry, "escrowd_actors_vacant", "Retired entity actors waiting for a new id, by kind.");
+  std::array<Gauge*, live_actor_kind_count> vacant_actors{};
+  Family<Counter>& spawned_family = counter_family(
+      registry, "escrowd_actors_spawned_total",
+      "Entity actors spawned, by kind (a retired actor is reused for a new id when one waits).");
+  std::array<Counter*, live_actor_kind_count> actors_spawned{};
   Family<Gauge>& backlog_family =
       gauge_family(registry, "escrowd_actor_mailbox_backlog",
                    "Messages waiting in an actor's mailbox, sampled by the actor itself.");
@@ -331,9 +338,12 @@ metrics::families::families() {
   for (auto kind : {processor_kind::topup, processor_kind::withdrawal})
     awaiting_reconciliation[static_cast<std::size_t>(kind) - 1] =
         &reconciliation_family.Add({{"kind", std::string(to_string(kind))}});
-  for (std::size_t i = 0; i < live_actor_kind_count; ++i)
-    live_actors[i] =
-        &live_family.Add({{"kind", std::string(label_of(static_cast<live_actor_kind>(i)))}});
+  for (std::size_t i = 0; i < live_actor_kind_count; ++i) {
+    const prometheus::Labels kind{{"kind", std::string(label_of(static_cast<live_actor_kind>(i)))}};
+    live_actors[i] = &live_family.Add(kind);
+    vacant_actors[i] = &vacant_family.Add(kind);
+    actors_spawned[i] = &spawned_family.Add(kind);
+  }
   for (std::size_t i = 0; i < mailbox_owner_count; ++i)
     mailbox_backlog[i] =
         &backlog_family.Add({{"actor", std::string(label_of(static_cast<mailbox_owner>(i)))}});
@@ -406,8 +416,14 @@ void metrics::record_commit_batch(std::size_t records, double seconds) {
   families_->commit_duration.Observe(seconds);
 }
 
-void metrics::set_live_actors(live_actor_kind kind, std::size_t actors) {
-  families_->live_actors[static_cast<std::size_t>(kind)]->Set(static_cast<double>(actors));
+void metrics::set_live_actors(live_actor_kind kind, std::size_t live, std::size_t vacant) {
+  const auto slot = static_cast<std::size_t>(kind);
+  families_->live_actors[slot]->Set(static_cast<double>(live));
+  families_->vacant_actors[slot]->Set(static_cast<double>(vacant));
+}
+
+void metrics::count_actor_spawned(live_actor_kind kind) {
+  families_->actors_spawned[static_cast<std::size_t>(kind)]->Increment();
 }
 
 void metrics::set_mailbox_backlog(mailbox_owner owner, std::size_t messages) {

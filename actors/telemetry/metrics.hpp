@@ -123,7 +123,8 @@ class metrics {
   void record_commit_batch(std::size_t records, double seconds);
 
   // Actors.
-  void set_live_actors(live_actor_kind kind, std::size_t actors);
+  void set_live_actors(live_actor_kind kind, std::size_t live, std::size_t vacant);
+  void count_actor_spawned(live_actor_kind kind);
   void set_mailbox_backlog(mailbox_owner owner, std::size_t messages);
 
   // The processor gateway.

@@ -36,6 +36,14 @@ class load_test : public ledger_fixture {
 
   static std::string name(int i) { return "acct_" + std::to_string(i); }
 
+  // One kind's series of an actors family; -1 if not exposed.
+  double actor_gauge(const std::string& family, const std::string& kind) {
+    const auto text = ledger_->metrics_exposition();
+    const auto name = family + "{kind=\"" + kind + "\"} ";
+    const auto at = text.find(name);
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + name.size()));
+  }
+
   // One escrow story between two random accounts; returns false on an unexpected answer.
   bool run_story(std::mt19937_64& random, const std::string& task_id) {
     std::uniform_int_distribution<int> pick(0, account_count - 1);
@@ -135,12 +143,7 @@ TEST_F(load_test, the_cap_retires_the_least_recently_used_one_for_one) {
   config.directory_sweep_interval = std::chrono::hours(1);  // only the cap retires
   open_ledger(config);
   for (int i = 0; i < 40; ++i) ASSERT_EQ(create_account("a" + std::to_string(i)).status, 200);
-  auto live_accounts = [&] {
-    const auto text = ledger_->metrics_exposition();
-    const std::string name = "escrowd_actors_live{kind=\"account\"} ";
-    const auto at = text.find(name);
-    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + name.size()));
-  };
+  auto live_accounts = [&] { return actor_gauge("escrowd_actors_live", "account"); };
   // The last retirement may still be reporting back.
   for (int wait = 0; wait < 200 && live_accounts() > 4; ++wait)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -149,6 +152,67 @@ TEST_F(load_test, the_cap_retires_the_least_recently_used_one_for_one) {
   EXPECT_EQ(read_account("a0").available, 50);
   top_up("a39", 70, "top_a39");  // still live
   EXPECT_EQ(read_account("a39").available, 70);
+}
+
+// A retired actor waits, vacant, and serves the next new id: past the cap, new accounts
+// mostly reuse actors instead of spawning them, and a reused actor decides on its new
+// account's balance, loaded from disk, never on what it held for the one before.
+TEST_F(load_test, a_retired_actor_serves_a_new_id_from_its_own_disk_state) {
+  ledger_config config;
+  config.live_actors_max = 8;  // 4 accounts, 4 tasks
+  config.directory_sweep_interval = std::chrono::hours(1);
+  open_ledger(config);
+  const auto spawned = [&](const char* kind) {
+    return actor_gauge("escrowd_actors_spawned_total", kind);
+  };
+  constexpr int accounts = 40;
+  for (int i = 0; i < accounts; ++i) {
+    const auto id = "a" + std::to_string(i);
+    ASSERT_EQ(create_account(id).status, 200);
+    top_up(id, 100 + i, "top_" + id);
+  }
+  ASSERT_EQ(create_account("worker").status, 200);
+  // Each payer funds exactly its own balance; one unit more is refused. An actor deciding
+  // on the previous account's balance would refuse the first (a smaller balance) or allow
+  // the second (a larger one).
+  for (int i = 0; i < accounts; ++i) {
+    const auto id = "a" + std::to_string(i);
+    EXPECT_EQ(create_task("t" + id, id, "worker", 100 + i, true).status, 200) << id;
+    EXPECT_EQ(create_task("u" + id, id, "worker", 1, true).body, "error insufficient_funds") << id;
+    EXPECT_EQ(read_account(id).available, 0) << id;
+  }
+  EXPECT_GT(spawned("account"), 0);
+  EXPECT_LT(spawned("account"), accounts / 2);  // one per account without reuse
+  EXPECT_LT(spawned("task"), accounts);         // 80 tasks
+}
+
+// Idle actors retired all at once keep at most the kind's live cap vacant; the rest stop,
+// and every account still works afterwards. Created concurrently, so that many actors are
+// live at once (one after another, one or two would serve them all).
+TEST_F(load_test, vacant_actors_are_bounded_by_the_live_cap) {
+  ledger_config config;
+  config.live_actors_max = 8;  // 4 accounts, 4 tasks
+  config.actor_idle_timeout = std::chrono::milliseconds(100);
+  config.directory_sweep_interval = std::chrono::milliseconds(20);
+  open_ledger(config);
+  constexpr int accounts = 40;
+  std::vector<std::thread> clients;
+  std::atomic<int> created{0};
+  for (int i = 0; i < accounts; ++i)
+    clients.emplace_back(
+        [&, i] { created += create_account("a" + std::to_string(i)).status == 200; });
+  for (auto& client : clients) client.join();
+  ASSERT_EQ(created.load(), accounts);
+  for (int wait = 0; wait < 300 && actor_gauge("escrowd_actors_live", "account") > 0; ++wait)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(actor_gauge("escrowd_actors_live", "account"), 0);
+  EXPECT_GT(actor_gauge("escrowd_actors_spawned_total", "account"), 4);
+  EXPECT_EQ(actor_gauge("escrowd_actors_vacant", "account"), 4);
+  for (int i = 0; i < accounts; ++i) {
+    const auto id = "a" + std::to_string(i);
+    top_up(id, 10 + i, "top_" + id);
+    EXPECT_EQ(read_account(id).available, 10 + i) << id;
+  }
 }
 
 }  // namespace

@@ -197,8 +197,10 @@ TEST(metrics, storage_batches_and_scrape_time_stats) {
 
 TEST(metrics, actors_and_processor) {
   metrics sink;
-  sink.set_live_actors(live_actor_kind::account, 12);
-  sink.set_live_actors(live_actor_kind::task, 4);
+  sink.set_live_actors(live_actor_kind::account, 12, 3);
+  sink.set_live_actors(live_actor_kind::task, 4, 0);
+  sink.count_actor_spawned(live_actor_kind::task);
+  sink.count_actor_spawned(live_actor_kind::task);
   sink.set_mailbox_backlog(mailbox_owner::storage_writer, 31);
   sink.record_processor_call(processor_call::create_payment_intent,
                              processor_call_outcome::succeeded, 0.04);
@@ -212,6 +214,9 @@ TEST(metrics, actors_and_processor) {
   const auto text = sink.exposition();
   EXPECT_EQ(value_of(text, "escrowd_actors_live", {{"kind", "account"}}), 12);
   EXPECT_EQ(value_of(text, "escrowd_actors_live", {{"kind", "task"}}), 4);
+  EXPECT_EQ(value_of(text, "escrowd_actors_vacant", {{"kind", "account"}}), 3);
+  EXPECT_EQ(value_of(text, "escrowd_actors_spawned_total", {{"kind", "task"}}), 2);
+  EXPECT_EQ(value_of(text, "escrowd_actors_spawned_total", {{"kind", "account"}}), 0);
   EXPECT_EQ(value_of(text, "escrowd_actor_mailbox_backlog", {{"actor", "storage_writer"}}), 31);
   EXPECT_EQ(value_of(text, "escrowd_actor_mailbox_backlog", {{"actor", "gateway"}}), 0);
   EXPECT_EQ(value_of(text, "escrowd_processor_calls_total",
@@ -254,7 +259,7 @@ TEST(metrics, every_family_has_help_and_type_and_a_build_info_of_one) {
   sink.set_money(usd(), money_gauge::escrow, 0);
   const auto text = sink.exposition();
   const auto families = families_of(text);
-  EXPECT_EQ(families.size(), 31u);  // docs/metrics.md; dashboard_test checks the names
+  EXPECT_EQ(families.size(), 33u);  // docs/metrics.md; dashboard_test checks the names
   for (const auto& [name, type] : families) {
     EXPECT_NE(text.find("# HELP " + name + " "), std::string::npos) << name;
     if (type == "counter") {
