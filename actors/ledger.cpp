@@ -15,6 +15,7 @@
 #include "actors/limits.hpp"
 #include "actors/processor_boundary.hpp"
 #include "actors/review_timer.hpp"
+#include "actors/sharing_scheduler.hpp"
 #include "actors/storage_writer.hpp"
 #include "actors/store_reads.hpp"
 #include "actors/telemetry/commit_observer.hpp"
@@ -127,9 +128,10 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
   state->system_config->set("scheduler.max-threads", config.scheduler_threads != 0
                                                          ? config.scheduler_threads
                                                          : default_scheduler_threads());
-  state->system_config->set("scheduler.policy", config.scheduler == scheduler_policy::sharing
-                                                    ? caf::atom("sharing")
-                                                    : caf::atom("stealing"));
+  if (config.scheduler == scheduler_policy::sharing)
+    use_sharing_scheduler(*state->system_config);
+  else
+    state->system_config->set("scheduler.policy", caf::atom("stealing"));
   state->system = std::make_unique<caf::actor_system>(*state->system_config);
   auto& system = *state->system;
   if (config.metrics_enabled) {

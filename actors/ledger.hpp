@@ -25,10 +25,11 @@
 
 namespace escrowd::actors {
 
-// How CAF's scheduler hands actors to its threads. `sharing` (one queue, idle threads
-// sleep on a condition variable) is the default: on 2 cores CAF's work stealing keeps idle
-// threads polling other queues and yielding, CPU the storage writer and the I/O threads
-// need (bench/RESULTS.md: 1.13-1.28x the durable transitions/s, with less CPU).
+// How the scheduler hands actors to its threads. `sharing` (one queue, idle threads sleep
+// on a condition variable; escrowd's own, actors/sharing_scheduler.hpp) is the default:
+// on 2 cores CAF's work stealing keeps idle threads polling other queues and yielding,
+// CPU the storage writer and the I/O threads need (bench/RESULTS.md: 1.13-1.28x the
+// durable transitions/s, with less CPU).
 enum class scheduler_policy : std::uint8_t { sharing, stealing };
 
 struct ledger_config {
