@@ -13,6 +13,7 @@
 #include "actors/idempotency_gate.hpp"
 #include "actors/key_registrar.hpp"
 #include "actors/limits.hpp"
+#include "actors/principal_cache.hpp"
 #include "actors/processor_boundary.hpp"
 #include "actors/review_timer.hpp"
 #include "actors/sharing_scheduler.hpp"
@@ -38,6 +39,7 @@ struct ledger::impl {
   key_registrar_actor keys;
   review_timer_actor timer;
   idempotency_gate gate;
+  principal_cache principals{authenticated_secrets_max};
   std::unique_ptr<processor_boundary> processor;  // the gateway, webhooks, reconciliation
 
   // Applies the request's Idempotency-Key: answers at once (replay, 409, 422) and returns
@@ -197,15 +199,26 @@ void ledger::submit(account_command command, completion done) {
 
 void ledger::submit(key_command command, completion done) {
   if (!impl_->admit(command.context, done)) return;
+  if (command.kind == key_command_kind::revoke) {
+    // Answered once durable (or refused): no kept principal outlives the answer.
+    done = [principals = &impl_->principals, done = std::move(done)](rendered_response answer) {
+      principals->forget_all();
+      done(std::move(answer));
+    };
+  }
   caf::anon_send(impl_->keys, std::move(command), completion_handle{std::move(done)});
 }
 
 result<std::optional<principal>> ledger::authenticate(std::string_view secret) const {
+  auto& principals = impl_->principals;
+  if (auto kept = principals.find(secret)) return kept;
+  const auto generation = principals.generation();
   auto stored = optional_row(impl_->store->get_api_key(storage::hash_api_key_secret(secret)));
   if (!stored) return stored.failure();
   if (!*stored || (*stored)->revoked) return std::optional<principal>{};
-  return std::optional<principal>(
-      principal{(*stored)->role, std::move((*stored)->key_id), std::move((*stored)->account_id)});
+  principal found{(*stored)->role, std::move((*stored)->key_id), std::move((*stored)->account_id)};
+  principals.keep(secret, found, generation);
+  return std::optional<principal>(std::move(found));
 }
 
 status ledger::ensure_admin_key(const std::string& secret, std::int64_t now) {

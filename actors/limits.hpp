@@ -19,6 +19,9 @@ inline constexpr std::size_t retirements_per_turn_max = 256;
 // most as many as the kind's live cap; ~1.2 KB each): past the cap every new id retires
 // one and takes one, so a handful suffices; the rest, after a sweep's burst, stop.
 inline constexpr std::size_t vacant_actors_max = 1'024;
+// Bearer secrets whose principal the facade keeps (actors/principal_cache.hpp); full, it
+// starts over.
+inline constexpr std::size_t authenticated_secrets_max = 10'000;
 // Commands held for an id whose actor is retiring.
 inline constexpr std::size_t held_commands_per_id_max = 10'000;
 // How often the review-window timer looks for lapsed windows, and how many it releases
