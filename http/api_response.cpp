@@ -28,11 +28,11 @@ std::string object_body(const actors::operation_object& object) {
       [](const auto& value) -> std::string {
         using type = std::decay_t<decltype(value)>;
         if constexpr (std::is_same_v<type, account>) {
-          return http::serialize(account_json(value));
+          return account_body(value);
         } else if constexpr (std::is_same_v<type, task>) {
-          return http::serialize(task_json(value));
+          return task_body(value);
         } else if constexpr (std::is_same_v<type, processor_operation>) {
-          return http::serialize(processor_operation_json(value));
+          return processor_operation_body(value);
         } else if constexpr (std::is_same_v<type, actors::issued_api_key>) {
           return http::serialize(key_json(value));
         } else if constexpr (std::is_same_v<type, actors::revoked_api_key>) {

@@ -81,7 +81,7 @@ status get_account(api_call& call) {
   auto found = call.ledger.read_account(call.match.id);
   if (!found) return found.failure();
   if (!*found) return error{error_code::not_found, "id"};
-  call.reply(json_response(200, http::serialize(account_json(**found))));
+  call.reply(json_response(200, account_body(**found)));
   return {};
 }
 

@@ -68,7 +68,7 @@ status get_operation(api_call& call, const processor_route& kind) {
   const access decided =
       authorize(*call.who, kind.read_action, resource_scope{(*found)->account_id, {}, {}});
   if (decided != access::allowed) return access_error(decided, "id");
-  call.reply(json_response(200, http::serialize(processor_operation_json(**found))));
+  call.reply(json_response(200, processor_operation_body(**found)));
   return {};
 }
 

@@ -114,7 +114,7 @@ status get_task(api_call& call) {
   const access decided =
       authorize(*call.who, action::read_task, {current.payer, current.payer, current.worker});
   if (decided != access::allowed) return access_error(decided, "id");
-  call.reply(json_response(200, http::serialize(task_json(current))));
+  call.reply(json_response(200, task_body(current)));
   return {};
 }
 

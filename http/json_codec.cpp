@@ -3,6 +3,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "http/json_writer.hpp"
+
 namespace escrowd::http {
 namespace {
 
@@ -11,10 +13,6 @@ namespace json = boost::json;
 // An optional text field: absent values are rendered as null, as Stripe does.
 json::value text_or_null(const std::string& text) {
   return text.empty() ? json::value(nullptr) : json::value(text);
-}
-
-json::value time_or_null(std::int64_t time) {
-  return time == 0 ? json::value(nullptr) : json::value(time);
 }
 
 std::string_view book_name(book_kind kind) {
@@ -57,65 +55,73 @@ std::string_view entry_kind_name(entry_kind kind) {
 
 }  // namespace
 
-json::object account_json(const account& account) {
-  return json::object{
-      {"object", "account"},
-      {"id", account.id},
-      {"currency", account.currency.view()},
-      {"owner", text_or_null(account.owner)},
-      {"available", account.available},
-      {"escrowed", account.escrowed},
-      {"pending_withdrawal", account.pending_withdrawal},
-      {"pending_topup", account.pending_topup},
-      {"created_at", account.created_at},
-  };
+std::string account_body(const account& account) {
+  json_writer out(256);
+  out.begin_object();
+  out.key("object").string("account");
+  out.key("id").string(account.id);
+  out.key("currency").string(account.currency.view());
+  out.key("owner").string_or_null(account.owner);
+  out.key("available").number(account.available);
+  out.key("escrowed").number(account.escrowed);
+  out.key("pending_withdrawal").number(account.pending_withdrawal);
+  out.key("pending_topup").number(account.pending_topup);
+  out.key("created_at").number(account.created_at);
+  out.end_object();
+  return std::move(out).take();
 }
 
-json::object task_json(const task& task) {
-  json::array history;
-  history.reserve(task.history.size());
+std::string task_body(const task& task) {
+  json_writer out(512 + 96 * task.history.size());
+  out.begin_object();
+  out.key("object").string("task");
+  out.key("id").string(task.id);
+  out.key("payer").string(task.payer);
+  out.key("worker").string_or_null(task.worker);
+  out.key("amount").number(task.amount);
+  out.key("currency").string(task.currency.view());
+  out.key("state").string(to_string(task.state));
+  out.key("escrow").number(task.escrow);
+  out.key("review_window_s").number(task.review_window_s);
+  out.key("review_deadline");
+  task.review_deadline == 0 ? out.null() : out.number(task.review_deadline);
+  out.key("worker_amount");
+  task.state == task_state::resolved ? out.number(task.worker_amount) : out.null();
+  out.key("submission").string_or_null(task.submission);
+  out.key("dispute_reason").string_or_null(task.dispute_reason);
+  out.key("created_at").number(task.created_at);
+  out.key("history").begin_array();
   for (const auto& item : task.history) {
-    history.push_back(json::object{{"transition", to_string(item.transition)},
-                                   {"state", to_string(item.to)},
-                                   {"at", item.time},
-                                   {"actor", item.actor}});
+    out.begin_object();
+    out.key("transition").string(to_string(item.transition));
+    out.key("state").string(to_string(item.to));
+    out.key("at").number(item.time);
+    out.key("actor").string(item.actor);
+    out.end_object();
   }
-  return json::object{
-      {"object", "task"},
-      {"id", task.id},
-      {"payer", task.payer},
-      {"worker", text_or_null(task.worker)},
-      {"amount", task.amount},
-      {"currency", task.currency.view()},
-      {"state", to_string(task.state)},
-      {"escrow", task.escrow},
-      {"review_window_s", task.review_window_s},
-      {"review_deadline", time_or_null(task.review_deadline)},
-      {"worker_amount",
-       task.state == task_state::resolved ? json::value(task.worker_amount) : json::value(nullptr)},
-      {"submission", text_or_null(task.submission)},
-      {"dispute_reason", text_or_null(task.dispute_reason)},
-      {"created_at", task.created_at},
-      {"history", std::move(history)},
-  };
+  out.end_array();
+  out.end_object();
+  return std::move(out).take();
 }
 
-json::object processor_operation_json(const processor_operation& operation) {
+std::string processor_operation_body(const processor_operation& operation) {
   const bool is_topup = operation.kind == processor_kind::topup;
-  return json::object{
-      {"object", is_topup ? "topup" : "withdrawal"},
-      {"id", operation.id},
-      {"account", operation.account_id},
-      {"amount", operation.amount},
-      {"currency", operation.currency.view()},
-      {is_topup ? "payment_method" : "destination", operation.instrument},
-      {"status", to_string(operation.status)},
-      {"processor_id", text_or_null(operation.processor_object_id)},
-      {"failure_code", text_or_null(operation.failure_code)},
-      {"failure_message", text_or_null(operation.failure_message)},
-      {"created_at", operation.created_at},
-      {"updated_at", operation.updated_at},
-  };
+  json_writer out(384);
+  out.begin_object();
+  out.key("object").string(is_topup ? "topup" : "withdrawal");
+  out.key("id").string(operation.id);
+  out.key("account").string(operation.account_id);
+  out.key("amount").number(operation.amount);
+  out.key("currency").string(operation.currency.view());
+  out.key(is_topup ? "payment_method" : "destination").string(operation.instrument);
+  out.key("status").string(to_string(operation.status));
+  out.key("processor_id").string_or_null(operation.processor_object_id);
+  out.key("failure_code").string_or_null(operation.failure_code);
+  out.key("failure_message").string_or_null(operation.failure_message);
+  out.key("created_at").number(operation.created_at);
+  out.key("updated_at").number(operation.updated_at);
+  out.end_object();
+  return std::move(out).take();
 }
 
 std::string entry_id(std::uint64_t sequence) {

@@ -15,9 +15,10 @@
 
 namespace escrowd::http {
 
-boost::json::object account_json(const account& account);
-boost::json::object task_json(const task& task);
-boost::json::object processor_operation_json(const processor_operation& operation);
+// The objects every endpoint answers with, serialized (http/json_writer.hpp).
+std::string account_body(const account& account);
+std::string task_body(const task& task);
+std::string processor_operation_body(const processor_operation& operation);
 // `sequence` is the journal position storage gave the entry; the entry's id derives from it.
 boost::json::object entry_json(std::uint64_t sequence, const journal_entry& entry);
 
