@@ -21,5 +21,8 @@ inline constexpr std::size_t json_depth_max = 32;
 // Hex SHA-256 of "METHOD\nPATH\nCANONICAL_BODY".
 [[nodiscard]] result<std::string> request_fingerprint(std::string_view method,
                                                       std::string_view path, std::string_view body);
+// The same, for a body already in canonical form (canonical_json's output).
+[[nodiscard]] std::string fingerprint_of_canonical(std::string_view method, std::string_view path,
+                                                   std::string_view canonical_body);
 
 }  // namespace escrowd

@@ -88,6 +88,7 @@ void api::handle(request incoming, responder respond) {
                 std::string(target.path),
                 std::string(target.query),
                 std::move(incoming.body),
+                std::nullopt,
                 std::move(incoming.request_id),
                 std::string(incoming.header("Idempotency-Key")),
                 std::string(incoming.header("Stripe-Signature")),
@@ -148,6 +149,7 @@ void api::dispatch(api_call call) {
       call.reply(error_response(canonical.failure()));
       return;
     }
+    call.canonical_body = std::move(*canonical);
   }
   if (call.match.route == route::batch) {
     run_batch(call);

@@ -12,7 +12,9 @@ result<actors::request_context> command_context(const api_call& call, unsigned s
   context.now = call.now;
   context.render = make_renderer(success_status);
   if (!call.idempotency_key.empty()) {
-    auto fingerprint = request_fingerprint(call.method, call.path, call.body);
+    auto fingerprint = call.canonical_body ? result<std::string>(fingerprint_of_canonical(
+                                                 call.method, call.path, *call.canonical_body))
+                                           : request_fingerprint(call.method, call.path, call.body);
     if (!fingerprint) return fingerprint.failure();
     actors::idempotency_claim claim;
     claim.scope = call.who->key_id;

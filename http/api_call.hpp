@@ -29,6 +29,9 @@ struct api_call {
   std::string path;   // without the query
   std::string query;  // without the '?'
   std::string body;
+  // The body's canonical form (engine/fingerprint.hpp), read once as the request arrived;
+  // empty for the operations inside a batch, which fingerprint their own bodies.
+  std::optional<std::string> canonical_body;
   std::string request_id;
   std::string idempotency_key;   // empty when the request carried none
   std::string signature;         // Stripe-Signature (webhooks only)

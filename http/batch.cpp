@@ -258,6 +258,7 @@ void api::run_operation(const batch_run& batch, std::size_t index, std::string m
                 std::string(split.path),
                 std::string(split.query),
                 std::move(body),
+                std::nullopt,
                 batch.request_id + "_" + std::to_string(index),
                 std::move(idempotency_key),
                 {},

@@ -89,11 +89,14 @@ TEST(sharing_scheduler, delayed_messages_arrive_through_the_clock) {
   sharing_config config;
   caf::actor_system system(config);
   caf::scoped_actor waiter(system);
-  auto echo = system.spawn([](caf::event_based_actor* self) -> caf::behavior {
-    return {[=](tick_atom, caf::actor reply_to) {
-      self->delayed_send(reply_to, std::chrono::milliseconds(20), tick_atom::value, reply_to);
-    }};
-  });
+  // Spawned functions take an argument: CAF 0.17 binds a null tuple for none (UBSan).
+  auto echo = system.spawn(
+      [](caf::event_based_actor* self, std::chrono::milliseconds delay) -> caf::behavior {
+        return {[=](tick_atom, caf::actor reply_to) {
+          self->delayed_send(reply_to, delay, tick_atom::value, reply_to);
+        }};
+      },
+      std::chrono::milliseconds(20));
   const auto sent = std::chrono::steady_clock::now();
   waiter->send(echo, tick_atom::value, caf::actor_cast<caf::actor>(waiter));
   bool ticked = false;
@@ -113,13 +116,15 @@ TEST(sharing_scheduler, a_system_with_work_queued_shuts_down) {
     caf::actor_system system(config);
     std::vector<caf::actor> busy;
     for (int i = 0; i < 16; ++i) {
-      busy.push_back(system.spawn([&hops](caf::event_based_actor* self) -> caf::behavior {
-        self->send(self, hop_atom::value, 0);
-        return {[=, &hops](hop_atom, int n) {
-          ++hops;
-          self->send(self, hop_atom::value, n + 1);
-        }};
-      }));
+      busy.push_back(system.spawn(
+          [](caf::event_based_actor* self, std::atomic<int>* counted) -> caf::behavior {
+            self->send(self, hop_atom::value, 0);
+            return {[=](hop_atom, int n) {
+              ++*counted;
+              self->send(self, hop_atom::value, n + 1);
+            }};
+          },
+          &hops));
     }
     while (hops.load() < 10'000) std::this_thread::yield();
     for (auto& each : busy) caf::anon_send_exit(each, caf::exit_reason::user_shutdown);

@@ -255,6 +255,15 @@ TEST(fingerprint_request, is_the_sha256_of_method_path_and_canonical_body) {
   EXPECT_EQ(*empty, to_hex(sha256_of("POST\n/v1/tasks/t/fund\n{}")));
 }
 
+// The HTTP layer canonicalizes each body once and fingerprints that.
+TEST(fingerprint_request, of_a_canonical_body_is_the_same) {
+  const std::string body = R"({ "b" : "x\"y\u0041", "a" : [1, {"z": null}] })";
+  auto canonical = canonical_json(body);
+  ASSERT_TRUE(canonical);
+  EXPECT_EQ(fingerprint_of_canonical("POST", "/v1/tasks", *canonical),
+            *request_fingerprint("POST", "/v1/tasks", body));
+}
+
 // Writes `members` as a JSON object in the order given, with random whitespace.
 std::string write_object(const std::vector<std::pair<std::string, std::string>>& members,
                          testing::seeded_random& random) {
