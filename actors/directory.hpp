@@ -44,8 +44,11 @@ struct directory_entry {
   Handle handle;  // also kept while retiring, so that shutdown can stop it
   std::chrono::steady_clock::time_point last_used;
   bool retiring = false;
-  std::vector<std::function<void(const Handle&)>> held;  // forwarded once retired
-  recency_list::iterator recency;                        // valid while live, not retiring
+  // Forwarded once retired. Not bounded here: a retirement waits only for the actor's own
+  // records to be durable, and what arrives meanwhile is bounded by the callers' requests
+  // in flight (the HTTP layer's connections and pipelining limits).
+  std::vector<std::function<void(const Handle&)>> held;
+  recency_list::iterator recency;  // valid while live, not retiring
 };
 
 // One kind's actors. The recency list makes eviction cheap and smooth: past the cap, each

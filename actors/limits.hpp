@@ -22,8 +22,6 @@ inline constexpr std::size_t vacant_actors_max = 1'024;
 // Bearer secrets whose principal the facade keeps (actors/principal_cache.hpp); full, it
 // starts over.
 inline constexpr std::size_t authenticated_secrets_max = 10'000;
-// Commands held for an id whose actor is retiring.
-inline constexpr std::size_t held_commands_per_id_max = 10'000;
 // How often the review-window timer looks for lapsed windows, and how many it releases
 // per look.
 inline constexpr auto review_scan_interval_default = std::chrono::milliseconds(1'000);
