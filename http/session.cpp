@@ -21,7 +21,6 @@ namespace {
 namespace asio = boost::asio;
 namespace beast_http = boost::beast::http;
 using boost::system::error_code;
-using clock_type = asio::steady_timer::clock_type;
 
 // What one read asks the kernel for while waiting for a request to start or lingering.
 constexpr std::size_t read_chunk_bytes = 8 * 1024;
@@ -68,8 +67,8 @@ session::session(asio::ip::tcp::socket socket, session_context& context, kind co
       kind_(connection_kind),
       strand_(socket.get_executor()),
       socket_(std::move(socket)),
-      read_timer_(strand_, clock_type::time_point::max()),
-      write_timer_(strand_, clock_type::time_point::max()),
+      read_deadline_(strand_),
+      write_deadline_(strand_),
       buffer_(context.config.request_header_bytes_max + read_ahead_bytes_max) {
   error_code ignored;
   remote_address_ = socket_.remote_endpoint(ignored).address().to_string();
@@ -269,9 +268,7 @@ void session::send_continue_if_expected() {
   const auto expect = header[beast_http::field::expect];
   if (!iequals_ascii({expect.data(), expect.size()}, "100-continue")) return;
   writing_ = true;
-  write_timer_.expires_after(context_.config.write_timeout_ms);
-  write_timer_.async_wait(
-      [self = shared_from_this()](error_code failure) { self->on_write_deadline(failure); });
+  arm_write_deadline();
   asio::async_write(socket_, asio::buffer(continue_line.data(), continue_line.size()),
                     [self = shared_from_this()](error_code failure, std::size_t) {
                       self->on_written(failure, 0, false);
@@ -330,9 +327,7 @@ void session::write_ready() {
   if (count == 0) return finish_if_done();
 
   writing_ = true;
-  write_timer_.expires_after(context_.config.write_timeout_ms);
-  write_timer_.async_wait(
-      [self = shared_from_this()](error_code failure) { self->on_write_deadline(failure); });
+  arm_write_deadline();
   asio::async_write(
       socket_, write_buffers_,
       [self = shared_from_this(), count, close_after](error_code failure, std::size_t) {
@@ -342,7 +337,7 @@ void session::write_ready() {
 
 void session::on_written(error_code failure, std::size_t slots_written, bool close_after) {
   writing_ = false;
-  write_timer_.expires_at(clock_type::time_point::max());
+  write_deadline_.disarm();
   if (closed_) return;
   if (failure) return close_socket();
   slots_.erase(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(slots_written));
@@ -400,8 +395,8 @@ void session::close_socket() {
   error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
-  read_timer_.cancel();
-  write_timer_.cancel();
+  read_deadline_.cancel();
+  write_deadline_.cancel();
   // The caller is a handler holding its own reference, so this is not the last one.
   context_.registry.remove(registry_key_);
 }
@@ -409,25 +404,47 @@ void session::close_socket() {
 // ---- Deadlines -------------------------------------------------------------------------
 
 void session::arm_read_deadline(std::chrono::milliseconds timeout) {
-  read_timer_.expires_after(timeout);  // also cancels the previous wait
-  read_timer_.async_wait(
+  if (!read_deadline_.arm(timeout)) return;
+  read_deadline_.timer().async_wait(
       [self = shared_from_this()](error_code failure) { self->on_read_deadline(failure); });
 }
 
 void session::disarm_read_deadline() {
-  read_timer_.expires_at(clock_type::time_point::max());
+  read_deadline_.disarm();
 }
 
-// A completion queued just before the timer was re-armed or disarmed is stale: the expiry
-// check tells it apart from a real one.
 void session::on_read_deadline(error_code failure) {
-  if (failure || closed_ || read_timer_.expiry() > clock_type::now()) return;
-  if (phase_ != read_phase::none) close_socket();
+  switch (read_deadline_.wait_ended(failure)) {
+    case deadline_wait_end::passed:
+      if (!closed_ && phase_ != read_phase::none) close_socket();
+      return;
+    case deadline_wait_end::rewait:
+      read_deadline_.timer().async_wait(
+          [self = shared_from_this()](error_code again) { self->on_read_deadline(again); });
+      return;
+    case deadline_wait_end::nothing:
+      return;
+  }
+}
+
+void session::arm_write_deadline() {
+  if (!write_deadline_.arm(context_.config.write_timeout_ms)) return;
+  write_deadline_.timer().async_wait(
+      [self = shared_from_this()](error_code failure) { self->on_write_deadline(failure); });
 }
 
 void session::on_write_deadline(error_code failure) {
-  if (failure || closed_ || write_timer_.expiry() > clock_type::now()) return;
-  if (writing_) close_socket();
+  switch (write_deadline_.wait_ended(failure)) {
+    case deadline_wait_end::passed:
+      if (!closed_ && writing_) close_socket();
+      return;
+    case deadline_wait_end::rewait:
+      write_deadline_.timer().async_wait(
+          [self = shared_from_this()](error_code again) { self->on_write_deadline(again); });
+      return;
+    case deadline_wait_end::nothing:
+      return;
+  }
 }
 
 }  // namespace escrowd::http

@@ -39,6 +39,7 @@
 
 #include "engine/error_code.hpp"
 #include "http/connection_registry.hpp"
+#include "http/lazy_deadline.hpp"
 #include "http/pending_response.hpp"
 #include "http/request.hpp"
 #include "http/server_config.hpp"
@@ -120,18 +121,19 @@ class session final : public std::enable_shared_from_this<session>, public detai
   void on_lingered(boost::system::error_code failure, std::size_t bytes);
   void close_socket();
 
-  // Deadlines: one timer per direction; "disarmed" means expiry at time_point::max().
+  // Deadlines: one per direction (lazy_deadline.hpp).
   void arm_read_deadline(std::chrono::milliseconds timeout);
   void disarm_read_deadline();
   void on_read_deadline(boost::system::error_code failure);
+  void arm_write_deadline();
   void on_write_deadline(boost::system::error_code failure);
 
   session_context& context_;
   const kind kind_;
   const boost::asio::any_io_executor strand_;  // immutable: read from any thread by deliver()
   boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer read_timer_;
-  boost::asio::steady_timer write_timer_;
+  lazy_deadline read_deadline_;
+  lazy_deadline write_deadline_;
   boost::beast::flat_buffer buffer_;
   std::optional<parser_type> parser_;
   std::string remote_address_;

@@ -152,6 +152,22 @@ TEST(server_limits_test, idle_keep_alive_connection_is_closed_after_the_idle_tim
   EXPECT_TRUE(client.wait_closed(std::chrono::seconds{3}));
 }
 
+// Each request moves the idle deadline later (http/lazy_deadline.hpp): a connection used
+// more often than its idle timeout outlives several of them, then closes once unused.
+TEST(server_limits_test, a_connection_in_use_outlives_its_idle_timeout_then_closes) {
+  echo_handler handler;
+  auto config = test_config();
+  config.idle_timeout_ms = std::chrono::milliseconds{200};
+  server instance{config, handler};
+  test_client client{start_or_fail(instance)};
+  for (int request = 0; request < 8; ++request) {  // 640 ms: more than three idle timeouts
+    ASSERT_TRUE(client.send(get_request("/again"))) << request;
+    ASSERT_TRUE(client.read_response().has_value()) << request;
+    std::this_thread::sleep_for(std::chrono::milliseconds{80});
+  }
+  EXPECT_TRUE(client.wait_closed(std::chrono::seconds{3}));
+}
+
 TEST(server_limits_test, connection_owed_an_answer_is_not_idle) {
   deferred_handler handler;
   auto config = test_config();
