@@ -404,9 +404,7 @@ void session::close_socket() {
 // ---- Deadlines -------------------------------------------------------------------------
 
 void session::arm_read_deadline(std::chrono::milliseconds timeout) {
-  if (!read_deadline_.arm(timeout)) return;
-  read_deadline_.timer().async_wait(
-      [self = shared_from_this()](error_code failure) { self->on_read_deadline(failure); });
+  if (read_deadline_.arm(timeout)) wait_on(read_deadline_, &session::on_read_deadline);
 }
 
 void session::disarm_read_deadline() {
@@ -414,37 +412,32 @@ void session::disarm_read_deadline() {
 }
 
 void session::on_read_deadline(error_code failure) {
-  switch (read_deadline_.wait_ended(failure)) {
-    case deadline_wait_end::passed:
-      if (!closed_ && phase_ != read_phase::none) close_socket();
-      return;
-    case deadline_wait_end::rewait:
-      read_deadline_.timer().async_wait(
-          [self = shared_from_this()](error_code again) { self->on_read_deadline(again); });
-      return;
-    case deadline_wait_end::nothing:
-      return;
-  }
+  if (deadline_passed(read_deadline_, failure, &session::on_read_deadline) && !closed_ &&
+      phase_ != read_phase::none)
+    close_socket();
 }
 
 void session::arm_write_deadline() {
-  if (!write_deadline_.arm(context_.config.write_timeout_ms)) return;
-  write_deadline_.timer().async_wait(
-      [self = shared_from_this()](error_code failure) { self->on_write_deadline(failure); });
+  if (write_deadline_.arm(context_.config.write_timeout_ms))
+    wait_on(write_deadline_, &session::on_write_deadline);
 }
 
 void session::on_write_deadline(error_code failure) {
-  switch (write_deadline_.wait_ended(failure)) {
-    case deadline_wait_end::passed:
-      if (!closed_ && writing_) close_socket();
-      return;
-    case deadline_wait_end::rewait:
-      write_deadline_.timer().async_wait(
-          [self = shared_from_this()](error_code again) { self->on_write_deadline(again); });
-      return;
-    case deadline_wait_end::nothing:
-      return;
-  }
+  if (deadline_passed(write_deadline_, failure, &session::on_write_deadline) && !closed_ &&
+      writing_)
+    close_socket();
+}
+
+void session::wait_on(lazy_deadline& deadline, deadline_handler on_end) {
+  deadline.timer().async_wait(
+      [self = shared_from_this(), on_end](error_code failure) { ((*self).*on_end)(failure); });
+}
+
+bool session::deadline_passed(lazy_deadline& deadline, error_code failure,
+                              deadline_handler on_end) {
+  const auto end = deadline.wait_ended(failure);
+  if (end == deadline_wait_end::rewait) wait_on(deadline, on_end);
+  return end == deadline_wait_end::passed;
 }
 
 }  // namespace escrowd::http

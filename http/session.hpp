@@ -122,11 +122,17 @@ class session final : public std::enable_shared_from_this<session>, public detai
   void close_socket();
 
   // Deadlines: one per direction (lazy_deadline.hpp).
+  using deadline_handler = void (session::*)(boost::system::error_code);
   void arm_read_deadline(std::chrono::milliseconds timeout);
   void disarm_read_deadline();
   void on_read_deadline(boost::system::error_code failure);
   void arm_write_deadline();
   void on_write_deadline(boost::system::error_code failure);
+  // Starts a wait on `deadline`'s timer; `on_end` runs when it ends.
+  void wait_on(lazy_deadline& deadline, deadline_handler on_end);
+  // In `on_end`: true if the deadline passed; waits again if it moved later.
+  bool deadline_passed(lazy_deadline& deadline, boost::system::error_code failure,
+                       deadline_handler on_end);
 
   session_context& context_;
   const kind kind_;
