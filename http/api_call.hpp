@@ -29,8 +29,9 @@ struct api_call {
   std::string path;   // without the query
   std::string query;  // without the '?'
   std::string body;
-  // The body's canonical form (engine/fingerprint.hpp), read once as the request arrived;
-  // empty for the operations inside a batch, which fingerprint their own bodies.
+  // The body's canonical form (engine/fingerprint.hpp), set by api::dispatch for every
+  // POST (a batch's operations included); a call that did not pass there has none, and
+  // its fingerprint reads the body itself.
   std::optional<std::string> canonical_body;
   std::string request_id;
   std::string idempotency_key;   // empty when the request carried none
