@@ -56,7 +56,7 @@ bool reloaded_before_refusing(self_pointer self, const escrowd::error& failure, 
     return true;
   }
   state.lifecycle.stale = true;
-  state.lifecycle.waiting.emplace_front(std::forward<Decide>(decide_again));
+  state.lifecycle.waiting.push_front(std::forward<Decide>(decide_again));
   return true;
 }
 

@@ -12,12 +12,11 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
-#include <functional>
 #include <string>
 #include <utility>
 
 #include "actors/actors.hpp"
+#include "actors/held_decisions.hpp"
 
 namespace escrowd::storage {
 class ledger_store;
@@ -30,7 +29,7 @@ struct entity_lifecycle {
   bool stale = true;  // loads from disk before the first decision
   bool busy = false;
   bool retire_requested = false;
-  std::deque<std::function<void()>> waiting;
+  held_decisions waiting;
 
   bool can_decide() const { return !stale && !busy; }
 };
@@ -77,8 +76,7 @@ void drain(Self self) {
   auto& life = self->state.lifecycle;
   if (life.stale && life.in_flight == 0) life.stale = !self->state.reload();
   while (life.can_decide() && !life.waiting.empty()) {
-    auto decide = std::move(life.waiting.front());
-    life.waiting.pop_front();
+    auto decide = life.waiting.pop_front();
     decide();
   }
   maybe_retire(self);
@@ -91,7 +89,7 @@ void when_ready(Self self, Decide&& decide) {
   auto& life = self->state.lifecycle;
   if (life.stale && life.in_flight == 0) life.stale = !self->state.reload();
   if (!life.can_decide() || !life.waiting.empty()) {
-    life.waiting.emplace_back(std::forward<Decide>(decide));
+    life.waiting.push_back(std::forward<Decide>(decide));
     // Decisions that waited for a reload that failed before and succeeded just now: nothing
     // in flight is left to drain them.
     if (life.can_decide()) drain(self);

@@ -33,10 +33,30 @@ result<body_reader> body_reader::parse(std::string_view body) {
   return body_reader(std::move(parsed.as_object()));
 }
 
+constexpr std::size_t first_fields_count = 64;
+
+body_reader::body_reader(json::object fields) : fields_(std::move(fields)) {
+  if (fields_.size() > first_fields_count)
+    read_later_fields_.resize(fields_.size() - first_fields_count);
+}
+
+void body_reader::mark_read(std::size_t field_index) {
+  if (field_index < first_fields_count)
+    read_first_fields_ |= std::uint64_t{1} << field_index;
+  else
+    read_later_fields_[field_index - first_fields_count] = true;
+}
+
+bool body_reader::was_read(std::size_t field_index) const {
+  if (field_index < first_fields_count) return (read_first_fields_ >> field_index) & 1U;
+  return read_later_fields_[field_index - first_fields_count];
+}
+
 const json::value* body_reader::find(std::string_view name) {
-  read_.emplace(name);
-  const json::value* found = fields_.if_contains(name);
-  return found != nullptr && !found->is_null() ? found : nullptr;
+  const auto field = fields_.find(name);
+  if (field == fields_.end()) return nullptr;
+  mark_read(static_cast<std::size_t>(field - fields_.begin()));
+  return field->value().is_null() ? nullptr : &field->value();
 }
 
 result<std::optional<std::string>> body_reader::optional_string(std::string_view name) {
@@ -109,9 +129,11 @@ result<bool> body_reader::optional_bool(std::string_view name, bool fallback) {
 }
 
 status body_reader::finish() const {
-  for (const auto& field : fields_) {
-    if (!read_.contains(std::string_view(field.key())))
-      return error{error_code::parameter_unknown, std::string(field.key())};
+  for (std::size_t index = 0; index < fields_.size(); ++index) {
+    if (!was_read(index)) {
+      const auto key = (fields_.begin() + static_cast<std::ptrdiff_t>(index))->key();
+      return error{error_code::parameter_unknown, std::string(key)};
+    }
   }
   return {};
 }

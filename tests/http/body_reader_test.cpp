@@ -1,9 +1,11 @@
 // Tests the strict JSON body reader of the HTTP layer (api.md "Conventions"): typed
 // fields, integer-only amounts in 1..10^15, and rejection of unknown fields, bad ids, bad
 // currencies, malformed JSON and nesting past the depth limit.
+#include "http/body_reader.hpp"
+
 #include <gtest/gtest.h>
 
-#include "http/body_reader.hpp"
+#include <string>
 
 namespace escrowd::http {
 namespace {
@@ -19,6 +21,33 @@ TEST(body_reader, reads_typed_fields_and_rejects_unknown_ones) {
   ASSERT_FALSE(finished.ok());
   EXPECT_EQ(finished.code(), error_code::parameter_unknown);
   EXPECT_EQ(finished.failure().param, "extra");
+}
+
+// A body's fields are tracked by position, a bit each for the first 64 and past them in a
+// vector: an unread field is named wherever it is.
+TEST(body_reader, names_the_unread_field_among_more_than_64) {
+  constexpr int field_count = 70;
+  std::string body = "{";
+  for (int i = 0; i < field_count; ++i)
+    body += (i > 0 ? ",\"f" : "\"f") + std::to_string(i) + "\":" + std::to_string(i);
+  body += "}";
+  for (int unread : {-1, 3, 63, 64, 69}) {
+    auto reader = body_reader::parse(body);
+    ASSERT_TRUE(reader.has_value());
+    for (int i = 0; i < field_count; ++i) {
+      if (i == unread) continue;
+      const auto name = "f" + std::to_string(i);
+      EXPECT_EQ(*reader->optional_integer(name), i) << name;
+    }
+    const auto finished = reader->finish();
+    if (unread < 0) {
+      EXPECT_TRUE(finished.ok());
+    } else {
+      ASSERT_FALSE(finished.ok()) << unread;
+      EXPECT_EQ(finished.code(), error_code::parameter_unknown);
+      EXPECT_EQ(finished.failure().param, "f" + std::to_string(unread));
+    }
+  }
 }
 
 TEST(body_reader, amounts_are_integers_in_range) {
