@@ -82,8 +82,8 @@ void decide_create(self_pointer self, const account_command& command,
   state.current = *created;
   storage::commit_record record;
   record.account_creates.push_back(*created);
-  commit_decision(self, std::move(record), command.context, operation_result{{}, *created, true},
-                  std::move(deliver));
+  commit_decision(self, std::move(record), command.context,
+                  operation_result{{}, std::move(*created), true}, std::move(deliver));
 }
 
 void decide_processor_request(self_pointer self, const account_command& command,

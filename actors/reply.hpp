@@ -50,11 +50,13 @@ void commit_then(Self* self, const storage_writer_actor& writer, storage::commit
   // request timeout per commit cost a round trip through CAF's clock thread.
   self->request(writer, caf::infinite, commit_atom::value, std::move(record))
       .then(
+          // mutable: CAF runs a response handler once, so the rendered answer moves out
+          // (a copy was two allocations per durable request).
           [render = context.render, response = std::move(response),
            on_durable = std::move(on_durable),
-           on_failure](const storage::commit_result& committed) {
+           on_failure](const storage::commit_result& committed) mutable {
             if (committed.outcome.ok()) {
-              on_durable(response, committed.sequence);
+              on_durable(std::move(response), committed.sequence);
             } else {
               const auto& failure = committed.outcome.failure();
               on_failure(render(operation_result{failure, std::monostate{}, false}), failure);

@@ -111,12 +111,14 @@ void ask_payer_to_fund(self_pointer self, const task_command& command, task curr
   // funding, and could free the task while the payer still commits the funding.
   self->request(self->state.directory, caf::infinite, std::move(request))
       .then(
-          [=](const fund_verdict& verdict) {
-            if (verdict.funded) self->state.current = *verdict.funded;
+          // By reference: the verdict is this handler's alone, so its rendered answer moves
+          // on instead of being copied.
+          [=](fund_verdict& verdict) {
+            if (verdict.funded) self->state.current = std::move(*verdict.funded);
             if (verdict.outcome.code() == error_code::storage_failed)
               self->state.lifecycle.stale = true;
             self->state.lifecycle.busy = false;
-            deliver(verdict.response);
+            deliver(std::move(verdict.response));
             drain(self);
           },
           [=](const caf::error&) {
