@@ -52,7 +52,7 @@ usage: escrowd-loadgen [flags]
   --target URL          http://HOST:PORT (escrowd, default http://127.0.0.1:8080) or
                         postgres://USER@HOST:PORT/DB (the baseline of bench/pg, over libpq)
   --admin-key KEY       escrowd admin key (default: $ESCROWD_ADMIN_KEY)
-  --mix NAME            escrow (default) | hot | read | batch
+  --mix NAME            escrow (default) | hot | read | fund | batch
   --open-loop --rate N  open loop at N requests/s (latency from the scheduled time)
   --concurrency N       closed loop: virtual users; open loop: stories in flight (256)
   --connections N       keep-alive connections (HTTP) or database connections (64)

@@ -24,6 +24,7 @@ constexpr std::array withdraw_steps{op_kind::withdraw};
 constexpr std::array topup_steps{op_kind::topup};
 constexpr std::array read_account_steps{op_kind::get_account};
 constexpr std::array read_task_steps{op_kind::get_task};
+constexpr std::array fund_only_steps{op_kind::create_task};
 
 std::span<const op_kind> steps_of(story_kind kind) {
   switch (kind) {
@@ -43,6 +44,8 @@ std::span<const op_kind> steps_of(story_kind kind) {
       return read_account_steps;
     case story_kind::read_task:
       return read_task_steps;
+    case story_kind::fund_only:
+      return fund_only_steps;
   }
   return {};
 }
@@ -71,6 +74,14 @@ std::optional<mix> mix_named(std::string_view name) {
     hot.amount_min = 1;  // hot payers pay many small tasks: their funding must last the run
     hot.amount_max = 100;
     return hot;
+  }
+  if (name == "fund") {
+    // Small amounts: a run of tens of thousands of fundings a second must not drain the
+    // payers' setup top-ups.
+    auto fund = weighted("fund", {std::pair{story_kind::fund_only, 1u}});
+    fund.amount_min = 1;
+    fund.amount_max = 100;
+    return fund;
   }
   if (name == "read") {
     return weighted(

@@ -26,8 +26,9 @@ enum class story_kind : std::uint8_t {
   topup,             // a payer tops up
   read_account,      // GET an account
   read_task,         // GET a recently created task
+  fund_only,         // create funded: one durable request, the task left in escrow
 };
-inline constexpr std::size_t story_kind_count = static_cast<std::size_t>(story_kind::read_task) + 1;
+inline constexpr std::size_t story_kind_count = static_cast<std::size_t>(story_kind::fund_only) + 1;
 
 struct mix {
   std::string name;
@@ -37,7 +38,8 @@ struct mix {
   std::int64_t amount_max = 10'000;
 };
 
-// "escrow", "hot", "read" or "batch" (the escrow mix, sent through POST /v1/batch).
+// "escrow", "hot", "read", "fund" (single fundings, the durable request of issue 5's
+// benchmark) or "batch" (the escrow mix, sent through POST /v1/batch).
 [[nodiscard]] std::optional<mix> mix_named(std::string_view name);
 
 class story {

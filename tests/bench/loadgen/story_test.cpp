@@ -143,6 +143,25 @@ TEST(StorySource, HotPayersComeFromTheHotSet) {
   }
 }
 
+TEST(StorySource, FundStoriesAreOneFundedCreationEach) {
+  const auto run = small_plan();
+  story_source source{run, *mix_named("fund"), 2, 11};
+  std::set<std::string> tasks;
+  for (int draw = 0; draw < 500; ++draw) {
+    auto current = source.draw();
+    const auto op = current.next(run);
+    ASSERT_TRUE(op);
+    ASSERT_EQ(op->kind, op_kind::create_task);
+    EXPECT_TRUE(op->fund);
+    EXPECT_NE(op->payer, op->worker);
+    EXPECT_GE(op->amount, 1);
+    EXPECT_LE(op->amount, 100);
+    EXPECT_TRUE(tasks.insert(op->task).second) << "task id drawn twice: " << op->task;
+    current.on_result(answered(200));
+    EXPECT_TRUE(current.over());
+  }
+}
+
 TEST(StorySource, ReadTasksReadRememberedTasksAsTheirPayer) {
   const auto run = small_plan();
   story_source source{run, *mix_named("read"), 0, 9};
@@ -165,6 +184,7 @@ TEST(Mix, KnowsItsNames) {
   EXPECT_TRUE(mix_named("escrow"));
   EXPECT_TRUE(mix_named("hot"));
   EXPECT_TRUE(mix_named("read"));
+  EXPECT_TRUE(mix_named("fund"));
   EXPECT_TRUE(mix_named("batch"));
   EXPECT_FALSE(mix_named("bogus"));
 }
