@@ -38,6 +38,7 @@ class api final : public request_handler {
                      reply_function reply);
   void run_batch(api_call& call);
   void start_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index);
+  void launch_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index);
   void finish_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index,
                               const response& answer);
 

@@ -216,7 +216,29 @@ void api::run_batch(api_call& call) {
   for (auto index : roots) start_batch_operation(run, index);
 }
 
+// Operations that answer inline (reads, rejections) finish inside their own start, and
+// finishing starts their successors: a chain of thousands of reads of one object would
+// nest that deep and overflow the stack. So a thread that is already starting operations
+// only queues the ones that become ready, and its outermost call starts them in turn.
 void api::start_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index) {
+  using ready_operation = std::pair<std::shared_ptr<batch_run>, std::size_t>;
+  thread_local std::vector<ready_operation>* ready = nullptr;
+  if (ready != nullptr) {
+    ready->emplace_back(run, index);
+    return;
+  }
+  std::vector<ready_operation> queue{{run, index}};
+  ready = &queue;
+  struct reset_on_exit {
+    ~reset_on_exit() { ready = nullptr; }
+  } reset;
+  for (std::size_t next = 0; next < queue.size(); ++next) {
+    auto [queued_run, queued_index] = queue[next];  // a copy: starting may grow the queue
+    launch_batch_operation(queued_run, queued_index);
+  }
+}
+
+void api::launch_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index) {
   auto& operation = run->operations[index];
   run_operation(
       *run, index, std::move(operation.method), std::move(operation.target),
