@@ -221,10 +221,16 @@ result<std::optional<principal>> ledger::authenticate(std::string_view secret) c
   return std::optional<principal>(std::move(found));
 }
 
-status ledger::ensure_admin_key(const std::string& secret, std::int64_t now) {
+result<ledger::admin_bootstrap> ledger::bootstrap_admin_key(const std::string& secret,
+                                                            std::int64_t now) {
   auto stored = optional_row(impl_->store->get_api_key(storage::hash_api_key_secret(secret)));
   if (!stored) return stored.failure();
-  if (*stored) return {};
+  if (*stored) return admin_bootstrap::already_a_key;
+  auto snapshot = impl_->store->snapshot();
+  if (!snapshot) return snapshot.failure();
+  auto counts = snapshot->counts();
+  if (!counts) return counts.failure();
+  if (counts->api_keys > 0) return admin_bootstrap::not_first_start;
   key_command command;
   command.kind = key_command_kind::create;
   // Derived from the secret's hash, so two processes bootstrapping the same secret race
@@ -254,7 +260,7 @@ status ledger::ensure_admin_key(const std::string& secret, std::int64_t now) {
   submit(std::move(command),
          [&answered](rendered_response response) { answered.set_value(std::move(response)); });
   auto response = answer.get();
-  if (response.status == 201) return {};
+  if (response.status == 201) return admin_bootstrap::stored;
   return error{error_code::storage_failed, response.body};
 }
 

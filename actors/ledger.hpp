@@ -85,10 +85,14 @@ class ledger {
 
   // The principal a bearer secret belongs to; nullopt for an unknown or revoked key.
   [[nodiscard]] result<std::optional<principal>> authenticate(std::string_view secret) const;
-  // Makes `secret` an admin key unless a key with that secret exists (revoked included:
-  // an operator's revocation must survive a restart with the same environment). Blocks
-  // until durable.
-  [[nodiscard]] status ensure_admin_key(const std::string& secret, std::int64_t now);
+  // api.md: the first admin key comes from the operator's secret at first start. Stores
+  // `secret` as an admin key only while the ledger holds no API key at all; a secret that
+  // is already a key (revoked included: a revocation survives a restart with the same
+  // environment) is left as it is; any other secret at a later start is not stored, so a
+  // changed environment cannot mint an admin key. Blocks until durable.
+  enum class admin_bootstrap : std::uint8_t { stored, already_a_key, not_first_start };
+  [[nodiscard]] result<admin_bootstrap> bootstrap_admin_key(const std::string& secret,
+                                                            std::int64_t now);
   // Writable: storage has not failed (GET /readyz).
   [[nodiscard]] bool accepting_writes() const;
   // The durable store's counters (commit batches, syncs, records), for benchmarks and

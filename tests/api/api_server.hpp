@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 
 namespace escrowd::api_testing {
 
@@ -40,6 +41,8 @@ class escrowd_server {
   bool running() const { return pid_ > 0; }
   std::uint16_t port() const { return port_; }
   const std::string& admin_key() const { return admin_key_; }
+  // The ESCROWD_ADMIN_KEY of the next start.
+  void set_admin_key(std::string key) { admin_key_ = std::move(key); }
   const std::filesystem::path& data_dir() const { return data_dir_; }
   const std::string& last_problem() const { return problem_; }
   // Everything the server printed so far (stdout and stderr, all runs).

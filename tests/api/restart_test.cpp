@@ -66,6 +66,21 @@ TEST_F(restart_api, clean_restart_keeps_objects_keys_revocations_and_idempotency
   expect_ledger_verifies();
 }
 
+// api.md: the first admin key comes from ESCROWD_ADMIN_KEY at first start. Another secret at
+// a later start is reported and never becomes a key; the first one keeps working.
+TEST_F(restart_api, a_changed_admin_key_at_a_later_start_is_not_stored) {
+  const std::string first = admin();
+  const std::string other = first + "_changed";
+  server().set_admin_key(other);
+  restart_after(false);
+  expect_error_shape(client().get("/v1/ledger/verify", other), 401);
+  EXPECT_NE(server().log().find("was not stored"), std::string::npos) << server().log();
+  server().set_admin_key(first);
+  restart_after(false);
+  expect_error_shape(client().get("/v1/ledger/verify", other), 401);
+  expect_ledger_verifies();
+}
+
 TEST_F(restart_api, every_acknowledged_change_survives_sigkill) {
   constexpr int writers = 4;
   constexpr int attempts_per_writer = 400;

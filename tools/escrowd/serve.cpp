@@ -155,12 +155,16 @@ int serve(const command_line& line) {
     return 1;
   }
   if (!secret->empty()) {
-    if (auto bootstrapped = (*ledger)->ensure_admin_key(*secret, actors::unix_now());
-        !bootstrapped) {
+    auto bootstrapped = (*ledger)->bootstrap_admin_key(*secret, actors::unix_now());
+    if (!bootstrapped) {
       std::cerr << "escrowd: cannot store the admin key: " << describe(bootstrapped.code()).message
                 << "\n";
       return 1;
     }
+    if (*bootstrapped == actors::ledger::admin_bootstrap::not_first_start)
+      std::cerr << "escrowd: warning: the admin key given (ESCROWD_ADMIN_KEY or "
+                   "--admin-key-file) is not a key of this ledger and was not stored: it is "
+                   "used only at first start; create further keys with POST /v1/keys\n";
   }
 
   http::api api(**ledger, http::api_settings{});
