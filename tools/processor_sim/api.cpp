@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "auth.hpp"
+#include "expansion.hpp"
 #include "limits.hpp"
 #include "stripe_error.hpp"
 
@@ -40,7 +41,7 @@ api::api(const api_options& options, sim_clock& clock)
       clock_(clock),
       state_(options.seed),
       idempotency_(options.idempotency_ttl_s * 1000, idempotency_keys_max),
-      faults_(options.faults) {}
+      faults_(options.faults, options.seed) {}
 
 prepared_call api::prepare(const api_request& request) {
   ++stats_.requests;
@@ -156,7 +157,9 @@ api_reply api::execute(const pending_call& call) {
     // A bug, not a fault: answer like Stripe's 500 so the key is still completed.
     reply = error_reply(errors::api_error(std::string("internal simulator error: ") + e.what()));
   }
-  if (reply.status >= 500) reply.set_header("Stripe-Should-Retry", "true");
+  // Saved under the key below, so a retry would only replay it: like Stripe, say so, and
+  // leave the caller to find out from the processor's records what happened.
+  if (reply.status >= 500) reply.set_header("Stripe-Should-Retry", "false");
   if (!call.idempotency_scope.empty()) {
     idempotency_.complete(call.idempotency_scope, to_stored(reply, call.request_id));
   }
@@ -187,6 +190,7 @@ api_reply api::run_route(const pending_call& call) {
         "An unknown error occurred while processing your request (injected: fail-after-effect, "
         "the request may have been applied)."));
   }
+  if (outcome.status == 200) expand_answer(call.route.id, call.params, state_, outcome.body);
   api_reply reply;
   reply.status = outcome.status;
   reply.body = boost::json::serialize(outcome.body);

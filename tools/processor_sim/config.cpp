@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <random>
 
 #include "limits.hpp"
 
@@ -118,7 +119,7 @@ A Stripe-compatible payment processor simulator for tests (see tools/processor_s
   --payout-settle-ms N          pending payouts settle after N ms (default 200)
   --idempotency-ttl-s N         how long idempotency keys are kept (default 86400)
   --authorization-expiry-s N    uncaptured authorizations are canceled after N s (default 7 d)
-  --seed N                      seed for fault draws and ids (default 1)
+  --seed N                      seed for fault draws and ids (default: drawn at start)
 Faults, each a probability 0..1 drawn per POST /v1 request (and GET with --fault-reads):
   --rate-limit P                429 rate_limit with Retry-After, nothing applied or stored
   --lock-timeout P              429 lock_timeout, nothing applied or stored
@@ -142,6 +143,10 @@ config_result parse_command_line(const std::vector<std::string>& args) {
   config.api.settings.authorization_expiry_s = authorization_expiry_s_default;
   config.api.faults.slow_ms = slow_ms_default;
   config.api.faults.hang_ms = hang_ms_default;
+  // Without --seed, a fresh seed per start: ids then never repeat across restarts (as
+  // Stripe's never do), and a run is repeatable only when asked for.
+  std::random_device entropy;
+  config.api.seed = (std::uint64_t{entropy()} << 32) | entropy();
   const auto table = setters();
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];

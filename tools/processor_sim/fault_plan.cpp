@@ -3,10 +3,8 @@
 
 namespace escrowd::processor_sim {
 
-fault_plan::fault_plan(const fault_options& options)
-    : options_(options),
-      request_rng_(options.seed),
-      webhook_rng_(options.seed ^ 0x9E3779B97F4A7C15) {}
+fault_plan::fault_plan(const fault_options& options, std::uint64_t seed)
+    : options_(options), request_rng_(seed), webhook_rng_(seed ^ 0x9E3779B97F4A7C15) {}
 
 bool fault_plan::happens(std::mt19937_64& rng, double probability) {
   double uniform = static_cast<double>(rng() >> 11) * 0x1.0p-53;

@@ -22,7 +22,6 @@ struct fault_options {
   drop_mode drop = drop_mode::reset;
   std::int64_t hang_ms = 0;
   bool fault_reads = false;  // also inject rate limits, slowness and 500s into GETs
-  std::uint64_t seed = 1;
 };
 
 struct fault_draw {
@@ -36,7 +35,8 @@ struct fault_draw {
 
 class fault_plan {
  public:
-  explicit fault_plan(const fault_options& options);
+  // `seed` is the simulator's one seed (api_options), which also draws its ids.
+  fault_plan(const fault_options& options, std::uint64_t seed);
 
   [[nodiscard]] fault_draw draw();
   [[nodiscard]] bool draw_webhook_duplicate();

@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include "expansion.hpp"
+
 namespace escrowd::processor_sim {
 namespace {
 
@@ -70,8 +72,10 @@ route_outcome error_outcome(const stripe_error& error) {
 }
 
 std::optional<stripe_error> validate_route(route_id id, const form_params& params) {
-  return is_payout_route(id) ? payout_routes::validate(id, params)
-                             : payment_intent_routes::validate(id, params);
+  auto invalid = is_payout_route(id) ? payout_routes::validate(id, params)
+                                     : payment_intent_routes::validate(id, params);
+  if (invalid) return invalid;
+  return check_expand(id, params);
 }
 
 route_outcome execute_route(route_id id, const route_context& context) {

@@ -86,6 +86,16 @@ payout* sim_state::find_payout(const std::string& id) {
   return it == payout_index_.end() ? nullptr : &payouts_[it->second];
 }
 
+const payment_intent* sim_state::find_payment_intent(const std::string& id) const {
+  auto it = payment_intent_index_.find(id);
+  return it == payment_intent_index_.end() ? nullptr : &payment_intents_[it->second];
+}
+
+const payout* sim_state::find_payout(const std::string& id) const {
+  auto it = payout_index_.find(id);
+  return it == payout_index_.end() ? nullptr : &payouts_[it->second];
+}
+
 payment_intent& sim_state::add_payment_intent(payment_intent intent) {
   intent.sequence = payment_intents_.size() + 1;
   payment_intent_index_.emplace(intent.id, payment_intents_.size());

@@ -41,6 +41,8 @@ class sim_state {
 
   [[nodiscard]] payment_intent* find_payment_intent(const std::string& id);
   [[nodiscard]] payout* find_payout(const std::string& id);
+  [[nodiscard]] const payment_intent* find_payment_intent(const std::string& id) const;
+  [[nodiscard]] const payout* find_payout(const std::string& id) const;
   payment_intent& add_payment_intent(payment_intent intent);
   payout& add_payout(payout payout);
   [[nodiscard]] std::size_t payment_intent_count() const { return payment_intents_.size(); }

@@ -121,7 +121,7 @@ stripe_error idempotency_endpoint_mismatch(std::string_view key, std::string_vie
 
 stripe_error idempotency_key_in_use(std::string_view key) {
   return make(409, "invalid_request_error", "idempotency_key_in_use",
-              "There is currently another in-progress request using this Idempotency-Key "
+              "There is currently another in-progress request using this Idempotent Key "
               "(that probably means you submitted twice, and the other request is still going "
               "through): " +
                   std::string(key) + ". Please try again later.");

@@ -293,6 +293,68 @@ TEST_F(api_test, payouts_settle_paid_or_failed_by_destination) {
   EXPECT_EQ(json(call("GET", "/v1/payouts?status=failed"))["data"].as_array().size(), 2u);
 }
 
+// expand[]: a PaymentIntent's latest_charge becomes its Charge, following the intent
+// (captured, authorized, failed); in lists as data.latest_charge; a payout's
+// balance_transaction likewise. Anything else is refused before execution, so its key is
+// not used up.
+TEST_F(api_test, expand_returns_the_charge_and_refuses_other_paths) {
+  auto paid = call("POST", "/v1/payment_intents", visa + "&expand[]=latest_charge", "x1");
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  auto intent = json(paid);
+  auto charge = intent["latest_charge"].as_object();
+  EXPECT_EQ(charge["object"], "charge");
+  EXPECT_TRUE(charge["id"].as_string().starts_with("ch_"));
+  EXPECT_EQ(charge["payment_intent"], intent["id"]);
+  EXPECT_EQ(charge["status"], "succeeded");
+  EXPECT_EQ(charge["captured"], true);
+  EXPECT_EQ(charge["amount_captured"], 1000);
+  const std::string id(intent["id"].as_string());
+  EXPECT_TRUE(json(call("GET", "/v1/payment_intents/" + id))["latest_charge"].is_string());
+
+  auto held = json(call("POST", "/v1/payment_intents", visa + "&capture_method=manual"));
+  auto held_charge = json(call("GET", "/v1/payment_intents/" + std::string(held["id"].as_string()) +
+                                          "?expand[]=latest_charge"))["latest_charge"]
+                         .as_object();
+  EXPECT_EQ(held_charge["paid"], true);
+  EXPECT_EQ(held_charge["captured"], false);
+
+  auto declined =
+      call("POST", "/v1/payment_intents",
+           "amount=500&currency=usd&confirm=true&payment_method=pm_card_chargeDeclined");
+  ASSERT_EQ(declined.status, 402);
+  const std::string declined_id(
+      json(declined)["error"].as_object()["payment_intent"].as_object()["id"].as_string());
+  auto failed_charge = json(call(
+      "GET", "/v1/payment_intents/" + declined_id + "?expand[]=latest_charge"))["latest_charge"]
+                           .as_object();
+  EXPECT_EQ(failed_charge["status"], "failed");
+  EXPECT_EQ(failed_charge["paid"], false);
+  EXPECT_EQ(failed_charge["failure_code"], "card_declined");
+
+  auto listed = json(call("GET", "/v1/payment_intents?expand[]=data.latest_charge"));
+  for (const auto& item : listed["data"].as_array())
+    EXPECT_EQ(item.as_object().at("latest_charge").as_object().at("object"), "charge");
+
+  auto payout = json(call("POST", "/v1/payouts", "amount=700&currency=usd"));
+  auto transaction = json(call("GET", "/v1/payouts/" + std::string(payout["id"].as_string()) +
+                                          "?expand[]=balance_transaction"))["balance_transaction"]
+                         .as_object();
+  EXPECT_EQ(transaction["object"], "balance_transaction");
+  EXPECT_EQ(transaction["amount"], -700);
+  EXPECT_EQ(transaction["id"], payout["balance_transaction"]);
+
+  for (const char* path : {"customer", "data.latest_charge", "latest_charge.customer"}) {
+    auto refused = call("POST", "/v1/payment_intents", visa + "&expand[]=" + path, "x2");
+    ASSERT_EQ(refused.status, 400) << path;
+    auto error = json(refused)["error"].as_object();
+    EXPECT_EQ(error["param"], "expand[0]");
+    EXPECT_EQ(error["message"].as_string(),
+              std::string("This property cannot be expanded (") + path + ").");
+  }
+  EXPECT_EQ(call("GET", "/v1/payouts?expand[]=balance_transaction").status, 400);
+  EXPECT_EQ(call("POST", "/v1/payment_intents", visa, "x2").status, 200);  // key unused
+}
+
 TEST_F(api_test, unknown_routes_are_404_in_stripe_shape) {
   auto reply = call("GET", "/v1/charges");
   EXPECT_EQ(reply.status, 404);
@@ -317,7 +379,7 @@ TEST_F(fail_before, answers_500_applies_nothing_and_replays_the_500) {
   auto first = call("POST", "/v1/payment_intents", visa, "k");
   EXPECT_EQ(first.status, 500);
   EXPECT_EQ(json(first)["error"].as_object()["type"], "api_error");
-  EXPECT_EQ(header(first, "Stripe-Should-Retry"), "true");
+  EXPECT_EQ(header(first, "Stripe-Should-Retry"), "false");  // a retry would replay it
   EXPECT_EQ(charges(), 0u);
   auto again = call("POST", "/v1/payment_intents", visa, "k");
   EXPECT_EQ(again.status, 500);

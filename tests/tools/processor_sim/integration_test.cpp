@@ -25,6 +25,10 @@ class sim_test : public ::testing::Test {
     sim_.emplace(args);
     client_.emplace(sim_->port());
   }
+  void start_unseeded() {
+    sim_.emplace(std::vector<std::string>{"--listen", "127.0.0.1:0"});
+    client_.emplace(sim_->port());
+  }
   void TearDown() override {
     client_.reset();
     if (sim_) {
@@ -193,7 +197,7 @@ TEST_F(sim_test, fail_before_effect_is_500_without_a_charge) {
   auto failed = client_->post("/v1/payment_intents", visa, "topup:9:charge");
   ASSERT_EQ(failed.status, 500);
   EXPECT_EQ(failed.json().as_object()["error"].as_object()["type"], "api_error");
-  EXPECT_EQ(failed.header("stripe-should-retry"), "true");
+  EXPECT_EQ(failed.header("stripe-should-retry"), "false");  // a retry would replay it
   EXPECT_TRUE(records("charges").empty());
   auto stats = client_->get("/_sim/stats").json().as_object();
   EXPECT_EQ(stats["faults"].as_object()["fail_before_effect"], 1);
@@ -244,6 +248,25 @@ TEST_F(sim_test, same_seed_draws_the_same_faults) {
   EXPECT_NE(first.find("drop"), std::string::npos);
   EXPECT_NE(first.find("500"), std::string::npos);
   EXPECT_NE(first.find("429"), std::string::npos);
+  // The seed drives the faults too, not only the ids.
+  EXPECT_EQ(sim_->stop(), 0);
+  faults.insert(faults.end(), {"--seed", "12"});
+  start(faults);
+  EXPECT_NE(run(sim_->port()), first);
+}
+
+// Without --seed, every start draws its own: ids do not repeat across restarts.
+TEST_F(sim_test, ids_differ_between_runs_without_a_seed) {
+  auto first_payout_id = [this] {
+    auto created = client_->post("/v1/payouts", "amount=5&currency=usd", "unseeded");
+    EXPECT_EQ(created.status, 200);
+    return std::string(created.json().as_object()["id"].as_string());
+  };
+  start_unseeded();
+  const auto first = first_payout_id();
+  EXPECT_EQ(sim_->stop(), 0);
+  start_unseeded();
+  EXPECT_NE(first_payout_id(), first);
 }
 
 TEST(sim_process_test, refuses_bad_flags) {
