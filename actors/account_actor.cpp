@@ -272,8 +272,9 @@ account_actor::behavior_type account_actor_behavior(
       [=](fund_request& request) {
         auto promise = self->make_response_promise<fund_verdict>();
         when_ready(self, [=, request = std::move(request)]() mutable {
-          decide_fund(self, request,
-                      [promise](fund_verdict verdict) mutable { promise.deliver(verdict); });
+          decide_fund(self, request, [promise](fund_verdict verdict) mutable {
+            promise.deliver(std::move(verdict));
+          });
         });
         return promise;
       },

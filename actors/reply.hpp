@@ -48,24 +48,25 @@ void commit_then(Self* self, const storage_writer_actor& writer, storage::commit
   // caf::infinite: the writer answers every record it takes (its flush delivers each
   // promise), and the bridge's deadline bounds what a caller waits if it never does. A CAF
   // request timeout per commit cost a round trip through CAF's clock thread.
+  // mutable: CAF runs a response handler once, so the rendered answer moves out (a copy
+  // was two allocations per durable request).
+  auto on_answer = [render = context.render, response = std::move(response),
+                    on_durable = std::move(on_durable),
+                    on_failure](const storage::commit_result& committed) mutable {
+    if (committed.outcome.ok()) {
+      on_durable(std::move(response), committed.sequence);
+    } else {
+      const auto& failure = committed.outcome.failure();
+      on_failure(render(operation_result{failure, std::monostate{}, false}), failure);
+    }
+  };
+  // Named first: only after the copy above may `on_failure` move into the second handler.
+  auto on_error = [render = context.render, on_failure = std::move(on_failure)](const caf::error&) {
+    const escrowd::error failure{error_code::timeout, {}};
+    on_failure(render(operation_result{failure, std::monostate{}, false}), failure);
+  };
   self->request(writer, caf::infinite, commit_atom::value, std::move(record))
-      .then(
-          // mutable: CAF runs a response handler once, so the rendered answer moves out
-          // (a copy was two allocations per durable request).
-          [render = context.render, response = std::move(response),
-           on_durable = std::move(on_durable),
-           on_failure](const storage::commit_result& committed) mutable {
-            if (committed.outcome.ok()) {
-              on_durable(std::move(response), committed.sequence);
-            } else {
-              const auto& failure = committed.outcome.failure();
-              on_failure(render(operation_result{failure, std::monostate{}, false}), failure);
-            }
-          },
-          [render = context.render, on_failure](const caf::error&) {
-            const escrowd::error failure{error_code::timeout, {}};
-            on_failure(render(operation_result{failure, std::monostate{}, false}), failure);
-          });
+      .then(std::move(on_answer), std::move(on_error));
 }
 
 }  // namespace escrowd::actors

@@ -22,7 +22,7 @@ void flush(storage_writer_state& state) {
   if (state.observer != nullptr) state.observer->observe_batch(state.records, batch, elapsed);
   for (std::size_t i = 0; i < state.promises.size(); ++i) {
     if (i < batch.records.size())
-      state.promises[i].deliver(batch.records[i]);
+      state.promises[i].deliver(std::move(batch.records[i]));
     else
       state.promises[i].deliver(storage::commit_result{batch.outcome, 0});
   }

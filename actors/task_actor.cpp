@@ -1,5 +1,7 @@
 #include "actors/task_actor.hpp"
 
+#include <memory>
+
 #include "actors/reply.hpp"
 #include "actors/store_reads.hpp"
 
@@ -65,27 +67,30 @@ void refuse(const task_command& command, escrowd::error failure, const deliverer
 
 void commit_decision(self_pointer self, storage::commit_record record,
                      const request_context& context, const operation_result& result,
-                     const deliverer& deliver) {
+                     deliverer deliver) {
   begin_commit(self);
+  // Both handlers share the deliverer: a copy of it (the caller's promise) is an allocation.
+  auto shared_deliver = std::make_shared<const deliverer>(std::move(deliver));
   // The accounts this record credits are not told: their actors find credits on disk when
   // a debit would otherwise fall short (account_actor.hpp).
   commit_then(
       self, self->state.writer, std::move(record), context, result,
-      [=](rendered_response response, std::uint64_t) {
-        deliver(std::move(response));
+      [self, shared_deliver](rendered_response response, std::uint64_t) {
+        (*shared_deliver)(std::move(response));
         end_commit(self, true);
       },
-      [=](rendered_response response, escrowd::error) {
-        deliver(std::move(response));
+      [self, shared_deliver](rendered_response response, escrowd::error) {
+        (*shared_deliver)(std::move(response));
         end_commit(self, false);
       });
 }
 
 void decide_outcome(self_pointer self, const task_command& command, result<task_outcome> outcome,
-                    bool is_new, const deliverer& deliver) {
+                    bool is_new, deliverer deliver) {
   const auto& context = command.context;
   if (!outcome) {
-    commit_decision(self, {}, context, operation_result{outcome.failure(), {}, false}, deliver);
+    commit_decision(self, {}, context, operation_result{outcome.failure(), {}, false},
+                    std::move(deliver));
     return;
   }
   storage::commit_record record;
@@ -96,12 +101,13 @@ void decide_outcome(self_pointer self, const task_command& command, result<task_
     record.entry = std::move(outcome->entry);
   }
   commit_decision(self, std::move(record), context,
-                  operation_result{{}, std::move(outcome->task), outcome->changed}, deliver);
+                  operation_result{{}, std::move(outcome->task), outcome->changed},
+                  std::move(deliver));
 }
 
 // Funding is decided by the payer's account actor; this task waits for its verdict.
 void ask_payer_to_fund(self_pointer self, const task_command& command, task current, bool is_new,
-                       const deliverer& deliver) {
+                       deliverer deliver) {
   auto& life = self->state.lifecycle;
   life.busy = true;
   fund_request request{std::move(current), is_new, command.context};
@@ -109,33 +115,38 @@ void ask_payer_to_fund(self_pointer self, const task_command& command, task curr
   // CAF answers with an error if the payer's actor dies first. The caller's deadline is the
   // bridge's; a CAF request timeout would cost a trip through CAF's clock thread per
   // funding, and could free the task while the payer still commits the funding.
+  // Both handlers share the deliverer, and the failure handler keeps only the renderer: a
+  // copy of the command (its strings) or of the deliverer (the caller's promise) costs
+  // allocations on every funding.
+  auto shared_deliver = std::make_shared<const deliverer>(std::move(deliver));
   self->request(self->state.directory, caf::infinite, std::move(request))
       .then(
           // By reference: the verdict is this handler's alone, so its rendered answer moves
           // on instead of being copied.
-          [=](fund_verdict& verdict) {
+          [self, shared_deliver](fund_verdict& verdict) {
             if (verdict.funded) self->state.current = std::move(*verdict.funded);
             if (verdict.outcome.code() == error_code::storage_failed)
               self->state.lifecycle.stale = true;
             self->state.lifecycle.busy = false;
-            deliver(std::move(verdict.response));
+            (*shared_deliver)(std::move(verdict.response));
             drain(self);
           },
-          [=](const caf::error&) {
+          [self, shared_deliver, render = command.context.render](const caf::error&) {
             self->state.lifecycle.busy = false;
             self->state.lifecycle.stale = true;  // the payer may still commit it
-            refuse(command, {error_code::timeout, {}}, deliver);
+            (*shared_deliver)(
+                render(operation_result{escrowd::error{error_code::timeout, {}}, {}, false}));
             drain(self);
           });
 }
 
-void decide_create(self_pointer self, const task_command& command, const deliverer& deliver) {
+void decide_create(self_pointer self, const task_command& command, deliverer deliver) {
   auto& state = self->state;
   const auto& context = command.context;
   if (state.current) {
     commit_decision(self, {}, context,
                     operation_result{escrowd::error{error_code::already_exists, "id"}, {}, false},
-                    deliver);
+                    std::move(deliver));
     return;
   }
   const resource_scope scope{command.payer, command.payer, {}};
@@ -159,8 +170,8 @@ void decide_create(self_pointer self, const task_command& command, const deliver
   }
   auto created = create_task(command.create, **payer, worker ? &*worker : nullptr, context.now);
   if (command.kind == task_command_kind::create_funded && created)
-    return ask_payer_to_fund(self, command, created->task, true, deliver);
-  decide_outcome(self, command, std::move(created), true, deliver);
+    return ask_payer_to_fund(self, command, std::move(created->task), true, std::move(deliver));
+  decide_outcome(self, command, std::move(created), true, std::move(deliver));
 }
 
 result<task_outcome> decide_transition(self_pointer self, const task_command& command) {
@@ -184,24 +195,24 @@ result<task_outcome> decide_transition(self_pointer self, const task_command& co
   }
 }
 
-void decide(self_pointer self, const task_command& command, const deliverer& deliver) {
+void decide(self_pointer self, const task_command& command, deliverer deliver) {
   auto& state = self->state;
   if (command.kind == task_command_kind::create || command.kind == task_command_kind::create_funded)
-    return decide_create(self, command, deliver);
+    return decide_create(self, command, std::move(deliver));
   if (!state.current) return refuse(command, {error_code::not_found, {}}, deliver);
   if (auto refused = refusal(command, *state.current)) return refuse(command, *refused, deliver);
 
   if (command.kind == task_command_kind::fund)
-    return ask_payer_to_fund(self, command, *state.current, false, deliver);
+    return ask_payer_to_fund(self, command, *state.current, false, std::move(deliver));
   if (command.kind == task_command_kind::assign) {
     auto worker = optional_row(state.store->get_account(command.worker));
     if (!worker || !*worker) return refuse(command, {error_code::not_found, "worker"}, deliver);
     return decide_outcome(
         self, command,
         assign_task(*state.current, **worker, command.context.actor, command.context.now), false,
-        deliver);
+        std::move(deliver));
   }
-  decide_outcome(self, command, decide_transition(self, command), false, deliver);
+  decide_outcome(self, command, decide_transition(self, command), false, std::move(deliver));
 }
 
 }  // namespace
@@ -215,8 +226,9 @@ task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_
       [=](task_command& command) {
         auto promise = self->make_response_promise<rendered_response>();
         when_ready(self, [=, command = std::move(command)]() mutable {
-          decide(self, command,
-                 [promise](rendered_response response) mutable { promise.deliver(response); });
+          decide(self, command, [promise](rendered_response response) mutable {
+            promise.deliver(std::move(response));
+          });
         });
         return promise;
       },

@@ -8,9 +8,15 @@ namespace escrowd {
 namespace {
 
 // A recursive-descent JSON reader (RFC 8259) that writes the canonical form as it goes.
+// Every POST body passes here, so it avoids allocating per member: an object's members are
+// kept on one stack shared by all nesting levels (keys as views of the body unless they
+// hold escapes, values written to one scratch buffer), sorted in place, then written out.
 class canonicalizer {
  public:
-  explicit canonicalizer(std::string_view text) : text_(text) {}
+  explicit canonicalizer(std::string_view text) : text_(text) {
+    members_.reserve(16);
+    scratch_.reserve(text.size());
+  }
 
   bool run(std::string& out) {
     skip_whitespace();
@@ -20,6 +26,21 @@ class canonicalizer {
   }
 
  private:
+  // Plain data, cheap to move while sorting: a key is a range of the body when written
+  // without escapes, else a range of decoded_keys_.
+  struct member {
+    bool escaped = false;
+    std::size_t key_begin = 0;
+    std::size_t key_end = 0;
+    std::size_t value_begin = 0;  // the canonical value in scratch_
+    std::size_t value_end = 0;
+  };
+
+  std::string_view key_of(const member& m) const {
+    const std::string_view from = m.escaped ? std::string_view(decoded_keys_) : text_;
+    return from.substr(m.key_begin, m.key_end - m.key_begin);
+  }
+
   // `depth` counts the containers around the value: 32 nested arrays holding a scalar are
   // as deep as 32 empty ones (the same rule as Boost.JSON's max_depth in http/).
   bool value(std::string& out, std::size_t depth) {
@@ -29,12 +50,8 @@ class canonicalizer {
         return object(out, depth + 1);
       case '[':
         return array(out, depth + 1);
-      case '"': {
-        std::string decoded;
-        if (!string(decoded)) return false;
-        write_string(decoded, out);
-        return true;
-      }
+      case '"':
+        return string_value(out);
       case 't':
         return literal("true", out);
       case 'f':
@@ -48,41 +65,94 @@ class canonicalizer {
 
   bool object(std::string& out, std::size_t depth) {
     if (depth > json_depth_max) return false;
+    // A nested object's members share scratch_ with the object around it, whose value it
+    // is being written as: it is assembled aside, then appended.
+    if (&out == &scratch_) {
+      std::string nested;
+      if (!object(nested, depth)) return false;
+      scratch_ += nested;
+      return true;
+    }
     ++position_;  // '{'
-    std::vector<std::pair<std::string, std::string>> members;
+    const std::size_t first = members_.size();
+    const std::size_t scratch_mark = scratch_.size();
+    const std::size_t decoded_keys_mark = decoded_keys_.size();
     skip_whitespace();
-    if (consume('}')) return write_object(members, out);
-    while (true) {
+    bool closed = consume('}');
+    while (!closed) {
       skip_whitespace();
-      std::string key;
-      if (!string(key)) return false;
+      member next{};
+      if (!key(next)) return false;
       skip_whitespace();
       if (!consume(':')) return false;
       skip_whitespace();
-      std::string member_value;
-      if (!value(member_value, depth)) return false;
-      members.emplace_back(std::move(key), std::move(member_value));
+      next.value_begin = scratch_.size();
+      if (!value(scratch_, depth)) return false;
+      next.value_end = scratch_.size();
+      members_.push_back(std::move(next));
       skip_whitespace();
-      if (consume('}')) return write_object(members, out);
-      if (!consume(',')) return false;
+      closed = consume('}');
+      if (!closed && !consume(',')) return false;
     }
+    const bool written = write_object(first, out);
+    members_.resize(first);
+    scratch_.resize(scratch_mark);
+    decoded_keys_.resize(decoded_keys_mark);
+    return written;
   }
 
-  static bool write_object(std::vector<std::pair<std::string, std::string>>& members,
-                           std::string& out) {
-    std::sort(members.begin(), members.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (std::size_t i = 1; i < members.size(); ++i)
-      if (members[i].first == members[i - 1].first) return false;  // duplicate key
+  bool write_object(std::size_t first, std::string& out) {
+    const auto begin = members_.begin() + std::ptrdiff_t(first);
+    std::sort(begin, members_.end(),
+              [this](const member& a, const member& b) { return key_of(a) < key_of(b); });
+    for (auto it = begin; it != members_.end(); ++it)
+      if (it != begin && key_of(*it) == key_of(*(it - 1))) return false;  // duplicate key
     out.push_back('{');
-    for (std::size_t i = 0; i < members.size(); ++i) {
-      if (i > 0) out.push_back(',');
-      write_string(members[i].first, out);
+    for (auto it = begin; it != members_.end(); ++it) {
+      if (it != begin) out.push_back(',');
+      write_string(key_of(*it), out);
       out.push_back(':');
-      out += members[i].second;
+      out.append(scratch_, it->value_begin, it->value_end - it->value_begin);
     }
     out.push_back('}');
     return true;
+  }
+
+  bool key(member& next) {
+    const std::size_t start = position_;
+    if (plain_string()) {
+      next.key_begin = start + 1;
+      next.key_end = position_ - 1;
+      return true;
+    }
+    position_ = start;
+    next.escaped = true;
+    next.key_begin = decoded_keys_.size();
+    if (!string(decoded_keys_)) return false;
+    next.key_end = decoded_keys_.size();
+    return true;
+  }
+
+  // A string without escapes (the usual case) is copied as it stands: it is canonical.
+  bool string_value(std::string& out) {
+    const std::size_t start = position_;
+    if (plain_string()) {
+      out.append(text_.data() + start, position_ - start);
+      return true;
+    }
+    position_ = start;
+    std::string decoded;
+    if (!string(decoded)) return false;
+    write_string(decoded, out);
+    return true;
+  }
+
+  // Past a string with no escape and no control character, true; otherwise false, with
+  // the position somewhere inside it.
+  bool plain_string() {
+    if (!consume('"')) return false;
+    while (position_ < text_.size() && is_plain(text_[position_])) ++position_;
+    return consume('"');
   }
 
   bool array(std::string& out, std::size_t depth) {
@@ -280,6 +350,9 @@ class canonicalizer {
 
   std::string_view text_;
   std::size_t position_ = 0;
+  std::vector<member> members_;  // the members of the objects being read, outermost first
+  std::string scratch_;          // their canonical values
+  std::string decoded_keys_;     // their keys that were written with escapes
 };
 
 bool is_blank(std::string_view body) {

@@ -126,6 +126,25 @@ TEST(fingerprint_canonical, empty_body_is_an_empty_object) {
   EXPECT_EQ(fingerprint(""), fingerprint(" { } "));
 }
 
+// Members of every nesting level share the reader's buffers: escaped keys short and long
+// (past the small-string buffer) keep their meaning while many members follow them, and
+// an inner object's members do not leak into the outer one.
+TEST(fingerprint_canonical, escaped_keys_and_nested_objects_among_many_members) {
+  std::string body =
+      R"({"\u0062_short":1,"\u0061_a_key_longer_than_sixteen":{"z":[{"y":2,"x":3}],"w":4})";
+  std::string expected =
+      R"({"a_a_key_longer_than_sixteen":{"w":4,"z":[{"x":3,"y":2}]},"b_short":1)";
+  for (int i = 40; i >= 10; --i) {
+    body += ",\"k" + std::to_string(i) + "\":" + std::to_string(i);
+  }
+  for (int i = 10; i <= 40; ++i) expected += ",\"k" + std::to_string(i) + "\":" + std::to_string(i);
+  body += "}";
+  expected += "}";
+  EXPECT_EQ(canonical(body), expected);
+  expect_json_invalid(R"({"o":{"a":1},"a":{"o":2,"\u006f":3}})");
+  EXPECT_EQ(canonical(R"({"o":{"a":1},"a":{"o":2}})"), R"({"a":{"o":2},"o":{"a":1}})");
+}
+
 TEST(fingerprint_rejects, duplicate_keys) {
   expect_json_invalid(R"({"a":1,"a":1})");
   expect_json_invalid(R"({"a":1,"b":2,"a":3})");
