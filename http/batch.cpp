@@ -1,9 +1,9 @@
 // POST /v1/batch (api.md "Batch"): up to batch_operations_max operations, each applied as
-// if sent alone. Operations that touch a common object (an id in the path, or the id,
-// payer or worker of a body) run in request order, each starting once the one before it
-// answered (so a read sees the write before it); the others run at once, so the writes of
-// one batch share group commits. An Idempotency-Key on the batch gives every operation
-// without its own the key "<key>:<index>": a retried batch replays each operation.
+// if sent alone. An operation that writes an object (an id in the path, or the id, payer
+// or worker of a body) starts once the earlier operations on it answered, and one that
+// only reads it once the earlier writes did (batch_order.hpp); the others run at once, so
+// the writes of one batch share group commits. An Idempotency-Key on the batch gives every
+// operation without its own the key "<key>:<index>": a retried batch replays each operation.
 #include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -13,6 +13,7 @@
 
 #include "http/api.hpp"
 #include "http/api_response.hpp"
+#include "http/batch_order.hpp"
 #include "http/json_codec.hpp"
 #include "http/query.hpp"
 
@@ -27,8 +28,8 @@ struct batch_operation {
   std::string target;
   std::string body;
   std::string idempotency_key;
-  std::vector<std::string> objects;  // ids it touches, for ordering
-  std::string body_id;               // the body's "id" (an object it creates)
+  std::vector<object_touch> objects;  // ids it reads or writes, for ordering
+  std::string body_id;                // the body's "id" (an object it creates)
 };
 
 std::string field_param(std::size_t index, std::string_view field) {
@@ -36,16 +37,24 @@ std::string field_param(std::size_t index, std::string_view field) {
          (field.empty() ? std::string{} : "." + std::string(field));
 }
 
-// The ids an operation names: the path's {id} and the body's id, payer and worker.
-std::vector<std::string> named_objects(batch_operation& operation, const json::object* body) {
-  std::vector<std::string> objects;
-  if (operation.match && !operation.match->id.empty()) objects.push_back(operation.match->id);
+// The ids an operation names: the path's {id} and the body's id, payer and worker. A GET
+// only reads them; a task creation only reads its payer (unless it funds the task) and
+// its worker; everything else counts as a write.
+std::vector<object_touch> named_objects(batch_operation& operation, const json::object* body) {
+  const bool reads_only = operation.method == "GET";
+  std::vector<object_touch> objects;
+  if (operation.match && !operation.match->id.empty())
+    objects.push_back({operation.match->id, !reads_only});
   if (body != nullptr) {
+    const bool creates_task = operation.match && operation.match->route == route::create_task;
+    const auto* fund = body->if_contains("fund");
+    const bool funds = fund != nullptr && (!fund->is_bool() || fund->as_bool());
     for (std::string_view field : {"id", "payer", "worker"}) {
       const auto* value = body->if_contains(field);
       if (value == nullptr || !value->is_string()) continue;
-      objects.emplace_back(value->as_string());
-      if (field == "id") operation.body_id = objects.back();
+      const bool writes = !creates_task || field == "id" || (field == "payer" && funds);
+      objects.push_back({std::string(value->as_string()), writes && !reads_only});
+      if (field == "id") operation.body_id = objects.back().id;
     }
   }
   return objects;
@@ -136,16 +145,16 @@ void add_task_parties(
     const std::map<std::string, std::vector<std::string>, std::less<>>& created_tasks,
     batch_operation& operation) {
   if (!operation.match || !is_task_route(operation.match->route)) return;
+  const bool writes = operation.method != "GET";
   const auto& task_id = operation.match->id;
   if (auto created = created_tasks.find(task_id); created != created_tasks.end()) {
-    operation.objects.insert(operation.objects.end(), created->second.begin(),
-                             created->second.end());
+    for (const auto& party : created->second) operation.objects.push_back({party, writes});
     return;
   }
   auto stored = ledger.read_task(task_id);
   if (!stored || !*stored) return;  // the operation itself answers not_found
-  operation.objects.push_back((*stored)->payer);
-  if (!(*stored)->worker.empty()) operation.objects.push_back((*stored)->worker);
+  operation.objects.push_back({(*stored)->payer, writes});
+  if (!(*stored)->worker.empty()) operation.objects.push_back({(*stored)->worker, writes});
 }
 
 }  // namespace
@@ -179,29 +188,24 @@ void api::run_batch(api_call& call) {
   run->waiting_for = std::make_unique<std::atomic<std::size_t>[]>(count);
   run->remaining = count;
   run->reply = call.reply;
-  std::map<std::string, std::size_t, std::less<>> last_toucher;
   std::map<std::string, std::vector<std::string>, std::less<>> created_tasks;
+  std::vector<std::vector<object_touch>> touches(count);
   for (std::size_t index = 0; index < count; ++index) {
     auto& operation = run->operations[index];
     add_task_parties(ledger_, created_tasks, operation);
     if (operation.match && operation.match->route == route::create_task &&
-        !operation.body_id.empty())
-      created_tasks[operation.body_id] = operation.objects;
+        !operation.body_id.empty()) {
+      auto& parties = created_tasks[operation.body_id];
+      for (const auto& object : operation.objects) parties.push_back(object.id);
+    }
     if (operation.idempotency_key.empty() && !call.idempotency_key.empty())
       operation.idempotency_key = call.idempotency_key + ":" + std::to_string(index);
-    std::vector<std::size_t> predecessors;
-    for (const auto& object : operation.objects) {
-      auto [slot, inserted] = last_toucher.try_emplace(object, index);
-      // An operation may name an id twice (a task and the parties recorded with it).
-      if (!inserted && slot->second != index) {
-        predecessors.push_back(slot->second);
-        slot->second = index;
-      }
-    }
-    std::sort(predecessors.begin(), predecessors.end());
-    predecessors.erase(std::unique(predecessors.begin(), predecessors.end()), predecessors.end());
-    for (auto predecessor : predecessors) run->successors[predecessor].push_back(index);
-    run->waiting_for[index] = predecessors.size();
+    touches[index] = std::move(operation.objects);
+  }
+  const auto predecessors = batch_predecessors(touches);
+  for (std::size_t index = 0; index < count; ++index) {
+    for (auto predecessor : predecessors[index]) run->successors[predecessor].push_back(index);
+    run->waiting_for[index] = predecessors[index].size();
   }
 
   run->who = call.who;
