@@ -37,6 +37,10 @@ std::string processor_request_payload(const processor_operation& operation) {
   if (operation.kind == processor_kind::topup) {
     append_field(form, "payment_method", operation.instrument);
     append_field(form, "confirm", "true");
+    // Card only: since API version 2023-08-16 an intent without payment_method_types
+    // accepts the Dashboard's methods, redirect-based ones included, and confirming it
+    // server-side without a return_url is refused.
+    append_field(form, "payment_method_types[]", "card");
     append_field(form, "metadata[escrowd_topup]", operation.id);
   } else {
     append_field(form, "destination", operation.instrument);

@@ -101,7 +101,7 @@ prepared_call api::prepare_route(const api_request& request, route_match route,
   if (call.route.mutating && request.has_idempotency_key) {
     if (auto refused = claim_key(request, auth.api_key, call)) return answer(std::move(*refused));
   }
-  if (auto invalid = validate_route(call.route.id, call.params)) {
+  if (auto invalid = validate_route(call.route.id, call.params, call.stripe_version)) {
     if (!call.idempotency_scope.empty()) idempotency_.release(call.idempotency_scope);
     return answer(error_reply(*invalid));
   }
@@ -179,9 +179,9 @@ api_reply api::run_route(const pending_call& call) {
                           "fail-before-effect, nothing was applied)."));
   }
   std::int64_t now_ms = clock_.now_ms();
-  route_context context{state_,         call.params,       call.route.object_id,
-                        now_ms,         options_.settings, call.idempotency_key,
-                        call.request_id};
+  route_context context{state_,          call.params,        call.route.object_id,
+                        now_ms,          options_.settings,  call.idempotency_key,
+                        call.request_id, call.stripe_version};
   route_outcome outcome = execute_route(call.route.id, context);
   queue_events(std::move(outcome.events), {call.request_id, call.idempotency_key});
   if (call.faults.fail_after_effect) {

@@ -23,14 +23,69 @@ std::optional<stripe_error> check_payment_method(const form_params& params) {
                                   "No such PaymentMethod: '" + *payment_method + "'", 400);
 }
 
-std::optional<stripe_error> validate_create(const form_params& params) {
+// From API version 2023-08-16 on, an intent made without payment_method_types accepts
+// the payment methods enabled in the Dashboard: automatic_payment_methods is on, and
+// redirect-based methods are allowed unless allow_redirects is "never".
+constexpr std::string_view automatic_by_default_since = "2023-08-16";
+
+struct payment_method_choice {
+  std::string allow_redirects;  // empty: automatic payment methods off
+  std::optional<stripe_error> error;
+};
+
+payment_method_choice read_payment_method_choice(const form_params& params,
+                                                 std::string_view stripe_version) {
+  const auto automatic = nested_fields(params, "automatic_payment_methods");
+  const bool explicit_types = !nested_fields(params, "payment_method_types").empty() ||
+                              params.contains("payment_method_types");
+  if (automatic.empty() && !params.contains("automatic_payment_methods")) {
+    const bool by_default =
+        !explicit_types && (stripe_version.empty() || stripe_version >= automatic_by_default_since);
+    return {by_default ? "always" : "", std::nullopt};
+  }
+  if (explicit_types) {
+    return {{},
+            errors::parameter_invalid("automatic_payment_methods",
+                                      "You may only specify one of these parameters: "
+                                      "automatic_payment_methods, payment_method_types.")};
+  }
+  for (const auto& [name, value] : automatic) {
+    if (name != "enabled" && name != "allow_redirects")
+      return {{}, errors::parameter_unknown("automatic_payment_methods[" + name + "]")};
+  }
+  auto enabled = parse_bool(params, "automatic_payment_methods[enabled]", false);
+  if (enabled.error) return {{}, enabled.error};
+  if (!automatic.contains("enabled"))
+    return {{}, errors::parameter_missing("automatic_payment_methods[enabled]")};
+  auto redirects = parse_choice(params, "automatic_payment_methods[allow_redirects]",
+                                {"always", "never"}, "always");
+  if (redirects.error) return {{}, redirects.error};
+  return {enabled.value ? redirects.value : "", std::nullopt};
+}
+
+stripe_error return_url_required() {
+  return errors::parameter_invalid(
+      "return_url",
+      "A `return_url` must be specified because this Payment Intent is configured to "
+      "automatically accept the payment methods enabled in the Dashboard, some of which may "
+      "require a full page redirect to succeed. If you do not want to accept redirect-based "
+      "payment methods, set `automatic_payment_methods[enabled]` to `true` and "
+      "`automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents "
+      "and Payment Intents.");
+}
+
+std::optional<stripe_error> validate_create(const form_params& params,
+                                            std::string_view stripe_version) {
   if (auto e = check_known_params(
-          params, {"amount", "currency", "payment_method", "confirm", "capture_method", "metadata",
-                   "description", "expand", "payment_method_types", "receipt_email",
-                   "statement_descriptor", "statement_descriptor_suffix", "off_session",
-                   "return_url", "confirmation_method", "error_on_requires_action"})) {
+          params,
+          {"amount", "currency", "payment_method", "confirm", "capture_method", "metadata",
+           "description", "expand", "payment_method_types", "automatic_payment_methods",
+           "receipt_email", "statement_descriptor", "statement_descriptor_suffix", "off_session",
+           "return_url", "confirmation_method", "error_on_requires_action"})) {
     return e;
   }
+  auto choice = read_payment_method_choice(params, stripe_version);
+  if (choice.error) return choice.error;
   if (auto amount = parse_amount(params, "amount", true); amount.error) return amount.error;
   if (auto currency = parse_currency(params); currency.error) return currency.error;
   if (auto metadata = parse_metadata(params); metadata.error) return metadata.error;
@@ -43,6 +98,8 @@ std::optional<stripe_error> validate_create(const form_params& params) {
   if (confirm.value && !params.contains("payment_method")) {
     return errors::parameter_missing("payment_method");
   }
+  if (confirm.value && choice.allow_redirects == "always" && !params.contains("return_url"))
+    return return_url_required();
   return check_payment_method(params);
 }
 
@@ -103,6 +160,9 @@ route_outcome create(const route_context& context) {
                                        {"automatic", "automatic_async", "manual"}, "automatic")
                               .value;
   if (const std::string* pm = params.find("payment_method")) intent.payment_method = *pm;
+  intent.allow_redirects =
+      read_payment_method_choice(params, context.stripe_version).allow_redirects;
+  if (const std::string* url = params.find("return_url")) intent.return_url = *url;
   intent.created_s = context.now_ms / 1000;
   intent.idempotency_key = context.idempotency_key;
   intent.request_id = context.request_id;
@@ -122,6 +182,7 @@ route_outcome confirm_existing(const route_context& context) {
   payment_intent* intent = context.state.find_payment_intent(context.object_id);
   if (intent == nullptr) return not_found(context.object_id);
   if (const std::string* pm = context.params.find("payment_method")) intent->payment_method = *pm;
+  if (const std::string* url = context.params.find("return_url")) intent->return_url = *url;
   bool confirmable =
       intent->status == "requires_confirmation" ||
       (intent->status == "requires_payment_method" && !intent->payment_method.empty());
@@ -131,6 +192,8 @@ route_outcome confirm_existing(const route_context& context) {
         "You cannot confirm this PaymentIntent because it has a status of " + intent->status +
             "."));
   }
+  if (intent->allow_redirects == "always" && intent->return_url.empty())
+    return error_outcome(return_url_required());
   return confirm(*intent, context);
 }
 
@@ -203,10 +266,11 @@ route_outcome list(const route_context& context) {
 
 }  // namespace
 
-std::optional<stripe_error> validate(route_id id, const form_params& params) {
+std::optional<stripe_error> validate(route_id id, const form_params& params,
+                                     std::string_view stripe_version) {
   switch (id) {
     case route_id::create_payment_intent:
-      return validate_create(params);
+      return validate_create(params, stripe_version);
     case route_id::confirm_payment_intent:
       if (auto e = check_known_params(params, {"payment_method", "expand", "return_url"})) {
         return e;

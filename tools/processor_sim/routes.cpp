@@ -71,9 +71,10 @@ route_outcome error_outcome(const stripe_error& error) {
   return out;
 }
 
-std::optional<stripe_error> validate_route(route_id id, const form_params& params) {
+std::optional<stripe_error> validate_route(route_id id, const form_params& params,
+                                           std::string_view stripe_version) {
   auto invalid = is_payout_route(id) ? payout_routes::validate(id, params)
-                                     : payment_intent_routes::validate(id, params);
+                                     : payment_intent_routes::validate(id, params, stripe_version);
   if (invalid) return invalid;
   return check_expand(id, params);
 }

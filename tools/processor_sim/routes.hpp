@@ -68,9 +68,12 @@ struct route_context {
   const sim_settings& settings;
   const std::string& idempotency_key;
   const std::string& request_id;
+  std::string_view stripe_version;  // empty: the simulator's default
 };
 
-[[nodiscard]] std::optional<stripe_error> validate_route(route_id id, const form_params& params);
+// `stripe_version` is the request's Stripe-Version (empty: the simulator's default).
+[[nodiscard]] std::optional<stripe_error> validate_route(route_id id, const form_params& params,
+                                                         std::string_view stripe_version);
 [[nodiscard]] route_outcome execute_route(route_id id, const route_context& context);
 
 // Moves on everything due by `now_ms`: payouts settle, uncaptured authorizations expire.
@@ -79,7 +82,8 @@ struct route_context {
 
 // Per-resource halves, defined in payment_intent_routes.cpp and payout_routes.cpp.
 namespace payment_intent_routes {
-[[nodiscard]] std::optional<stripe_error> validate(route_id id, const form_params& params);
+[[nodiscard]] std::optional<stripe_error> validate(route_id id, const form_params& params,
+                                                   std::string_view stripe_version);
 [[nodiscard]] route_outcome execute(route_id id, const route_context& context);
 [[nodiscard]] std::vector<pending_event> expire_holds(sim_state& state, std::int64_t now_ms);
 }  // namespace payment_intent_routes

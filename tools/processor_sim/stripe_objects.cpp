@@ -22,6 +22,12 @@ boost::json::object to_json(const payment_intent& intent) {
   out["object"] = "payment_intent";
   out["amount"] = intent.amount;
   out["amount_capturable"] = intent.amount_capturable;
+  if (intent.allow_redirects.empty()) {
+    out["automatic_payment_methods"] = nullptr;
+  } else {
+    out["automatic_payment_methods"] = {{"allow_redirects", intent.allow_redirects},
+                                        {"enabled", true}};
+  }
   out["amount_received"] = intent.amount_received;
   out["canceled_at"] =
       intent.canceled_at_s ? boost::json::value(*intent.canceled_at_s) : boost::json::value();
@@ -40,6 +46,7 @@ boost::json::object to_json(const payment_intent& intent) {
   out["metadata"] = metadata_json(intent.metadata);
   out["payment_method"] = text_or_null(intent.payment_method);
   out["payment_method_types"] = boost::json::array{"card"};
+  out["return_url"] = text_or_null(intent.return_url);
   out["status"] = intent.status;
   return out;
 }

@@ -31,6 +31,11 @@ struct payment_intent {
   std::optional<std::int64_t> canceled_at_s;
   std::string cancellation_reason;  // empty: null
   std::string client_secret;
+  // automatic_payment_methods: null when the intent was made with payment_method_types
+  // (or on an API version before 2023-08-16 without either); else enabled, with
+  // allow_redirects "always" or "never".
+  std::string allow_redirects;  // empty: automatic_payment_methods is null
+  std::string return_url;       // empty: null
 
   // Bookkeeping.
   std::uint64_t sequence = 0;  // creation order, breaks ties between equal `created_s`

@@ -79,6 +79,7 @@ TEST(stripe_wire, a_create_carries_key_auth_and_the_outbox_bytes) {
   EXPECT_EQ(header(wire, "Stripe-Version"), "2024-06-20");
   EXPECT_EQ(wire.body,
             "amount=500&currency=usd&payment_method=pm_card_visa&confirm=true&"
+            "payment_method_types%5B%5D=card&"
             "metadata%5Bescrowd_topup%5D=top_1&metadata%5Bescrowd_account%5D=acct%201");
 
   const actors::processor_request payout{processor_kind::withdrawal, "withdrawal:wd_1:payout",

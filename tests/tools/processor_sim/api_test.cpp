@@ -27,8 +27,10 @@ class api_test : public ::testing::Test {
   // Runs both phases, as the server does (without waiting for --slow delays).
   api_reply call(std::string method, std::string target, std::string body = {},
                  std::optional<std::string> key = std::nullopt,
-                 std::string authorization = "Bearer sk_test_abc") {
+                 std::string authorization = "Bearer sk_test_abc",
+                 std::string stripe_version = {}) {
     api_request request;
+    request.stripe_version = std::move(stripe_version);
     request.method = std::move(method);
     request.target = std::move(target);
     request.body = std::move(body);
@@ -57,7 +59,9 @@ class api_test : public ::testing::Test {
   api logic_;
 };
 
-const std::string visa = "amount=1000&currency=usd&payment_method=pm_card_visa&confirm=true";
+const std::string visa =
+    "amount=1000&currency=usd&payment_method=pm_card_visa&confirm=true"
+    "&payment_method_types[]=card";
 
 TEST_F(api_test, succeeding_payment_intent_has_stripe_shape) {
   auto reply = call("POST", "/v1/payment_intents", visa + "&metadata[topup]=t1", "k1");
@@ -89,8 +93,11 @@ TEST_F(api_test, declines_answer_402_with_the_payment_intent) {
        {row{"pm_card_chargeDeclined", "card_declined", "generic_decline"},
         row{"pm_card_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds"},
         row{"pm_card_chargeDeclinedExpiredCard", "expired_card", "expired_card"}}) {
-    auto reply = call("POST", "/v1/payment_intents",
-                      std::string("amount=500&currency=eur&confirm=true&payment_method=") + pm);
+    auto reply = call(
+        "POST", "/v1/payment_intents",
+        std::string(
+            "amount=500&currency=eur&confirm=true&payment_method_types[]=card&payment_method=") +
+            pm);
     ASSERT_EQ(reply.status, 402) << pm;
     auto error = json(reply)["error"].as_object();
     EXPECT_EQ(error["type"], "card_error");
@@ -113,8 +120,10 @@ TEST_F(api_test, validation_errors_name_the_param_and_are_not_saved) {
   EXPECT_EQ(json(zero)["error"].as_object()["code"], "parameter_invalid_integer");
   auto currency = call("POST", "/v1/payment_intents", "amount=5&currency=usdx", "k3");
   EXPECT_EQ(json(currency)["error"].as_object()["param"], "currency");
-  auto unknown_pm = call("POST", "/v1/payment_intents",
-                         "amount=5&currency=usd&confirm=true&payment_method=pm_nope", "k4");
+  auto unknown_pm =
+      call("POST", "/v1/payment_intents",
+           "amount=5&currency=usd&confirm=true&payment_method_types[]=card&payment_method=pm_nope",
+           "k4");
   EXPECT_EQ(unknown_pm.status, 400);
   EXPECT_EQ(json(unknown_pm)["error"].as_object()["code"], "resource_missing");
   EXPECT_EQ(json(unknown_pm)["error"].as_object()["param"], "payment_method");
@@ -139,7 +148,9 @@ TEST_F(api_test, replay_is_identical_and_marked) {
 }
 
 TEST_F(api_test, declines_are_saved_and_replayed) {
-  std::string body = "amount=5&currency=usd&confirm=true&payment_method=pm_card_chargeDeclined";
+  std::string body =
+      "amount=5&currency=usd&confirm=true&payment_method_types[]=card&payment_method=pm_card_"
+      "chargeDeclined";
   auto first = call("POST", "/v1/payment_intents", body, "d");
   auto second = call("POST", "/v1/payment_intents", body, "d");
   EXPECT_EQ(second.status, 402);
@@ -318,9 +329,9 @@ TEST_F(api_test, expand_returns_the_charge_and_refuses_other_paths) {
   EXPECT_EQ(held_charge["paid"], true);
   EXPECT_EQ(held_charge["captured"], false);
 
-  auto declined =
-      call("POST", "/v1/payment_intents",
-           "amount=500&currency=usd&confirm=true&payment_method=pm_card_chargeDeclined");
+  auto declined = call("POST", "/v1/payment_intents",
+                       "amount=500&currency=usd&confirm=true&payment_method_types[]=card&payment_"
+                       "method=pm_card_chargeDeclined");
   ASSERT_EQ(declined.status, 402);
   const std::string declined_id(
       json(declined)["error"].as_object()["payment_intent"].as_object()["id"].as_string());
@@ -353,6 +364,59 @@ TEST_F(api_test, expand_returns_the_charge_and_refuses_other_paths) {
   }
   EXPECT_EQ(call("GET", "/v1/payouts?expand[]=balance_transaction").status, 400);
   EXPECT_EQ(call("POST", "/v1/payment_intents", visa, "x2").status, 200);  // key unused
+}
+
+// Since API version 2023-08-16 an intent without payment_method_types has
+// automatic_payment_methods on, redirects allowed: confirming it needs a return_url unless
+// allow_redirects is never. Older versions keep card-only intents. A refusal at creation
+// is a validation error (its key is not used up).
+TEST_F(api_test, confirming_with_automatic_payment_methods_needs_a_return_url) {
+  const std::string card = "amount=900&currency=usd&payment_method=pm_card_visa&confirm=true";
+  auto refused = call("POST", "/v1/payment_intents", card, "apm");
+  ASSERT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(json(refused)["error"].as_object()["param"], "return_url");
+  EXPECT_EQ(charges(), 0u);
+
+  auto never = json(call("POST", "/v1/payment_intents",
+                         card + "&automatic_payment_methods[enabled]=true"
+                                "&automatic_payment_methods[allow_redirects]=never",
+                         "apm"));
+  EXPECT_EQ(never["status"], "succeeded");
+  EXPECT_EQ(never["automatic_payment_methods"].as_object()["allow_redirects"], "never");
+  EXPECT_EQ(never["automatic_payment_methods"].as_object()["enabled"], true);
+
+  auto with_url = json(call("POST", "/v1/payment_intents", card + "&return_url=https://x.test/r"));
+  EXPECT_EQ(with_url["status"], "succeeded");
+  EXPECT_EQ(with_url["automatic_payment_methods"].as_object()["allow_redirects"], "always");
+  EXPECT_EQ(with_url["return_url"], "https://x.test/r");
+
+  auto card_only = json(call("POST", "/v1/payment_intents", card + "&payment_method_types[]=card"));
+  EXPECT_EQ(card_only["status"], "succeeded");
+  EXPECT_TRUE(card_only["automatic_payment_methods"].is_null());
+
+  auto old_version =
+      call("POST", "/v1/payment_intents", card, std::nullopt, "Bearer sk_test_abc", "2022-11-15");
+  ASSERT_EQ(old_version.status, 200) << old_version.body;
+  EXPECT_TRUE(json(old_version)["automatic_payment_methods"].is_null());
+
+  EXPECT_EQ(call("POST", "/v1/payment_intents",
+                 card + "&payment_method_types[]=card&automatic_payment_methods[enabled]=true")
+                .status,
+            400);
+  EXPECT_EQ(call("POST", "/v1/payment_intents",
+                 card + "&automatic_payment_methods[allow_redirects]=never")
+                .status,
+            400);  // enabled is required
+
+  // Confirmed later: the return_url may come with the confirmation.
+  auto later = json(
+      call("POST", "/v1/payment_intents", "amount=900&currency=usd&payment_method=pm_card_visa"));
+  const std::string confirm_path =
+      "/v1/payment_intents/" + std::string(later["id"].as_string()) + "/confirm";
+  EXPECT_EQ(call("POST", confirm_path).status, 400);
+  auto confirmed = call("POST", confirm_path, "return_url=https://x.test/r");
+  ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+  EXPECT_EQ(json(confirmed)["status"], "succeeded");
 }
 
 TEST_F(api_test, unknown_routes_are_404_in_stripe_shape) {

@@ -16,7 +16,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string visa = "amount=2500&currency=usd&payment_method=pm_card_visa&confirm=true";
+const std::string visa =
+    "amount=2500&currency=usd&payment_method=pm_card_visa&confirm=true"
+    "&payment_method_types[]=card";
 
 class sim_test : public ::testing::Test {
  protected:
@@ -66,9 +68,10 @@ TEST_F(sim_test, payment_intents_succeed_and_decline_in_stripe_shape) {
   EXPECT_EQ(pi["amount"], 2500);
   EXPECT_EQ(pi["metadata"].as_object()["topup"], "top_1");
 
-  auto declined = client_->post(
-      "/v1/payment_intents",
-      "amount=2500&currency=usd&confirm=true&payment_method=pm_card_chargeDeclined", "key-no");
+  auto declined = client_->post("/v1/payment_intents",
+                                "amount=2500&currency=usd&confirm=true&payment_method_types[]=card&"
+                                "payment_method=pm_card_chargeDeclined",
+                                "key-no");
   ASSERT_EQ(declined.status, 402);
   auto error = declined.json().as_object()["error"].as_object();
   EXPECT_EQ(error["type"], "card_error");
