@@ -3,6 +3,7 @@
 // saved under the key whatever it is, 500s included.
 #include "api.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 
 #include "auth.hpp"
@@ -14,6 +15,22 @@ namespace escrowd::processor_sim {
 namespace {
 
 constexpr std::string_view default_stripe_version = "2024-06-20";
+
+// Stripe's API versions are dates, some with a release name: 2024-06-20, 2026-11-18.endive.
+bool is_api_version(std::string_view version) {
+  auto digits = [&](std::size_t from, std::size_t count) {
+    for (std::size_t i = from; i < from + count; ++i)
+      if (i >= version.size() || version[i] < '0' || version[i] > '9') return false;
+    return true;
+  };
+  if (version.size() < 10 || !digits(0, 4) || version[4] != '-' || !digits(5, 2) ||
+      version[7] != '-' || !digits(8, 2))
+    return false;
+  if (version.size() == 10) return true;
+  if (version[10] != '.' || version.size() == 11) return false;
+  return std::all_of(version.begin() + 11, version.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
+}
 
 std::string endpoint_name(std::string_view method, std::string_view path) {
   return std::string(method) + " " + std::string(path);
@@ -73,6 +90,12 @@ prepared_call api::prepare_route(const api_request& request, route_match route,
     api_reply reply = error_reply(*auth.error);
     reply.set_header("WWW-Authenticate", "Bearer realm=\"Stripe\"");
     return answer(std::move(reply));
+  }
+  if (!request.stripe_version.empty() && !is_api_version(request.stripe_version)) {
+    return {finish(error_reply(errors::invalid_api_version(request.stripe_version)), request_id,
+                   echoed_key, {}),
+            {},
+            0};
   }
   bool eligible = route.mutating || options_.faults.fault_reads;
   fault_draw draw = eligible ? faults_.draw() : fault_draw{};

@@ -92,7 +92,11 @@ boost::json::object charge_json(const payment_intent& intent) {
   out["object"] = "charge";
   out["amount"] = intent.amount;
   out["amount_captured"] = intent.amount_received;
-  out["amount_refunded"] = released && !captured ? intent.amount : 0;
+  // What was authorized and not captured went back: all of it on a cancel, the rest on a
+  // partial capture.
+  out["amount_refunded"] = released && !captured ? intent.amount
+                           : captured            ? intent.amount - intent.amount_received
+                                                 : 0;
   out["captured"] = captured;
   out["created"] = intent.created_s;
   out["currency"] = intent.currency;

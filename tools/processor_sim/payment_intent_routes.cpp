@@ -63,6 +63,29 @@ payment_method_choice read_payment_method_choice(const form_params& params,
   return {enabled.value ? redirects.value : "", std::nullopt};
 }
 
+// Card is the one payment method type the simulator has; a bare (non-array) value is as
+// malformed for Stripe as for us.
+std::optional<stripe_error> check_payment_method_types(const form_params& params) {
+  if (params.contains("payment_method_types"))
+    return errors::parameter_invalid("payment_method_types", "Invalid array");
+  for (const auto& [index, type] : nested_fields(params, "payment_method_types")) {
+    if (type != "card")
+      return errors::parameter_invalid(
+          "payment_method_types",
+          "The payment method type `" + type + "` is not supported by the simulator (card only).");
+  }
+  return std::nullopt;
+}
+
+std::optional<stripe_error> check_return_url(const form_params& params) {
+  const std::string* url = params.find("return_url");
+  if (url == nullptr) return std::nullopt;
+  const auto scheme_end = url->find("://");
+  if (scheme_end == std::string::npos || scheme_end == 0 || scheme_end + 3 == url->size())
+    return errors::parameter_invalid("return_url", "Not a valid URL");
+  return std::nullopt;
+}
+
 stripe_error return_url_required() {
   return errors::parameter_invalid(
       "return_url",
@@ -84,6 +107,8 @@ std::optional<stripe_error> validate_create(const form_params& params,
            "return_url", "confirmation_method", "error_on_requires_action"})) {
     return e;
   }
+  if (auto e = check_payment_method_types(params)) return e;
+  if (auto e = check_return_url(params)) return e;
   auto choice = read_payment_method_choice(params, stripe_version);
   if (choice.error) return choice.error;
   if (auto amount = parse_amount(params, "amount", true); amount.error) return amount.error;
@@ -275,6 +300,7 @@ std::optional<stripe_error> validate(route_id id, const form_params& params,
       if (auto e = check_known_params(params, {"payment_method", "expand", "return_url"})) {
         return e;
       }
+      if (auto e = check_return_url(params)) return e;
       return check_payment_method(params);
     case route_id::capture_payment_intent:
       if (auto e = check_known_params(params, {"amount_to_capture", "expand"})) return e;

@@ -67,6 +67,11 @@ stripe_error malformed_body(std::string_view why) {
   return make(400, "invalid_request_error", "", "Invalid request body: " + std::string(why));
 }
 
+stripe_error invalid_api_version(std::string_view version) {
+  return make(400, "invalid_request_error", "",
+              "Invalid Stripe API version: " + std::string(version) + ".", "");
+}
+
 stripe_error parameter_missing(std::string_view param) {
   return make(400, "invalid_request_error", "parameter_missing",
               "Missing required param: " + std::string(param) + ".", param);

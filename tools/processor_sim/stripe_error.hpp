@@ -31,6 +31,7 @@ namespace errors {
 [[nodiscard]] stripe_error invalid_api_key(std::string_view key);
 [[nodiscard]] stripe_error unrecognized_url(std::string_view method, std::string_view path);
 [[nodiscard]] stripe_error malformed_body(std::string_view why);
+[[nodiscard]] stripe_error invalid_api_version(std::string_view version);
 [[nodiscard]] stripe_error parameter_missing(std::string_view param);
 [[nodiscard]] stripe_error parameter_unknown(std::string_view param);
 [[nodiscard]] stripe_error parameter_invalid_integer(std::string_view param,

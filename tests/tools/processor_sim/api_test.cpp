@@ -231,6 +231,11 @@ TEST_F(api_test, manual_capture_then_capture_and_cancel_rules) {
       json(call("POST", "/v1/payment_intents/" + id + "/capture", "amount_to_capture=600"));
   EXPECT_EQ(captured["status"], "succeeded");
   EXPECT_EQ(captured["amount_received"], 600);
+  auto charge =
+      json(call("GET", "/v1/payment_intents/" + id + "?expand[]=latest_charge"))["latest_charge"]
+          .as_object();
+  EXPECT_EQ(charge["amount_captured"], 600);
+  EXPECT_EQ(charge["amount_refunded"], 400);  // the rest of the authorization went back
   auto cancel = call("POST", "/v1/payment_intents/" + id + "/cancel");
   EXPECT_EQ(cancel.status, 400);
   EXPECT_EQ(json(cancel)["error"].as_object()["code"], "payment_intent_unexpected_state");
@@ -408,6 +413,15 @@ TEST_F(api_test, confirming_with_automatic_payment_methods_needs_a_return_url) {
                 .status,
             400);  // enabled is required
 
+  // Malformed choices are refused, not quietly made card payments.
+  for (const char* bad : {"&payment_method_types[]=us_bank_account",
+                          "&payment_method_types[]=card&payment_method_types[]=link",
+                          "&payment_method_types=card", "&return_url=not-a-url"}) {
+    auto malformed = call("POST", "/v1/payment_intents", card + bad);
+    EXPECT_EQ(malformed.status, 400) << bad << " " << malformed.body;
+  }
+  EXPECT_EQ(charges(), 4u);  // the four made above, none by the refusals
+
   // Confirmed later: the return_url may come with the confirmation.
   auto later = json(
       call("POST", "/v1/payment_intents", "amount=900&currency=usd&payment_method=pm_card_visa"));
@@ -417,6 +431,22 @@ TEST_F(api_test, confirming_with_automatic_payment_methods_needs_a_return_url) {
   auto confirmed = call("POST", confirm_path, "return_url=https://x.test/r");
   ASSERT_EQ(confirmed.status, 200) << confirmed.body;
   EXPECT_EQ(json(confirmed)["status"], "succeeded");
+}
+
+// A Stripe-Version that is no API version is refused before anything happens.
+TEST_F(api_test, an_invalid_stripe_version_is_400) {
+  for (const char* version : {"garbage", "2024-6-20", "2024-06-20.", "2024-06-20.Endive"}) {
+    auto refused =
+        call("POST", "/v1/payment_intents", visa, std::nullopt, "Bearer sk_test_abc", version);
+    EXPECT_EQ(refused.status, 400) << version;
+    EXPECT_NE(json(refused)["error"].as_object()["message"].as_string().find(version),
+              std::string::npos);
+  }
+  EXPECT_EQ(charges(), 0u);
+  EXPECT_EQ(call("GET", "/v1/payment_intents", {}, std::nullopt, "Bearer sk_test_abc",
+                 "2026-11-18.endive")
+                .status,
+            200);
 }
 
 TEST_F(api_test, unknown_routes_are_404_in_stripe_shape) {
