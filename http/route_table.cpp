@@ -55,6 +55,24 @@ constexpr bool table_is_in_enum_order() {
 }
 static_assert(table_is_in_enum_order(), "route_template indexes the table by enum value");
 
+// Each pattern's part before "{id}" (all of it when it has none): a path that does not
+// start with it cannot fit, which rules out most of the table with one comparison.
+constexpr std::array<std::size_t, route_count> literal_lengths = [] {
+  std::array<std::size_t, route_count> lengths{};
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    const auto brace = routes[i].pattern.find('{');
+    lengths[i] = brace == std::string_view::npos ? routes[i].pattern.size() : brace;
+  }
+  return lengths;
+}();
+
+// Whether `path` may fit table entry `index`: its literal part first.
+bool may_fit(std::size_t index, std::string_view path) {
+  const auto literal = routes[index].pattern.substr(0, literal_lengths[index]);
+  if (literal.size() == routes[index].pattern.size()) return path == literal;
+  return path.starts_with(literal);
+}
+
 // The next '/'-separated segment of `rest` (which starts after a '/'), and `rest` moved past
 // it and its trailing '/'; `more` tells whether a '/' followed.
 std::string_view next_segment(std::string_view& rest, bool& more) {
@@ -94,9 +112,10 @@ bool fits(std::string_view pattern, std::string_view path, std::string_view& id)
 result<route_match> match_route(std::string_view method, std::string_view path) {
   if (path.empty() || path.front() != '/') return error{error_code::route_not_found, {}};
   bool path_known = false;
-  for (const auto& entry : routes) {
+  for (std::size_t index = 0; index < routes.size(); ++index) {
+    const auto& entry = routes[index];
     std::string_view id;
-    if (!fits(entry.pattern, path, id)) continue;
+    if (!may_fit(index, path) || !fits(entry.pattern, path, id)) continue;
     if (entry.method == method) return route_match{entry.route, std::string(id)};
     path_known = true;
   }
