@@ -126,5 +126,34 @@ TEST_F(processor_api, another_accounts_topups_and_withdrawals_are_hidden) {
   expect_error(client().get("/v1/topups/" + requested.text("id"), stranger.key), 404, "not_found");
 }
 
+// The admin's retry and cancel of an operation that waits for reconciliation
+// (docs/openapi.yaml): settled operations refuse both with invalid_state_transition,
+// account keys may not use them, unknown ids are 404 and the body must be empty. (The
+// transitions out of requires_reconciliation are tested where a processor can be made to
+// lose track: tests/actors/gateway and tests/http/processor_client.)
+TEST_F(processor_api, admin_retry_and_cancel_refuse_settled_operations) {
+  const auto account = create_account();
+  const auto topup = request_topup(account, 900, "pm_card_visa");
+  ASSERT_EQ(topup.status, 202u) << describe(topup);
+  const auto topup_path = "/v1/topups/" + topup.text("id");
+  ASSERT_EQ(poll_status(topup_path, {"succeeded", "failed"}).text("status"), "succeeded");
+  const auto withdrawal = request_withdrawal(account, 400, "ba_test_payout");
+  ASSERT_EQ(withdrawal.status, 202u) << describe(withdrawal);
+  const auto withdrawal_path = "/v1/withdrawals/" + withdrawal.text("id");
+  ASSERT_EQ(poll_status(withdrawal_path, {"paid", "failed"}).text("status"), "paid");
+
+  for (const auto& path : {topup_path, withdrawal_path}) {
+    for (const char* action : {"/retry", "/cancel"}) {
+      SCOPED_TRACE(path + action);
+      expect_error(client().post(path + action, admin(), "{}"), 409, "invalid_state_transition");
+      expect_error_shape(client().post(path + action, account.key, "{}"), 403);
+      expect_bad_request(client().post(path + action, admin(), R"({"force":true})"), "force");
+    }
+  }
+  expect_error(client().post("/v1/topups/top_missing/retry", admin(), "{}"), 404, "not_found");
+  expect_error(client().post("/v1/withdrawals/wd_missing/cancel", admin(), "{}"), 404, "not_found");
+  EXPECT_EQ(balances_of(account.id), (balances{500, 0, 0, 0}));
+}
+
 }  // namespace
 }  // namespace escrowd::api_testing
