@@ -31,7 +31,10 @@ embedded_processor::~embedded_processor() {
 
 std::optional<std::string> embedded_processor::start(const embedded_processor_options& options,
                                                      std::string& problem) {
-  sim::sim_config defaults;
+  // The simulator's documented defaults: a 24 h idempotency window (a zero-initialized
+  // config forgot every key at once, so a retried charge would have charged twice),
+  // payouts that settle, authorizations that expire after a week, a fresh seed.
+  const sim::sim_config defaults = sim::default_config();
   impl_->logic = std::make_unique<sim::api>(defaults.api, impl_->clock);
   if (!options.webhook_url.empty()) {
     auto target = sim::parse_webhook_url(options.webhook_url);

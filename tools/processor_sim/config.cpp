@@ -135,7 +135,7 @@ Faults, each a probability 0..1 drawn per POST /v1 request (and GET with --fault
 )";
 }
 
-config_result parse_command_line(const std::vector<std::string>& args) {
+sim_config default_config() {
   sim_config config;
   config.webhook_retry_delay_ms = webhook_retry_delay_ms_default;
   config.api.idempotency_ttl_s = idempotency_ttl_s_default;
@@ -147,6 +147,11 @@ config_result parse_command_line(const std::vector<std::string>& args) {
   // Stripe's never do), and a run is repeatable only when asked for.
   std::random_device entropy;
   config.api.seed = (std::uint64_t{entropy()} << 32) | entropy();
+  return config;
+}
+
+config_result parse_command_line(const std::vector<std::string>& args) {
+  sim_config config = default_config();
   const auto table = setters();
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];

@@ -25,6 +25,10 @@ struct config_result {
   std::string error;
 };
 
+// The documented defaults (README "Flags"), with a seed drawn now: what a start without
+// flags runs with, the embedded simulator of `escrowd serve` included.
+[[nodiscard]] sim_config default_config();
+
 [[nodiscard]] config_result parse_command_line(const std::vector<std::string>& args);
 [[nodiscard]] std::string usage_text();
 

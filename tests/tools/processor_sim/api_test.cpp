@@ -8,6 +8,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include "config.hpp"
+
 namespace escrowd::processor_sim {
 namespace {
 
@@ -447,6 +449,37 @@ TEST_F(api_test, an_invalid_stripe_version_is_400) {
                  "2026-11-18.endive")
                 .status,
             200);
+}
+
+// The defaults a start without flags runs with (escrowd's embedded simulator uses them
+// too): keys are remembered for 24 hours, so a retry an hour later replays instead of
+// charging again; each start draws its own seed.
+TEST(default_config, keeps_keys_for_a_day_and_draws_a_seed) {
+  const auto config = default_config();
+  EXPECT_EQ(config.api.idempotency_ttl_s, 24 * 60 * 60);
+  EXPECT_EQ(config.api.settings.payout_settle_ms, 200);
+  EXPECT_EQ(config.api.settings.authorization_expiry_s, 7 * 24 * 60 * 60);
+  EXPECT_NE(default_config().api.seed, config.api.seed);
+
+  sim_clock clock;
+  api logic(config.api, clock);
+  api_request request;
+  request.method = "POST";
+  request.target = "/v1/payment_intents";
+  request.body = visa;
+  request.authorization = "Bearer sk_test_abc";
+  request.has_idempotency_key = true;
+  request.idempotency_key = "topup:top_1:charge";
+  auto run = [&] {
+    auto prepared = logic.prepare(request);
+    return prepared.reply ? *prepared.reply : logic.execute(*prepared.call);
+  };
+  const auto first = run();
+  ASSERT_EQ(first.status, 200) << first.body;
+  clock.advance_ms(60 * 60 * 1000);
+  const auto again = run();
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(logic.stats().idempotent_replays, 1u);
 }
 
 TEST_F(api_test, unknown_routes_are_404_in_stripe_shape) {
