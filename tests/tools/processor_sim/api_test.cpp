@@ -65,6 +65,18 @@ const std::string visa =
     "amount=1000&currency=usd&payment_method=pm_card_visa&confirm=true"
     "&payment_method_types[]=card";
 
+// A raw request, for tests that run the two phases themselves.
+api_request keyed_visa_payment(std::string key) {
+  api_request request;
+  request.method = "POST";
+  request.target = "/v1/payment_intents";
+  request.body = visa;
+  request.authorization = "Bearer sk_test_abc";
+  request.has_idempotency_key = true;
+  request.idempotency_key = std::move(key);
+  return request;
+}
+
 TEST_F(api_test, succeeding_payment_intent_has_stripe_shape) {
   auto reply = call("POST", "/v1/payment_intents", visa + "&metadata[topup]=t1", "k1");
   ASSERT_EQ(reply.status, 200) << reply.body;
@@ -180,13 +192,7 @@ TEST_F(api_test, key_reuse_with_other_params_or_endpoint_is_400) {
 }
 
 TEST_F(api_test, key_in_flight_is_409_and_retryable) {
-  api_request request;
-  request.method = "POST";
-  request.target = "/v1/payment_intents";
-  request.body = visa;
-  request.authorization = "Bearer sk_test_abc";
-  request.has_idempotency_key = true;
-  request.idempotency_key = "busy";
+  const api_request request = keyed_visa_payment("busy");
   auto first = logic_.prepare(request);
   ASSERT_TRUE(first.call.has_value());
   auto second = logic_.prepare(request);
@@ -463,13 +469,7 @@ TEST(default_config, keeps_keys_for_a_day_and_draws_a_seed) {
 
   sim_clock clock;
   api logic(config.api, clock);
-  api_request request;
-  request.method = "POST";
-  request.target = "/v1/payment_intents";
-  request.body = visa;
-  request.authorization = "Bearer sk_test_abc";
-  request.has_idempotency_key = true;
-  request.idempotency_key = "topup:top_1:charge";
+  const api_request request = keyed_visa_payment("topup:top_1:charge");
   auto run = [&] {
     auto prepared = logic.prepare(request);
     return prepared.reply ? *prepared.reply : logic.execute(*prepared.call);
