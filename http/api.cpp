@@ -16,7 +16,21 @@
 namespace escrowd::http {
 namespace {
 
-constexpr std::string_view bearer_prefix = "Bearer ";
+// RFC 9110 11.1: the scheme is a case-insensitive token, then one or more spaces and the
+// credentials. nullopt when the header is not Bearer with a non-empty key.
+std::optional<std::string_view> bearer_secret(std::string_view authorization) {
+  constexpr std::string_view scheme = "bearer";
+  if (authorization.size() <= scheme.size() || authorization[scheme.size()] != ' ')
+    return std::nullopt;
+  for (std::size_t i = 0; i < scheme.size(); ++i) {
+    const char c = authorization[i];
+    if ((c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c) != scheme[i]) return std::nullopt;
+  }
+  auto secret = authorization.substr(scheme.size());
+  while (!secret.empty() && secret.front() == ' ') secret.remove_prefix(1);
+  if (secret.empty()) return std::nullopt;
+  return secret;
+}
 
 // api.md: 1..255 printable ASCII characters.
 bool is_valid_idempotency_key(std::string_view key) {
@@ -116,11 +130,12 @@ void api::handle(request incoming, responder respond) {
       call.reply(error_response({error_code::authentication_required, {}}));
       return;
     }
-    if (!authorization.starts_with(bearer_prefix) || authorization.size() == bearer_prefix.size()) {
+    const auto secret = bearer_secret(authorization);
+    if (!secret) {
       call.reply(error_response({error_code::api_key_invalid, {}}));
       return;
     }
-    auto who = ledger_.authenticate(authorization.substr(bearer_prefix.size()));
+    auto who = ledger_.authenticate(*secret);
     if (!who) {
       call.reply(error_response(who.failure()));
       return;

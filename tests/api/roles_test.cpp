@@ -37,6 +37,22 @@ TEST_F(roles_api, missing_malformed_unknown_and_revoked_keys_are_401) {
   expect_error_shape(
       client().send("GET", target, std::nullopt, {.extra_headers = "Authorization: Bearer\r\n"}),
       401);
+  expect_error_shape(
+      client().send("GET", target, std::nullopt, {.extra_headers = "Authorization: Bearer   \r\n"}),
+      401);
+  expect_error_shape(
+      client().send("GET", target, std::nullopt,
+                    {.extra_headers = "Authorization: Bearerx " + account.key + "\r\n"}),
+      401);
+  // The scheme is case-insensitive (RFC 9110 11.1), and more than one space may follow it.
+  for (const std::string scheme : {"bearer ", "BEARER ", "Bearer   "}) {
+    EXPECT_EQ(client()
+                  .send("GET", target, std::nullopt,
+                        {.extra_headers = "Authorization: " + scheme + account.key + "\r\n"})
+                  .status,
+              200u)
+        << scheme;
+  }
   expect_error_shape(client().post("/v1/accounts", "", R"({"currency":"usd"})"), 401);
   expect_error_shape(client().post("/v1/tasks", "wrong", "{}"), 401);
   ASSERT_EQ(client().del("/v1/keys/" + account.key_id, admin()).status, 200u);
