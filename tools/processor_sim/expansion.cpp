@@ -125,7 +125,9 @@ boost::json::object balance_transaction_json(const payout& payout) {
   out["fee"] = 0;
   out["net"] = -payout.amount;
   out["source"] = payout.id;
-  out["status"] = payout.status == "paid" ? "available" : "pending";
+  // The money left the balance once the payout settled; a failure comes back in
+  // failure_balance_transaction, not by undoing this one.
+  out["status"] = payout.status == "paid" || payout.status == "failed" ? "available" : "pending";
   out["type"] = "payout";
   return out;
 }

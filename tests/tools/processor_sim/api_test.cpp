@@ -304,6 +304,10 @@ TEST_F(api_test, payouts_settle_paid_or_failed_by_destination) {
   EXPECT_EQ(get(paid)["status"], "paid");
   EXPECT_EQ(get(failed)["status"], "failed");
   EXPECT_EQ(get(failed)["failure_code"], "account_closed");
+  const auto failed_transaction =
+      json(call("GET", "/v1/payouts/" + std::string(failed.at("id").as_string()) +
+                           "?expand[]=balance_transaction"))["balance_transaction"];
+  EXPECT_EQ(failed_transaction.as_object().at("status"), "available");
   EXPECT_EQ(get(flip)["status"], "paid");
   clock_.advance_ms(1000);
   logic_.tick();
