@@ -19,13 +19,10 @@ namespace {
 // RFC 9110 11.1: the scheme is a case-insensitive token, then one or more spaces and the
 // credentials. nullopt when the header is not Bearer with a non-empty key.
 std::optional<std::string_view> bearer_secret(std::string_view authorization) {
-  constexpr std::string_view scheme = "bearer";
-  if (authorization.size() <= scheme.size() || authorization[scheme.size()] != ' ')
+  constexpr std::string_view scheme = "Bearer";
+  if (authorization.size() <= scheme.size() || authorization[scheme.size()] != ' ' ||
+      !ascii_iequals(authorization.substr(0, scheme.size()), scheme))
     return std::nullopt;
-  for (std::size_t i = 0; i < scheme.size(); ++i) {
-    const char c = authorization[i];
-    if ((c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c) != scheme[i]) return std::nullopt;
-  }
   auto secret = authorization.substr(scheme.size());
   while (!secret.empty() && secret.front() == ' ') secret.remove_prefix(1);
   if (secret.empty()) return std::nullopt;

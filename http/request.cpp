@@ -14,17 +14,17 @@ char ascii_lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-bool ascii_iequals(std::string_view left, std::string_view right) {
-  return left.size() == right.size() &&
-         std::equal(left.begin(), left.end(), right.begin(),
-                    [](char a, char b) { return ascii_lower(a) == ascii_lower(b); });
-}
-
 response dropped_response() {
   return transport_error(error_code::internal, "The request was dropped before it was answered.");
 }
 
 }  // namespace
+
+bool ascii_iequals(std::string_view left, std::string_view right) {
+  return left.size() == right.size() &&
+         std::equal(left.begin(), left.end(), right.begin(),
+                    [](char a, char b) { return ascii_lower(a) == ascii_lower(b); });
+}
 
 std::string_view request::header(std::string_view name) const {
   const auto found = std::find_if(headers.begin(), headers.end(), [name](const auto& field) {

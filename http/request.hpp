@@ -18,6 +18,9 @@
 
 namespace escrowd::http {
 
+// Equal when compared without regard to ASCII case (header names, auth schemes: RFC 9110).
+[[nodiscard]] bool ascii_iequals(std::string_view left, std::string_view right);
+
 struct request {
   std::string method;          // "GET", "POST", ... as received (case-sensitive per RFC 9110)
   std::string target;          // path + query as received
