@@ -22,11 +22,4 @@ namespace escrowd::processor_sim {
 void expand_answer(route_id id, const form_params& params, const sim_state& state,
                    boost::json::object& body);
 
-// The Charge of a confirmed PaymentIntent, as Stripe shows it (its outcome follows the
-// intent: authorized, captured, released by a cancel, or failed with the decline).
-[[nodiscard]] boost::json::object charge_json(const payment_intent& intent);
-
-// The balance transaction a payout created (money leaving the balance).
-[[nodiscard]] boost::json::object balance_transaction_json(const payout& payout);
-
 }  // namespace escrowd::processor_sim

@@ -47,12 +47,12 @@ bool match_pattern(std::string_view pattern, std::string_view path, std::string&
   return true;
 }
 
+}  // namespace
+
 bool is_payout_route(route_id id) {
   return id == route_id::create_payout || id == route_id::retrieve_payout ||
          id == route_id::list_payouts || id == route_id::cancel_payout;
 }
-
-}  // namespace
 
 std::optional<route_match> match_route(std::string_view method, std::string_view path) {
   for (const auto& row : route_table) {

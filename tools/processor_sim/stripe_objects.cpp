@@ -22,13 +22,13 @@ boost::json::object to_json(const payment_intent& intent) {
   out["object"] = "payment_intent";
   out["amount"] = intent.amount;
   out["amount_capturable"] = intent.amount_capturable;
+  out["amount_received"] = intent.amount_received;
   if (intent.allow_redirects.empty()) {
     out["automatic_payment_methods"] = nullptr;
   } else {
     out["automatic_payment_methods"] = {{"allow_redirects", intent.allow_redirects},
                                         {"enabled", true}};
   }
-  out["amount_received"] = intent.amount_received;
   out["canceled_at"] =
       intent.canceled_at_s ? boost::json::value(*intent.canceled_at_s) : boost::json::value();
   out["cancellation_reason"] = text_or_null(intent.cancellation_reason);
@@ -73,6 +73,66 @@ boost::json::object to_json(const payout& payout) {
   out["statement_descriptor"] = nullptr;
   out["status"] = payout.status;
   out["type"] = "bank_account";
+  return out;
+}
+
+boost::json::object charge_json(const payment_intent& intent) {
+  const bool failed =
+      intent.last_payment_error.has_value() && intent.status == "requires_payment_method";
+  const bool captured = intent.amount_received > 0;
+  const bool released = intent.status == "canceled";
+  std::string failure_code;
+  std::string failure_message;
+  if (failed) {
+    if (const auto* code = intent.last_payment_error->if_contains("code");
+        code && code->is_string())
+      failure_code = std::string(code->as_string());
+    if (const auto* message = intent.last_payment_error->if_contains("message");
+        message && message->is_string())
+      failure_message = std::string(message->as_string());
+  }
+  boost::json::object out;
+  out["id"] = intent.latest_charge;
+  out["object"] = "charge";
+  out["amount"] = intent.amount;
+  out["amount_captured"] = intent.amount_received;
+  // What was authorized and not captured went back: all of it on a cancel, the rest on a
+  // partial capture.
+  out["amount_refunded"] = released && !captured ? intent.amount
+                           : captured            ? intent.amount - intent.amount_received
+                                                 : 0;
+  out["captured"] = captured;
+  out["created"] = intent.created_s;
+  out["currency"] = intent.currency;
+  out["description"] = text_or_null(intent.description);
+  out["failure_code"] = text_or_null(failure_code);
+  out["failure_message"] = text_or_null(failure_message);
+  out["livemode"] = false;
+  out["metadata"] = metadata_json(intent.metadata);
+  out["paid"] = !failed;
+  out["payment_intent"] = intent.id;
+  out["payment_method"] = text_or_null(intent.payment_method);
+  out["refunded"] = released && !captured;
+  out["status"] = failed ? "failed" : "succeeded";
+  return out;
+}
+
+boost::json::object balance_transaction_json(const payout& payout) {
+  boost::json::object out;
+  out["id"] = payout.balance_transaction;
+  out["object"] = "balance_transaction";
+  out["amount"] = -payout.amount;
+  out["available_on"] = payout.arrival_date_s;
+  out["created"] = payout.created_s;
+  out["currency"] = payout.currency;
+  out["description"] = text_or_null(payout.description);
+  out["fee"] = 0;
+  out["net"] = -payout.amount;
+  out["source"] = payout.id;
+  // The money left the balance once the payout settled; a failure comes back in
+  // failure_balance_transaction, not by undoing this one.
+  out["status"] = payout.status == "paid" || payout.status == "failed" ? "available" : "pending";
+  out["type"] = "payout";
   return out;
 }
 

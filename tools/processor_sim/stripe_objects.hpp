@@ -70,6 +70,13 @@ struct payout {
 [[nodiscard]] boost::json::object to_json(const payout& payout);
 [[nodiscard]] boost::json::object metadata_json(const metadata_map& metadata);
 
+// The Charge of a confirmed PaymentIntent, as Stripe shows it (its outcome follows the
+// intent: authorized, captured, released by a cancel, or failed with the decline).
+[[nodiscard]] boost::json::object charge_json(const payment_intent& intent);
+
+// The balance transaction a payout created (money leaving the balance).
+[[nodiscard]] boost::json::object balance_transaction_json(const payout& payout);
+
 // `{"object":"list","data":[...],"has_more":...,"url":...}`.
 [[nodiscard]] boost::json::object list_json(boost::json::array data, bool has_more,
                                             std::string url);
