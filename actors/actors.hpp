@@ -34,6 +34,7 @@ using commit_atom = caf::atom_constant<caf::atom("commit")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using retired_atom = caf::atom_constant<caf::atom("retired")>;
+using settled_atom = caf::atom_constant<caf::atom("settled")>;
 using rebind_atom = caf::atom_constant<caf::atom("rebind")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using evict_atom = caf::atom_constant<caf::atom("evict")>;
@@ -77,13 +78,15 @@ using task_actor =
 // directory: id -> live actor, lazy spawn, idle passivation with a cap on live actors.
 // Every message to an entity goes through it (forwarded), so a retiring actor and its
 // successor never run at once: commands for an id whose actor is retiring wait until it
-// reported `retired` (all its records durable).
+// reported `retired` (all its records durable). `settled` is a task actor's word that its
+// task reached a final state: it retires at once instead of idling out (task_actor.hpp).
 using directory_actor = caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
                                          caf::replies_to<account_command>::with<rendered_response>,
                                          caf::reacts_to<task_command, answer_slot>,
                                          caf::reacts_to<account_command, answer_slot>,
                                          caf::replies_to<fund_request>::with<fund_verdict>,
                                          caf::reacts_to<retired_atom, entity_kind, std::string>,
+                                         caf::reacts_to<settled_atom, std::string>,
                                          caf::reacts_to<sweep_atom>, caf::reacts_to<evict_atom>>;
 
 // review_timer: releases submitted tasks whose review window lapsed; `sweep` is its

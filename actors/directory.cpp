@@ -119,6 +119,18 @@ void route(self_pointer self, entity_table<Handle>& table, const std::string& id
     retire(self, table, table.entries.find(*table.recency.back())->second);
 }
 
+// The id's actor has nothing left to decide (a settled task): it retires now rather than
+// after the idle timeout. Only the id's current actor may say so; a word from an actor
+// the id no longer has changes nothing.
+template <class Handle>
+void retire_settled(self_pointer self, entity_table<Handle>& table, const std::string& id) {
+  auto found = table.entries.find(id);
+  if (found == table.entries.end() || !found->second.handle) return;
+  if (found->second.handle.address() != caf::actor_cast<caf::actor_addr>(self->current_sender()))
+    return;
+  retire(self, table, found->second);
+}
+
 // Drops the id's entry; commands held for it go to the id's next actor, which starts from
 // disk.
 template <class Handle>
@@ -265,6 +277,9 @@ directory_actor::behavior_type directory(directory_actor::stateful_pointer<direc
           retired<account_actor>(self, self->state.accounts, id);
         else
           retired<task_actor>(self, self->state.tasks, id);
+      },
+      [=](settled_atom, const std::string& id) {
+        retire_settled<task_actor>(self, self->state.tasks, id);
       },
       [=](sweep_atom) {
         report_backlog(self);

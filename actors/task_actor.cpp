@@ -215,6 +215,14 @@ void decide(self_pointer self, const task_command& command, deliverer deliver) {
   decide_outcome(self, command, decide_transition(self, command), false, std::move(deliver));
 }
 
+// Once per id: the directory retires this actor when nothing of it is in flight any more.
+void tell_if_settled(self_pointer self) {
+  auto& state = self->state;
+  if (state.settled_told || !state.current || !is_settled(state.current->state)) return;
+  state.settled_told = true;
+  self->send(state.directory, settled_atom::value, state.id);
+}
+
 }  // namespace
 
 task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_actor_state> self,
@@ -229,6 +237,7 @@ task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_
           decide(self, command, [promise](rendered_response response) mutable {
             promise.deliver(std::move(response));
           });
+          tell_if_settled(self);
         });
         return promise;
       },
@@ -236,6 +245,7 @@ task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_
         when_ready(self, [=, command = std::move(command), slot = std::move(slot)]() mutable {
           decide(self, command,
                  [slot](rendered_response response) { slot.answer(std::move(response)); });
+          tell_if_settled(self);
         });
       },
       [=](retire_atom) { request_retire(self); },

@@ -4,7 +4,11 @@
 // to the payer's account actor, the holder of the balance constraint; while that decision
 // is out the task queues its other commands. Releases, refunds and resolutions are
 // committed here; the credited accounts' actors are not told (account_actor.hpp).
-// Lifetime: spawned by the directory on first use; stops after `retire` once idle.
+// Lifetime: spawned by the directory on first use; retires when idle, or as soon as its
+// task is settled (released, resolved, cancelled): a settled task takes no transition any
+// more, so keeping its actor for the idle timeout only grew the live set (the directory's
+// maps, the actors' memory) with every finished task. A later command for it (an approve
+// repeated) reaches a fresh actor that loads the row; reads never go through the actor.
 #pragma once
 
 #include <caf/typed_event_based_actor.hpp>
@@ -22,6 +26,7 @@ struct task_actor_state {
   std::string id;
   std::optional<task> current;  // empty: no such task on disk (yet)
   entity_lifecycle lifecycle;
+  bool settled_told = false;  // the directory knows this task is settled
   storage::ledger_store* store = nullptr;
   storage_writer_actor writer;
   directory_actor directory;
@@ -33,6 +38,7 @@ struct task_actor_state {
   void vacate() {
     id.clear();
     current.reset();
+    settled_told = false;
   }
 };
 

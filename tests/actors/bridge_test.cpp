@@ -52,6 +52,7 @@ directory_actor::behavior_type stub_directory(
       },
       [](fund_request&) { return fund_verdict{}; },
       [](retired_atom, entity_kind, const std::string&) {},
+      [](settled_atom, const std::string&) {},
       [=](sweep_atom) {  // answers everything held, late
         for (auto& slot : self->state.held) slot.answer(rendered_response{200, "late", false, {}});
         self->state.held.clear();

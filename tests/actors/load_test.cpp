@@ -215,5 +215,38 @@ TEST_F(load_test, vacant_actors_are_bounded_by_the_live_cap) {
   }
 }
 
+// A settled task (released, cancelled, resolved) retires at once instead of idling for
+// the timeout: its actor waits, vacant, for the next new task. A command that still comes
+// for a settled task reaches an actor that loads it from disk, and changes nothing.
+TEST_F(load_test, a_settled_task_retires_at_once_and_still_answers_from_disk) {
+  ledger_config config;
+  config.directory_sweep_interval = std::chrono::hours(1);  // no idle retirements
+  open_ledger(config);
+  ASSERT_EQ(create_account("payer").status, 200);
+  ASSERT_EQ(create_account("worker").status, 200);
+  top_up("payer", 1'000, "top_payer");
+  for (const char* id : {"released", "cancelled", "submitted"})
+    ASSERT_EQ(create_task(id, "payer", "worker", 100, true).status, 200) << id;
+  for (const char* id : {"released", "submitted"})
+    ASSERT_EQ(task_call(task_command_kind::submit, id, account_key("worker")).status, 200) << id;
+  ASSERT_EQ(task_call(task_command_kind::approve, "released", account_key("payer")).status, 200);
+  ASSERT_EQ(task_call(task_command_kind::cancel, "cancelled", account_key("payer")).status, 200);
+  auto live_tasks = [&] { return actor_gauge("escrowd_actors_live", "task"); };
+  for (int wait = 0; wait < 300 && live_tasks() > 1; ++wait)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(live_tasks(), 1);  // the submitted one
+  EXPECT_EQ(actor_gauge("escrowd_actors_vacant", "task"), 2);
+
+  const auto approved_again =
+      task_call(task_command_kind::approve, "released", account_key("payer"));
+  EXPECT_EQ(approved_again.status, 200);
+  EXPECT_EQ(task_call(task_command_kind::submit, "cancelled", account_key("worker")).body,
+            "error invalid_state_transition");
+  EXPECT_EQ(read_account("worker").available, 100);                   // released once
+  EXPECT_EQ(read_account("payer").available, 800);                    // the cancelled one refunded
+  EXPECT_EQ(read_account("payer").escrowed, 100);                     // the submitted one
+  EXPECT_EQ(actor_gauge("escrowd_actors_spawned_total", "task"), 3);  // both reused a vacant
+}
+
 }  // namespace
 }  // namespace escrowd::actors::testing
