@@ -5,13 +5,15 @@
 // a quarter of the writer's work per escrow transition.
 // Only what a committed transaction wrote is kept: rows written by the open transaction
 // wait as pending until its commit returns, and are dropped if it fails (or is retried
-// after a map growth), so a cache never runs ahead of the disk. Bounded: when full, it
-// starts over.
+// after a map growth), so a cache never runs ahead of the disk. A row that will not be
+// written again (a settled task) is forgotten with the commit that settles it, so the
+// cache holds what is in progress. Bounded: when full, it starts over.
 // Thread affinity: the storage writer's thread (under ledger_store's write mutex).
 #pragma once
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,23 +30,26 @@ class committed_rows {
 
   // The row as the open transaction sees it (its own writes first), or nullptr.
   [[nodiscard]] const Row* find(std::string_view id) const {
-    if (auto found = pending_.find(id); found != pending_.end()) return &found->second;
-    if (auto found = committed_.find(id); found != committed_.end()) return &found->second;
+    if (auto found = pending_.find(id); found != pending_.end())
+      return found->second ? &*found->second : nullptr;
+    if (auto found = committed_.find(id); found != committed_.end()) return &*found->second;
     return nullptr;
   }
   // A row the open transaction wrote.
-  void stage(std::string_view id, const Row& row) {
-    if (auto found = pending_.find(id); found != pending_.end())
-      found->second = row;
-    else
-      pending_.emplace(std::string(id), row);
-  }
+  void stage(std::string_view id, const Row& row) { pending(id) = row; }
+  // A row the open transaction wrote for the last time: not kept once it commits.
+  void forget(std::string_view id) { pending(id).reset(); }
   // The open transaction committed: its rows are now what the disk holds.
   void commit() {
     if (committed_.size() + pending_.size() > rows_max_) committed_.clear();
     // Node by node: a row new to the committed map moves in without an allocation.
     while (!pending_.empty()) {
-      auto inserted = committed_.insert(pending_.extract(pending_.begin()));
+      auto node = pending_.extract(pending_.begin());
+      if (!node.mapped()) {
+        committed_.erase(node.key());
+        continue;
+      }
+      auto inserted = committed_.insert(std::move(node));
       if (!inserted.inserted) inserted.position->second = std::move(inserted.node.mapped());
     }
   }
@@ -63,7 +68,13 @@ class committed_rows {
     using is_transparent = void;
     std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
   };
-  using rows = std::unordered_map<std::string, Row, id_hash, std::equal_to<>>;
+  // Empty only in pending_: forgotten by the open transaction.
+  using rows = std::unordered_map<std::string, std::optional<Row>, id_hash, std::equal_to<>>;
+
+  std::optional<Row>& pending(std::string_view id) {
+    if (auto found = pending_.find(id); found != pending_.end()) return found->second;
+    return pending_.emplace(std::string(id), std::nullopt).first->second;
+  }
 
   std::size_t rows_max_;
   rows committed_;

@@ -325,7 +325,11 @@ void record_applier::write_tasks() {
     const task& row = *staged.row;
     encode_task(row, value_);
     put(tables_.tasks, row.id, value_);
-    kept_.tasks.stage(row.id, task_standing{row.escrow, row.state, row.review_deadline});
+    // A settled task is never replaced again (the engine refuses every transition).
+    if (is_settled(row.state))
+      kept_.tasks.forget(row.id);
+    else
+      kept_.tasks.stage(row.id, task_standing{row.escrow, row.state, row.review_deadline});
     // The review-deadline index holds exactly the submitted tasks, so a restart can find
     // lapsed review windows without scanning every task.
     if (staged.old_indexed)

@@ -1,6 +1,6 @@
 // Unit tests of the rows the writer keeps: a transaction's rows are seen by the same
-// transaction at once, become committed only on commit, vanish on abort, and a cache
-// starts over instead of growing past its bound.
+// transaction at once, become committed only on commit, vanish on abort, a forgotten row
+// leaves with its commit, and a cache starts over instead of growing past its bound.
 #include "storage/committed_rows.hpp"
 
 #include <gtest/gtest.h>
@@ -50,6 +50,27 @@ TEST(committed_rows, the_last_stage_of_a_row_wins) {
   stage(cache, row("a", 2));
   cache.commit();
   EXPECT_EQ(cache.find("a")->data.available, 2);
+}
+
+TEST(committed_rows, a_forgotten_row_is_gone_once_committed_and_back_on_abort) {
+  committed_rows<account_row> cache(16);
+  stage(cache, row("a", 1));
+  stage(cache, row("b", 2));
+  cache.commit();
+  cache.forget("a");
+  EXPECT_EQ(cache.find("a"), nullptr);  // the open transaction's last write is on disk only
+  cache.abort();
+  ASSERT_NE(cache.find("a"), nullptr);
+  EXPECT_EQ(cache.find("a")->data.available, 1);
+  stage(cache, row("a", 3));
+  cache.forget("a");
+  stage(cache, row("c", 4));
+  cache.commit();
+  EXPECT_EQ(cache.find("a"), nullptr);
+  EXPECT_EQ(cache.size(), 2u);  // b and c
+  cache.forget("never_kept");
+  cache.commit();
+  EXPECT_EQ(cache.size(), 2u);
 }
 
 TEST(committed_rows, it_starts_over_rather_than_outgrow_its_bound) {
