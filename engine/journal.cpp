@@ -1,21 +1,28 @@
 #include "engine/journal.hpp"
 
-#include <map>
-
 namespace escrowd {
 
 bool is_balanced(const journal_entry& entry) {
-  if (entry.legs.size() < 2) return false;
-  std::map<currency, std::int64_t> sums;
-  for (const auto& leg : entry.legs) {
-    if (leg.amount == 0) return false;
-    auto& sum = sums.try_emplace(leg.book.currency, 0).first->second;
-    auto next = checked_add(sum, leg.amount);
-    if (!next) return false;
-    sum = *next;
-  }
-  for (const auto& [currency, sum] : sums)
+  const auto& legs = entry.legs;
+  if (legs.size() < 2) return false;
+  // Per currency, at the currency's first leg: an entry has a handful of legs, so this
+  // quadratic pass costs less than a map (an allocation per currency, on every commit).
+  for (std::size_t first = 0; first < legs.size(); ++first) {
+    if (legs[first].amount == 0) return false;
+    const auto& code = legs[first].book.currency;
+    bool seen = false;
+    for (std::size_t before = 0; before < first && !seen; ++before)
+      seen = legs[before].book.currency == code;
+    if (seen) continue;
+    std::int64_t sum = 0;
+    for (std::size_t i = first; i < legs.size(); ++i) {
+      if (!(legs[i].book.currency == code)) continue;
+      auto next = checked_add(sum, legs[i].amount);
+      if (!next) return false;
+      sum = *next;
+    }
     if (sum != 0) return false;
+  }
   return true;
 }
 
@@ -38,6 +45,7 @@ book_account clearing_book(currency ccy) {
 journal_entry transfer_entry(entry_kind kind, std::string reference, std::int64_t time,
                              book_account from, book_account to, std::int64_t amount) {
   journal_entry entry{kind, std::move(reference), time, {}};
+  entry.legs.reserve(2);
   entry.legs.push_back({std::move(from), -amount});
   entry.legs.push_back({std::move(to), amount});
   return entry;

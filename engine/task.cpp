@@ -45,6 +45,8 @@ void pay_out_escrow(task_outcome& outcome, entry_kind kind, std::int64_t to_work
                     std::int64_t to_payer, std::int64_t now) {
   task& paid = outcome.task;
   journal_entry entry{kind, paid.id, now, {}};
+  entry.legs.reserve(3);
+  outcome.deltas.reserve(outcome.deltas.size() + 3);
   entry.legs.push_back({escrow_book(paid.id, paid.currency), -paid.escrow});
   if (to_worker > 0) {
     entry.legs.push_back({available_book(paid.worker, paid.currency), to_worker});

@@ -24,27 +24,6 @@ std::string_view hash_view(const api_key_hash& hash) {
   return {reinterpret_cast<const char*>(hash.data()), hash.size()};
 }
 
-// One ledger book touched by a record: the sum of its legs and of the matching deltas.
-struct book_sum {
-  book_kind kind;
-  std::string_view owner;
-  std::int64_t legs = 0;
-  std::int64_t changes = 0;
-};
-
-status add_to(std::vector<book_sum>& sums, book_kind kind, std::string_view owner,
-              std::int64_t amount, bool is_leg) {
-  auto found = std::find_if(sums.begin(), sums.end(), [&](const book_sum& sum) {
-    return sum.kind == kind && sum.owner == owner;
-  });
-  if (found == sums.end()) found = sums.insert(sums.end(), book_sum{kind, owner});
-  auto& target = is_leg ? found->legs : found->changes;
-  auto next = checked_add(target, amount);
-  if (!next) return error{error_code::balance_overflow, "amount"};
-  target = *next;
-  return {};
-}
-
 }  // namespace
 
 commit_result record_applier::apply(const commit_record& record, std::uint64_t& next_sequence) {
@@ -180,16 +159,29 @@ status record_applier::stage_operations(const commit_record& record) {
   return {};
 }
 
+status record_applier::add_to_book(book_kind kind, std::string_view owner, std::int64_t amount,
+                                   bool is_leg) {
+  auto found = std::find_if(book_sums_.begin(), book_sums_.end(), [&](const book_sum& sum) {
+    return sum.kind == kind && sum.owner == owner;
+  });
+  if (found == book_sums_.end()) found = book_sums_.insert(book_sums_.end(), book_sum{kind, owner});
+  auto& target = is_leg ? found->legs : found->changes;
+  auto next = checked_add(target, amount);
+  if (!next) return error{error_code::balance_overflow, "amount"};
+  target = *next;
+  return {};
+}
+
 // The entry's legs must equal the record's changes of ledger books (see commit_record.hpp).
 status record_applier::check_ledger(const commit_record& record) {
-  std::vector<book_sum> sums;
+  book_sums_.clear();
   if (record.entry) {
     const auto& entry = *record.entry;
     if (!is_balanced(entry) || entry.legs.size() > legs_per_entry_max) return bug("entry");
     if (entry.reference.size() > id_length_max) return bug("entry");
     for (const auto& leg : entry.legs) {
       if (leg.book.owner.size() > id_length_max) return bug("entry");
-      if (auto added = add_to(sums, leg.book.kind, leg.book.owner, leg.amount, true); !added)
+      if (auto added = add_to_book(leg.book.kind, leg.book.owner, leg.amount, true); !added)
         return added;
       if (is_account_book(leg.book.kind)) {
         auto owner = load_account(leg.book.owner);
@@ -209,16 +201,15 @@ status record_applier::check_ledger(const commit_record& record) {
                           ? book_kind::pending_withdrawal
                           : book_kind::processor_clearing;  // derived views: not a book
     if (kind == book_kind::processor_clearing) continue;
-    if (auto added = add_to(sums, kind, delta.account_id, delta.amount, false); !added)
-      return added;
+    if (auto added = add_to_book(kind, delta.account_id, delta.amount, false); !added) return added;
   }
   for (const auto& staged : tasks_) {
     const std::int64_t change = staged.row->escrow - staged.old_escrow;
     if (change == 0) continue;
-    if (auto added = add_to(sums, book_kind::escrow, staged.row->id, change, false); !added)
+    if (auto added = add_to_book(book_kind::escrow, staged.row->id, change, false); !added)
       return added;
   }
-  for (const auto& sum : sums)
+  for (const auto& sum : book_sums_)
     if (sum.kind != book_kind::processor_clearing && sum.legs != sum.changes) return bug("entry");
   return {};
 }

@@ -35,6 +35,13 @@ class record_applier {
     account_row stored;
     bool touched = false;  // created or changed: written back
   };
+  // One ledger book a record touches: the sum of its legs and of the matching changes.
+  struct book_sum {
+    book_kind kind;
+    std::string_view owner;
+    std::int64_t legs = 0;
+    std::int64_t changes = 0;
+  };
   struct staged_task {
     const task* row = nullptr;
     std::int64_t old_escrow = 0;
@@ -47,6 +54,8 @@ class record_applier {
   [[nodiscard]] status stage_tasks(const commit_record& record);
   [[nodiscard]] status stage_operations(const commit_record& record);
   [[nodiscard]] status check_ledger(const commit_record& record);
+  [[nodiscard]] status add_to_book(book_kind kind, std::string_view owner, std::int64_t amount,
+                                   bool is_leg);
   [[nodiscard]] status stage_idempotency(const commit_record& record);
   [[nodiscard]] status stage_keys_and_events(const commit_record& record);
   // The staged row of an account, from the cache or read from the transaction on first use.
@@ -76,6 +85,7 @@ class record_applier {
   std::vector<staged_task> tasks_;
   std::vector<api_key_record> revoked_keys_;
   std::vector<std::uint64_t> owner_previous_;
+  std::vector<book_sum> book_sums_;
   std::uint32_t expiry_serial_ = 0;  // makes expiry keys unique within the transaction
   std::string key_;
   std::string value_;

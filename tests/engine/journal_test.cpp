@@ -54,6 +54,16 @@ TEST(journal_balance, sums_per_currency_not_across_currencies) {
                                     {available_book("b", usd), 5},
                                     {available_book("a", eur), 9},
                                     {clearing_book(eur), -9}})));
+  // Interleaved: each currency is summed over all of its legs, wherever they are.
+  EXPECT_TRUE(is_balanced(entry_of({{available_book("a", usd), -5},
+                                    {available_book("a", eur), 9},
+                                    {available_book("b", usd), 5},
+                                    {clearing_book(eur), -9}})));
+  EXPECT_FALSE(is_balanced(entry_of({{available_book("a", usd), -5},
+                                     {available_book("a", eur), 9},
+                                     {available_book("b", usd), 5},
+                                     {clearing_book(eur), -8},
+                                     {clearing_book(eur), -2}})));
 }
 
 TEST(journal_balance, rejects_sums_that_overflow_instead_of_wrapping) {
