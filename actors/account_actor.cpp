@@ -24,14 +24,14 @@ using verdict_sink = std::function<void(fund_verdict)>;
 // Commits one decision and calls `deliver` once it is durable or has failed. A failure
 // means memory may be ahead of the disk: the actor turns stale until it has reloaded.
 void commit_decision(self_pointer self, storage::commit_record record,
-                     const request_context& context, const operation_result& result,
+                     const request_context& context, rendered_response rendered,
                      std::function<void(rendered_response, bool durable)> deliver) {
   begin_commit(self);
   // Shared, not copied: `deliver` may carry a whole task (a funding's verdict), and each
   // handler below is copied again on its way into CAF's response handler.
   auto shared = std::make_shared<std::function<void(rendered_response, bool)>>(std::move(deliver));
-  commit_then(
-      self, self->state.writer, std::move(record), context, result,
+  commit_rendered(
+      self, self->state.writer, std::move(record), context, std::move(rendered),
       [self, shared](rendered_response response, std::uint64_t) {
         (*shared)(std::move(response), true);
         end_commit(self, true);
@@ -40,6 +40,12 @@ void commit_decision(self_pointer self, storage::commit_record record,
         (*shared)(std::move(response), false);
         end_commit(self, false);
       });
+}
+
+void commit_decision(self_pointer self, storage::commit_record record,
+                     const request_context& context, const operation_result& result,
+                     std::function<void(rendered_response, bool durable)> deliver) {
+  commit_decision(self, std::move(record), context, context.render(result), std::move(deliver));
 }
 
 // Before a shortfall is refused: credits other actors committed may be missing from memory
@@ -214,14 +220,19 @@ void decide_fund(self_pointer self, const fund_request& request, verdict_sink si
       return;
     }
     state.current = std::move(*next);
-    (request.is_new ? record.task_creates : record.task_updates).push_back(outcome->task);
     record.account_deltas = std::move(outcome->deltas);
     record.entry = std::move(outcome->entry);
   }
-  const operation_result result{{}, outcome->task, outcome->changed};
+  // Rendered first, so the task is copied once (into the record) and then moves on to the
+  // verdict.
+  operation_result result{{}, std::move(outcome->task), outcome->changed};
+  auto rendered = context.render(result);
+  auto& funded_task = std::get<task>(result.object);
+  if (result.changed)
+    (request.is_new ? record.task_creates : record.task_updates).push_back(funded_task);
   commit_decision(
-      self, std::move(record), context, result,
-      [sink, funded = std::move(outcome->task)](rendered_response response, bool durable) mutable {
+      self, std::move(record), context, std::move(rendered),
+      [sink, funded = std::move(funded_task)](rendered_response response, bool durable) mutable {
         if (durable)
           sink(fund_verdict{{}, std::move(funded), std::move(response)});
         else

@@ -36,8 +36,15 @@ template <class Self>
 void commit_then(Self* self, const storage_writer_actor& writer, storage::commit_record record,
                  const request_context& context, const operation_result& result,
                  std::function<void(rendered_response, std::uint64_t)> on_durable,
-                 std::function<void(rendered_response, escrowd::error)> on_failure) {
-  rendered_response response = context.render(result);
+                 std::function<void(rendered_response, escrowd::error)> on_failure);
+
+// As commit_then, with the response rendered by the caller: a decided task can then move
+// into the record once rendered instead of being copied for the rendering.
+template <class Self>
+void commit_rendered(Self* self, const storage_writer_actor& writer, storage::commit_record record,
+                     const request_context& context, rendered_response response,
+                     std::function<void(rendered_response, std::uint64_t)> on_durable,
+                     std::function<void(rendered_response, escrowd::error)> on_failure) {
   attach_idempotency(record, context, response);
   if (!has_effect(record)) {
     on_durable(std::move(response), 0);
@@ -67,6 +74,15 @@ void commit_then(Self* self, const storage_writer_actor& writer, storage::commit
   };
   self->request(writer, caf::infinite, commit_atom::value, std::move(record))
       .then(std::move(on_answer), std::move(on_error));
+}
+
+template <class Self>
+void commit_then(Self* self, const storage_writer_actor& writer, storage::commit_record record,
+                 const request_context& context, const operation_result& result,
+                 std::function<void(rendered_response, std::uint64_t)> on_durable,
+                 std::function<void(rendered_response, escrowd::error)> on_failure) {
+  commit_rendered(self, writer, std::move(record), context, context.render(result),
+                  std::move(on_durable), std::move(on_failure));
 }
 
 }  // namespace escrowd::actors

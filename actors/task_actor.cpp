@@ -66,15 +66,15 @@ void refuse(const task_command& command, escrowd::error failure, const deliverer
 }
 
 void commit_decision(self_pointer self, storage::commit_record record,
-                     const request_context& context, const operation_result& result,
+                     const request_context& context, rendered_response rendered,
                      deliverer deliver) {
   begin_commit(self);
   // Both handlers share the deliverer: a copy of it (the caller's promise) is an allocation.
   auto shared_deliver = std::make_shared<const deliverer>(std::move(deliver));
   // The accounts this record credits are not told: their actors find credits on disk when
   // a debit would otherwise fall short (account_actor.hpp).
-  commit_then(
-      self, self->state.writer, std::move(record), context, result,
+  commit_rendered(
+      self, self->state.writer, std::move(record), context, std::move(rendered),
       [self, shared_deliver](rendered_response response, std::uint64_t) {
         (*shared_deliver)(std::move(response));
         end_commit(self, true);
@@ -85,6 +85,12 @@ void commit_decision(self_pointer self, storage::commit_record record,
       });
 }
 
+void commit_decision(self_pointer self, storage::commit_record record,
+                     const request_context& context, const operation_result& result,
+                     deliverer deliver) {
+  commit_decision(self, std::move(record), context, context.render(result), std::move(deliver));
+}
+
 void decide_outcome(self_pointer self, const task_command& command, result<task_outcome> outcome,
                     bool is_new, deliverer deliver) {
   const auto& context = command.context;
@@ -93,16 +99,19 @@ void decide_outcome(self_pointer self, const task_command& command, result<task_
                     std::move(deliver));
     return;
   }
+  // Rendered first, so the task is copied once (into this actor's state) and then moves
+  // into the record.
+  operation_result result{{}, std::move(outcome->task), outcome->changed};
+  auto rendered = context.render(result);
   storage::commit_record record;
-  if (outcome->changed) {
-    self->state.current = outcome->task;
-    (is_new ? record.task_creates : record.task_updates).push_back(outcome->task);
+  if (result.changed) {
+    auto& decided = std::get<task>(result.object);
+    self->state.current = decided;
+    (is_new ? record.task_creates : record.task_updates).push_back(std::move(decided));
     record.account_deltas = std::move(outcome->deltas);
     record.entry = std::move(outcome->entry);
   }
-  commit_decision(self, std::move(record), context,
-                  operation_result{{}, std::move(outcome->task), outcome->changed},
-                  std::move(deliver));
+  commit_decision(self, std::move(record), context, std::move(rendered), std::move(deliver));
 }
 
 // Funding is decided by the payer's account actor; this task waits for its verdict.
