@@ -266,6 +266,7 @@ account_actor::behavior_type account_actor_behavior(
   bind_entity(self->state, std::move(id), store, std::move(writer), std::move(directory));
   return {
       [=](account_command& command) {
+        take_id_if_vacant(self, command.account_id);
         auto promise = self->make_response_promise<rendered_response>();
         when_ready(self, [=, command = std::move(command)]() mutable {
           decide(self, command, [promise](rendered_response response, bool) mutable {
@@ -275,12 +276,14 @@ account_actor::behavior_type account_actor_behavior(
         return promise;
       },
       [=](account_command& command, answer_slot& slot) {
+        take_id_if_vacant(self, command.account_id);
         when_ready(self, [=, command = std::move(command), slot = std::move(slot)]() mutable {
           decide(self, command,
                  [slot](rendered_response response, bool) { slot.answer(std::move(response)); });
         });
       },
       [=](fund_request& request) {
+        take_id_if_vacant(self, request.current.payer);
         auto promise = self->make_response_promise<fund_verdict>();
         when_ready(self, [=, request = std::move(request)]() mutable {
           decide_fund(self, request, [promise](fund_verdict verdict) mutable {
@@ -290,7 +293,6 @@ account_actor::behavior_type account_actor_behavior(
         return promise;
       },
       [=](retire_atom) { request_retire(self); },
-      [=](rebind_atom, std::string& new_id) { rebind(self, new_id); },
   };
 }
 

@@ -35,7 +35,6 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using retired_atom = caf::atom_constant<caf::atom("retired")>;
 using settled_atom = caf::atom_constant<caf::atom("settled")>;
-using rebind_atom = caf::atom_constant<caf::atom("rebind")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using evict_atom = caf::atom_constant<caf::atom("evict")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
@@ -58,22 +57,21 @@ using storage_writer_actor = caf::typed_actor<
 // account_actor: one per user account; serializes the operations whose constraint is its
 // available balance, and pipelines them (next decision while earlier records sync).
 // `retire` asks it to stop serving its id once nothing of its own is in flight; it then
-// tells the directory `retired` and waits, vacant, until `rebind` gives it another id
-// (loaded from disk before its first decision); `retire` to a vacant actor stops it.
+// tells the directory `retired` and waits, vacant, until the directory forwards it the
+// commands of another id: it serves the id of the first (loaded from disk before its first
+// decision). `retire` to a vacant actor stops it.
 // A command with an answer_slot is answered through the slot (the facade's path); one
 // without, by CAF's reply (actors asking actors).
-using account_actor =
-    caf::typed_actor<caf::replies_to<account_command>::with<rendered_response>,
-                     caf::reacts_to<account_command, answer_slot>,
-                     caf::replies_to<fund_request>::with<fund_verdict>, caf::reacts_to<retire_atom>,
-                     caf::reacts_to<rebind_atom, std::string>>;
+using account_actor = caf::typed_actor<caf::replies_to<account_command>::with<rendered_response>,
+                                       caf::reacts_to<account_command, answer_slot>,
+                                       caf::replies_to<fund_request>::with<fund_verdict>,
+                                       caf::reacts_to<retire_atom>>;
 
 // task_actor: one per task; decides its transitions, queueing commands while a funding
-// decision is with the payer's account actor. `retire` and `rebind` as for accounts.
+// decision is with the payer's account actor. `retire` and vacancy as for accounts.
 using task_actor =
     caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
-                     caf::reacts_to<task_command, answer_slot>, caf::reacts_to<retire_atom>,
-                     caf::reacts_to<rebind_atom, std::string>>;
+                     caf::reacts_to<task_command, answer_slot>, caf::reacts_to<retire_atom>>;
 
 // directory: id -> live actor, lazy spawn, idle passivation with a cap on live actors.
 // Every message to an entity goes through it (forwarded), so a retiring actor and its

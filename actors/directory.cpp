@@ -67,8 +67,8 @@ constexpr telemetry::live_actor_kind kind_of() {
                                                : telemetry::live_actor_kind::task;
 }
 
-// A vacant actor if one waits (told its new id first: the commands forwarded next queue
-// behind that in its mailbox), else a new one.
+// A vacant actor if one waits (it serves the id of the first command forwarded to it, so
+// handing it over costs no message), else a new one.
 template <class Handle>
 Handle take_actor(self_pointer self, entity_table<Handle>& table, const std::string& id) {
   if (table.vacant.empty()) {
@@ -77,7 +77,6 @@ Handle take_actor(self_pointer self, entity_table<Handle>& table, const std::str
   }
   auto handle = std::move(table.vacant.back());
   table.vacant.pop_back();
-  self->send(handle, rebind_atom::value, id);
   return handle;
 }
 

@@ -3,7 +3,7 @@
 // turns stale, lets what is in flight finish, and reloads before deciding again; `busy`
 // holds decisions while a cross-actor decision is out; `retire` makes it give up its id
 // once nothing of its own is in flight, telling the directory so the id's next actor
-// starts from disk. A retired actor stays, vacant, for the directory to `rebind` to a new
+// starts from disk. A retired actor stays, vacant, for the directory to hand to a new
 // id: an actor spawned per new id and stopped per retirement cost a spawn, a cleanup and a
 // lock of CAF's clock (every stopping actor cancels its timeouts there) per new task once
 // the live cap was reached, ~15% of the actors benchmark's rate. `retire` to a vacant
@@ -64,11 +64,12 @@ void request_retire(Self self) {
   maybe_retire(self);
 }
 
-// The `rebind` handler: serve `id` from now on, loading it before the first decision (a
-// vacant actor's lifecycle is stale).
+// A vacant actor serves the id of the first command the directory forwards to it: that is
+// how the directory hands it a new id (no message of its own). Its lifecycle is stale, so
+// it loads the id from disk before deciding.
 template <class Self>
-void rebind(Self self, std::string& id) {
-  self->state.id = std::move(id);
+void take_id_if_vacant(Self self, const std::string& id) {
+  if (self->state.id.empty()) self->state.id = id;
 }
 
 template <class Self>

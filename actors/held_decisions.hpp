@@ -1,8 +1,8 @@
 // held_decisions: the decisions an entity actor holds while it cannot decide (stale, or a
 // cross-actor decision out), run in arrival order when it can again. A vector read from a
 // moving head: std::deque allocates its map and first block when constructed, and an
-// entity's lifecycle is constructed for every new task and account (twice with every
-// rebinding of a vacant actor), while most entities never hold a decision.
+// entity's lifecycle is constructed for every new task and account (twice when a vacant
+// actor serves a new id), while most entities never hold a decision.
 // Thread affinity: the owning actor's handlers only.
 #pragma once
 

@@ -241,6 +241,7 @@ task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_
   bind_entity(self->state, std::move(id), store, std::move(writer), std::move(directory));
   return {
       [=](task_command& command) {
+        take_id_if_vacant(self, command.task_id);
         auto promise = self->make_response_promise<rendered_response>();
         when_ready(self, [=, command = std::move(command)]() mutable {
           decide(self, command, [promise](rendered_response response) mutable {
@@ -251,6 +252,7 @@ task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_
         return promise;
       },
       [=](task_command& command, answer_slot& slot) {
+        take_id_if_vacant(self, command.task_id);
         when_ready(self, [=, command = std::move(command), slot = std::move(slot)]() mutable {
           decide(self, command,
                  [slot](rendered_response response) { slot.answer(std::move(response)); });
@@ -258,7 +260,6 @@ task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_
         });
       },
       [=](retire_atom) { request_retire(self); },
-      [=](rebind_atom, std::string& new_id) { rebind(self, new_id); },
   };
 }
 
