@@ -71,10 +71,10 @@ struct route_context {
   std::string_view stripe_version;  // empty: the simulator's default
 };
 
-// `stripe_version` is the request's Stripe-Version (empty: the simulator's default).
 // The Payout routes (the rest are PaymentIntent routes).
 [[nodiscard]] bool is_payout_route(route_id id);
 
+// `stripe_version` is the request's Stripe-Version (empty: the simulator's default).
 [[nodiscard]] std::optional<stripe_error> validate_route(route_id id, const form_params& params,
                                                          std::string_view stripe_version);
 [[nodiscard]] route_outcome execute_route(route_id id, const route_context& context);
