@@ -14,6 +14,7 @@
 #include "storage/commit_record.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::storage::commit_record)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<escrowd::storage::commit_record>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::storage::commit_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::rendered_response)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::task_command)

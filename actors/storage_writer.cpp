@@ -1,5 +1,7 @@
 #include "actors/storage_writer.hpp"
 
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <chrono>
 #include <span>
 
@@ -31,8 +33,20 @@ void flush(storage_writer_state& state) {
         "storage batch failed",
         {{"code", describe(batch.outcome.code()).code}, {"records", state.records.size()}});
   state.failure_logged = !batch.outcome.ok();
-  state.records.clear();
+  // The records were allocated by the deciding actors' threads; freed here, on a thread
+  // that never allocates them, they overflow its allocation cache and go back through
+  // their arenas' locks (about a sixth of the writer's time). The disposer frees them
+  // where they are allocated again.
+  const auto batch_size = state.records.size();
   state.promises.clear();
+  caf::anon_send(state.disposer, std::move(state.records));
+  state.records = {};
+  state.records.reserve(batch_size);
+}
+
+// Owns nothing and answers nothing: a batch's records are freed with the message.
+caf::behavior record_disposer() {
+  return {[](const std::vector<storage::commit_record>&) {}};
 }
 
 }  // namespace
@@ -42,6 +56,7 @@ storage_writer_actor::behavior_type storage_writer(
     telemetry::commit_observer* observer) {
   self->state.store = store;
   self->state.observer = observer;
+  self->state.disposer = self->spawn(record_disposer);
   self->delayed_send(self, idempotency_reap_interval, reap_atom::value);
   return {
       [=](commit_atom, storage::commit_record& record) {

@@ -4,6 +4,7 @@
 // Lifetime: the store outlives the actor; the composition root owns both.
 #pragma once
 
+#include <caf/actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <cstdint>
 #include <vector>
@@ -21,6 +22,8 @@ struct storage_writer_state {
   storage::ledger_store* store = nullptr;
   std::vector<storage::commit_record> records;
   std::vector<caf::typed_response_promise<storage::commit_result>> promises;
+  // Frees each committed batch's records on a scheduler thread (record_disposer).
+  caf::actor disposer;
   telemetry::commit_observer* observer = nullptr;  // null: metrics off
   bool failure_logged = false;  // one log line per failure, not one per refused batch
   static inline const char* name = "storage_writer";

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "storage/account_codec.hpp"
 #include "storage/task_codec.hpp"
@@ -30,55 +31,92 @@ class committed_rows {
 
   // The row as the open transaction sees it (its own writes first), or nullptr.
   [[nodiscard]] const Row* find(std::string_view id) const {
-    if (auto found = pending_.find(id); found != pending_.end())
-      return found->second ? &*found->second : nullptr;
-    if (auto found = committed_.find(id); found != committed_.end()) return &*found->second;
-    return nullptr;
+    const auto found = slots_.find(id);
+    if (found == slots_.end()) return nullptr;
+    const slot& kept = found->second;
+    const auto& row = kept.staged ? kept.pending : kept.committed;
+    return row ? &*row : nullptr;
   }
   // A row the open transaction wrote.
-  void stage(std::string_view id, const Row& row) { pending(id) = row; }
+  void stage(std::string_view id, const Row& row) { staged_slot(id).pending = row; }
   // A row the open transaction wrote for the last time: not kept once it commits.
-  void forget(std::string_view id) { pending(id).reset(); }
+  void forget(std::string_view id) { staged_slot(id).pending.reset(); }
   // The open transaction committed: its rows are now what the disk holds.
   void commit() {
-    if (committed_.size() + pending_.size() > rows_max_) committed_.clear();
-    // Node by node: a row new to the committed map moves in without an allocation.
-    while (!pending_.empty()) {
-      auto node = pending_.extract(pending_.begin());
-      if (!node.mapped()) {
-        committed_.erase(node.key());
-        continue;
-      }
-      auto inserted = committed_.insert(std::move(node));
-      if (!inserted.inserted) inserted.position->second = std::move(inserted.node.mapped());
+    if (committed_count_ + staged_.size() > rows_max_) drop_unstaged();
+    for (auto* entry : staged_) {
+      slot& kept = entry->second;
+      kept.staged = false;
+      if (kept.committed) --committed_count_;
+      kept.committed = std::move(kept.pending);
+      kept.pending.reset();
+      if (kept.committed)
+        ++committed_count_;
+      else
+        slots_.erase(slots_.find(std::string_view(entry->first)));
     }
+    staged_.clear();
   }
   // The open transaction was aborted: forget its rows.
-  void abort() { pending_.clear(); }
+  void abort() {
+    for (auto* entry : staged_) {
+      slot& kept = entry->second;
+      kept.staged = false;
+      kept.pending.reset();
+      if (!kept.committed) slots_.erase(slots_.find(std::string_view(entry->first)));
+    }
+    staged_.clear();
+  }
   // The environment was reopened (or replaced): nothing kept can be trusted.
   void clear() {
-    committed_.clear();
-    pending_.clear();
+    slots_.clear();
+    staged_.clear();
+    committed_count_ = 0;
   }
 
-  [[nodiscard]] std::size_t size() const { return committed_.size(); }
+  [[nodiscard]] std::size_t size() const { return committed_count_; }
 
  private:
   struct id_hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
   };
-  // Empty only in pending_: forgotten by the open transaction.
-  using rows = std::unordered_map<std::string, std::optional<Row>, id_hash, std::equal_to<>>;
+  // One slot per id holds both what the disk has and what the open transaction wrote, so
+  // a lookup is one probe and a commit moves rows in place: the ids (27 characters, on the
+  // heap) are neither copied nor compared again, and a row's node is reused for its life.
+  struct slot {
+    std::optional<Row> committed;
+    std::optional<Row> pending;  // empty and staged: forgotten by the open transaction
+    bool staged = false;
+  };
+  using slots = std::unordered_map<std::string, slot, id_hash, std::equal_to<>>;
 
-  std::optional<Row>& pending(std::string_view id) {
-    if (auto found = pending_.find(id); found != pending_.end()) return found->second;
-    return pending_.emplace(std::string(id), std::nullopt).first->second;
+  slot& staged_slot(std::string_view id) {
+    auto found = slots_.find(id);
+    if (found == slots_.end()) found = slots_.emplace(std::string(id), slot{}).first;
+    if (!found->second.staged) {
+      found->second.staged = true;
+      staged_.push_back(&*found);  // nodes do not move when the table grows
+    }
+    return found->second;
+  }
+  // Full: start over with what the open transaction wrote.
+  void drop_unstaged() {
+    for (auto it = slots_.begin(); it != slots_.end();) {
+      if (it->second.staged) {
+        it->second.committed.reset();  // replaced or forgotten by this commit anyway
+        ++it;
+        continue;
+      }
+      it = slots_.erase(it);
+    }
+    committed_count_ = 0;
   }
 
   std::size_t rows_max_;
-  rows committed_;
-  rows pending_;
+  slots slots_;
+  std::vector<typename slots::value_type*> staged_;  // this transaction's, in staging order
+  std::size_t committed_count_ = 0;
 };
 
 // Every row the writer keeps, moved through a transaction's outcome together.

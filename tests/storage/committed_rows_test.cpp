@@ -73,6 +73,24 @@ TEST(committed_rows, a_forgotten_row_is_gone_once_committed_and_back_on_abort) {
   EXPECT_EQ(cache.size(), 2u);
 }
 
+TEST(committed_rows, a_row_written_by_many_transactions_counts_once) {
+  committed_rows<account_row> cache(16);
+  for (int round = 1; round <= 3; ++round) {
+    stage(cache, row("a", round));
+    cache.commit();
+  }
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.find("a")->data.available, 3);
+  stage(cache, row("a", 4));
+  cache.abort();
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.find("a")->data.available, 3);
+  cache.forget("a");
+  cache.commit();
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.find("a"), nullptr);
+}
+
 TEST(committed_rows, it_starts_over_rather_than_outgrow_its_bound) {
   committed_rows<account_row> cache(2);
   stage(cache, row("a", 1));
