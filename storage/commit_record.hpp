@@ -43,7 +43,14 @@ struct commit_record {
   std::vector<api_key_record> api_key_creates;          // already_exists on a known hash or id
   std::vector<api_key_revocation> api_key_revocations;  // not_found on an unknown id
   std::vector<webhook_event_record> webhook_events;     // already_exists on a known id
+  // The stored values of task_creates then task_updates, encoded by encode_tasks off the
+  // writer's thread (the writer is the one serial stage of a commit); empty: the writer
+  // encodes them itself. The same bytes either way (compared in builds with assertions).
+  std::vector<std::string> encoded_tasks;
 };
+
+// Fills record.encoded_tasks from the record's task rows, replacing what it held.
+void encode_tasks(commit_record& record);
 
 // The outcome of one record of a batch.
 struct commit_result {

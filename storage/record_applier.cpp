@@ -1,6 +1,7 @@
 #include "storage/record_applier.hpp"
 
 #include <algorithm>
+#include <cassert>
 
 #include "storage/account_codec.hpp"
 #include "storage/api_key_codec.hpp"
@@ -300,7 +301,7 @@ void record_applier::write(const commit_record& record, std::uint64_t sequence) 
     put(tables_.accounts, staged.stored.data.id, value_);
     kept_.accounts.stage(staged.stored.data.id, staged.stored);
   }
-  write_tasks();
+  write_tasks(record);
   for (const auto* rows : {&record.operation_creates, &record.operation_updates})
     for (const auto& row : *rows) {
       encode_operation(row, value_);
@@ -311,11 +312,19 @@ void record_applier::write(const commit_record& record, std::uint64_t sequence) 
   write_keys_and_events(record);
 }
 
-void record_applier::write_tasks() {
-  for (const auto& staged : tasks_) {
+void record_applier::write_tasks(const commit_record& record) {
+  // stage_tasks staged the creates, then the updates: the order of encoded_tasks.
+  const bool encoded = record.encoded_tasks.size() == tasks_.size();
+  for (std::size_t i = 0; i < tasks_.size(); ++i) {
+    const auto& staged = tasks_[i];
     const task& row = *staged.row;
-    encode_task(row, value_);
-    put(tables_.tasks, row.id, value_);
+    if (encoded) {
+      assert(record.encoded_tasks[i] == (encode_task(row, value_), value_));
+      put(tables_.tasks, row.id, record.encoded_tasks[i]);
+    } else {
+      encode_task(row, value_);
+      put(tables_.tasks, row.id, value_);
+    }
     // A settled task is never replaced again (the engine refuses every transition).
     if (is_settled(row.state))
       kept_.tasks.forget(row.id);

@@ -66,7 +66,7 @@ class record_applier {
   [[nodiscard]] status read_failed(int code);
 
   void write(const commit_record& record, std::uint64_t sequence);
-  void write_tasks();
+  void write_tasks(const commit_record& record);
   // Links the entry into the chains of the accounts it touches: their staged heads move to
   // `sequence`, and owner_previous_ gets the links write_entry stores.
   [[nodiscard]] status link_entry(const journal_entry& entry, std::uint64_t sequence);

@@ -95,6 +95,29 @@ TEST_F(commit_batch_test, applies_every_row_of_a_record_and_assigns_sequences) {
   expect_verified();
 }
 
+// Deciding actors encode their task rows before the writer takes the record; a record
+// whose encodings do not cover its rows (or has none) is encoded by the writer.
+TEST_F(commit_batch_test, task_rows_encoded_before_the_commit_store_the_same_rows) {
+  fund_a(1000);
+  std::vector<commit_record> records;
+  std::vector<task> expected;
+  for (const std::string id : {"pre_encoded", "not_encoded", "partly_encoded"}) {
+    auto outcome = fund_new_task(*store->get_account("a"), *store->get_account("b"), id, 100,
+                                 now);
+    ASSERT_TRUE(outcome.has_value());
+    records.push_back(from_outcome(*outcome, true));
+    expected.push_back(outcome->task);
+  }
+  encode_tasks(records[0]);
+  ASSERT_EQ(records[0].encoded_tasks.size(), 1u);
+  records[2].encoded_tasks = {"stale", "and too many"};
+  // The funding of each record is checked against the balance the previous one left.
+  for (auto& record : records) expect_ok({record});
+  for (const auto& task_row : expected) EXPECT_EQ(*store->get_task(task_row.id), task_row);
+  EXPECT_EQ(store->get_account("a")->escrowed, 300);
+  expect_verified();
+}
+
 TEST_F(commit_batch_test, a_rejected_record_leaves_no_trace_while_its_neighbours_commit) {
   fund_a(100);
   // The engine is shown a richer payer than the store holds, so only storage can refuse.
