@@ -30,6 +30,7 @@ std::string_view hash_view(const api_key_hash& hash) {
 commit_result record_applier::apply(const commit_record& record, std::uint64_t& next_sequence) {
   const std::uint64_t sequence = record.entry ? next_sequence : 0;
   if (auto staged = stage(record, sequence); !staged) return {staged, 0};
+  if (auto created = put_created_tasks(record); !created) return {created, 0};
   write(record, sequence);
   if (lmdb_code_ != 0) return {lmdb_error(lmdb_code_, "commit"), 0};
   if (record.entry) ++next_sequence;
@@ -118,8 +119,8 @@ status record_applier::stage_tasks(const commit_record& record) {
   for (const auto& created : record.task_creates) {
     if (created.id.empty() || created.id.size() > id_length_max) return bug("task");
     if (created.escrow != escrow_by_state(created)) return bug("task");
-    if (known(created.id) || exists(tables_.tasks, created.id))
-      return error{error_code::already_exists, "task"};
+    // A stored row with this id is found by the put (put_created_tasks).
+    if (known(created.id)) return error{error_code::already_exists, "task"};
     tasks_.push_back({&created, 0, false, 0});
   }
   for (const auto& updated : record.task_updates) {
@@ -312,19 +313,36 @@ void record_applier::write(const commit_record& record, std::uint64_t sequence) 
   write_keys_and_events(record);
 }
 
+std::string_view record_applier::task_value(const commit_record& record, std::size_t index) {
+  const task& row = *tasks_[index].row;
+  if (record.encoded_tasks.size() != tasks_.size()) {
+    encode_task(row, value_);
+    return value_;
+  }
+  assert(record.encoded_tasks[index] == (encode_task(row, value_), value_));
+  return record.encoded_tasks[index];
+}
+
+status record_applier::put_created_tasks(const commit_record& record) {
+  for (std::size_t i = 0; i < record.task_creates.size(); ++i) {
+    const int rc = lmdb_put(txn_, tables_.tasks, record.task_creates[i].id, task_value(record, i),
+                            MDB_NOOVERWRITE);
+    if (rc == MDB_SUCCESS) continue;
+    // Refused whole: the creates put before this one go again.
+    for (std::size_t j = 0; j < i; ++j) del(tables_.tasks, record.task_creates[j].id);
+    if (rc == MDB_KEYEXIST) return error{error_code::already_exists, "task"};
+    if (lmdb_code_ == 0) lmdb_code_ = rc;
+    return lmdb_error(rc, "write");
+  }
+  return {};
+}
+
 void record_applier::write_tasks(const commit_record& record) {
-  // stage_tasks staged the creates, then the updates: the order of encoded_tasks.
-  const bool encoded = record.encoded_tasks.size() == tasks_.size();
+  const std::size_t created = record.task_creates.size();  // put by put_created_tasks
   for (std::size_t i = 0; i < tasks_.size(); ++i) {
     const auto& staged = tasks_[i];
     const task& row = *staged.row;
-    if (encoded) {
-      assert(record.encoded_tasks[i] == (encode_task(row, value_), value_));
-      put(tables_.tasks, row.id, record.encoded_tasks[i]);
-    } else {
-      encode_task(row, value_);
-      put(tables_.tasks, row.id, value_);
-    }
+    if (i >= created) put(tables_.tasks, row.id, task_value(record, i));
     // A settled task is never replaced again (the engine refuses every transition).
     if (is_settled(row.state))
       kept_.tasks.forget(row.id);

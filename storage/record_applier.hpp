@@ -65,6 +65,11 @@ class record_applier {
   [[nodiscard]] bool exists(MDB_dbi dbi, std::string_view key);
   [[nodiscard]] status read_failed(int code);
 
+  // The stored value of tasks_[index]: as the deciding actor encoded it, if it did.
+  [[nodiscard]] std::string_view task_value(const commit_record& record, std::size_t index);
+  // Puts the created task rows, refusing an id already stored: the lookup that finds a
+  // duplicate is the put's own descent. First, so a refused record has written nothing.
+  [[nodiscard]] status put_created_tasks(const commit_record& record);
   void write(const commit_record& record, std::uint64_t sequence);
   void write_tasks(const commit_record& record);
   // Links the entry into the chains of the accounts it touches: their staged heads move to

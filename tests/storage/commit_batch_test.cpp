@@ -159,6 +159,35 @@ TEST_F(commit_batch_test, creates_fail_when_the_key_exists_within_and_across_bat
   EXPECT_EQ(result.records[2].outcome.code(), error_code::already_exists);
 }
 
+// The put of a created task row is what finds an id already stored: a refused record has
+// written nothing, also when it created another task before the duplicate.
+TEST_F(commit_batch_test, a_task_create_fails_when_the_id_exists_and_moves_no_money) {
+  fund_a(1000);
+  auto funding = [&](const std::string& id) {
+    auto outcome = fund_new_task(*store->get_account("a"), *store->get_account("b"), id, 100, now);
+    EXPECT_TRUE(outcome.has_value());
+    return from_outcome(*outcome, true);
+  };
+  expect_ok({funding("t1")});
+  auto two_creates = funding("t3");
+  two_creates.task_creates.push_back(funding("t1").task_creates[0]);
+  two_creates.task_creates.back().escrow = 0;
+  two_creates.task_creates.back().state = task_state::open;
+  auto encoded_duplicate = funding("t1");
+  encode_tasks(encoded_duplicate);
+  auto result = commit({funding("t1"), funding("t2"), funding("t2"), two_creates,
+                        encoded_duplicate});
+  ASSERT_TRUE(result.outcome.ok());
+  EXPECT_EQ(result.records[0].outcome.code(), error_code::already_exists);
+  EXPECT_TRUE(result.records[1].outcome.ok());
+  EXPECT_EQ(result.records[2].outcome.code(), error_code::already_exists);
+  EXPECT_EQ(result.records[3].outcome.code(), error_code::already_exists);
+  EXPECT_EQ(result.records[4].outcome.code(), error_code::already_exists);
+  EXPECT_EQ(store->get_task("t3").code(), error_code::not_found);
+  EXPECT_EQ(store->get_account("a")->escrowed, 200);  // t1 and t2, once each
+  expect_verified();
+}
+
 TEST_F(commit_batch_test, updates_fail_when_the_row_is_missing) {
   fund_a(100);
   auto outcome = fund_new_task(*store->get_account("a"), *store->get_account("b"), "t", 10, now);
