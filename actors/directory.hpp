@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/account_identities.hpp"
 #include "actors/actors.hpp"
 #include "actors/limits.hpp"
 #include "actors/telemetry/mailbox_backlog.hpp"
@@ -34,6 +35,7 @@ struct directory_config {
   std::chrono::steady_clock::duration idle_timeout = actor_idle_timeout_default;
   std::chrono::steady_clock::duration sweep_interval = directory_sweep_interval_default;
   telemetry::metrics* metrics = nullptr;  // null: metrics off; outlives the directory
+  account_identities* identities = nullptr;  // null: none kept; outlives the directory
 };
 
 // Ids of live, not retiring actors, most recently used first.

@@ -8,6 +8,7 @@
 #include <future>
 #include <thread>
 
+#include "actors/account_identities.hpp"
 #include "actors/bridge.hpp"
 #include "actors/directory.hpp"
 #include "actors/idempotency_gate.hpp"
@@ -40,6 +41,7 @@ struct ledger::impl {
   review_timer_actor timer;
   idempotency_gate gate;
   principal_cache principals{authenticated_secrets_max};
+  account_identities identities{account_identities_max};
   std::unique_ptr<processor_boundary> processor;  // the gateway, webhooks, reconciliation
 
   // Applies the request's Idempotency-Key: answers at once (replay, 409, 422) and returns
@@ -148,6 +150,7 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
   if (config.directory_sweep_interval.count() != 0)
     directory_settings.sweep_interval = config.directory_sweep_interval;
   directory_settings.metrics = state->metrics.get();
+  directory_settings.identities = &state->identities;
   state->directory = system.spawn(directory, state->store.get(), state->writer, directory_settings);
   state->front = std::make_unique<bridge>(system, state->directory,
                                           std::chrono::steady_clock::duration(request_deadline));

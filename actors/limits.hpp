@@ -22,6 +22,9 @@ inline constexpr std::size_t vacant_actors_max = 1'024;
 // Bearer secrets whose principal the facade keeps (actors/principal_cache.hpp); full, it
 // starts over.
 inline constexpr std::size_t authenticated_secrets_max = 10'000;
+// Accounts whose currency task creation keeps (actors/account_identities.hpp, ~100 bytes
+// each); full, it starts over.
+inline constexpr std::size_t account_identities_max = 65'536;
 // How often the review-window timer looks for lapsed windows, and how many it releases
 // per look.
 inline constexpr auto review_scan_interval_default = std::chrono::milliseconds(1'000);

@@ -166,18 +166,41 @@ void decide_create(self_pointer self, const task_command& command, deliverer del
     case access::hidden:
       return refuse(command, {error_code::permission_denied, "payer"}, deliver);
   }
-  // One snapshot for both rows: each costs a read transaction from the pool.
-  auto snapshot = state.store->snapshot();
-  if (!snapshot) return refuse(command, snapshot.failure(), deliver);
-  auto payer = optional_row(snapshot->get_account(command.payer));
-  if (!payer || !*payer) return refuse(command, {error_code::not_found, "payer"}, deliver);
+  // Creation reads an account's id and currency only, which never change: kept ones are
+  // not read again. One snapshot for the rest: each costs a read transaction from the pool.
+  std::optional<storage::read_snapshot> snapshot;
+  std::optional<escrowd::error> unreadable;
+  auto identity = [&](const std::string& id) -> std::optional<account> {
+    if (state.identities != nullptr)
+      if (auto code = state.identities->find(id)) {
+        account known;  // balances unknown: what create_task does not read
+        known.id = id;
+        known.currency = *code;
+        return known;
+      }
+    if (!snapshot) {
+      auto taken = state.store->snapshot();
+      if (!taken) {
+        unreadable = taken.failure();
+        return std::nullopt;
+      }
+      snapshot.emplace(std::move(*taken));
+    }
+    auto row = optional_row(snapshot->get_account(id));
+    if (!row || !*row) return std::nullopt;
+    if (state.identities != nullptr) state.identities->keep(id, (*row)->currency);
+    return std::move(**row);
+  };
+  auto payer = identity(command.payer);
+  if (unreadable) return refuse(command, *unreadable, deliver);
+  if (!payer) return refuse(command, {error_code::not_found, "payer"}, deliver);
   std::optional<account> worker;
   if (!command.create.worker.empty()) {
-    auto found = optional_row(snapshot->get_account(command.create.worker));
-    if (!found || !*found) return refuse(command, {error_code::not_found, "worker"}, deliver);
-    worker = std::move(**found);
+    worker = identity(command.create.worker);
+    if (unreadable) return refuse(command, *unreadable, deliver);
+    if (!worker) return refuse(command, {error_code::not_found, "worker"}, deliver);
   }
-  auto created = create_task(command.create, **payer, worker ? &*worker : nullptr, context.now);
+  auto created = create_task(command.create, *payer, worker ? &*worker : nullptr, context.now);
   if (command.kind == task_command_kind::create_funded && created)
     return ask_payer_to_fund(self, command, std::move(created->task), true, std::move(deliver));
   decide_outcome(self, command, std::move(created), true, std::move(deliver));
@@ -237,8 +260,10 @@ void tell_if_settled(self_pointer self) {
 task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_actor_state> self,
                                               std::string id, storage::ledger_store* store,
                                               storage_writer_actor writer,
-                                              directory_actor directory) {
+                                              directory_actor directory,
+                                              account_identities* identities) {
   bind_entity(self->state, std::move(id), store, std::move(writer), std::move(directory));
+  self->state.identities = identities;
   return {
       [=](task_command& command) {
         take_id_if_vacant(self, command.task_id);

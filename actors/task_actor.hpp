@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "actors/account_identities.hpp"
 #include "actors/actors.hpp"
 #include "actors/entity_lifecycle.hpp"
 #include "storage/ledger_store.hpp"
@@ -30,6 +31,7 @@ struct task_actor_state {
   storage::ledger_store* store = nullptr;
   storage_writer_actor writer;
   directory_actor directory;
+  account_identities* identities = nullptr;  // null: every creation reads its accounts
   static constexpr entity_kind kind = entity_kind::task;
   static inline const char* name = "task";
 
@@ -45,6 +47,7 @@ struct task_actor_state {
 task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_actor_state> self,
                                               std::string id, storage::ledger_store* store,
                                               storage_writer_actor writer,
-                                              directory_actor directory);
+                                              directory_actor directory,
+                                              account_identities* identities);
 
 }  // namespace escrowd::actors

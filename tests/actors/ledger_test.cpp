@@ -109,6 +109,37 @@ TEST_F(ledger_test, task_actor_enforces_roles_and_states) {
   EXPECT_EQ(create_task("t1", "payer", "worker", 100, false).body, "error already_exists");
 }
 
+// Task creation keeps what it read of an account (id and currency, which never change):
+// the same checks hold when they come from what was kept, and an account that did not
+// exist is looked for again.
+TEST_F(ledger_test, task_creation_checks_kept_accounts_as_it_checks_read_ones) {
+  create_account("payer");
+  create_account("worker");
+  account_command euro;
+  euro.kind = account_command_kind::create;
+  euro.account_id = "euro_worker";
+  euro.create = {"euro_worker", *currency::parse("eur"), {}};
+  euro.context = context_for(admin());
+  ASSERT_EQ(call(std::move(euro)).status, 200);
+  top_up("payer", 1'000, "top_1");
+  for (const std::string round : {"read", "kept"}) {
+    SCOPED_TRACE(round);
+    EXPECT_EQ(create_task("ok_" + round, "payer", "worker", 10, true).body,
+              "ok changed task ok_" + round + " funded");
+    EXPECT_EQ(create_task("eur_" + round, "payer", "euro_worker", 10, false).body,
+              "error currency_mismatch");
+    EXPECT_EQ(create_task("self_" + round, "payer", "payer", 10, false).body,
+              "error parameter_invalid");
+    EXPECT_EQ(create_task("nobody_" + round, "payer", "nobody", 10, false).body,
+              "error not_found");
+    EXPECT_EQ(create_task("ghost_" + round, "ghost", "worker", 10, false).body, "error not_found");
+  }
+  ASSERT_EQ(create_account("nobody").status, 200);
+  EXPECT_EQ(create_task("nobody_now", "payer", "nobody", 10, false).body,
+            "ok changed task nobody_now open");
+  EXPECT_EQ(read_account("payer").escrowed, 20);
+}
+
 TEST_F(ledger_test, concurrent_funding_never_overdraws_the_payer) {
   create_account("payer");
   create_account("worker");
