@@ -12,7 +12,7 @@ error invalid_transition() {
 }
 
 task_outcome unchanged(const task& current) {
-  return task_outcome{current, false, {}, {}, {}};
+  return task_outcome{current, false, {}, {}};
 }
 
 // A copy of `current` to transition, with room for the history item transitioned() adds:
@@ -24,9 +24,9 @@ task successor(const task& current) {
   return next;
 }
 
-// Moves `next` to `to` by `transition`, recording history and the event.
+// Moves `next` to `to` by `transition`, recording it in the history.
 result<task_outcome> transitioned(task next, task_transition transition, task_state to,
-                                  event_type event, const std::string& actor, std::int64_t now) {
+                                  const std::string& actor, std::int64_t now) {
   if (transition == task_transition::assign && next.history.size() >= task_assignments_history_max)
     return error{error_code::task_history_full, {}};
   const task_state from = next.state;
@@ -34,7 +34,6 @@ result<task_outcome> transitioned(task next, task_transition transition, task_st
   if (from != to) next.last_transition = transition;
   next.history.push_back({transition, to, now, actor});
   task_outcome outcome;
-  outcome.events.push_back({event, next.id, from, to, now});
   outcome.task = std::move(next);
   outcome.changed = true;
   return outcome;
@@ -152,7 +151,7 @@ result<task_outcome> create_task(const create_task_command& command, const accou
     created.worker = worker->id;
   }
   auto outcome = transitioned(std::move(created), task_transition::create, task_state::open,
-                              event_type::task_created, command.actor, now);
+                              command.actor, now);
   return outcome;
 }
 
@@ -164,8 +163,7 @@ result<task_outcome> assign_task(const task& current, const account& worker,
   if (current.worker == worker.id) return unchanged(current);
   task next = successor(current);
   next.worker = worker.id;
-  return transitioned(std::move(next), task_transition::assign, current.state,
-                      event_type::task_assigned, actor, now);
+  return transitioned(std::move(next), task_transition::assign, current.state, actor, now);
 }
 
 result<task_outcome> fund_task(const task& current, const account& payer, const std::string& actor,
@@ -176,8 +174,8 @@ result<task_outcome> fund_task(const task& current, const account& payer, const 
   if (payer.currency != current.currency) return error{error_code::currency_mismatch, {}};
   if (payer.available < current.amount) return error{error_code::insufficient_funds, {}};
 
-  auto outcome = transitioned(successor(current), task_transition::fund, task_state::funded,
-                              event_type::task_funded, actor, now);
+  auto outcome =
+      transitioned(successor(current), task_transition::fund, task_state::funded, actor, now);
   if (!outcome) return outcome;
   outcome->task.escrow = current.amount;
   outcome->entry = transfer_entry(entry_kind::task_fund, current.id, now,
@@ -192,10 +190,7 @@ result<task_outcome> create_funded_task(const create_task_command& command, cons
                                         const account* worker, std::int64_t now) {
   auto created = create_task(command, payer, worker, now);
   if (!created) return created;
-  auto funded = fund_task(created->task, payer, command.actor, now);
-  if (!funded) return funded;
-  funded->events.insert(funded->events.begin(), created->events.begin(), created->events.end());
-  return funded;
+  return fund_task(created->task, payer, command.actor, now);
 }
 
 result<task_outcome> submit_task(const task& current, std::string submission,
@@ -210,8 +205,7 @@ result<task_outcome> submit_task(const task& current, std::string submission,
   task next = successor(current);
   next.submission = std::move(submission);
   next.review_deadline = *deadline;
-  return transitioned(std::move(next), task_transition::submit, task_state::submitted,
-                      event_type::task_submitted, actor, now);
+  return transitioned(std::move(next), task_transition::submit, task_state::submitted, actor, now);
 }
 
 result<task_outcome> approve_task(const task& current, const std::string& actor, std::int64_t now) {
@@ -220,8 +214,8 @@ result<task_outcome> approve_task(const task& current, const std::string& actor,
   if (current.state != task_state::submitted) return invalid_transition();
   task next = successor(current);
   next.review_deadline = 0;
-  auto outcome = transitioned(std::move(next), task_transition::approve, task_state::released,
-                              event_type::task_released, actor, now);
+  auto outcome =
+      transitioned(std::move(next), task_transition::approve, task_state::released, actor, now);
   if (!outcome) return outcome;
   pay_out_escrow(*outcome, entry_kind::task_release, current.amount, 0, now);
   return outcome;
@@ -236,8 +230,7 @@ result<task_outcome> dispute_task(const task& current, std::string reason, const
   task next = successor(current);
   next.dispute_reason = std::move(reason);
   next.review_deadline = 0;
-  return transitioned(std::move(next), task_transition::dispute, task_state::disputed,
-                      event_type::task_disputed, actor, now);
+  return transitioned(std::move(next), task_transition::dispute, task_state::disputed, actor, now);
 }
 
 result<task_outcome> resolve_task(const task& current, std::int64_t worker_amount,
@@ -248,8 +241,8 @@ result<task_outcome> resolve_task(const task& current, std::int64_t worker_amoun
     return error{error_code::parameter_invalid, "worker_amount"};
   task next = successor(current);
   next.worker_amount = worker_amount;
-  auto outcome = transitioned(std::move(next), task_transition::resolve, task_state::resolved,
-                              event_type::task_resolved, actor, now);
+  auto outcome =
+      transitioned(std::move(next), task_transition::resolve, task_state::resolved, actor, now);
   if (!outcome) return outcome;
   pay_out_escrow(*outcome, entry_kind::task_resolve, worker_amount, current.amount - worker_amount,
                  now);
@@ -260,8 +253,8 @@ result<task_outcome> cancel_task(const task& current, const std::string& actor, 
   if (current.state == task_state::cancelled) return unchanged(current);
   if (current.state != task_state::open && current.state != task_state::funded)
     return invalid_transition();
-  auto outcome = transitioned(successor(current), task_transition::cancel, task_state::cancelled,
-                              event_type::task_cancelled, actor, now);
+  auto outcome =
+      transitioned(successor(current), task_transition::cancel, task_state::cancelled, actor, now);
   if (!outcome) return outcome;
   if (current.state == task_state::funded)
     pay_out_escrow(*outcome, entry_kind::task_refund, 0, current.amount, now);
@@ -277,7 +270,7 @@ result<task_outcome> lapse_review_window(const task& current, std::int64_t now) 
   task next = successor(current);
   next.review_deadline = 0;
   auto outcome = transitioned(std::move(next), task_transition::review_window_lapsed,
-                              task_state::released, event_type::task_released, "system", now);
+                              task_state::released, "system", now);
   if (!outcome) return outcome;
   pay_out_escrow(*outcome, entry_kind::task_release, current.amount, 0, now);
   return outcome;

@@ -1,6 +1,7 @@
 // The task (escrow) state machine of api.md: every transition as a pure function from
 // (current state, command, time) to a rejection or an outcome that carries the next
-// state, at most one balanced journal entry, the account deltas and the events.
+// state (its history recording the transition), at most one balanced journal entry and
+// the account deltas.
 //
 //   open --fund--> funded --submit--> submitted --approve--> released
 //    |               |                    |  \--window lapsed--> released
@@ -94,34 +95,11 @@ struct task {
 [[nodiscard]] std::int64_t escrow_by_state(const task& task);
 [[nodiscard]] bool is_settled(task_state state);
 
-// Do not renumber: on disk.
-enum class event_type : std::uint8_t {
-  task_created = 1,
-  task_assigned = 2,
-  task_funded = 3,
-  task_submitted = 4,
-  task_released = 5,
-  task_disputed = 6,
-  task_resolved = 7,
-  task_cancelled = 8,
-};
-
-struct task_event {
-  event_type type = event_type::task_created;
-  std::string task_id;
-  task_state from = task_state::open;
-  task_state to = task_state::open;
-  std::int64_t time = 0;
-
-  friend bool operator==(const task_event&, const task_event&) = default;
-};
-
 struct task_outcome {
   escrowd::task task;
   bool changed = false;  // false for a natural-idempotency no-op
   std::optional<journal_entry> entry;
   std::vector<account_delta> deltas;
-  std::vector<task_event> events;
 };
 
 struct create_task_command {

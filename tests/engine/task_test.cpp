@@ -4,7 +4,6 @@
 // state and checks the outcome (changed, natural-idempotency no-op, or the exact rejection
 // code), and full lifecycles apply the deltas to real accounts to check the balances.
 #include "engine/task.hpp"
-#include "tests/support/engine_expectations.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,6 +16,7 @@
 #include <tuple>
 #include <vector>
 
+#include "tests/support/engine_expectations.hpp"
 #include "tests/support/engine_printers.hpp"
 #include "tests/support/fake_clock.hpp"
 
@@ -56,7 +56,6 @@ void expect_noop(const result<task_outcome>& outcome, const task& current) {
   ASSERT_TRUE(outcome) << describe(outcome.code()).code;
   EXPECT_FALSE(outcome->changed);
   EXPECT_EQ(outcome->task, current);
-  EXPECT_TRUE(outcome->events.empty());
   expect_no_money_moved(*outcome);
 }
 
@@ -65,15 +64,13 @@ void expect_rejected(const result<task_outcome>& outcome, const error& expected)
   EXPECT_EQ(outcome.failure(), expected);
 }
 
-// The newest history item and the only event of a single transition.
+// The newest history item of a single transition.
 void expect_recorded(const task_outcome& outcome, const task& before, task_transition transition,
-                     event_type event, const std::string& actor, std::int64_t time) {
+                     const std::string& actor, std::int64_t time) {
   EXPECT_TRUE(outcome.changed);
   ASSERT_EQ(outcome.task.history.size(), before.history.size() + 1);
   EXPECT_EQ(outcome.task.history.back(),
             (task_history_item{transition, outcome.task.state, time, actor}));
-  EXPECT_EQ(outcome.events,
-            (std::vector<task_event>{{event, before.id, before.state, outcome.task.state, time}}));
   EXPECT_EQ(outcome.task.escrow, escrow_by_state(outcome.task));
 }
 
@@ -138,9 +135,6 @@ TEST_F(task_test, create_opens_a_task_without_moving_money) {
             (std::vector<task_history_item>{
                 {task_transition::create, task_state::open, clock.now(), "acct_payer"}}));
   EXPECT_TRUE(outcome->changed);
-  EXPECT_EQ(outcome->events,
-            (std::vector<task_event>{{event_type::task_created, "task_1", task_state::open,
-                                      task_state::open, clock.now()}}));
   expect_no_money_moved(*outcome);
 }
 
@@ -236,11 +230,6 @@ TEST_F(task_test, create_funded_is_one_step_with_one_entry) {
             (std::vector<task_history_item>{
                 {task_transition::create, task_state::open, clock.now(), payer.id},
                 {task_transition::fund, task_state::funded, clock.now(), payer.id}}));
-  EXPECT_EQ(
-      outcome->events,
-      (std::vector<task_event>{
-          {event_type::task_created, "task_1", task_state::open, task_state::open, clock.now()},
-          {event_type::task_funded, "task_1", task_state::open, task_state::funded, clock.now()}}));
   expect_entry(*outcome, entry_kind::task_fund, clock.now(),
                {{available_book(payer.id, usd), -amount}, {escrow_book("task_1", usd), amount}});
   EXPECT_EQ(sorted(outcome->deltas), sorted({{payer.id, balance_field::available, -amount},
@@ -274,8 +263,7 @@ TEST_F(task_test, assign_on_open_changes_the_worker_only) {
   EXPECT_EQ(outcome->task.worker, other_worker.id);
   EXPECT_EQ(outcome->task.state, task_state::open);
   EXPECT_EQ(outcome->task.last_transition, task_transition::create);
-  expect_recorded(*outcome, before, task_transition::assign, event_type::task_assigned, payer.id,
-                  clock.now());
+  expect_recorded(*outcome, before, task_transition::assign, payer.id, clock.now());
   expect_no_money_moved(*outcome);
 }
 
@@ -294,8 +282,7 @@ TEST_F(task_test, assign_on_funded_keeps_the_escrow_and_fund_stays_idempotent) {
   EXPECT_EQ(outcome->task.state, task_state::funded);
   EXPECT_EQ(outcome->task.escrow, amount);
   EXPECT_EQ(outcome->task.last_transition, task_transition::fund);
-  expect_recorded(*outcome, before, task_transition::assign, event_type::task_assigned, payer.id,
-                  clock.now());
+  expect_recorded(*outcome, before, task_transition::assign, payer.id, clock.now());
   expect_no_money_moved(*outcome);
   // The assignment did not change which transition produced "funded".
   expect_noop(fund_task(outcome->task, payer, payer.id, clock.now()), outcome->task);
@@ -325,8 +312,7 @@ TEST_F(task_test, fund_moves_the_amount_from_payer_available_to_escrow) {
   EXPECT_EQ(outcome->task.state, task_state::funded);
   EXPECT_EQ(outcome->task.last_transition, task_transition::fund);
   EXPECT_EQ(outcome->task.escrow, amount);
-  expect_recorded(*outcome, before, task_transition::fund, event_type::task_funded, payer.id,
-                  clock.now());
+  expect_recorded(*outcome, before, task_transition::fund, payer.id, clock.now());
   expect_entry(*outcome, entry_kind::task_fund, clock.now(),
                {{available_book(payer.id, usd), -amount}, {escrow_book("task_1", usd), amount}});
   EXPECT_EQ(sorted(outcome->deltas), sorted({{payer.id, balance_field::available, -amount},
@@ -377,8 +363,7 @@ TEST_F(task_test, submit_starts_the_review_window_without_moving_money) {
   EXPECT_EQ(outcome->task.submission, "https://example.com/work");
   EXPECT_EQ(outcome->task.review_deadline, clock.now() + window_s);
   EXPECT_EQ(outcome->task.escrow, amount);
-  expect_recorded(*outcome, before, task_transition::submit, event_type::task_submitted, worker.id,
-                  clock.now());
+  expect_recorded(*outcome, before, task_transition::submit, worker.id, clock.now());
   expect_no_money_moved(*outcome);
 }
 
@@ -420,8 +405,7 @@ TEST_F(task_test, approve_releases_the_escrow_to_the_worker) {
   EXPECT_EQ(outcome->task.last_transition, task_transition::approve);
   EXPECT_EQ(outcome->task.escrow, 0);
   EXPECT_EQ(outcome->task.review_deadline, 0);
-  expect_recorded(*outcome, before, task_transition::approve, event_type::task_released, payer.id,
-                  clock.now());
+  expect_recorded(*outcome, before, task_transition::approve, payer.id, clock.now());
   expect_entry(*outcome, entry_kind::task_release, clock.now(),
                {{escrow_book("task_1", usd), -amount}, {available_book(worker.id, usd), amount}});
   EXPECT_EQ(sorted(outcome->deltas), sorted({{worker.id, balance_field::available, amount},
@@ -450,8 +434,7 @@ TEST_F(task_test, dispute_keeps_the_funds_in_escrow) {
   EXPECT_EQ(outcome->task.dispute_reason, "the work is missing");
   EXPECT_EQ(outcome->task.escrow, amount);
   EXPECT_EQ(outcome->task.review_deadline, 0);
-  expect_recorded(*outcome, before, task_transition::dispute, event_type::task_disputed, payer.id,
-                  clock.now());
+  expect_recorded(*outcome, before, task_transition::dispute, payer.id, clock.now());
   expect_no_money_moved(*outcome);
 }
 
@@ -484,8 +467,7 @@ TEST_F(task_test, resolve_with_nothing_to_the_worker_refunds_the_payer) {
   EXPECT_EQ(outcome->task.state, task_state::resolved);
   EXPECT_EQ(outcome->task.worker_amount, 0);
   EXPECT_EQ(outcome->task.escrow, 0);
-  expect_recorded(*outcome, before, task_transition::resolve, event_type::task_resolved, "arbiter",
-                  clock.now());
+  expect_recorded(*outcome, before, task_transition::resolve, "arbiter", clock.now());
   expect_entry(*outcome, entry_kind::task_resolve, clock.now(),
                {{escrow_book("task_1", usd), -amount}, {available_book(payer.id, usd), amount}});
   EXPECT_EQ(sorted(outcome->deltas), sorted({{payer.id, balance_field::available, amount},
@@ -498,8 +480,7 @@ TEST_F(task_test, resolve_with_a_partial_split_pays_both) {
   ASSERT_TRUE(outcome);
   EXPECT_EQ(outcome->task.state, task_state::resolved);
   EXPECT_EQ(outcome->task.worker_amount, 400);
-  expect_recorded(*outcome, before, task_transition::resolve, event_type::task_resolved, "arbiter",
-                  clock.now());
+  expect_recorded(*outcome, before, task_transition::resolve, "arbiter", clock.now());
   expect_entry(*outcome, entry_kind::task_resolve, clock.now(),
                {{escrow_book("task_1", usd), -amount},
                 {available_book(worker.id, usd), 400},
@@ -541,8 +522,7 @@ TEST_F(task_test, cancel_from_open_moves_no_money) {
   ASSERT_TRUE(outcome);
   EXPECT_EQ(outcome->task.state, task_state::cancelled);
   EXPECT_EQ(outcome->task.last_transition, task_transition::cancel);
-  expect_recorded(*outcome, before, task_transition::cancel, event_type::task_cancelled, payer.id,
-                  clock.now());
+  expect_recorded(*outcome, before, task_transition::cancel, payer.id, clock.now());
   expect_no_money_moved(*outcome);
 }
 
@@ -552,8 +532,7 @@ TEST_F(task_test, cancel_from_funded_refunds_the_payer) {
   ASSERT_TRUE(outcome);
   EXPECT_EQ(outcome->task.state, task_state::cancelled);
   EXPECT_EQ(outcome->task.escrow, 0);
-  expect_recorded(*outcome, before, task_transition::cancel, event_type::task_cancelled, payer.id,
-                  clock.now());
+  expect_recorded(*outcome, before, task_transition::cancel, payer.id, clock.now());
   expect_entry(*outcome, entry_kind::task_refund, clock.now(),
                {{escrow_book("task_1", usd), -amount}, {available_book(payer.id, usd), amount}});
   EXPECT_EQ(sorted(outcome->deltas), sorted({{payer.id, balance_field::available, amount},
@@ -586,8 +565,7 @@ TEST_F(task_test, lapse_at_or_after_the_deadline_releases_to_the_worker) {
     EXPECT_EQ(outcome->task.last_transition, task_transition::review_window_lapsed);
     EXPECT_EQ(outcome->task.escrow, 0);
     EXPECT_EQ(outcome->task.review_deadline, 0);
-    expect_recorded(*outcome, before, task_transition::review_window_lapsed,
-                    event_type::task_released, "system", when);
+    expect_recorded(*outcome, before, task_transition::review_window_lapsed, "system", when);
     expect_entry(*outcome, entry_kind::task_release, when,
                  {{escrow_book("task_1", usd), -amount}, {available_book(worker.id, usd), amount}});
     EXPECT_EQ(sorted(outcome->deltas), sorted({{worker.id, balance_field::available, amount},
@@ -702,8 +680,7 @@ TEST_F(task_test, a_full_history_refuses_reassignment_but_never_locks_the_escrow
   ASSERT_TRUE(cancelled.entry.has_value());
   EXPECT_EQ(cancelled.task.escrow, 0);
   const auto submitted = must(submit_task(current, "s", current.worker, clock.now()));
-  const auto released =
-      must(lapse_review_window(submitted.task, submitted.task.review_deadline));
+  const auto released = must(lapse_review_window(submitted.task, submitted.task.review_deadline));
   EXPECT_EQ(released.task.state, task_state::released);
   EXPECT_LE(released.task.history.size(), task_history_max);
 }
@@ -800,8 +777,6 @@ TEST(task_values, names_and_on_disk_numbers_are_stable) {
     EXPECT_EQ(static_cast<int>(transition), number++);
     EXPECT_EQ(to_string(transition), name);
   }
-  EXPECT_EQ(static_cast<int>(event_type::task_created), 1);
-  EXPECT_EQ(static_cast<int>(event_type::task_cancelled), 8);
 }
 
 }  // namespace

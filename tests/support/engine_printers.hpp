@@ -88,10 +88,6 @@ inline void PrintTo(const account_delta& delta, std::ostream* out) {
   *out << delta.account_id << "." << balance_field_name(delta.field) << " "
        << (delta.amount > 0 ? "+" : "") << delta.amount;
 }
-inline void PrintTo(const task_event& event, std::ostream* out) {
-  *out << "event{type=" << static_cast<int>(event.type) << " task=" << event.task_id << " "
-       << to_string(event.from) << "->" << to_string(event.to) << " time=" << event.time << "}";
-}
 inline void PrintTo(const task_history_item& item, std::ostream* out) {
   *out << "history{" << to_string(item.transition) << "->" << to_string(item.to)
        << " time=" << item.time << " actor=" << item.actor << "}";
