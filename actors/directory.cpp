@@ -56,10 +56,9 @@ account_actor spawn_entity(self_pointer self, const std::string& id, account_act
 }
 
 task_actor spawn_entity(self_pointer self, const std::string& id, task_actor*) {
-  return self->spawn<entity_spawn_options>(task_actor_behavior, id, self->state.store,
-                                           self->state.writer,
-                                           caf::actor_cast<directory_actor>(self),
-                                           self->state.config.identities);
+  return self->spawn<entity_spawn_options>(
+      task_actor_behavior, id, self->state.store, self->state.writer,
+      caf::actor_cast<directory_actor>(self), self->state.config.identities);
 }
 
 template <class Handle>

@@ -34,7 +34,7 @@ struct directory_config {
   std::size_t live_actors_max = live_actors_max_default;
   std::chrono::steady_clock::duration idle_timeout = actor_idle_timeout_default;
   std::chrono::steady_clock::duration sweep_interval = directory_sweep_interval_default;
-  telemetry::metrics* metrics = nullptr;  // null: metrics off; outlives the directory
+  telemetry::metrics* metrics = nullptr;     // null: metrics off; outlives the directory
   account_identities* identities = nullptr;  // null: none kept; outlives the directory
 };
 

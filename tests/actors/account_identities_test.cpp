@@ -8,7 +8,9 @@
 namespace escrowd::actors::testing {
 namespace {
 
-currency code(std::string_view text) { return *currency::parse(text); }
+currency code(std::string_view text) {
+  return *currency::parse(text);
+}
 
 TEST(account_identities, a_kept_currency_is_found_by_its_id_only) {
   account_identities kept(8);

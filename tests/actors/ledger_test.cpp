@@ -130,8 +130,7 @@ TEST_F(ledger_test, task_creation_checks_kept_accounts_as_it_checks_read_ones) {
               "error currency_mismatch");
     EXPECT_EQ(create_task("self_" + round, "payer", "payer", 10, false).body,
               "error parameter_invalid");
-    EXPECT_EQ(create_task("nobody_" + round, "payer", "nobody", 10, false).body,
-              "error not_found");
+    EXPECT_EQ(create_task("nobody_" + round, "payer", "nobody", 10, false).body, "error not_found");
     EXPECT_EQ(create_task("ghost_" + round, "ghost", "worker", 10, false).body, "error not_found");
   }
   ASSERT_EQ(create_account("nobody").status, 200);

@@ -102,8 +102,7 @@ TEST_F(commit_batch_test, task_rows_encoded_before_the_commit_store_the_same_row
   std::vector<commit_record> records;
   std::vector<task> expected;
   for (const std::string id : {"pre_encoded", "not_encoded", "partly_encoded"}) {
-    auto outcome = fund_new_task(*store->get_account("a"), *store->get_account("b"), id, 100,
-                                 now);
+    auto outcome = fund_new_task(*store->get_account("a"), *store->get_account("b"), id, 100, now);
     ASSERT_TRUE(outcome.has_value());
     records.push_back(from_outcome(*outcome, true));
     expected.push_back(outcome->task);
@@ -175,8 +174,8 @@ TEST_F(commit_batch_test, a_task_create_fails_when_the_id_exists_and_moves_no_mo
   two_creates.task_creates.back().state = task_state::open;
   auto encoded_duplicate = funding("t1");
   encode_tasks(encoded_duplicate);
-  auto result = commit({funding("t1"), funding("t2"), funding("t2"), two_creates,
-                        encoded_duplicate});
+  auto result =
+      commit({funding("t1"), funding("t2"), funding("t2"), two_creates, encoded_duplicate});
   ASSERT_TRUE(result.outcome.ok());
   EXPECT_EQ(result.records[0].outcome.code(), error_code::already_exists);
   EXPECT_TRUE(result.records[1].outcome.ok());
