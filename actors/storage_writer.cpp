@@ -44,10 +44,17 @@ void flush(storage_writer_state& state) {
   state.records.reserve(batch_size);
 }
 
-// Owns nothing and answers nothing: a batch's records are freed with the message.
-caf::behavior record_disposer() {
-  return {[](const std::vector<storage::commit_record>&) {}};
-}
+// Owns nothing and answers nothing: a batch's records are freed with the message. A class,
+// not a function: CAF 0.17 spawns a function without arguments through a null
+// std::shared_ptr<std::tuple<>> (undefined behaviour, reported by UBSan).
+class record_disposer final : public caf::event_based_actor {
+ public:
+  using caf::event_based_actor::event_based_actor;
+
+  caf::behavior make_behavior() override {
+    return {[](const std::vector<storage::commit_record>&) {}};
+  }
+};
 
 }  // namespace
 
@@ -56,7 +63,7 @@ storage_writer_actor::behavior_type storage_writer(
     telemetry::commit_observer* observer) {
   self->state.store = store;
   self->state.observer = observer;
-  self->state.disposer = self->spawn(record_disposer);
+  self->state.disposer = self->spawn<record_disposer>();
   self->delayed_send(self, idempotency_reap_interval, reap_atom::value);
   return {
       [=](commit_atom, storage::commit_record& record) {
