@@ -12,9 +12,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "engine/money.hpp"
+#include "engine/string_map.hpp"
 
 namespace escrowd::actors {
 
@@ -28,16 +28,9 @@ class account_identities {
   void keep(std::string_view id, const currency& code);
 
  private:
-  struct transparent_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const noexcept {
-      return std::hash<std::string_view>{}(text);
-    }
-  };
-
   const std::size_t entries_max_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, currency, transparent_hash, std::equal_to<>> entries_;
+  string_map<currency> entries_;
 };
 
 }  // namespace escrowd::actors

@@ -15,9 +15,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "engine/authorization.hpp"
+#include "engine/string_map.hpp"
 
 namespace escrowd::actors {
 
@@ -35,16 +35,9 @@ class principal_cache {
   void forget_all();
 
  private:
-  struct transparent_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const noexcept {
-      return std::hash<std::string_view>{}(text);
-    }
-  };
-
   const std::size_t entries_max_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, principal, transparent_hash, std::equal_to<>> entries_;
+  string_map<principal> entries_;
   std::uint64_t generation_ = 0;
 };
 

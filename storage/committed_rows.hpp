@@ -16,9 +16,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "engine/string_map.hpp"
 #include "storage/account_codec.hpp"
 #include "storage/task_codec.hpp"
 
@@ -77,10 +77,6 @@ class committed_rows {
   [[nodiscard]] std::size_t size() const { return committed_count_; }
 
  private:
-  struct id_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
-  };
   // One slot per id holds both what the disk has and what the open transaction wrote, so
   // a lookup is one probe and a commit moves rows in place: the ids (27 characters, on the
   // heap) are neither copied nor compared again, and a row's node is reused for its life.
@@ -89,7 +85,7 @@ class committed_rows {
     std::optional<Row> pending;  // empty and staged: forgotten by the open transaction
     bool staged = false;
   };
-  using slots = std::unordered_map<std::string, slot, id_hash, std::equal_to<>>;
+  using slots = string_map<slot>;
 
   slot& staged_slot(std::string_view id) {
     auto found = slots_.find(id);
