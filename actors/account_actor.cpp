@@ -2,7 +2,6 @@
 
 #include <memory>
 
-#include "actors/limits.hpp"
 #include "actors/operation_decisions.hpp"
 #include "actors/processor_payload.hpp"
 #include "actors/reply.hpp"
@@ -28,10 +27,6 @@ void commit_decision(self_pointer self, storage::commit_record record,
                      const request_context& context, rendered_response rendered,
                      std::function<void(rendered_response, bool durable)> deliver) {
   begin_commit(self);
-  // Off the storage writer, as task actors do, unless this account is hot: then its actor
-  // is the one serial stage of its fundings, and the writer has time to spare.
-  if (self->state.lifecycle.in_flight <= hot_account_commits_in_flight)
-    storage::encode_tasks(record);
   // Shared, not copied: `deliver` may carry a whole task (a funding's verdict), and each
   // handler below is copied again on its way into CAF's response handler.
   auto shared = std::make_shared<std::function<void(rendered_response, bool)>>(std::move(deliver));

@@ -22,9 +22,6 @@ inline constexpr std::size_t vacant_actors_max = 1'024;
 // Bearer secrets whose principal the facade keeps (actors/principal_cache.hpp); full, it
 // starts over.
 inline constexpr std::size_t authenticated_secrets_max = 10'000;
-// An account actor with more of its own commits in flight than this is hot (one payer
-// funding many tasks): it leaves encoding its records' task rows to the storage writer.
-inline constexpr std::size_t hot_account_commits_in_flight = 4;
 // Accounts whose currency task creation keeps (actors/account_identities.hpp, ~100 bytes
 // each); full, it starts over.
 inline constexpr std::size_t account_identities_max = 65'536;

@@ -72,6 +72,9 @@ void commit_rendered(Self* self, const storage_writer_actor& writer, storage::co
     const escrowd::error failure{error_code::timeout, {}};
     on_failure(render(operation_result{failure, std::monostate{}, false}), failure);
   };
+  // Here, on the deciding actor's thread, rather than in the storage writer, the stage
+  // every commit passes one at a time.
+  storage::encode_tasks(record);
   self->request(writer, caf::infinite, commit_atom::value, std::move(record))
       .then(std::move(on_answer), std::move(on_error));
 }

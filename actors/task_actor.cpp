@@ -69,8 +69,6 @@ void commit_decision(self_pointer self, storage::commit_record record,
                      const request_context& context, rendered_response rendered,
                      deliverer deliver) {
   begin_commit(self);
-  // Here rather than in the storage writer, the stage every commit passes one at a time.
-  storage::encode_tasks(record);
   // Both handlers share the deliverer: a copy of it (the caller's promise) is an allocation.
   auto shared_deliver = std::make_shared<const deliverer>(std::move(deliver));
   // The accounts this record credits are not told: their actors find credits on disk when
