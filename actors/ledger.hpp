@@ -35,7 +35,7 @@ enum class scheduler_policy : std::uint8_t { sharing, stealing };
 struct ledger_config {
   std::string data_dir = "./data";
   std::uint64_t map_size_bytes_max = 0;  // 0: storage's default ceiling
-  unsigned scheduler_threads = 0;        // 0: one per core, at least 2
+  unsigned scheduler_threads = 0;        // 0: one fewer than the cores, at least 1
   scheduler_policy scheduler = scheduler_policy::sharing;
   std::size_t live_actors_max = 0;                        // 0: the actors layer's default
   std::chrono::milliseconds actor_idle_timeout{0};        // 0: the actors layer's default
