@@ -262,7 +262,7 @@ void decide(self_pointer self, const account_command& command,
 
 account_actor::behavior_type account_actor_behavior(
     account_actor::stateful_pointer<account_actor_state> self, std::string id,
-    storage::ledger_store* store, storage_writer_actor writer, directory_actor directory) {
+    storage::ledger_store* store, storage_writer_ref writer, directory_actor directory) {
   bind_entity(self->state, std::move(id), store, std::move(writer), std::move(directory));
   return {
       [=](account_command& command) {

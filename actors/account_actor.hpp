@@ -40,7 +40,7 @@ struct account_actor_state {
   std::map<std::pair<processor_kind, std::string>, operation_ahead> operations_ahead;
   entity_lifecycle lifecycle;
   storage::ledger_store* store = nullptr;
-  storage_writer_actor writer;
+  storage_writer_ref writer;
   directory_actor directory;
   static constexpr entity_kind kind = entity_kind::account;
   static inline const char* name = "account";
@@ -56,6 +56,6 @@ struct account_actor_state {
 
 account_actor::behavior_type account_actor_behavior(
     account_actor::stateful_pointer<account_actor_state> self, std::string id,
-    storage::ledger_store* store, storage_writer_actor writer, directory_actor directory);
+    storage::ledger_store* store, storage_writer_ref writer, directory_actor directory);
 
 }  // namespace escrowd::actors

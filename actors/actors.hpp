@@ -7,6 +7,7 @@
 #include <caf/atom.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
+#include <memory>
 
 #include "actors/answer_slot.hpp"
 #include "actors/gateway_config.hpp"
@@ -31,7 +32,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::gateway_stats)
 
 namespace escrowd::actors {
 
-using commit_atom = caf::atom_constant<caf::atom("commit")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using retired_atom = caf::atom_constant<caf::atom("retired")>;
@@ -45,15 +45,23 @@ using drive_atom = caf::atom_constant<caf::atom("drive")>;
 using reconcile_atom = caf::atom_constant<caf::atom("reconcile")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 
-// storage_writer: owns LMDB's single write transaction. A record is answered only after
-// the batch that carries it is durable. Records queued while a batch syncs form the next
-// batch (self-sent flush: no timer). After a failed commit every record is refused with
-// the failure until `resume` reopened the store. `reap` (self-sent on a timer) deletes
-// expired idempotency records in small chunks between batches, so it never stalls writes.
-using storage_writer_actor = caf::typed_actor<
-    caf::replies_to<commit_atom, storage::commit_record>::with<storage::commit_result>,
-    caf::reacts_to<flush_atom>, caf::reacts_to<reap_atom>,
-    caf::replies_to<resume_atom>::with<bool>>;
+// storage_writer: owns LMDB's single write transaction. Records come through its
+// commit_queue (commit_queue.hpp), not its mailbox: `flush` tells it to take what is
+// queued and commit it as one batch. A record is answered only after the batch that
+// carries it is durable; records queued while a batch syncs form the next batch. After a
+// failed commit every record is refused with the failure until `resume` reopened the
+// store. `reap` (self-sent on a timer) deletes expired idempotency records in small chunks
+// between batches, so it never stalls writes.
+using storage_writer_actor = caf::typed_actor<caf::reacts_to<flush_atom>, caf::reacts_to<reap_atom>,
+                                              caf::replies_to<resume_atom>::with<bool>>;
+
+class commit_queue;
+
+// What a deciding actor holds to commit through the storage writer (reply.hpp).
+struct storage_writer_ref {
+  storage_writer_actor actor;
+  std::shared_ptr<commit_queue> queue;
+};
 
 // account_actor: one per user account; serializes the operations whose constraint is its
 // available balance, and pipelines them (next decision while earlier records sync).

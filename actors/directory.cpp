@@ -206,7 +206,7 @@ void evict_turn(self_pointer self) {
 }  // namespace
 
 directory_actor::behavior_type directory(directory_actor::stateful_pointer<directory_state> self,
-                                         storage::ledger_store* store, storage_writer_actor writer,
+                                         storage::ledger_store* store, storage_writer_ref writer,
                                          directory_config config) {
   self->state.store = store;
   self->state.writer = std::move(writer);

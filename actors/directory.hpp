@@ -70,14 +70,14 @@ struct directory_state {
   entity_table<task_actor> tasks;
   bool eviction_turn_scheduled = false;  // an evict message is queued
   storage::ledger_store* store = nullptr;
-  storage_writer_actor writer;
+  storage_writer_ref writer;
   directory_config config;
   telemetry::mailbox_backlog_estimator backlog;  // reported at every sweep
   static inline const char* name = "directory";
 };
 
 directory_actor::behavior_type directory(directory_actor::stateful_pointer<directory_state> self,
-                                         storage::ledger_store* store, storage_writer_actor writer,
+                                         storage::ledger_store* store, storage_writer_ref writer,
                                          directory_config config);
 
 }  // namespace escrowd::actors

@@ -38,7 +38,7 @@ struct entity_lifecycle {
 // `bool reload()` and `void vacate()` (forgets the id and everything loaded for it).
 template <class State>
 void bind_entity(State& state, std::string id, storage::ledger_store* store,
-                 storage_writer_actor writer, directory_actor directory) {
+                 storage_writer_ref writer, directory_actor directory) {
   state.id = std::move(id);
   state.store = store;
   state.writer = std::move(writer);

@@ -98,7 +98,7 @@ void revoke(self_pointer self, key_command& command, completion_handle& done) {
 
 key_registrar_actor::behavior_type key_registrar(
     key_registrar_actor::stateful_pointer<key_registrar_state> self, storage::ledger_store* store,
-    storage_writer_actor writer) {
+    storage_writer_ref writer) {
   self->state.store = store;
   self->state.writer = std::move(writer);
   return {

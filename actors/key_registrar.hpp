@@ -14,12 +14,12 @@ namespace escrowd::actors {
 struct key_registrar_state {
   key_registrar_state() = default;  // not an aggregate: see bridge_state
   storage::ledger_store* store = nullptr;
-  storage_writer_actor writer;
+  storage_writer_ref writer;
   static inline const char* name = "key_registrar";
 };
 
 key_registrar_actor::behavior_type key_registrar(
     key_registrar_actor::stateful_pointer<key_registrar_state> self, storage::ledger_store* store,
-    storage_writer_actor writer);
+    storage_writer_ref writer);
 
 }  // namespace escrowd::actors

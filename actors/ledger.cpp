@@ -34,7 +34,7 @@ struct ledger::impl {
   std::unique_ptr<storage::ledger_store> store;
   std::unique_ptr<caf::actor_system_config> system_config;
   std::unique_ptr<caf::actor_system> system;
-  storage_writer_actor writer;
+  storage_writer_ref writer;
   directory_actor directory;
   std::unique_ptr<bridge> front;  // the facade's way in to the directory
   key_registrar_actor keys;
@@ -146,8 +146,9 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
   if (config.metrics_enabled) {
     if (auto started = state->start_telemetry(); !started) return started.failure();
   }
-  state->writer =
-      system.spawn<caf::detached>(storage_writer, state->store.get(), state->observer.get());
+  state->writer.queue = std::make_shared<commit_queue>();
+  state->writer.actor = system.spawn<caf::detached>(storage_writer, state->store.get(),
+                                                    state->writer.queue, state->observer.get());
   directory_config directory_settings;
   if (config.live_actors_max != 0) directory_settings.live_actors_max = config.live_actors_max;
   if (config.actor_idle_timeout.count() != 0)
@@ -181,13 +182,15 @@ ledger::~ledger() {
   impl_->front->stop();
   caf::anon_send_exit(impl_->keys, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->directory, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(impl_->writer, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(impl_->writer.actor, caf::exit_reason::user_shutdown);
   impl_->system->await_all_actors_done();
+  // Records still queued hold their actors' handles: released while the system is there.
+  impl_->writer.queue->clear();
   // A detached actor's thread ends only when its last handle is gone.
   impl_->timer = nullptr;
   impl_->keys = nullptr;
   impl_->directory = nullptr;
-  impl_->writer = nullptr;
+  impl_->writer.actor = nullptr;
   impl_->processor.reset();
   impl_->front.reset();  // after the processor boundary, which calls it; before the system
   impl_->system.reset();

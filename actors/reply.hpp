@@ -5,10 +5,11 @@
 #pragma once
 
 #include <caf/event_based_actor.hpp>
-#include <caf/typed_response_promise.hpp>
+#include <caf/response_handle.hpp>
 #include <functional>
 
 #include "actors/actors.hpp"
+#include "actors/commit_queue.hpp"
 
 namespace escrowd::actors {
 
@@ -33,7 +34,7 @@ void attach_idempotency(storage::commit_record& record, const request_context& c
 // sequence of its journal entry or 0)` or `on_failure(response, error)` on the actor's
 // thread. A record with no effect and no idempotency key is answered without a commit.
 template <class Self>
-void commit_then(Self* self, const storage_writer_actor& writer, storage::commit_record record,
+void commit_then(Self* self, const storage_writer_ref& writer, storage::commit_record record,
                  const request_context& context, const operation_result& result,
                  std::function<void(rendered_response, std::uint64_t)> on_durable,
                  std::function<void(rendered_response, escrowd::error)> on_failure);
@@ -41,7 +42,7 @@ void commit_then(Self* self, const storage_writer_actor& writer, storage::commit
 // As commit_then, with the response rendered by the caller: a decided task can then move
 // into the record once rendered instead of being copied for the rendering.
 template <class Self>
-void commit_rendered(Self* self, const storage_writer_actor& writer, storage::commit_record record,
+void commit_rendered(Self* self, const storage_writer_ref& writer, storage::commit_record record,
                      const request_context& context, rendered_response response,
                      std::function<void(rendered_response, std::uint64_t)> on_durable,
                      std::function<void(rendered_response, escrowd::error)> on_failure) {
@@ -52,9 +53,9 @@ void commit_rendered(Self* self, const storage_writer_actor& writer, storage::co
   }
   // The handlers keep only the renderer of the context (not the principal, actor name and
   // idempotency claim): they are copied into CAF's response handler on every commit.
-  // caf::infinite: the writer answers every record it takes (its flush delivers each
-  // promise), and the bridge's deadline bounds what a caller waits if it never does. A CAF
-  // request timeout per commit cost a round trip through CAF's clock thread.
+  // No timeout: the writer answers every record it takes (its flush answers each), and the
+  // bridge's deadline bounds what a caller waits if it never does. A CAF request timeout
+  // per commit cost a round trip through CAF's clock thread.
   // mutable: CAF runs a response handler once, so the rendered answer moves out (a copy
   // was two allocations per durable request).
   auto on_answer = [render = context.render, response = std::move(response),
@@ -75,12 +76,18 @@ void commit_rendered(Self* self, const storage_writer_actor& writer, storage::co
   // Here, on the deciding actor's thread, rather than in the storage writer, the stage
   // every commit passes one at a time.
   storage::encode_tasks(record);
-  self->request(writer, caf::infinite, commit_atom::value, std::move(record))
+  // A request without a request message (commit_queue.hpp): the writer answers the id as
+  // CAF answers a request, and CAF runs the handler registered for it here.
+  const auto request_id = self->new_request_id(caf::message_priority::normal);
+  if (writer.queue->push(std::move(record), {self->ctrl(), request_id.response_id()}))
+    self->send(writer.actor, flush_atom::value);
+  caf::response_handle<Self, caf::detail::type_list<storage::commit_result>, false>{
+      request_id.response_id(), self}
       .then(std::move(on_answer), std::move(on_error));
 }
 
 template <class Self>
-void commit_then(Self* self, const storage_writer_actor& writer, storage::commit_record record,
+void commit_then(Self* self, const storage_writer_ref& writer, storage::commit_record record,
                  const request_context& context, const operation_result& result,
                  std::function<void(rendered_response, std::uint64_t)> on_durable,
                  std::function<void(rendered_response, escrowd::error)> on_failure) {

@@ -1,5 +1,6 @@
 #include "actors/storage_writer.hpp"
 
+#include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <chrono>
@@ -14,7 +15,10 @@
 namespace escrowd::actors {
 namespace {
 
-void flush(storage_writer_state& state) {
+// Commits what `take_queued` took as one batch, then answers every record: the CAF
+// response to the request id its deciding actor made (as a response promise would).
+void commit_taken(storage_writer_actor::stateful_pointer<storage_writer_state> self) {
+  auto& state = self->state;
   if (state.records.empty()) return;
   const auto started = std::chrono::steady_clock::now();
   auto batch = state.store->commit_batch(std::span<const storage::commit_record>(state.records));
@@ -22,11 +26,14 @@ void flush(storage_writer_state& state) {
   // Before the replies (about 25 ns a record): a client that got its answer and then reads
   // /metrics must find its commit counted.
   if (state.observer != nullptr) state.observer->observe_batch(state.records, batch, elapsed);
-  for (std::size_t i = 0; i < state.promises.size(); ++i) {
-    if (i < batch.records.size())
-      state.promises[i].deliver(std::move(batch.records[i]));
-    else
-      state.promises[i].deliver(storage::commit_result{batch.outcome, 0});
+  const auto writer = caf::actor_cast<caf::strong_actor_ptr>(self);
+  for (std::size_t i = 0; i < state.replies.size(); ++i) {
+    auto& reply = state.replies[i];
+    if (!reply.requester) continue;
+    auto result = i < batch.records.size() ? std::move(batch.records[i])
+                                           : storage::commit_result{batch.outcome, 0};
+    reply.requester->enqueue(writer, reply.response_id, caf::make_message(std::move(result)),
+                             self->context());
   }
   if (!batch.outcome.ok() && !state.failure_logged)
     telemetry::process_logger().error(
@@ -38,7 +45,7 @@ void flush(storage_writer_state& state) {
   // their arenas' locks (about a sixth of the writer's time). The disposer frees them
   // where they are allocated again.
   const auto batch_size = state.records.size();
-  state.promises.clear();
+  state.replies.clear();
   caf::anon_send(state.disposer, std::move(state.records));
   state.records = {};
   state.records.reserve(batch_size);
@@ -60,31 +67,26 @@ class record_disposer final : public caf::event_based_actor {
 
 storage_writer_actor::behavior_type storage_writer(
     storage_writer_actor::stateful_pointer<storage_writer_state> self, storage::ledger_store* store,
-    telemetry::commit_observer* observer) {
+    std::shared_ptr<commit_queue> queue, telemetry::commit_observer* observer) {
   self->state.store = store;
+  self->state.queue = std::move(queue);
   self->state.observer = observer;
   self->state.disposer = self->spawn<record_disposer>();
   self->delayed_send(self, idempotency_reap_interval, reap_atom::value);
   return {
-      [=](commit_atom, storage::commit_record& record) {
-        auto& state = self->state;
-        // The first record of a batch schedules the flush behind everything already
-        // queued: no timer when idle, bigger batches under load.
-        if (state.records.empty()) self->send(self, flush_atom::value);
-        state.records.push_back(std::move(record));
-        auto promise = self->make_response_promise<storage::commit_result>();
-        state.promises.push_back(promise);
-        if (state.records.size() >= storage::batch_records_max) flush(state);
-        return promise;
-      },
       [=](flush_atom) {
+        auto& state = self->state;
+        // Everything queued until now (what queued up while the previous batch synced):
+        // no timer when idle, bigger batches under load.
+        const bool more =
+            state.queue->take(state.records, state.replies, storage::batch_records_max);
         // Sampled once per batch: the records that queued up while the previous batch
-        // synced. (CAF 0.17's mailbox().size() is undefined behaviour off its own
-        // bookkeeping, so the writer counts what it holds instead.)
-        if (auto* watching = self->state.observer)
+        // synced, which is the writer's backlog now that they skip its mailbox.
+        if (auto* watching = state.observer)
           watching->sink().set_mailbox_backlog(telemetry::mailbox_owner::storage_writer,
-                                               self->state.records.size());
-        flush(self->state);
+                                               state.records.size());
+        commit_taken(self);
+        if (more) self->send(self, flush_atom::value);
       },
       [=](reap_atom) {
         // A full chunk means more may be due: look again right after queued records.

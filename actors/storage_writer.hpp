@@ -7,9 +7,11 @@
 #include <caf/actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "actors/actors.hpp"
+#include "actors/commit_queue.hpp"
 #include "storage/ledger_store.hpp"
 
 namespace escrowd::actors::telemetry {
@@ -20,8 +22,10 @@ namespace escrowd::actors {
 
 struct storage_writer_state {
   storage::ledger_store* store = nullptr;
+  std::shared_ptr<commit_queue> queue;  // where the deciding actors put their records
+  // The batch being committed, taken from the queue, and where each record's answer goes.
   std::vector<storage::commit_record> records;
-  std::vector<caf::typed_response_promise<storage::commit_result>> promises;
+  std::vector<commit_reply_address> replies;
   // Frees each committed batch's records on a scheduler thread (record_disposer).
   caf::actor disposer;
   telemetry::commit_observer* observer = nullptr;  // null: metrics off
@@ -31,6 +35,6 @@ struct storage_writer_state {
 
 storage_writer_actor::behavior_type storage_writer(
     storage_writer_actor::stateful_pointer<storage_writer_state> self, storage::ledger_store* store,
-    telemetry::commit_observer* observer);
+    std::shared_ptr<commit_queue> queue, telemetry::commit_observer* observer);
 
 }  // namespace escrowd::actors

@@ -259,7 +259,7 @@ void tell_if_settled(self_pointer self) {
 
 task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_actor_state> self,
                                               std::string id, storage::ledger_store* store,
-                                              storage_writer_actor writer,
+                                              storage_writer_ref writer,
                                               directory_actor directory,
                                               account_identities* identities) {
   bind_entity(self->state, std::move(id), store, std::move(writer), std::move(directory));

@@ -29,7 +29,7 @@ struct task_actor_state {
   entity_lifecycle lifecycle;
   bool settled_told = false;  // the directory knows this task is settled
   storage::ledger_store* store = nullptr;
-  storage_writer_actor writer;
+  storage_writer_ref writer;
   directory_actor directory;
   account_identities* identities = nullptr;  // null: every creation reads its accounts
   static constexpr entity_kind kind = entity_kind::task;
@@ -46,7 +46,7 @@ struct task_actor_state {
 
 task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_actor_state> self,
                                               std::string id, storage::ledger_store* store,
-                                              storage_writer_actor writer,
+                                              storage_writer_ref writer,
                                               directory_actor directory,
                                               account_identities* identities);
 
