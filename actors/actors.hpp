@@ -50,8 +50,9 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 // queued and commit it as one batch. A record is answered only after the batch that
 // carries it is durable; records queued while a batch syncs form the next batch. After a
 // failed commit every record is refused with the failure until `resume` reopened the
-// store. `reap` (self-sent on a timer) deletes expired idempotency records in small chunks
-// between batches, so it never stalls writes.
+// store (escrowd sends no `resume`: a restart reopens it, docs/architecture.md). `reap` (self-sent
+// on a timer) deletes expired idempotency records in small chunks between batches, so it never
+// stalls writes.
 using storage_writer_actor = caf::typed_actor<caf::reacts_to<flush_atom>, caf::reacts_to<reap_atom>,
                                               caf::replies_to<resume_atom>::with<bool>>;
 
