@@ -14,7 +14,6 @@
 #include "actors/messages.hpp"
 #include "storage/commit_record.hpp"
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::storage::commit_record)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<escrowd::storage::commit_record>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::storage::commit_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::rendered_response)

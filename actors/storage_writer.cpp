@@ -15,7 +15,7 @@
 namespace escrowd::actors {
 namespace {
 
-// Commits what `take_queued` took as one batch, then answers every record: the CAF
+// Commits what the writer took from its queue as one batch, then answers every record: the CAF
 // response to the request id its deciding actor made (as a response promise would).
 void commit_taken(storage_writer_actor::stateful_pointer<storage_writer_state> self) {
   auto& state = self->state;
