@@ -22,23 +22,36 @@ commit_reply_address address(std::uint64_t request) {
   return {nullptr, caf::make_message_id(request).response_id()};
 }
 
-std::string key_of(const storage::commit_record& record) {
-  return record.idempotency ? record.idempotency->key : std::string{};
+caf::message_id response_to(std::uint64_t request) {
+  return caf::make_message_id(request).response_id();
+}
+
+// What one take() moved out: whether more stay queued, each record's key, each answer's id.
+struct taken {
+  bool more = false;
+  std::vector<std::string> keys;
+  std::vector<caf::message_id> response_ids;
+};
+
+taken take_from(commit_queue& queue, std::size_t records_max) {
+  std::vector<storage::commit_record> records;
+  std::vector<commit_reply_address> replies;
+  taken out;
+  out.more = queue.take(records, replies, records_max);
+  for (const auto& record : records)
+    out.keys.push_back(record.idempotency ? record.idempotency->key : std::string{});
+  for (const auto& reply : replies) out.response_ids.push_back(reply.response_id);
+  return out;
 }
 
 TEST(CommitQueue, TellsTheWriterOnlyForTheFirstRecordSinceItLastTookEverything) {
   commit_queue queue;
   EXPECT_TRUE(queue.push(record_named("a"), address(1)));
   EXPECT_FALSE(queue.push(record_named("b"), address(2)));
-  std::vector<storage::commit_record> records;
-  std::vector<commit_reply_address> replies;
-  EXPECT_FALSE(queue.take(records, replies, 10));
-  ASSERT_EQ(records.size(), 2u);
-  EXPECT_EQ(key_of(records[0]), "a");
-  EXPECT_EQ(key_of(records[1]), "b");
-  ASSERT_EQ(replies.size(), 2u);
-  EXPECT_EQ(replies[0].response_id, caf::make_message_id(1).response_id());
-  EXPECT_EQ(replies[1].response_id, caf::make_message_id(2).response_id());
+  const auto batch = take_from(queue, 10);
+  EXPECT_FALSE(batch.more);
+  EXPECT_EQ(batch.keys, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(batch.response_ids, (std::vector<caf::message_id>{response_to(1), response_to(2)}));
   // Taken: the next record must tell the writer again.
   EXPECT_TRUE(queue.push(record_named("c"), address(3)));
 }
@@ -46,41 +59,31 @@ TEST(CommitQueue, TellsTheWriterOnlyForTheFirstRecordSinceItLastTookEverything) 
 TEST(CommitQueue, TakesAtMostABatchAndSaysMoreAreQueued) {
   commit_queue queue;
   for (int i = 0; i < 5; ++i) (void)queue.push(record_named(std::to_string(i)), address(i + 1));
-  std::vector<storage::commit_record> records;
-  std::vector<commit_reply_address> replies;
-  EXPECT_TRUE(queue.take(records, replies, 2));
-  ASSERT_EQ(records.size(), 2u);
-  EXPECT_EQ(key_of(records[0]), "0");
-  EXPECT_EQ(key_of(records[1]), "1");
-  EXPECT_EQ(replies[1].response_id, caf::make_message_id(2).response_id());
+  const auto first = take_from(queue, 2);
+  EXPECT_TRUE(first.more);
+  EXPECT_EQ(first.keys, (std::vector<std::string>{"0", "1"}));
+  EXPECT_EQ(first.response_ids, (std::vector<caf::message_id>{response_to(1), response_to(2)}));
   // The writer still owes itself a look: a push does not tell it again.
   EXPECT_FALSE(queue.push(record_named("5"), address(6)));
-  records.clear();
-  replies.clear();
-  EXPECT_FALSE(queue.take(records, replies, 10));
-  ASSERT_EQ(records.size(), 4u);
-  EXPECT_EQ(key_of(records[0]), "2");
-  EXPECT_EQ(key_of(records[3]), "5");
-  EXPECT_EQ(replies[3].response_id, caf::make_message_id(6).response_id());
+  const auto second = take_from(queue, 10);
+  EXPECT_FALSE(second.more);
+  EXPECT_EQ(second.keys, (std::vector<std::string>{"2", "3", "4", "5"}));
+  EXPECT_EQ(second.response_ids.back(), response_to(6));
 }
 
 TEST(CommitQueue, AnEmptyTakeTakesNothing) {
   commit_queue queue;
-  std::vector<storage::commit_record> records;
-  std::vector<commit_reply_address> replies;
-  EXPECT_FALSE(queue.take(records, replies, 10));
-  EXPECT_TRUE(records.empty());
-  EXPECT_TRUE(replies.empty());
+  const auto batch = take_from(queue, 10);
+  EXPECT_FALSE(batch.more);
+  EXPECT_TRUE(batch.keys.empty());
+  EXPECT_TRUE(batch.response_ids.empty());
 }
 
 TEST(CommitQueue, ClearDropsWhatIsQueuedAndTheNextRecordTellsTheWriter) {
   commit_queue queue;
   EXPECT_TRUE(queue.push(record_named("a"), address(1)));
   queue.clear();
-  std::vector<storage::commit_record> records;
-  std::vector<commit_reply_address> replies;
-  EXPECT_FALSE(queue.take(records, replies, 10));
-  EXPECT_TRUE(records.empty());
+  EXPECT_TRUE(take_from(queue, 10).keys.empty());
   EXPECT_TRUE(queue.push(record_named("b"), address(2)));
 }
 
