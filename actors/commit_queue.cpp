@@ -1,5 +1,6 @@
 #include "actors/commit_queue.hpp"
 
+#include <cassert>
 #include <iterator>
 #include <utility>
 
@@ -9,19 +10,19 @@ bool commit_queue::push(storage::commit_record record, commit_reply_address repl
   std::lock_guard guard(mutex_);
   records_.push_back(std::move(record));
   replies_.push_back(std::move(reply));
-  if (writer_told_) return false;
-  writer_told_ = true;
-  return true;
+  // The writer was told by the record that found the queue empty, and takes the queue
+  // empty again only when it takes everything.
+  return records_.size() == 1;
 }
 
 bool commit_queue::take(std::vector<storage::commit_record>& records,
                         std::vector<commit_reply_address>& replies, std::size_t records_max) {
+  assert(records.empty() && replies.empty());  // swapped in below: the queue must end empty
   std::lock_guard guard(mutex_);
   if (records_.size() <= records_max) {
     // Swapped, not moved: the queue goes on in the taker's (reserved) vectors.
     records.swap(records_);
     replies.swap(replies_);
-    writer_told_ = false;
     return false;
   }
   const auto end = records_.begin() + static_cast<std::ptrdiff_t>(records_max);
@@ -34,13 +35,13 @@ bool commit_queue::take(std::vector<storage::commit_record>& records,
 }
 
 void commit_queue::clear() {
+  // Destroyed outside the lock: releasing a requester's handle may destroy its actor.
   std::vector<storage::commit_record> records;
   std::vector<commit_reply_address> replies;
   {
     std::lock_guard guard(mutex_);
     records.swap(records_);
     replies.swap(replies_);
-    writer_told_ = false;
   }
 }
 

@@ -36,7 +36,7 @@ class commit_queue {
   [[nodiscard]] bool push(storage::commit_record record, commit_reply_address reply);
 
   // Moves up to `records_max` queued records, oldest first, into `records` and their reply
-  // addresses into `replies` (both empty). True when more stay queued: the caller must
+  // addresses into `replies` (both empty on entry). True when more stay queued: the caller must
   // take again (no push tells it, since it was already told).
   bool take(std::vector<storage::commit_record>& records,
             std::vector<commit_reply_address>& replies, std::size_t records_max);
@@ -47,8 +47,7 @@ class commit_queue {
  private:
   std::mutex mutex_;
   std::vector<storage::commit_record> records_;
-  std::vector<commit_reply_address> replies_;
-  bool writer_told_ = false;
+  std::vector<commit_reply_address> replies_;  // replies_[i] answers records_[i]
 };
 
 }  // namespace escrowd::actors

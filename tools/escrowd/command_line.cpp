@@ -100,8 +100,8 @@ usage:
       Start the server. The first admin key comes from ESCROWD_ADMIN_KEY or
       --admin-key-file at first start. Without --processor-url the bundled processor
       simulator runs on a loopback port. --threads: the actors' scheduler threads (0: one
-      fewer than the cores, at least 1); --scheduler: how they share the actors (default sharing:
-      idle threads sleep; stealing: idle threads poll each other's queues).
+      fewer than the cores, at least 1); --scheduler: how they share the actors (default
+      sharing: idle threads sleep; stealing: idle threads poll each other's queues).
   escrowd verify --data-dir D
       Recompute every balance from the journal; exit 0 only if the ledger verifies.
   escrowd backup --data-dir D --to FILE
