@@ -10,6 +10,7 @@
 namespace escrowd::actors {
 
 bool account_actor_state::reload() {
+  lifecycle.loaded_in_opening = store->opening();
   auto row = optional_row(store->get_account(id));
   if (!row) return false;
   current = std::move(*row);
@@ -27,6 +28,7 @@ void commit_decision(self_pointer self, storage::commit_record record,
                      const request_context& context, rendered_response rendered,
                      std::function<void(rendered_response, bool durable)> deliver) {
   begin_commit(self);
+  stamp_opening(record, self->state.lifecycle);
   // Shared, not copied: `deliver` may carry a whole task (a funding's verdict), and each
   // handler below is copied again on its way into CAF's response handler.
   auto shared = std::make_shared<std::function<void(rendered_response, bool)>>(std::move(deliver));
@@ -212,6 +214,7 @@ void decide_fund(self_pointer self, const fund_request& request, verdict_sink si
     return;
   }
   storage::commit_record record;
+  record.decided_in_opening = request.task_loaded_in_opening;
   if (outcome->changed) {
     auto next = apply_deltas(*state.current, outcome->deltas);
     if (!next) {

@@ -53,7 +53,7 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 // on a timer) deletes expired idempotency records in small chunks between batches, so it never
 // stalls writes.
 using storage_writer_actor = caf::typed_actor<caf::reacts_to<flush_atom>, caf::reacts_to<reap_atom>,
-                                              caf::replies_to<resume_atom>::with<bool>>;
+                                              caf::reacts_to<resume_atom>>;
 
 class commit_queue;
 

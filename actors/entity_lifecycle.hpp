@@ -11,7 +11,9 @@
 // Thread affinity: the owning actor's handlers only.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -29,10 +31,21 @@ struct entity_lifecycle {
   bool stale = true;  // loads from disk before the first decision
   bool busy = false;
   bool retire_requested = false;
+  // The store opening (ledger_store::opening) read just before the last reload: the
+  // actor's records carry it, and the writer refuses them once the store has reopened.
+  std::uint64_t loaded_in_opening = 0;
   held_decisions waiting;
 
   bool can_decide() const { return !stale && !busy; }
 };
+
+// Stamps a record with the earliest opening its decision rests on: what it already carries
+// (a funding carries its task's) or this actor's.
+inline void stamp_opening(storage::commit_record& record, const entity_lifecycle& life) {
+  const auto carried = record.decided_in_opening;
+  record.decided_in_opening =
+      carried == 0 ? life.loaded_in_opening : std::min(carried, life.loaded_in_opening);
+}
 
 // State requirements: `lifecycle`, `id`, `store`, `writer`, `directory`, `kind`,
 // `bool reload()` and `void vacate()` (forgets the id and everything loaded for it).

@@ -32,5 +32,8 @@ inline constexpr std::size_t review_releases_per_scan_max = 1'000;
 // Expired idempotency records deleted per writer turn, and how often the writer looks.
 inline constexpr std::size_t idempotency_reap_chunk_records = 1'000;
 inline constexpr auto idempotency_reap_interval = std::chrono::seconds(10);
+// How often a sticky-failed storage writer checks whether the store may reopen (a full
+// disk that has room again): a statvfs call each time.
+inline constexpr auto storage_recovery_interval = std::chrono::seconds(1);
 
 }  // namespace escrowd::actors

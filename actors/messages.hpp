@@ -17,6 +17,9 @@ namespace escrowd::actors {
 struct fund_request {
   task current;
   bool is_new = false;
+  // The opening the task's memory rests on (entity_lifecycle): the funding's record
+  // carries the earlier of it and the payer's.
+  std::uint64_t task_loaded_in_opening = 0;
   request_context context;
 };
 

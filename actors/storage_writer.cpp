@@ -15,6 +15,33 @@
 namespace escrowd::actors {
 namespace {
 
+void arm_recovery(storage_writer_actor::stateful_pointer<storage_writer_state> self) {
+  if (self->state.recovery_armed) return;
+  self->state.recovery_armed = true;
+  self->delayed_send(self, storage_recovery_interval, resume_atom::value);
+}
+
+// Reopens the store once the cause of its sticky failure is gone; what the actors decided
+// before it reopened is refused (commit_record::decided_in_opening), so they reload first.
+void try_recovery(storage_writer_actor::stateful_pointer<storage_writer_state> self) {
+  auto& state = self->state;
+  state.recovery_armed = false;
+  auto recovered = state.store->recover_from_failure();
+  if (recovered.ok()) {
+    if (state.failure_logged) telemetry::process_logger().info("storage recovered", {});
+    state.failure_logged = false;
+    return;
+  }
+  const auto& failure = recovered.failure();
+  if (failure.code == error_code::storage_full && failure.param == "disk") {
+    arm_recovery(self);
+    return;
+  }
+  telemetry::process_logger().error(
+      "storage stays failed until a restart",
+      {{"code", describe(failure.code).code}, {"reason", failure.param}});
+}
+
 // Commits what the writer took from its queue as one batch, then answers every record: the CAF
 // response to the request id its deciding actor made (as a response promise would).
 void commit_taken(storage_writer_actor::stateful_pointer<storage_writer_state> self) {
@@ -40,6 +67,7 @@ void commit_taken(storage_writer_actor::stateful_pointer<storage_writer_state> s
         "storage batch failed",
         {{"code", describe(batch.outcome.code()).code}, {"records", state.records.size()}});
   state.failure_logged = !batch.outcome.ok();
+  if (state.store->failed()) arm_recovery(self);
   // The records were allocated by the deciding actors' threads; freed here, on a thread
   // that never allocates them, they overflow its allocation cache and go back through
   // their arenas' locks (about a sixth of the writer's time). The disposer frees them
@@ -98,7 +126,7 @@ storage_writer_actor::behavior_type storage_writer(
         else
           self->delayed_send(self, idempotency_reap_interval, reap_atom::value);
       },
-      [=](resume_atom) { return self->state.store->reload().ok(); },
+      [=](resume_atom) { try_recovery(self); },
   };
 }
 

@@ -30,6 +30,7 @@ struct storage_writer_state {
   caf::actor disposer;
   telemetry::commit_observer* observer = nullptr;  // null: metrics off
   bool failure_logged = false;  // one log line per failure, not one per refused batch
+  bool recovery_armed = false;  // a resume is due (storage_recovery_interval)
   static inline const char* name = "storage_writer";
 };
 

@@ -8,6 +8,7 @@
 namespace escrowd::actors {
 
 bool task_actor_state::reload() {
+  lifecycle.loaded_in_opening = store->opening();
   auto row = optional_row(store->get_task(id));
   if (!row) return false;
   current = *row;
@@ -69,6 +70,7 @@ void commit_decision(self_pointer self, storage::commit_record record,
                      const request_context& context, rendered_response rendered,
                      deliverer deliver) {
   begin_commit(self);
+  stamp_opening(record, self->state.lifecycle);
   // Both handlers share the deliverer: a copy of it (the caller's promise) is an allocation.
   auto shared_deliver = std::make_shared<const deliverer>(std::move(deliver));
   // The accounts this record credits are not told: their actors find credits on disk when
@@ -119,7 +121,7 @@ void ask_payer_to_fund(self_pointer self, const task_command& command, task curr
                        deliverer deliver) {
   auto& life = self->state.lifecycle;
   life.busy = true;
-  fund_request request{std::move(current), is_new, command.context};
+  fund_request request{std::move(current), is_new, life.loaded_in_opening, command.context};
   // No timeout of our own: the payer answers once its record is durable (or refused), and
   // CAF answers with an error if the payer's actor dies first. The caller's deadline is the
   // bridge's; a CAF request timeout would cost a trip through CAF's clock thread per
@@ -259,8 +261,7 @@ void tell_if_settled(self_pointer self) {
 
 task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_actor_state> self,
                                               std::string id, storage::ledger_store* store,
-                                              storage_writer_ref writer,
-                                              directory_actor directory,
+                                              storage_writer_ref writer, directory_actor directory,
                                               account_identities* identities) {
   bind_entity(self->state, std::move(id), store, std::move(writer), std::move(directory));
   self->state.identities = identities;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <optional>
 
 #include "storage/idempotency_codec.hpp"
 #include "storage/keys.hpp"
@@ -14,14 +15,24 @@
 namespace escrowd::storage {
 namespace {
 
+// What an unprivileged process may still write there; nullopt if the filesystem will not say.
+std::optional<std::uint64_t> free_bytes(const std::filesystem::path& data_dir) {
+  struct statvfs space {};
+  if (::statvfs(data_dir.c_str(), &space) != 0) return std::nullopt;
+  return std::uint64_t(space.f_bavail) * space.f_frsize;
+}
+
 // LMDB turns a short pwrite (the filesystem ran out of space mid-write) into EIO. Tell the
 // two apart by asking the filesystem, so a full disk reads as storage_full.
 int classify_write_failure(int code, const std::filesystem::path& data_dir) {
   if (code != EIO) return code;
-  struct statvfs space {};
-  if (::statvfs(data_dir.c_str(), &space) != 0) return code;
-  const std::uint64_t free_bytes = std::uint64_t(space.f_bavail) * space.f_frsize;
-  return free_bytes < disk_free_bytes_full_max ? ENOSPC : code;
+  const auto room = free_bytes(data_dir);
+  return room && *room < disk_free_bytes_full_max ? ENOSPC : code;
+}
+
+// Its actor's memory may hold a change that failed before the store reopened.
+bool decided_before_reopening(const commit_record& record, std::uint64_t current_opening) {
+  return record.decided_in_opening != 0 && record.decided_in_opening < current_opening;
 }
 
 batch_result failed_batch(std::size_t size, error failure) {
@@ -91,6 +102,28 @@ int ledger_store::write_with_growth(const std::function<int(MDB_txn*)>& body) {
   }
 }
 
+status ledger_store::recover_from_failure() {
+  int cause = 0;
+  {
+    std::lock_guard lock(stats_mutex_);
+    if (!stats_.failed) return {};
+    cause = stats_.failure_system_code;
+  }
+  if (cause == MDB_MAP_FULL) return error{error_code::storage_full, "map_ceiling"};
+  // A full filesystem fails a batch before LMDB writes its meta page (the data pages'
+  // write or sync fails first; the meta pages never grow the file), so the disk holds the
+  // last good commit and a reopen reads exactly that.
+  if (cause != ENOSPC && cause != EDQUOT) return error{error_code::storage_failed, "restart"};
+  const auto configured = options();
+  const auto room = free_bytes(configured.data_dir);
+  if (!room || *room < configured.recovery_free_bytes_min)
+    return error{error_code::storage_full, "disk"};
+  if (auto reopened = reload(); !reopened) return reopened;
+  std::lock_guard lock(stats_mutex_);
+  ++stats_.recoveries;
+  return {};
+}
+
 batch_result ledger_store::commit_batch(std::span<const commit_record> records) {
   if (records.size() > batch_records_max)
     return failed_batch(records.size(), error{error_code::internal, "batch"});
@@ -111,7 +144,12 @@ batch_result ledger_store::commit_batch(std::span<const commit_record> records) 
     applied = 0;
     kept_rows_.abort();  // what an attempt before a map growth staged
     record_applier applier(txn, tables_, kept_rows_);
+    const auto current_opening = opening();
     for (std::size_t i = 0; i < records.size(); ++i) {
+      if (decided_before_reopening(records[i], current_opening)) {
+        out.records[i] = commit_result{error{error_code::not_ready, "reopened"}, 0};
+        continue;
+      }
       out.records[i] = applier.apply(records[i], sequence);
       if (applier.lmdb_code() != MDB_SUCCESS) return applier.lmdb_code();
       if (out.records[i].outcome) ++applied;

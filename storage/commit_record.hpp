@@ -43,6 +43,11 @@ struct commit_record {
   std::vector<api_key_record> api_key_creates;          // already_exists on a known hash or id
   std::vector<api_key_revocation> api_key_revocations;  // not_found on an unknown id
   std::vector<webhook_event_record> webhook_events;     // already_exists on a known id
+  // The store opening (ledger_store::opening) in which the deciding actor last read its
+  // rows from disk; 0: not checked. A record from an earlier opening is refused with
+  // not_ready (503, retry): its actor may have decided it on top of a change that failed
+  // before the store reopened, and must reload first. Set by actors that decide from memory.
+  std::uint64_t decided_in_opening = 0;
   // The stored values of task_creates then task_updates, encoded by encode_tasks off the
   // writer's thread (the writer is the one serial stage of a commit); empty: the writer
   // encodes them itself. The same bytes either way (compared in builds with assertions).

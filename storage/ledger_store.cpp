@@ -82,6 +82,7 @@ status ledger_store::open_env(const store_options& options) {
   stats_.last_sequence = next_sequence_ - 1;
   stats_.failed = false;
   stats_.failure = error_code::ok;
+  opening_.fetch_add(1, std::memory_order_release);
   return {};
 }
 

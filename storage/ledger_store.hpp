@@ -12,6 +12,7 @@
 // concurrently with writes. Lifetime: outlives every read_snapshot it handed out.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -36,6 +37,8 @@ struct store_options {
   std::filesystem::path data_dir = "./data";  // created if missing
   std::uint64_t map_size_bytes_initial = map_size_bytes_initial_default;
   std::uint64_t map_size_bytes_max = map_size_bytes_max_default;
+  // recover_from_failure reopens after a full filesystem only with this much free.
+  std::uint64_t recovery_free_bytes_min = recovery_free_bytes_min_default;
   // Opens without writing anything (for `escrowd verify` / backup next to a running
   // server); writes are refused.
   bool read_only = false;
@@ -71,6 +74,18 @@ class ledger_store {
   // clears the sticky failure if that succeeds. Waits for open snapshots to end.
   [[nodiscard]] status reload();
   [[nodiscard]] status reload(const store_options& options);
+  // What a running server calls while sticky-failed: reopens (reload) when the failure is
+  // one a reopen cures and its cause is gone, a full filesystem with room again
+  // (recovery_free_bytes_min). Fails with storage_full "disk" while it is still short of
+  // room (try again later), storage_full "map_ceiling" when the map reached its configured
+  // ceiling (a restart with a higher one cures it) and storage_failed "restart" after any
+  // other failure: after a failed sync the page cache may not match the disk (PostgreSQL's
+  // fsync lesson), so only a restart, which reads the disk afresh, may reopen it. Succeeds
+  // at once when the store has not failed.
+  [[nodiscard]] status recover_from_failure();
+  // Counts the environment's openings (1 after open, +1 per successful reload). A record
+  // decided from rows read in an earlier opening is refused (commit_record.hpp).
+  [[nodiscard]] std::uint64_t opening() const { return opening_.load(std::memory_order_acquire); }
 
   // A consistent read view. Fails with storage_failed if the environment is closed.
   [[nodiscard]] result<read_snapshot> snapshot() const;
@@ -119,6 +134,7 @@ class ledger_store {
   std::uint64_t next_sequence_ = 1;              // written by the writer only (under write_mutex_)
   writer_rows kept_rows_{writer_kept_rows_max};  // under write_mutex_
   storage_stats stats_;
+  std::atomic<std::uint64_t> opening_{0};
 };
 
 // Backs up a data directory that another process (the server) may be writing, by opening

@@ -250,6 +250,10 @@ struct metrics::families {
       counter_family(registry, "escrowd_storage_batches_failed_total",
                      "Batches lost to a failed commit (storage_full, storage_failed).");
   Counter& batches_failed = batches_failed_family.Add({});
+  Family<Counter>& recoveries_family = counter_family(
+      registry, "escrowd_storage_recoveries_total",
+      "Sticky storage failures cleared by reopening the store (a full disk with room again).");
+  Counter& recoveries = recoveries_family.Add({});
   Family<Gauge>& storage_failed_family =
       gauge_family(registry, "escrowd_storage_failed",
                    "1 while storage is sticky-failed and refuses writes, else 0.");
@@ -462,6 +466,7 @@ void metrics::observe_storage_stats(const storage::storage_stats& stats) {
   advance(state.records_applied, stats.records_applied, last.records_applied);
   advance(state.records_rejected, stats.records_rejected, last.records_rejected);
   advance(state.batches_failed, stats.batches_failed, last.batches_failed);
+  advance(state.recoveries, stats.recoveries, last.recoveries);
   advance(state.map_growths, stats.map_growths, last.map_growths);
   advance(state.idempotency_reaped, stats.idempotency_reaped, last.idempotency_reaped);
   state.map_size.Set(static_cast<double>(stats.map_size_bytes));

@@ -1,8 +1,11 @@
 // Disk-full tests. (1) A tiny map ceiling: the map grows until the ceiling, then the
 // failing batch reports storage_full for every record, nothing acknowledged is lost, the
 // store is sticky-failed (even a tiny write is refused), and after reload with a higher
-// ceiling writes resume and the ledger verifies. (2) When running as root, the same on a
-// real full filesystem (a small tmpfs, ENOSPC from the sync); skipped if mount is refused.
+// ceiling writes resume and the ledger verifies; recover_from_failure does not reopen it
+// (a restart with a higher ceiling does). (2) When running as root, the same on a real full
+// filesystem (a small tmpfs, ENOSPC from the sync), and recover_from_failure reopening it
+// once space is freed; skipped if mount is refused. (3) A record decided before the store
+// reopened is refused.
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 
@@ -181,34 +184,130 @@ TEST(disk_full, a_failed_batch_leaves_no_task_standing_behind_in_the_writer) {
   EXPECT_TRUE(verify_ledger(*store)->ok);
 }
 
+// A tmpfs of `size` mounted under a scratch directory, with a filler file taking
+// `filler_bytes` of it; unmounted on destruction. mounted() false where mount is refused.
+struct small_filesystem {
+  small_filesystem(const char* name, const char* size, std::size_t filler_bytes)
+      : dir(name), mount_point(dir / "fs"), filler(mount_point / "filler") {
+    std::filesystem::create_directories(mount_point);
+    if (::mount("tmpfs", mount_point.c_str(), "tmpfs", 0, size) != 0) {
+      refusal = std::strerror(errno);
+      return;
+    }
+    std::ofstream(filler) << std::string(filler_bytes, 'x');
+  }
+  ~small_filesystem() {
+    if (mounted()) ::umount2(mount_point.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return refusal.empty(); }
+  store_options options() const {
+    store_options out;
+    out.data_dir = mount_point / "data";
+    out.map_size_bytes_initial = 64 << 20;  // far more than the filesystem holds
+    out.map_size_bytes_max = 64 << 20;
+    return out;
+  }
+
+  scratch_dir dir;
+  std::filesystem::path mount_point;
+  std::filesystem::path filler;
+  std::string refusal;
+};
+
 TEST(disk_full, a_full_filesystem_fails_with_storage_full_and_resumes_when_space_is_freed) {
-  scratch_dir dir("tmpfs");
-  const auto mount_point = dir / "fs";
-  std::filesystem::create_directories(mount_point);
-  if (::mount("tmpfs", mount_point.c_str(), "tmpfs", 0, "size=2m") != 0)
-    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
-  struct unmount_at_exit {
-    std::filesystem::path path;
-    ~unmount_at_exit() { ::umount2(path.c_str(), MNT_DETACH); }
-  } unmount{mount_point};
-  const auto filler = mount_point / "filler";
-  std::ofstream(filler) << std::string(512 << 10, 'x');
-  store_options options;
-  options.data_dir = mount_point / "data";
-  options.map_size_bytes_initial = 64 << 20;  // far more than the filesystem holds
-  options.map_size_bytes_max = 64 << 20;
-  auto store = ledger_store::open(options).value();
+  small_filesystem filesystem("tmpfs", "size=2m", 512 << 10);
+  if (!filesystem.mounted())
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << filesystem.refusal;
+  auto store = ledger_store::open(filesystem.options()).value();
   batch_result failure;
   const auto acknowledged = fill_until_failure(*store, failure);
   ASSERT_FALSE(acknowledged.empty());
   EXPECT_EQ(failure.outcome.code(), error_code::storage_full)
       << "system code " << store->stats().failure_system_code;
   EXPECT_TRUE(store->failed());
-  std::filesystem::remove(filler);
+  std::filesystem::remove(filesystem.filler);
   ASSERT_TRUE(store->reload().ok());
   ASSERT_TRUE(store->commit_batch(bulky_batch(-1, 8)).outcome.ok());
   expect_all_present(*store, acknowledged);
   EXPECT_TRUE(verify_ledger(*store)->ok);
+}
+
+// What the server's storage writer does while failed (actors/storage_writer.cpp): the store
+// stays failed while the filesystem is short of room, and reopens once space is freed.
+TEST(disk_full, recovery_waits_for_room_on_the_filesystem_then_reopens) {
+  small_filesystem filesystem("tmpfs_recovery", "size=4m", 2 << 20);
+  if (!filesystem.mounted())
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << filesystem.refusal;
+  auto options = filesystem.options();
+  options.recovery_free_bytes_min = 1 << 20;
+  auto store = ledger_store::open(options).value();
+  EXPECT_TRUE(store->recover_from_failure().ok()) << "nothing failed: nothing to recover";
+  const auto first_opening = store->opening();
+  batch_result failure;
+  const auto acknowledged = fill_until_failure(*store, failure);
+  ASSERT_FALSE(acknowledged.empty());
+  ASSERT_EQ(failure.outcome.code(), error_code::storage_full);
+
+  auto still_full = store->recover_from_failure();
+  EXPECT_EQ(still_full.code(), error_code::storage_full);
+  EXPECT_EQ(still_full.failure().param, "disk");
+  EXPECT_TRUE(store->failed());
+  EXPECT_EQ(store->opening(), first_opening);
+
+  std::filesystem::remove(filesystem.filler);
+  ASSERT_TRUE(store->recover_from_failure().ok());
+  EXPECT_FALSE(store->failed());
+  EXPECT_EQ(store->stats().recoveries, 1u);
+  EXPECT_EQ(store->opening(), first_opening + 1);
+  ASSERT_TRUE(store->commit_batch(bulky_batch(-1, 8)).outcome.ok());
+  expect_all_present(*store, acknowledged);
+  EXPECT_TRUE(verify_ledger(*store)->ok);
+}
+
+// A full map at its ceiling is configuration: reopening with the same ceiling would fail
+// the next batch again, so only a restart (with a higher ceiling) reopens it.
+TEST(disk_full, a_map_ceiling_is_not_recovered_while_running) {
+  tiny_store tiny("full_ceiling");
+  batch_result failure;
+  ASSERT_FALSE(fill_until_failure(*tiny.store, failure).empty());
+  auto refused = tiny.store->recover_from_failure();
+  EXPECT_EQ(refused.code(), error_code::storage_full);
+  EXPECT_EQ(refused.failure().param, "map_ceiling");
+  EXPECT_TRUE(tiny.store->failed());
+  EXPECT_EQ(tiny.store->stats().recoveries, 0u);
+}
+
+// An actor that read its rows before the store reopened may hold in memory a change whose
+// commit failed; its records are refused until it reloads. Records of the current opening,
+// and records that carry none, commit beside them.
+TEST(disk_full, a_record_decided_before_the_store_reopened_is_refused_and_leaves_no_trace) {
+  scratch_dir dir("reopened");
+  store_options options;
+  options.data_dir = dir.path() / "data";
+  auto store = ledger_store::open(options).value();
+  const auto before = store->opening();
+  EXPECT_GT(before, 0u);
+  auto early = open_account_record("early");
+  early.decided_in_opening = before;
+  ASSERT_TRUE(store->commit_batch(std::vector{early}).records[0].outcome.ok());
+
+  ASSERT_TRUE(store->reload().ok());
+  const auto after = store->opening();
+  ASSERT_EQ(after, before + 1);
+  auto stale = open_account_record("stale");
+  stale.decided_in_opening = before;
+  auto current = open_account_record("current");
+  current.decided_in_opening = after;
+  auto unchecked = open_account_record("unchecked");
+  auto batch = store->commit_batch(std::vector{stale, current, unchecked});
+  ASSERT_TRUE(batch.outcome.ok());
+  EXPECT_EQ(batch.records[0].outcome.code(), error_code::not_ready);
+  EXPECT_TRUE(batch.records[1].outcome.ok());
+  EXPECT_TRUE(batch.records[2].outcome.ok());
+  EXPECT_EQ(store->get_account("stale").code(), error_code::not_found);
+  EXPECT_TRUE(store->get_account("current").has_value());
+  EXPECT_TRUE(store->get_account("unchecked").has_value());
+  EXPECT_FALSE(store->failed()) << "a refused record is not a failed batch";
 }
 
 }  // namespace

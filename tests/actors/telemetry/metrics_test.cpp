@@ -160,6 +160,7 @@ TEST(metrics, storage_batches_and_scrape_time_stats) {
   stats.map_size_bytes = 1 << 20;
   stats.map_used_bytes = 65'536;
   stats.failed = true;
+  stats.recoveries = 1;
   int hook_calls = 0;
   sink.set_scrape_hook([&] {
     ++hook_calls;
@@ -183,6 +184,7 @@ TEST(metrics, storage_batches_and_scrape_time_stats) {
   EXPECT_EQ(value_of(text, "escrowd_storage_map_size_bytes"), 1 << 20);
   EXPECT_EQ(value_of(text, "escrowd_storage_map_used_bytes"), 65'536);
   EXPECT_EQ(value_of(text, "escrowd_storage_failed"), 1);
+  EXPECT_EQ(value_of(text, "escrowd_storage_recoveries_total"), 1);
   EXPECT_EQ(value_of(text, "escrowd_ledger_rows", {{"table", "accounts"}}), 7);
   EXPECT_EQ(value_of(text, "escrowd_processor_outbox_depth"), 3);
   EXPECT_EQ(value_of(text, "escrowd_idempotency_keys_in_flight"), 5);
@@ -259,7 +261,7 @@ TEST(metrics, every_family_has_help_and_type_and_a_build_info_of_one) {
   sink.set_money(usd(), money_gauge::escrow, 0);
   const auto text = sink.exposition();
   const auto families = families_of(text);
-  EXPECT_EQ(families.size(), 33u);  // docs/metrics.md; dashboard_test checks the names
+  EXPECT_EQ(families.size(), 34u);  // docs/metrics.md; dashboard_test checks the names
   for (const auto& [name, type] : families) {
     EXPECT_NE(text.find("# HELP " + name + " "), std::string::npos) << name;
     if (type == "counter") {
