@@ -16,30 +16,33 @@ namespace escrowd::actors {
 namespace {
 
 void arm_recovery(storage_writer_actor::stateful_pointer<storage_writer_state> self) {
-  if (self->state.recovery_armed) return;
-  self->state.recovery_armed = true;
+  auto& state = self->state;
+  if (state.recovery_armed || state.recovery_needs_restart) return;
+  state.recovery_armed = true;
   self->delayed_send(self, storage_recovery_interval, resume_atom::value);
 }
 
 // Reopens the store once the cause of its sticky failure is gone; what the actors decided
 // before it reopened is refused (commit_record::decided_in_opening), so they reload first.
 void try_recovery(storage_writer_actor::stateful_pointer<storage_writer_state> self) {
+  using recovery = storage::ledger_store::recovery;
   auto& state = self->state;
   state.recovery_armed = false;
-  auto recovered = state.store->recover_from_failure();
-  if (recovered.ok()) {
-    if (state.failure_logged) telemetry::process_logger().info("storage recovered", {});
-    state.failure_logged = false;
-    return;
+  switch (state.store->recover_from_failure()) {
+    case recovery::reopened:
+      if (state.failure_logged) telemetry::process_logger().info("storage recovered", {});
+      state.failure_logged = false;
+      return;
+    case recovery::not_yet:
+      arm_recovery(self);
+      return;
+    case recovery::needs_restart:
+      state.recovery_needs_restart = true;
+      telemetry::process_logger().error(
+          "storage stays failed until a restart",
+          {{"system_code", state.store->stats().failure_system_code}});
+      return;
   }
-  const auto& failure = recovered.failure();
-  if (failure.code == error_code::storage_full && failure.param == "disk") {
-    arm_recovery(self);
-    return;
-  }
-  telemetry::process_logger().error(
-      "storage stays failed until a restart",
-      {{"code", describe(failure.code).code}, {"reason", failure.param}});
 }
 
 // Commits what the writer took from its queue as one batch, then answers every record: the CAF

@@ -29,8 +29,9 @@ struct storage_writer_state {
   // Frees each committed batch's records on a scheduler thread (record_disposer).
   caf::actor disposer;
   telemetry::commit_observer* observer = nullptr;  // null: metrics off
-  bool failure_logged = false;  // one log line per failure, not one per refused batch
-  bool recovery_armed = false;  // a resume is due (storage_recovery_interval)
+  bool failure_logged = false;          // one log line per failure, not one per refused batch
+  bool recovery_armed = false;          // a resume is due (storage_recovery_interval)
+  bool recovery_needs_restart = false;  // the failure is not one a reopen cures
   static inline const char* name = "storage_writer";
 };
 

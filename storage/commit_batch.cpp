@@ -102,26 +102,24 @@ int ledger_store::write_with_growth(const std::function<int(MDB_txn*)>& body) {
   }
 }
 
-status ledger_store::recover_from_failure() {
+ledger_store::recovery ledger_store::recover_from_failure() {
   int cause = 0;
   {
     std::lock_guard lock(stats_mutex_);
-    if (!stats_.failed) return {};
+    if (!stats_.failed) return recovery::reopened;
     cause = stats_.failure_system_code;
   }
-  if (cause == MDB_MAP_FULL) return error{error_code::storage_full, "map_ceiling"};
   // A full filesystem fails a batch before LMDB writes its meta page (the data pages'
   // write or sync fails first; the meta pages never grow the file), so the disk holds the
   // last good commit and a reopen reads exactly that.
-  if (cause != ENOSPC && cause != EDQUOT) return error{error_code::storage_failed, "restart"};
+  if (cause != ENOSPC && cause != EDQUOT) return recovery::needs_restart;
   const auto configured = options();
   const auto room = free_bytes(configured.data_dir);
-  if (!room || *room < configured.recovery_free_bytes_min)
-    return error{error_code::storage_full, "disk"};
-  if (auto reopened = reload(); !reopened) return reopened;
+  if (!room || *room < configured.recovery_free_bytes_min) return recovery::not_yet;
+  if (!reload().ok()) return recovery::not_yet;
   std::lock_guard lock(stats_mutex_);
   ++stats_.recoveries;
-  return {};
+  return recovery::reopened;
 }
 
 batch_result ledger_store::commit_batch(std::span<const commit_record> records) {

@@ -76,13 +76,13 @@ class ledger_store {
   [[nodiscard]] status reload(const store_options& options);
   // What a running server calls while sticky-failed: reopens (reload) when the failure is
   // one a reopen cures and its cause is gone, a full filesystem with room again
-  // (recovery_free_bytes_min). Fails with storage_full "disk" while it is still short of
-  // room (try again later), storage_full "map_ceiling" when the map reached its configured
-  // ceiling (a restart with a higher one cures it) and storage_failed "restart" after any
-  // other failure: after a failed sync the page cache may not match the disk (PostgreSQL's
-  // fsync lesson), so only a restart, which reads the disk afresh, may reopen it. Succeeds
-  // at once when the store has not failed.
-  [[nodiscard]] status recover_from_failure();
+  // (recovery_free_bytes_min). not_yet while it is still short of room, or when the reopen
+  // itself failed; needs_restart when the map reached its configured ceiling (a restart
+  // with a higher one cures it) and after any other failure: after a failed sync the page
+  // cache may not match the disk (PostgreSQL's fsync lesson), so only a restart, which
+  // reads the disk afresh, may reopen it. reopened at once when the store has not failed.
+  enum class recovery : std::uint8_t { reopened, not_yet, needs_restart };
+  [[nodiscard]] recovery recover_from_failure();
   // Counts the environment's openings (1 after open, +1 per successful reload). A record
   // decided from rows read in an earlier opening is refused (commit_record.hpp).
   [[nodiscard]] std::uint64_t opening() const { return opening_.load(std::memory_order_acquire); }
