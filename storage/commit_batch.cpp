@@ -110,8 +110,9 @@ ledger_store::recovery ledger_store::recover_from_failure() {
     cause = stats_.failure_system_code;
   }
   // A full filesystem fails a batch before LMDB writes its meta page (the data pages'
-  // write or sync fails first; the meta pages never grow the file), so the disk holds the
-  // last good commit and a reopen reads exactly that.
+  // write or sync fails first; the meta pages never grow the file), and were the meta
+  // page's own write to fail, LMDB writes the previous one back: the disk holds the last
+  // good commit and a reopen reads exactly that.
   if (cause != ENOSPC && cause != EDQUOT) return recovery::needs_restart;
   const auto configured = options();
   const auto room = free_bytes(configured.data_dir);

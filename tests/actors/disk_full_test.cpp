@@ -9,9 +9,12 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "tests/actors/ledger_fixture.hpp"
@@ -90,6 +93,86 @@ TEST_F(disk_full_ledger, actors_that_read_their_rows_before_the_store_reopened_r
   const auto payer = read_account("payer");
   EXPECT_EQ(payer.available, 700);
   EXPECT_EQ(payer.escrowed, 300);
+  auto verified = ledger_->verify();
+  ASSERT_TRUE(verified.has_value());
+  EXPECT_TRUE(verified->ok);
+}
+
+// One payer funds new tasks with 64 in flight (pipelined in its actor) while the disk fills,
+// fails, and has space freed: every funding acknowledged is on disk, every one refused left
+// nothing behind, and the payer's balance is exactly the acknowledged ones' sum.
+TEST_F(disk_full_ledger, concurrent_fundings_across_a_failure_and_a_reopening_leave_exact_books) {
+  constexpr std::int64_t initial = 1'000'000'000;
+  constexpr std::int64_t amount = 7;
+  constexpr int in_flight_max = 64;
+  ASSERT_EQ(create_account("payer").status, 200);
+  ASSERT_EQ(create_account("worker").status, 200);
+  top_up("payer", initial, "top_1");
+
+  std::mutex mutex;
+  std::condition_variable answered;
+  std::map<std::string, rendered_response> outcomes;
+  int in_flight = 0;
+  int refused = 0;
+  int funded_since_ready = 0;
+  bool ready_again = false;
+  auto fund_next = [&](int number) {
+    const auto id = "c_" + std::to_string(number);
+    task_command command;
+    command.kind = task_command_kind::create_funded;
+    command.task_id = id;
+    command.payer = "payer";
+    command.create = {id, "worker", amount, usd(), {}, "payer"};
+    command.context = context_for(account_key("payer"));
+    ledger_->submit(std::move(command), [&, id](rendered_response response) {
+      std::lock_guard lock(mutex);
+      if (response.status != 200) ++refused;
+      if (response.status == 200 && ready_again) ++funded_since_ready;
+      outcomes[id] = std::move(response);
+      --in_flight;
+      answered.notify_all();
+    });
+  };
+
+  fill_the_disk();
+  bool filler_removed = false;
+  for (int number = 0; number < 200'000; ++number) {
+    std::unique_lock lock(mutex);
+    answered.wait(lock, [&] { return in_flight < in_flight_max; });
+    if (!filler_removed && refused > 0) {
+      std::filesystem::remove(filler());
+      filler_removed = true;
+    }
+    if (filler_removed && !ready_again && ledger_->accepting_writes()) ready_again = true;
+    if (funded_since_ready >= 2'000) break;
+    ++in_flight;
+    lock.unlock();
+    fund_next(number);
+  }
+  {
+    std::unique_lock lock(mutex);
+    answered.wait(lock, [&] { return in_flight == 0; });
+  }
+  ASSERT_TRUE(filler_removed) << "the disk never filled up";
+  ASSERT_GE(funded_since_ready, 2'000) << "writes did not resume once space was freed";
+
+  std::int64_t acknowledged = 0;
+  for (const auto& [id, response] : outcomes) {
+    auto stored = ledger_->read_task(id);
+    ASSERT_TRUE(stored.has_value()) << id;
+    if (response.status == 200) {
+      ASSERT_EQ(response.body, "ok changed task " + id + " funded");
+      ASSERT_TRUE(stored->has_value()) << "acknowledged funding lost: " << id;
+      EXPECT_EQ((*stored)->state, task_state::funded) << id;
+      acknowledged += amount;
+    } else {
+      ASSERT_EQ(response.status, 503) << id << ": " << response.body;
+      ASSERT_FALSE(stored->has_value()) << "a refused funding left its task behind: " << id;
+    }
+  }
+  const auto payer = read_account("payer");
+  EXPECT_EQ(payer.available, initial - acknowledged);
+  EXPECT_EQ(payer.escrowed, acknowledged);
   auto verified = ledger_->verify();
   ASSERT_TRUE(verified.has_value());
   EXPECT_TRUE(verified->ok);
