@@ -48,10 +48,10 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 // commit_queue (commit_queue.hpp), not its mailbox: `flush` tells it to take what is
 // queued and commit it as one batch. A record is answered only after the batch that
 // carries it is durable; records queued while a batch syncs form the next batch. After a
-// failed commit every record is refused with the failure until `resume` reopened the
-// store (escrowd sends no `resume`: a restart reopens it, docs/architecture.md). `reap` (self-sent
-// on a timer) deletes expired idempotency records in small chunks between batches, so it never
-// stalls writes.
+// failed commit every record is refused with the failure until the store reopens: the
+// writer sends itself `resume` every second to ask it to (ledger_store::
+// recover_from_failure). `reap` (self-sent on a timer) deletes expired idempotency records
+// in small chunks between batches, so it never stalls writes.
 using storage_writer_actor = caf::typed_actor<caf::reacts_to<flush_atom>, caf::reacts_to<reap_atom>,
                                               caf::reacts_to<resume_atom>>;
 

@@ -17,8 +17,8 @@ namespace {
 
 void arm_recovery(storage_writer_actor::stateful_pointer<storage_writer_state> self) {
   auto& state = self->state;
-  if (state.recovery_armed || state.recovery_needs_restart) return;
-  state.recovery_armed = true;
+  if (state.recovery != storage_writer_state::recovery_stage::idle) return;
+  state.recovery = storage_writer_state::recovery_stage::armed;
   self->delayed_send(self, storage_recovery_interval, resume_atom::value);
 }
 
@@ -27,7 +27,7 @@ void arm_recovery(storage_writer_actor::stateful_pointer<storage_writer_state> s
 void try_recovery(storage_writer_actor::stateful_pointer<storage_writer_state> self) {
   using recovery = storage::ledger_store::recovery;
   auto& state = self->state;
-  state.recovery_armed = false;
+  state.recovery = storage_writer_state::recovery_stage::idle;
   switch (state.store->recover_from_failure()) {
     case recovery::reopened:
       if (state.failure_logged) telemetry::process_logger().info("storage recovered", {});
@@ -37,7 +37,7 @@ void try_recovery(storage_writer_actor::stateful_pointer<storage_writer_state> s
       arm_recovery(self);
       return;
     case recovery::needs_restart:
-      state.recovery_needs_restart = true;
+      state.recovery = storage_writer_state::recovery_stage::abandoned;
       telemetry::process_logger().error(
           "storage stays failed until a restart",
           {{"system_code", state.store->stats().failure_system_code}});
@@ -70,7 +70,8 @@ void commit_taken(storage_writer_actor::stateful_pointer<storage_writer_state> s
         "storage batch failed",
         {{"code", describe(batch.outcome.code()).code}, {"records", state.records.size()}});
   state.failure_logged = !batch.outcome.ok();
-  if (state.store->failed()) arm_recovery(self);
+  // Asked only after a failed batch: failed() takes the store's statistics lock.
+  if (!batch.outcome.ok() && state.store->failed()) arm_recovery(self);
   // The records were allocated by the deciding actors' threads; freed here, on a thread
   // that never allocates them, they overflow its allocation cache and go back through
   // their arenas' locks (about a sixth of the writer's time). The disposer frees them

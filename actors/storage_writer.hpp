@@ -29,9 +29,11 @@ struct storage_writer_state {
   // Frees each committed batch's records on a scheduler thread (record_disposer).
   caf::actor disposer;
   telemetry::commit_observer* observer = nullptr;  // null: metrics off
-  bool failure_logged = false;          // one log line per failure, not one per refused batch
-  bool recovery_armed = false;          // a resume is due (storage_recovery_interval)
-  bool recovery_needs_restart = false;  // the failure is not one a reopen cures
+  bool failure_logged = false;  // one log line per failure, not one per refused batch
+  // idle: not failed, or not yet asked; armed: a resume is due (storage_recovery_interval);
+  // abandoned: the failure is not one a reopen cures, a restart is needed.
+  enum class recovery_stage : std::uint8_t { idle, armed, abandoned };
+  recovery_stage recovery = recovery_stage::idle;
   static inline const char* name = "storage_writer";
 };
 
