@@ -22,6 +22,13 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
   return value;
 }
 
+std::string ascii_lower(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
+  return lower;
+}
+
 }  // namespace
 
 std::optional<stripe_error> check_known_params(const form_params& params,
@@ -59,9 +66,7 @@ checked<std::optional<std::int64_t>> parse_amount(const form_params& params, std
 checked<std::string> parse_currency(const form_params& params) {
   const std::string* text = params.find("currency");
   if (text == nullptr) return {{}, errors::parameter_missing("currency")};
-  std::string lower = *text;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
+  std::string lower = ascii_lower(*text);
   if (std::find(supported_currencies.begin(), supported_currencies.end(), lower) ==
       supported_currencies.end()) {
     return {{},
@@ -102,8 +107,10 @@ checked<metadata_map> parse_metadata(const form_params& params) {
 checked<bool> parse_bool(const form_params& params, std::string_view name, bool fallback) {
   const std::string* text = params.find(name);
   if (text == nullptr) return {fallback, std::nullopt};
-  if (*text == "true") return {true, std::nullopt};
-  if (*text == "false") return {false, std::nullopt};
+  // Case-blind as at Stripe: stripe-python sends Python's `True` and `False` as they print.
+  std::string lower = ascii_lower(*text);
+  if (lower == "true") return {true, std::nullopt};
+  if (lower == "false") return {false, std::nullopt};
   return {false, errors::parameter_invalid(name, "Invalid boolean: " + *text)};
 }
 

@@ -82,6 +82,28 @@ TEST_F(api_test, validation_errors_name_the_param_and_are_not_saved) {
   EXPECT_EQ(charges(), 1u);
 }
 
+// stripe-python sends Python's spelling (`confirm=True`) and Stripe takes it; a value that
+// is no boolean in any case is still refused, naming the parameter.
+TEST_F(api_test, booleans_are_read_in_any_case) {
+  for (const char* spelling : {"True", "TRUE", "true"}) {
+    auto reply = call("POST", "/v1/payment_intents",
+                      std::string("amount=5&currency=usd&payment_method=pm_card_visa&"
+                                  "payment_method_types[0]=card&confirm=") +
+                          spelling);
+    ASSERT_EQ(reply.status, 200) << spelling << ": " << reply.body;
+    EXPECT_EQ(json(reply)["status"], "succeeded") << spelling;
+  }
+  auto unconfirmed = call("POST", "/v1/payment_intents",
+                          "amount=5&currency=usd&payment_method=pm_card_visa&"
+                          "payment_method_types[0]=card&confirm=False");
+  EXPECT_EQ(json(unconfirmed)["status"], "requires_confirmation");
+  auto not_boolean = call("POST", "/v1/payment_intents",
+                          "amount=5&currency=usd&payment_method_types[0]=card&confirm=yes");
+  ASSERT_EQ(not_boolean.status, 400);
+  EXPECT_EQ(json(not_boolean)["error"].as_object()["param"], "confirm");
+  EXPECT_EQ(charges(), 4u);
+}
+
 TEST_F(api_test, replay_is_identical_and_marked) {
   auto first = call("POST", "/v1/payment_intents", visa, "same");
   auto second = call("POST", "/v1/payment_intents", visa, "same");
