@@ -1,5 +1,6 @@
 #include "engine/account.hpp"
 
+#include "engine/error_message.hpp"
 #include "engine/id.hpp"
 
 namespace escrowd {
@@ -25,7 +26,7 @@ auto& field_ref(account_type& target, balance_field field) {
 
 result<account> create_account(const create_account_command& command, std::int64_t now) {
   if (!is_valid_id(command.id)) return error{error_code::id_invalid, "id"};
-  if (command.owner.size() > owner_length_max) return error{error_code::parameter_invalid, "owner"};
+  if (command.owner.size() > owner_length_max) return too_long("owner", owner_length_max);
   account created;
   created.id = command.id;
   created.currency = command.currency;

@@ -1,6 +1,7 @@
 #include "engine/fingerprint.hpp"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -23,6 +24,14 @@ class canonicalizer {
     if (!value(out, 0)) return false;
     skip_whitespace();
     return position_ == text_.size();
+  }
+
+  // After run() failed: why, for the person reading the 400.
+  std::string failure() const {
+    if (!failure_.empty()) return failure_;
+    if (position_ >= text_.size()) return "The body is not valid JSON: it ends too early.";
+    return "The body is not valid JSON: unexpected character at byte " + std::to_string(position_) +
+           ".";
   }
 
  private:
@@ -64,7 +73,7 @@ class canonicalizer {
   }
 
   bool object(std::string& out, std::size_t depth) {
-    if (depth > json_depth_max) return false;
+    if (depth > json_depth_max) return too_deep();
     // A nested object's members share scratch_ with the object around it, whose value it
     // is being written as: it is assembled aside, then appended.
     if (&out == &scratch_) {
@@ -106,7 +115,10 @@ class canonicalizer {
     std::sort(begin, members_.end(),
               [this](const member& a, const member& b) { return key_of(a) < key_of(b); });
     for (auto it = begin; it != members_.end(); ++it)
-      if (it != begin && key_of(*it) == key_of(*(it - 1))) return false;  // duplicate key
+      if (it != begin && key_of(*it) == key_of(*(it - 1))) {
+        failure_ = "The body repeats the key \"" + std::string(key_of(*it)) + "\".";
+        return false;
+      }
     out.push_back('{');
     for (auto it = begin; it != members_.end(); ++it) {
       if (it != begin) out.push_back(',');
@@ -156,7 +168,7 @@ class canonicalizer {
   }
 
   bool array(std::string& out, std::size_t depth) {
-    if (depth > json_depth_max) return false;
+    if (depth > json_depth_max) return too_deep();
     ++position_;  // '['
     out.push_back('[');
     skip_whitespace();
@@ -334,6 +346,11 @@ class canonicalizer {
     return true;
   }
 
+  bool too_deep() {
+    failure_ = "The body nests deeper than " + std::to_string(json_depth_max) + " levels.";
+    return false;
+  }
+
   bool consume(char expected) {
     if (position_ < text_.size() && text_[position_] == expected) {
       ++position_;
@@ -353,6 +370,7 @@ class canonicalizer {
   std::vector<member> members_;  // the members of the objects being read, outermost first
   std::string scratch_;          // their canonical values
   std::string decoded_keys_;     // their keys that were written with escapes
+  std::string failure_;          // set where the position alone would not say why
 };
 
 bool is_blank(std::string_view body) {
@@ -366,7 +384,8 @@ result<std::string> canonical_json(std::string_view body) {
   if (is_blank(body)) return std::string("{}");
   std::string out;
   out.reserve(body.size());
-  if (!canonicalizer(body).run(out)) return error{error_code::json_invalid, {}};
+  canonicalizer reader(body);
+  if (!reader.run(out)) return error{error_code::json_invalid, {}, reader.failure()};
   return out;
 }
 

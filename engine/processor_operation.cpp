@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "engine/error_message.hpp"
 #include "engine/id.hpp"
 
 namespace escrowd {
@@ -38,7 +39,7 @@ status validate_request(const processor_request_command& command, std::string_vi
   if (command.instrument.empty())
     return error{error_code::parameter_missing, std::string(instrument)};
   if (command.instrument.size() > instrument_length_max)
-    return error{error_code::parameter_invalid, std::string(instrument)};
+    return too_long(instrument, instrument_length_max);
   return {};
 }
 
@@ -163,7 +164,8 @@ result<processor_outcome> request_withdrawal(const account& owner,
                                              std::int64_t now) {
   if (auto valid = validate_request(command, "destination", destination_length_max); !valid)
     return valid.failure();
-  if (owner.available < command.amount) return error{error_code::insufficient_funds, {}};
+  if (owner.available < command.amount)
+    return insufficient_funds("The available balance", owner.available, command.amount);
   processor_outcome outcome{
       new_operation(processor_kind::withdrawal, owner, command, now), true, {}, {}};
   outcome.entry = transfer_entry(entry_kind::withdrawal_hold, command.id, now,

@@ -13,12 +13,17 @@
 
 namespace escrowd {
 
-// A rejection: the stable code plus the request parameter that caused it, if any.
+// A rejection: the stable code plus the request parameter that caused it, if any, and
+// a sentence for the human reading the response (empty: the code's default sentence).
 struct error {
   error_code code = error_code::internal;
   std::string param = {};  // a field name; short enough for the small-string buffer
+  std::string message = {};
 
-  friend bool operator==(const error&, const error&) = default;
+  // The same rejection whatever the wording: clients and tests branch on code and param.
+  friend bool operator==(const error& a, const error& b) {
+    return a.code == b.code && a.param == b.param;
+  }
 };
 
 template <class T>

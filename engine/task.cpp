@@ -2,13 +2,23 @@
 
 #include <utility>
 
+#include "engine/error_message.hpp"
 #include "engine/id.hpp"
 
 namespace escrowd {
 namespace {
 
-error invalid_transition() {
-  return error{error_code::invalid_state_transition, {}};
+error invalid_transition(const task& current, task_transition transition) {
+  const std::string state(to_string(current.state));
+  if (transition == task_transition::review_window_lapsed)
+    return rejection(error_code::invalid_state_transition, {},
+                     "The review window of a task that is " + state + " cannot lapse.");
+  if (transition == task_transition::submit && current.state == task_state::funded)
+    return rejection(error_code::invalid_state_transition, {},
+                     "The task has no worker to submit it: assign one first.");
+  return rejection(
+      error_code::invalid_state_transition, {},
+      "Cannot " + std::string(to_string(transition)) + " a task that is " + state + ".");
 }
 
 task_outcome unchanged(const task& current) {
@@ -61,8 +71,13 @@ void pay_out_escrow(task_outcome& outcome, entry_kind kind, std::int64_t to_work
 }
 
 status check_worker(const task& current, const account& worker) {
-  if (worker.id == current.payer) return error{error_code::parameter_invalid, "worker"};
-  if (worker.currency != current.currency) return error{error_code::currency_mismatch, "worker"};
+  if (worker.id == current.payer)
+    return rejection(error_code::parameter_invalid, "worker",
+                     "The worker must be another account than the task's payer.");
+  if (worker.currency != current.currency)
+    return rejection(error_code::currency_mismatch, "worker",
+                     "The worker's account is in " + worker.currency.str() + ", the task in " +
+                         current.currency.str() + ".");
   return {};
 }
 
@@ -132,10 +147,15 @@ result<task_outcome> create_task(const create_task_command& command, const accou
                                  const account* worker, std::int64_t now) {
   if (!is_valid_id(command.id)) return error{error_code::id_invalid, "id"};
   if (!is_valid_amount(command.amount)) return error{error_code::amount_invalid, "amount"};
-  if (payer.currency != command.currency) return error{error_code::currency_mismatch, "currency"};
+  if (payer.currency != command.currency)
+    return rejection(error_code::currency_mismatch, "currency",
+                     "The payer's account is in " + payer.currency.str() + ", the task in " +
+                         command.currency.str() + ".");
   const std::int64_t window = command.review_window_s.value_or(review_window_s_default);
   if (window < 1 || window > review_window_s_max)
-    return error{error_code::parameter_invalid, "review_window_s"};
+    return rejection(
+        error_code::parameter_invalid, "review_window_s",
+        "review_window_s is 1 to " + std::to_string(review_window_s_max) + " seconds.");
 
   task created;
   created.id = command.id;
@@ -158,7 +178,7 @@ result<task_outcome> create_task(const create_task_command& command, const accou
 result<task_outcome> assign_task(const task& current, const account& worker,
                                  const std::string& actor, std::int64_t now) {
   if (current.state != task_state::open && current.state != task_state::funded)
-    return invalid_transition();
+    return invalid_transition(current, task_transition::assign);
   if (auto checked = check_worker(current, worker); !checked) return checked.failure();
   if (current.worker == worker.id) return unchanged(current);
   task next = successor(current);
@@ -169,10 +189,11 @@ result<task_outcome> assign_task(const task& current, const account& worker,
 result<task_outcome> fund_task(const task& current, const account& payer, const std::string& actor,
                                std::int64_t now) {
   if (current.state == task_state::funded) return unchanged(current);
-  if (current.state != task_state::open) return invalid_transition();
+  if (current.state != task_state::open) return invalid_transition(current, task_transition::fund);
   if (payer.id != current.payer) return error{error_code::parameter_invalid, "payer"};
   if (payer.currency != current.currency) return error{error_code::currency_mismatch, {}};
-  if (payer.available < current.amount) return error{error_code::insufficient_funds, {}};
+  if (payer.available < current.amount)
+    return insufficient_funds("The payer's available balance", payer.available, current.amount);
 
   auto outcome =
       transitioned(successor(current), task_transition::fund, task_state::funded, actor, now);
@@ -196,9 +217,10 @@ result<task_outcome> create_funded_task(const create_task_command& command, cons
 result<task_outcome> submit_task(const task& current, std::string submission,
                                  const std::string& actor, std::int64_t now) {
   if (current.state == task_state::submitted) return unchanged(current);
-  if (current.state != task_state::funded || current.worker.empty()) return invalid_transition();
+  if (current.state != task_state::funded || current.worker.empty())
+    return invalid_transition(current, task_transition::submit);
   if (submission.size() > submission_length_max)
-    return error{error_code::parameter_invalid, "submission"};
+    return too_long("submission", submission_length_max);
   auto deadline = checked_add(now, current.review_window_s);
   if (!deadline) return error{error_code::parameter_invalid, "review_window_s"};
 
@@ -211,7 +233,8 @@ result<task_outcome> submit_task(const task& current, std::string submission,
 result<task_outcome> approve_task(const task& current, const std::string& actor, std::int64_t now) {
   if (current.state == task_state::released && current.last_transition == task_transition::approve)
     return unchanged(current);
-  if (current.state != task_state::submitted) return invalid_transition();
+  if (current.state != task_state::submitted)
+    return invalid_transition(current, task_transition::approve);
   task next = successor(current);
   next.review_deadline = 0;
   auto outcome =
@@ -224,9 +247,10 @@ result<task_outcome> approve_task(const task& current, const std::string& actor,
 result<task_outcome> dispute_task(const task& current, std::string reason, const std::string& actor,
                                   std::int64_t now) {
   if (current.state == task_state::disputed) return unchanged(current);
-  if (current.state != task_state::submitted) return invalid_transition();
+  if (current.state != task_state::submitted)
+    return invalid_transition(current, task_transition::dispute);
   if (reason.size() > dispute_reason_length_max)
-    return error{error_code::parameter_invalid, "reason"};
+    return too_long("reason", dispute_reason_length_max);
   task next = successor(current);
   next.dispute_reason = std::move(reason);
   next.review_deadline = 0;
@@ -236,9 +260,12 @@ result<task_outcome> dispute_task(const task& current, std::string reason, const
 result<task_outcome> resolve_task(const task& current, std::int64_t worker_amount,
                                   const std::string& actor, std::int64_t now) {
   if (current.state == task_state::resolved) return unchanged(current);
-  if (current.state != task_state::disputed) return invalid_transition();
+  if (current.state != task_state::disputed)
+    return invalid_transition(current, task_transition::resolve);
   if (worker_amount < 0 || worker_amount > current.amount)
-    return error{error_code::parameter_invalid, "worker_amount"};
+    return rejection(
+        error_code::parameter_invalid, "worker_amount",
+        "worker_amount is 0 to the task's amount, " + std::to_string(current.amount) + ".");
   task next = successor(current);
   next.worker_amount = worker_amount;
   auto outcome =
@@ -252,7 +279,7 @@ result<task_outcome> resolve_task(const task& current, std::int64_t worker_amoun
 result<task_outcome> cancel_task(const task& current, const std::string& actor, std::int64_t now) {
   if (current.state == task_state::cancelled) return unchanged(current);
   if (current.state != task_state::open && current.state != task_state::funded)
-    return invalid_transition();
+    return invalid_transition(current, task_transition::cancel);
   auto outcome =
       transitioned(successor(current), task_transition::cancel, task_state::cancelled, actor, now);
   if (!outcome) return outcome;
@@ -265,7 +292,8 @@ result<task_outcome> lapse_review_window(const task& current, std::int64_t now) 
   if (current.state == task_state::released &&
       current.last_transition == task_transition::review_window_lapsed)
     return unchanged(current);
-  if (current.state != task_state::submitted) return invalid_transition();
+  if (current.state != task_state::submitted)
+    return invalid_transition(current, task_transition::review_window_lapsed);
   if (now < current.review_deadline) return error{error_code::review_window_open, {}};
   task next = successor(current);
   next.review_deadline = 0;

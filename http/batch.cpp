@@ -11,9 +11,11 @@
 #include <memory>
 #include <mutex>
 
+#include "engine/error_message.hpp"
 #include "http/api.hpp"
 #include "http/api_response.hpp"
 #include "http/batch_order.hpp"
+#include "http/body_reader.hpp"
 #include "http/json_codec.hpp"
 #include "http/query.hpp"
 
@@ -99,17 +101,17 @@ result<batch_operation> read_operation(const json::value& item, std::size_t inde
 }
 
 result<std::vector<batch_operation>> read_operations(std::string_view text, std::size_t max) {
-  std::error_code failure;
-  json::value parsed = json::parse(text, failure);
-  if (failure || !parsed.is_object()) return error{error_code::json_invalid, {}};
-  const auto& fields = parsed.as_object();
+  auto parsed = parse_json_object(text);
+  if (!parsed) return parsed.failure();
+  const auto& fields = *parsed;
   for (const auto& member : fields)
     if (member.key() != "operations")
       return error{error_code::parameter_unknown, std::string(member.key())};
   const auto* list = fields.if_contains("operations");
   if (list == nullptr) return error{error_code::parameter_missing, "operations"};
   if (!list->is_array() || list->as_array().empty())
-    return error{error_code::parameter_invalid, "operations"};
+    return rejection(error_code::parameter_invalid, "operations",
+                     "operations is a non-empty array of operations.");
   if (list->as_array().size() > max) return error{error_code::batch_too_large, "operations"};
   std::vector<batch_operation> operations;
   operations.reserve(list->as_array().size());

@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "engine/error_message.hpp"
 #include "engine/fingerprint.hpp"
 #include "engine/id.hpp"
 
@@ -10,8 +11,9 @@ namespace {
 
 namespace json = boost::json;
 
-error invalid(std::string_view name) {
-  return error{error_code::parameter_invalid, std::string(name)};
+error not_of_type(std::string_view name, std::string_view expected) {
+  return rejection(error_code::parameter_invalid, name,
+                   std::string(name) + " must be " + std::string(expected) + ".");
 }
 error missing(std::string_view name) {
   return error{error_code::parameter_missing, std::string(name)};
@@ -23,14 +25,24 @@ bool is_blank(std::string_view body) {
 
 }  // namespace
 
-result<body_reader> body_reader::parse(std::string_view body) {
-  if (is_blank(body)) return body_reader(json::object{});
+result<json::object> parse_json_object(std::string_view text) {
   json::parse_options options;
   options.max_depth = json_depth_max;
   std::error_code failure;
-  json::value parsed = json::parse(body, failure, {}, options);
-  if (failure || !parsed.is_object()) return error{error_code::json_invalid, {}};
-  return body_reader(std::move(parsed.as_object()));
+  json::value parsed = json::parse(text, failure, {}, options);
+  if (failure)
+    return rejection(error_code::json_invalid, {},
+                     "The body is not valid JSON: " + failure.message() + ".");
+  if (!parsed.is_object())
+    return rejection(error_code::json_invalid, {}, "The body must be a JSON object.");
+  return std::move(parsed.as_object());
+}
+
+result<body_reader> body_reader::parse(std::string_view body) {
+  if (is_blank(body)) return body_reader(json::object{});
+  auto parsed = parse_json_object(body);
+  if (!parsed) return parsed.failure();
+  return body_reader(std::move(*parsed));
 }
 
 constexpr std::size_t first_fields_count = 64;
@@ -62,7 +74,7 @@ const json::value* body_reader::find(std::string_view name) {
 result<std::optional<std::string>> body_reader::optional_string(std::string_view name) {
   const json::value* found = find(name);
   if (found == nullptr) return std::optional<std::string>{};
-  if (!found->is_string()) return invalid(name);
+  if (!found->is_string()) return not_of_type(name, "a string");
   const auto& text = found->get_string();
   return std::optional<std::string>(std::string(text.data(), text.size()));
 }
@@ -93,7 +105,7 @@ result<std::optional<std::int64_t>> body_reader::optional_integer(std::string_vi
   const json::value* found = find(name);
   if (found == nullptr) return std::optional<std::int64_t>{};
   if (found->is_int64()) return std::optional<std::int64_t>(found->get_int64());
-  return invalid(name);  // floats, strings and integers past int64 alike
+  return not_of_type(name, "an integer");  // floats, strings and integers past int64 alike
 }
 
 result<std::int64_t> body_reader::required_integer(std::string_view name) {
@@ -124,7 +136,7 @@ result<currency> body_reader::required_currency(std::string_view name) {
 result<bool> body_reader::optional_bool(std::string_view name, bool fallback) {
   const json::value* found = find(name);
   if (found == nullptr) return fallback;
-  if (!found->is_bool()) return invalid(name);
+  if (!found->is_bool()) return not_of_type(name, "true or false");
   return found->get_bool();
 }
 

@@ -16,6 +16,10 @@
 
 namespace escrowd::http {
 
+// `text` as a JSON object; invalid JSON (with the parser's reason), a non-object, or
+// nesting past the engine's json_depth_max is json_invalid.
+[[nodiscard]] result<boost::json::object> parse_json_object(std::string_view text);
+
 class body_reader {
  public:
   // An empty body reads as {}. Invalid JSON, a non-object, or nesting past the engine's

@@ -1,6 +1,7 @@
 // Accounts, their journal entries and API keys (api.md "Accounts").
 #include <boost/json/array.hpp>
 
+#include "engine/error_message.hpp"
 #include "engine/id.hpp"
 #include "http/api_response.hpp"
 #include "http/body_reader.hpp"
@@ -59,8 +60,7 @@ status create_account(api_call& call) {
   if (!currency) return currency.failure();
   auto owner = body->optional_string("owner");
   if (!owner) return owner.failure();
-  if (*owner && (*owner)->size() > owner_length_max)
-    return error{error_code::parameter_invalid, "owner"};
+  if (*owner && (*owner)->size() > owner_length_max) return too_long("owner", owner_length_max);
   if (auto done = body->finish(); !done) return done;
   auto context = command_context(call, 201);
   if (!context) return context.failure();
@@ -96,7 +96,9 @@ status list_entries(api_call& call) {
   std::optional<std::uint64_t> starting_after;
   if (auto after = parameters->take("starting_after")) {
     starting_after = entry_sequence(*after);
-    if (!starting_after) return error{error_code::parameter_invalid, "starting_after"};
+    if (!starting_after)
+      return rejection(error_code::parameter_invalid, "starting_after",
+                       "starting_after takes the id of an entry of this list (entry_<n>).");
   }
   if (auto done = parameters->finish(); !done) return done;
   auto owner = call.ledger.read_account(call.match.id);
@@ -145,7 +147,7 @@ status create_key(api_call& call) {
   } else if (*role == "arbiter") {
     command.role = principal_role::arbiter;
   } else {
-    return error{error_code::parameter_invalid, "role"};
+    return rejection(error_code::parameter_invalid, "role", "role is admin or arbiter.");
   }
   command.kind = actors::key_command_kind::create;
   command.key_id = make_object_id(key_id_prefix);

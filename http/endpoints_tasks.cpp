@@ -1,5 +1,6 @@
 // Tasks: creation, reads and every transition (api.md "Tasks (escrow)"). The task actor
 // authorizes transitions against the task as it is when the command reaches it.
+#include "engine/error_message.hpp"
 #include "engine/id.hpp"
 #include "http/api_response.hpp"
 #include "http/body_reader.hpp"
@@ -38,7 +39,7 @@ status read_transition_body(route which, body_reader& body, actors::task_command
       auto submission = body.optional_string("submission");
       if (!submission) return submission.failure();
       if (*submission && (*submission)->size() > submission_length_max)
-        return error{error_code::parameter_invalid, "submission"};
+        return too_long("submission", submission_length_max);
       command.text = submission->value_or("");
       break;
     }
@@ -49,8 +50,7 @@ status read_transition_body(route which, body_reader& body, actors::task_command
       command.kind = kind::dispute;
       auto reason = body.required_string("reason");
       if (!reason) return reason.failure();
-      if (reason->empty() || reason->size() > reason_length_max)
-        return error{error_code::parameter_invalid, "reason"};
+      if (reason->size() > reason_length_max) return too_long("reason", reason_length_max);
       command.text = std::move(*reason);
       break;
     }

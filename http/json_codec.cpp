@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "engine/error_message.hpp"
 #include "http/json_writer.hpp"
 
 namespace escrowd::http {
@@ -152,7 +153,7 @@ json::object error_json(const error& failure, std::string_view message) {
   json::object body{
       {"type", to_string(description.type)},
       {"code", description.code},
-      {"message", message.empty() ? description.message : message},
+      {"message", !message.empty() ? std::string(message) : error_message(failure)},
   };
   if (!failure.param.empty()) body["param"] = failure.param;
   return json::object{{"error", std::move(body)}};

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "engine/error_message.hpp"
+
 namespace escrowd::http {
 namespace {
 
@@ -52,8 +54,11 @@ result<query_parameters> query_parameters::parse(std::string_view query) {
     auto name = percent_decode(pair.substr(0, eq));
     auto value =
         percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
-    if (!name || !value) return error{error_code::parameter_invalid, "query"};
-    if (parameters.values_.contains(*name)) return error{error_code::parameter_invalid, *name};
+    if (!name || !value)
+      return rejection(error_code::parameter_invalid, "query",
+                       "The query string has a malformed percent-encoding.");
+    if (parameters.values_.contains(*name))
+      return rejection(error_code::parameter_invalid, *name, *name + " is given more than once.");
     parameters.values_.emplace(std::move(*name), std::move(*value));
   }
   return parameters;
@@ -79,7 +84,8 @@ result<std::size_t> read_list_limit(query_parameters& parameters) {
   const char* end = text->data() + text->size();
   auto [stop, failure] = std::from_chars(text->data(), end, limit);
   if (failure != std::errc{} || stop != end || limit < 1 || limit > list_limit_max)
-    return error{error_code::parameter_invalid, "limit"};
+    return rejection(error_code::parameter_invalid, "limit",
+                     "limit is an integer from 1 to " + std::to_string(list_limit_max) + ".");
   return static_cast<std::size_t>(limit);
 }
 

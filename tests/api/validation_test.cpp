@@ -87,7 +87,9 @@ TEST_F(validation_api, ids_and_currencies_are_checked_in_every_body) {
 TEST_F(validation_api, deeply_nested_json_is_400) {
   std::string deep = R"({"currency":"usd","owner":)";
   deep += std::string(2'000, '[') + std::string(2'000, ']') + "}";
-  expect_error_shape(client().post("/v1/accounts", admin(), deep), 400);
+  const auto refused = client().post("/v1/accounts", admin(), deep);
+  expect_error_shape(refused, 400);
+  EXPECT_EQ(refused.error_message(), "The body nests deeper than 32 levels.");
 }
 
 TEST_F(validation_api, body_over_one_mebibyte_is_413_body_too_large) {
@@ -107,6 +109,46 @@ TEST_F(validation_api, every_error_status_carries_the_envelope_and_a_request_id)
   const auto no_route =
       client().send_unlisted("GET", "/v1/no-such-thing", std::nullopt, {.key = admin()});
   expect_error_shape(no_route, 404);
+}
+
+// The code and param are what clients branch on; the message is for the person reading it,
+// so it says what was wrong with this request, not only which rule family it broke.
+TEST_F(validation_api, messages_say_what_was_wrong_with_this_request) {
+  const auto payer = funded_account(1'000);
+  const auto worker = create_account();
+  const auto message_of = [](const api_response& reply) { return reply.error_message(); };
+  EXPECT_EQ(message_of(client().post("/v1/accounts", admin(), "[1]")),
+            "The body must be a JSON object.");
+  EXPECT_EQ(message_of(client().post("/v1/accounts", admin(), "{")),
+            "The body is not valid JSON: it ends too early.");
+  EXPECT_EQ(message_of(client().post("/v1/accounts", admin(), R"({"currency":"usd",})")),
+            "The body is not valid JSON: unexpected character at byte 18.");
+  EXPECT_EQ(message_of(client().post("/v1/accounts", admin(), R"({"id":"a","id":"b"})")),
+            "The body repeats the key \"id\".");
+  EXPECT_EQ(message_of(client().post("/v1/accounts", admin(), R"({"currency":"usd","x":1})")),
+            "Received unknown parameter: x.");
+  EXPECT_EQ(message_of(client().post("/v1/accounts", admin(), "{}")),
+            "Missing required parameter: currency.");
+  EXPECT_EQ(
+      message_of(client().post(
+          "/v1/tasks", payer.key,
+          body_of({{"payer", payer.id}, {"amount", 5}, {"currency", "usd"}, {"fund", "yes"}}))),
+      "fund must be true or false.");
+  EXPECT_EQ(message_of(client().get("/v1/accounts/" + payer.id + "/entries?limit=0", admin())),
+            "limit is an integer from 1 to 100.");
+
+  const auto too_dear = create_task(payer, worker, 5'000);
+  const auto refused = client().post("/v1/tasks/" + too_dear + "/fund", payer.key, "{}");
+  expect_error(refused, 409, "insufficient_funds");
+  EXPECT_EQ(message_of(refused),
+            "The payer's available balance is 1000, less than the 5000 required.");
+
+  const auto task = create_task(payer, worker, 100, R"(,"fund":true)");
+  transition(task, "submit", worker.key);
+  transition(task, "approve", payer.key);
+  const auto late = client().post("/v1/tasks/" + task + "/dispute", payer.key, R"({"reason":"x"})");
+  expect_error(late, 409, "invalid_state_transition");
+  EXPECT_EQ(message_of(late), "Cannot dispute a task that is released.");
 }
 
 }  // namespace

@@ -112,5 +112,18 @@ TEST(json_codec, error_envelope_carries_type_code_and_param) {
       "idempotency_error");
 }
 
+TEST(json_codec, error_message_is_the_refusals_own_unless_the_caller_words_it) {
+  const error refused{error_code::insufficient_funds, {}, "The balance is 5, less than 9."};
+  EXPECT_EQ(error_json(refused).at("error").as_object().at("message"),
+            "The balance is 5, less than 9.");
+  EXPECT_EQ(error_json(refused, "Worded by the caller.").at("error").as_object().at("message"),
+            "Worded by the caller.");
+  EXPECT_EQ(error_json(error{error_code::parameter_missing, "payer"})
+                .at("error")
+                .as_object()
+                .at("message"),
+            "Missing required parameter: payer.");
+}
+
 }  // namespace
 }  // namespace escrowd::http
