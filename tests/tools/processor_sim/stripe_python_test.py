@@ -254,7 +254,7 @@ class WebhookTest(unittest.TestCase):
         threading.Thread(target=self.receiver.serve_forever, daemon=True).start()
         self.addCleanup(self.receiver.server_close)
         self.addCleanup(self.receiver.shutdown)
-        url = "http://127.0.0.1:%d/v1/webhooks/stripe" % self.receiver.server_address[1]
+        url = "http://127.0.0.1:%d/v1/processor/webhooks" % self.receiver.server_address[1]
         self.sim = Simulator("--webhook-url", url, "--webhook-secret", WEBHOOK_SECRET)
         self.addCleanup(self.sim.close)
         stripe.api_key = API_KEY
