@@ -271,28 +271,38 @@ account_actor::behavior_type account_actor_behavior(
       [=](account_command& command) {
         take_id_if_vacant(self, command.account_id);
         auto promise = self->make_response_promise<rendered_response>();
-        when_ready(self, [=, command = std::move(command)]() mutable {
-          decide(self, command, [promise](rendered_response response, bool) mutable {
-            promise.deliver(std::move(response));
-          });
-        });
+        when_ready(
+            self,
+            [self, promise](account_command& held) mutable {
+              decide(self, held, [promise](rendered_response response, bool) mutable {
+                promise.deliver(std::move(response));
+              });
+            },
+            command);
         return promise;
       },
       [=](account_command& command, answer_slot& slot) {
         take_id_if_vacant(self, command.account_id);
-        when_ready(self, [=, command = std::move(command), slot = std::move(slot)]() mutable {
-          decide(self, command,
-                 [slot](rendered_response response, bool) { slot.answer(std::move(response)); });
-        });
+        when_ready(
+            self,
+            [self](account_command& held, answer_slot& answer) {
+              decide(self, held, [answer](rendered_response response, bool) {
+                answer.answer(std::move(response));
+              });
+            },
+            command, slot);
       },
       [=](fund_request& request) {
         take_id_if_vacant(self, request.current.payer);
         auto promise = self->make_response_promise<fund_verdict>();
-        when_ready(self, [=, request = std::move(request)]() mutable {
-          decide_fund(self, request, [promise](fund_verdict verdict) mutable {
-            promise.deliver(std::move(verdict));
-          });
-        });
+        when_ready(
+            self,
+            [self, promise](fund_request& held) mutable {
+              decide_fund(self, held, [promise](fund_verdict verdict) mutable {
+                promise.deliver(std::move(verdict));
+              });
+            },
+            request);
         return promise;
       },
       [=](retire_atom) { request_retire(self); },

@@ -40,18 +40,18 @@ void bridge::stop() {
 }
 
 template <class Command>
-void bridge::send(Command command, completion done) {
+void bridge::send(Command&& command, completion done) {
   auto slot = answer_slot::open(std::move(done), command.context.render);
   if (stopped_.load(std::memory_order_acquire)) return slot.time_out();
   deadlines_->track(slot);
   caf::anon_send(directory_, std::move(command), std::move(slot));
 }
 
-void bridge::submit(task_command command, completion done) {
+void bridge::submit(task_command&& command, completion done) {
   send(std::move(command), std::move(done));
 }
 
-void bridge::submit(account_command command, completion done) {
+void bridge::submit(account_command&& command, completion done) {
   send(std::move(command), std::move(done));
 }
 

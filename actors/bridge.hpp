@@ -9,9 +9,9 @@
 // facade; destroyed before the actor system (it holds actor handles).
 #pragma once
 
+#include <atomic>
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
-#include <atomic>
 #include <chrono>
 #include <memory>
 
@@ -37,8 +37,8 @@ class bridge {
   bridge(const bridge&) = delete;
   bridge& operator=(const bridge&) = delete;
 
-  void submit(task_command command, completion done);
-  void submit(account_command command, completion done);
+  void submit(task_command&& command, completion done);
+  void submit(account_command&& command, completion done);
   // Stops the sweeper; a later submit answers `timeout` at once. A submit racing with stop
   // may still reach a stopping directory: its slot, dropped with the message, answers
   // `timeout` then.
@@ -46,7 +46,7 @@ class bridge {
 
  private:
   template <class Command>
-  void send(Command command, completion done);
+  void send(Command&& command, completion done);
 
   const directory_actor directory_;
   const std::shared_ptr<answer_deadlines> deadlines_;

@@ -88,19 +88,16 @@ void retire(self_pointer self, entity_table<Handle>& table, directory_entry<Hand
   self->send(entry.handle, retire_atom::value);  // the handle stays, to stop it on shutdown
 }
 
-// Forwards to the id's live actor, spawning it if needed, or holds the message while the
-// id's previous actor retires. Only a held message becomes a std::function: every request
-// passes here, and wrapping the command it carries costs a heap allocation.
-template <class Handle, class Forward>
-void route(self_pointer self, entity_table<Handle>& table, const std::string& id,
-           Forward&& forward) {
+// The id's entry, its actor live (spawned if needed) unless the id's previous actor is
+// still retiring; past the cap the least recently used actor retires as this one starts
+// (never this one itself, which is at the front).
+template <class Handle>
+directory_entry<Handle>& touch(self_pointer self, entity_table<Handle>& table,
+                               const std::string& id) {
   const auto position = table.entries.try_emplace(id).first;
   auto& entry = position->second;
   entry.last_used = clock::now();
-  if (entry.retiring) {
-    entry.held.emplace_back(std::forward<Forward>(forward));
-    return;
-  }
+  if (entry.retiring) return entry;
   const bool spawned = !entry.handle;
   if (spawned) {
     entry.handle = take_actor(self, table, id);
@@ -111,11 +108,22 @@ void route(self_pointer self, entity_table<Handle>& table, const std::string& id
     table.recency.splice(table.recency.begin(), table.recency, entry.recency);
   }
   self->state.backlog.handled();
-  forward(entry.handle);
-  // One for one past the cap: the least recently used retires as this one starts (never
-  // this one itself, which is at the front).
   if (spawned && table.recency.size() > std::max<std::size_t>(table.cap, 1))
     retire(self, table, table.entries.find(*table.recency.back())->second);
+  return entry;
+}
+
+// Hands `parts` (the message being handled) to the id's live actor through `send`, or
+// holds them while the id's previous actor retires. Every request passes here: the parts
+// are moved once, into the outgoing message, and only a held message is moved into a
+// std::function (a heap allocation). `id` may name a field of the parts.
+template <class Handle, class Send, class... Parts>
+void deliver(self_pointer self, entity_table<Handle>& table, const std::string& id, Send send,
+             Parts&... parts) {
+  auto& entry = touch(self, table, id);
+  if (!entry.retiring) return send(entry.handle, std::move(parts)...);
+  entry.held.emplace_back([send = std::move(send), ... held = std::move(parts)](
+                              const Handle& target) mutable { send(target, std::move(held)...); });
 }
 
 // The id's actor has nothing left to decide (a settled task): it retires now rather than
@@ -141,7 +149,7 @@ void forget(self_pointer self, entity_table<Handle>& table, const std::string& i
   auto held = std::move(found->second.held);
   table.entries.erase(found);
   report_live_actors(self);
-  for (auto& forward : held) route<Handle>(self, table, id, std::move(forward));
+  for (auto& forward : held) deliver(self, table, id, std::move(forward));
 }
 
 // The id's actor retired: it is vacant now, kept for a new id unless enough are.
@@ -227,48 +235,48 @@ directory_actor::behavior_type directory(directory_actor::stateful_pointer<direc
   return {
       [=](task_command& command) {
         auto promise = self->make_response_promise<rendered_response>();
-        const auto id = command.task_id;
-        route<task_actor>(
-            self, self->state.tasks, id,
-            [promise, command = std::move(command)](const task_actor& target) mutable {
-              promise.delegate(target, std::move(command));
-            });
+        deliver(
+            self, self->state.tasks, command.task_id,
+            [promise](const task_actor& target, task_command&& moved) mutable {
+              promise.delegate(target, std::move(moved));
+            },
+            command);
         return promise;
       },
       [=](account_command& command) {
         auto promise = self->make_response_promise<rendered_response>();
-        const auto id = command.account_id;
-        route<account_actor>(
-            self, self->state.accounts, id,
-            [promise, command = std::move(command)](const account_actor& target) mutable {
-              promise.delegate(target, std::move(command));
-            });
+        deliver(
+            self, self->state.accounts, command.account_id,
+            [promise](const account_actor& target, account_command&& moved) mutable {
+              promise.delegate(target, std::move(moved));
+            },
+            command);
         return promise;
       },
       [=](task_command& command, answer_slot& slot) {
-        const auto id = command.task_id;
-        route<task_actor>(self, self->state.tasks, id,
-                          [self, command = std::move(command),
-                           slot = std::move(slot)](const task_actor& target) mutable {
-                            self->send(target, std::move(command), std::move(slot));
-                          });
+        deliver(
+            self, self->state.tasks, command.task_id,
+            [self](const task_actor& target, task_command&& moved, answer_slot&& answer) {
+              self->send(target, std::move(moved), std::move(answer));
+            },
+            command, slot);
       },
       [=](account_command& command, answer_slot& slot) {
-        const auto id = command.account_id;
-        route<account_actor>(self, self->state.accounts, id,
-                             [self, command = std::move(command),
-                              slot = std::move(slot)](const account_actor& target) mutable {
-                               self->send(target, std::move(command), std::move(slot));
-                             });
+        deliver(
+            self, self->state.accounts, command.account_id,
+            [self](const account_actor& target, account_command&& moved, answer_slot&& answer) {
+              self->send(target, std::move(moved), std::move(answer));
+            },
+            command, slot);
       },
       [=](fund_request& request) {
         auto promise = self->make_response_promise<fund_verdict>();
-        const auto id = request.current.payer;
-        route<account_actor>(
-            self, self->state.accounts, id,
-            [promise, request = std::move(request)](const account_actor& target) mutable {
-              promise.delegate(target, std::move(request));
-            });
+        deliver(
+            self, self->state.accounts, request.current.payer,
+            [promise](const account_actor& target, fund_request&& moved) mutable {
+              promise.delegate(target, std::move(moved));
+            },
+            request);
         return promise;
       },
       [=](retired_atom, entity_kind kind, const std::string& id) {

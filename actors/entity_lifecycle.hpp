@@ -96,20 +96,23 @@ void drain(Self self) {
   maybe_retire(self);
 }
 
-// Runs `decide` now if the actor may decide, else when it may again. Only a decision that
-// must wait is wrapped in a std::function (a heap allocation for the command it carries).
-template <class Self, class Decide>
-void when_ready(Self self, Decide&& decide) {
+// Runs `decide(parts...)` now if the actor may decide, else when it may again. `parts` are
+// the message being handled: decided now, they are used in place; only a decision that
+// must wait moves them (~500 instructions for a command) into a std::function (a heap
+// allocation).
+template <class Self, class Decide, class... Parts>
+void when_ready(Self self, Decide decide, Parts&... parts) {
   auto& life = self->state.lifecycle;
   if (life.stale && life.in_flight == 0) life.stale = !self->state.reload();
   if (!life.can_decide() || !life.waiting.empty()) {
-    life.waiting.push_back(std::forward<Decide>(decide));
+    life.waiting.push_back(
+        [decide = std::move(decide), ... held = std::move(parts)]() mutable { decide(held...); });
     // Decisions that waited for a reload that failed before and succeeded just now: nothing
     // in flight is left to drain them.
     if (life.can_decide()) drain(self);
     return;
   }
-  decide();
+  decide(parts...);
 }
 
 template <class Self>

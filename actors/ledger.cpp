@@ -197,12 +197,12 @@ ledger::~ledger() {
   impl_->store.reset();
 }
 
-void ledger::submit(task_command command, completion done) {
+void ledger::submit(task_command&& command, completion done) {
   if (!impl_->admit(command.context, done)) return;
   impl_->front->submit(std::move(command), std::move(done));
 }
 
-void ledger::submit(account_command command, completion done) {
+void ledger::submit(account_command&& command, completion done) {
   if (!impl_->admit(command.context, done)) return;
   done = impl_->processor->kick_after(command, std::move(done));
   impl_->front->submit(std::move(command), std::move(done));

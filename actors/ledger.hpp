@@ -79,8 +79,10 @@ class ledger {
   ledger(const ledger&) = delete;
   ledger& operator=(const ledger&) = delete;
 
-  void submit(task_command command, completion done);
-  void submit(account_command command, completion done);
+  // By rvalue reference: a command is ~500 instructions to move (strings, the principal,
+  // the renderer), and it is moved once into the message to the directory, not per call.
+  void submit(task_command&& command, completion done);
+  void submit(account_command&& command, completion done);
   void submit(key_command command, completion done);
 
   // The principal a bearer secret belongs to; nullopt for an unknown or revoked key.

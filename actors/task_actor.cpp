@@ -269,21 +269,27 @@ task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_
       [=](task_command& command) {
         take_id_if_vacant(self, command.task_id);
         auto promise = self->make_response_promise<rendered_response>();
-        when_ready(self, [=, command = std::move(command)]() mutable {
-          decide(self, command, [promise](rendered_response response) mutable {
-            promise.deliver(std::move(response));
-          });
-          tell_if_settled(self);
-        });
+        when_ready(
+            self,
+            [self, promise](task_command& held) mutable {
+              decide(self, held, [promise](rendered_response response) mutable {
+                promise.deliver(std::move(response));
+              });
+              tell_if_settled(self);
+            },
+            command);
         return promise;
       },
       [=](task_command& command, answer_slot& slot) {
         take_id_if_vacant(self, command.task_id);
-        when_ready(self, [=, command = std::move(command), slot = std::move(slot)]() mutable {
-          decide(self, command,
-                 [slot](rendered_response response) { slot.answer(std::move(response)); });
-          tell_if_settled(self);
-        });
+        when_ready(
+            self,
+            [self](task_command& held, answer_slot& answer) {
+              decide(self, held,
+                     [answer](rendered_response response) { answer.answer(std::move(response)); });
+              tell_if_settled(self);
+            },
+            command, slot);
       },
       [=](retire_atom) { request_retire(self); },
   };
