@@ -10,9 +10,9 @@ namespace escrowd::http {
 inline constexpr std::int64_t idempotency_retention_s_default = 24 * 60 * 60;
 inline constexpr std::size_t batch_operations_max_default = 8190;
 inline constexpr std::size_t idempotency_key_length_max = 255;
-inline constexpr std::size_t owner_length_max = 255;
-inline constexpr std::size_t submission_length_max = 64 * 1024;
-inline constexpr std::size_t reason_length_max = 4 * 1024;
+// Text fields are bounded by the engine's limits (owner_length_max, submission_length_max,
+// dispute_reason_length_max), checked here too so that a too-long field is refused before
+// execution and not stored under the request's Idempotency-Key.
 
 struct api_settings {
   std::int64_t idempotency_retention_s = idempotency_retention_s_default;

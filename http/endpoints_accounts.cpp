@@ -1,6 +1,7 @@
 // Accounts, their journal entries and API keys (api.md "Accounts").
 #include <boost/json/array.hpp>
 
+#include "engine/account.hpp"
 #include "engine/error_message.hpp"
 #include "engine/id.hpp"
 #include "http/api_response.hpp"

@@ -2,6 +2,7 @@
 // authorizes transitions against the task as it is when the command reaches it.
 #include "engine/error_message.hpp"
 #include "engine/id.hpp"
+#include "engine/task.hpp"
 #include "http/api_response.hpp"
 #include "http/body_reader.hpp"
 #include "http/endpoints.hpp"
@@ -50,7 +51,8 @@ status read_transition_body(route which, body_reader& body, actors::task_command
       command.kind = kind::dispute;
       auto reason = body.required_string("reason");
       if (!reason) return reason.failure();
-      if (reason->size() > reason_length_max) return too_long("reason", reason_length_max);
+      if (reason->size() > dispute_reason_length_max)
+        return too_long("reason", dispute_reason_length_max);
       command.text = std::move(*reason);
       break;
     }

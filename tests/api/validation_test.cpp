@@ -4,6 +4,7 @@
 // lower-case letters, deep nesting, and the 1 MiB body limit (413 body_too_large). Every
 // rejection has the error envelope with the type of its status and a Request-Id, and leaves
 // no trace.
+#include "engine/task.hpp"
 #include "tests/api/api_fixture.hpp"
 
 namespace escrowd::api_testing {
@@ -109,6 +110,25 @@ TEST_F(validation_api, every_error_status_carries_the_envelope_and_a_request_id)
   const auto no_route =
       client().send_unlisted("GET", "/v1/no-such-thing", std::nullopt, {.key = admin()});
   expect_error_shape(no_route, 404);
+}
+
+// A text past the engine's limit is refused before execution (the HTTP layer checks the
+// engine's own limits), so the refusal is not stored under the key: the corrected retry runs.
+TEST_F(validation_api, too_long_texts_are_refused_before_execution_and_not_stored) {
+  const auto payer = funded_account(100);
+  const auto worker = create_account();
+  const auto task = create_task(payer, worker, 50, R"(,"fund":true)");
+  const auto submit = "/v1/tasks/" + task + "/submit";
+  const auto key = unique_id("submit");
+  const auto too_long =
+      client().post(submit, worker.key,
+                    body_of({{"submission", std::string(submission_length_max + 1, 's')}}), key);
+  expect_bad_request(too_long, "submission");
+  EXPECT_EQ(too_long.error_message(),
+            "submission is at most " + std::to_string(submission_length_max) + " bytes.");
+  const auto retried = client().post(submit, worker.key, body_of({{"submission", "done"}}), key);
+  EXPECT_EQ(retried.status, 200u) << describe(retried);
+  EXPECT_EQ(task_state(task), "submitted");
 }
 
 // The code and param are what clients branch on; the message is for the person reading it,
