@@ -33,6 +33,11 @@ class [[nodiscard]] result {
   // then into the storage), and a task is ~270 bytes of strings and a vector.
   result(const T& value) : storage_(std::in_place_index<0>, value) {}        // NOLINT: implicit
   result(T&& value) : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  // Builds the value where the result lives: a function that fills it in and returns it
+  // from its only return statement moves nothing (named return value optimization).
+  template <class... Args>
+  explicit result(std::in_place_t, Args&&... args)
+      : storage_(std::in_place_index<0>, std::forward<Args>(args)...) {}
   result(error failure) : storage_(std::move(failure)) {}  // NOLINT: implicit by design
   result(error_code code) : storage_(error{code}) {}       // NOLINT: implicit by design
 
