@@ -60,7 +60,7 @@ using completion = std::function<void(rendered_response)>;
 
 // An Idempotency-Key claimed by a request in flight.
 struct idempotency_claim {
-  std::string scope;  // the principal's API key id
+  std::string scope;  // "admin", "arbiter" or "account:<id>": whose keys share it
   std::string key;
   std::string fingerprint;
   std::string endpoint;    // "POST /v1/tasks/{id}/fund"

@@ -5,6 +5,10 @@ namespace escrowd::actors {
 void attach_idempotency(storage::commit_record& record, const request_context& context,
                         const rendered_response& response) {
   if (!context.idempotency) return;
+  // api.md: a 400 is a request that was invalid, found so while executing (a worker's
+  // currency, a split larger than the task) or before: nothing changed, and it is not
+  // stored, so the corrected request runs under the same key.
+  if (response.status == 400 && !has_effect(record)) return;
   const auto& claim = *context.idempotency;
   storage::idempotency_record stored;
   stored.scope = claim.scope;

@@ -18,7 +18,8 @@ namespace escrowd::actors {
 // answering must carry a finite timeout.
 inline constexpr auto commit_timeout = std::chrono::seconds(30);
 
-// Fills record.idempotency from the context and the rendered response.
+// Fills record.idempotency from the context and the rendered response, unless the
+// response is a 400 that changed nothing (never stored: api.md).
 void attach_idempotency(storage::commit_record& record, const request_context& context,
                         const rendered_response& response);
 

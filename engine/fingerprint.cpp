@@ -120,8 +120,15 @@ class canonicalizer {
         return false;
       }
     out.push_back('{');
+    bool first_written = true;
     for (auto it = begin; it != members_.end(); ++it) {
-      if (it != begin) out.push_back(',');
+      // api.md's bodies read a member given as null as left out, so it fingerprints so too:
+      // a retry that spells an optional field null is the same request.
+      if (std::string_view(scratch_).substr(it->value_begin, it->value_end - it->value_begin) ==
+          "null")
+        continue;
+      if (!first_written) out.push_back(',');
+      first_written = false;
       write_string(key_of(*it), out);
       out.push_back(':');
       out.append(scratch_, it->value_begin, it->value_end - it->value_begin);

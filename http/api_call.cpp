@@ -4,6 +4,24 @@
 #include "http/api_response.hpp"
 
 namespace escrowd::http {
+namespace {
+
+// api.md scopes a key to the principal; Stripe, to the account. Every key of one account
+// shares a scope, so a client that rotated its key and retries its request replays it
+// instead of running it twice; so do all admin keys, and all arbiter keys.
+std::string idempotency_scope(const principal& who) {
+  switch (who.role) {
+    case principal_role::admin:
+      return "admin";
+    case principal_role::arbiter:
+      return "arbiter";
+    case principal_role::account:
+      break;
+  }
+  return "account:" + who.account_id;
+}
+
+}  // namespace
 
 result<actors::request_context> command_context(const api_call& call, unsigned success_status) {
   actors::request_context context;
@@ -17,7 +35,7 @@ result<actors::request_context> command_context(const api_call& call, unsigned s
                                            : request_fingerprint(call.method, call.path, call.body);
     if (!fingerprint) return fingerprint.failure();
     actors::idempotency_claim claim;
-    claim.scope = call.who->key_id;
+    claim.scope = idempotency_scope(*call.who);
     claim.key = call.idempotency_key;
     claim.fingerprint = std::move(*fingerprint);
     claim.endpoint = route_template(call.match.route);

@@ -94,6 +94,34 @@ TEST_F(idempotency_api, keys_are_scoped_to_the_principal) {
   EXPECT_FALSE(by_account.header("Idempotent-Replayed").has_value());
 }
 
+// Stripe scopes a key to the account, not to the API key: a client that rotated its key
+// and retries must replay, not run twice.
+TEST_F(idempotency_api, every_key_of_one_principal_shares_the_scope) {
+  const auto account = create_account();
+  const auto rotated = client().post("/v1/accounts/" + account.id + "/keys", admin(), "{}");
+  ASSERT_EQ(rotated.status, 201u) << describe(rotated);
+  const auto key = unique_id("idem");
+  const auto body = body_of({{"payer", account.id}, {"amount", 5}, {"currency", "usd"}});
+  const auto first = client().post("/v1/tasks", account.key, body, key);
+  ASSERT_EQ(first.status, 201u) << describe(first);
+  expect_replay_of(client().post("/v1/tasks", rotated.text("key"), body, key), first);
+
+  const auto other = create_account();
+  const auto by_other =
+      client().post("/v1/tasks", other.key,
+                    body_of({{"payer", other.id}, {"amount", 5}, {"currency", "usd"}}), key);
+  EXPECT_EQ(by_other.status, 201u) << "another account's scope: " << describe(by_other);
+
+  const auto second_admin = client().post("/v1/keys", admin(), R"({"role":"admin"})");
+  ASSERT_EQ(second_admin.status, 201u) << describe(second_admin);
+  const auto admin_key = unique_id("idem");
+  const auto created = client().post("/v1/accounts", admin(), R"({"currency":"usd"})", admin_key);
+  ASSERT_EQ(created.status, 201u) << describe(created);
+  expect_replay_of(
+      client().post("/v1/accounts", second_admin.text("key"), R"({"currency":"usd"})", admin_key),
+      created);
+}
+
 TEST_F(idempotency_api, the_key_is_ignored_on_get) {
   const auto key = unique_id("idem");
   const auto created = client().post("/v1/accounts", admin(), R"({"currency":"usd"})", key);
@@ -152,6 +180,44 @@ TEST_F(idempotency_api, validation_errors_and_403_are_not_stored_so_the_key_stay
   expect_error_shape(client().post("/v1/accounts", payer.key, R"({"currency":"usd"})", key), 403);
   const auto valid = client().post("/v1/tasks", payer.key, good, key);
   EXPECT_EQ(valid.status, 201u) << describe(valid);
+}
+
+// A 400 found while executing (the worker's account is in another currency; a split larger
+// than the task) is still a validation error: nothing changed, nothing stored.
+TEST_F(idempotency_api, a_400_decided_while_executing_is_not_stored_either) {
+  const auto payer = funded_account(1'000);
+  const auto euro_worker = create_account("eur");
+  const auto key = unique_id("idem");
+  const auto refused = client().post(
+      "/v1/tasks", payer.key,
+      body_of(
+          {{"payer", payer.id}, {"worker", euro_worker.id}, {"amount", 3}, {"currency", "usd"}}),
+      key);
+  expect_error(refused, 400, "currency_mismatch");
+  const auto corrected = client().post("/v1/tasks", payer.key,
+                                       body_of({{"payer", payer.id},
+                                                {"worker", create_account().id},
+                                                {"amount", 3},
+                                                {"currency", "usd"}}),
+                                       key);
+  EXPECT_EQ(corrected.status, 201u) << describe(corrected);
+  EXPECT_FALSE(corrected.header("Idempotent-Replayed").has_value());
+
+  const auto worker = create_account();
+  const auto task = create_task(payer, worker, 500);
+  ASSERT_FALSE(task.empty());
+  ASSERT_EQ(client().post("/v1/tasks/" + task + "/fund", payer.key, "{}").status, 200u);
+  ASSERT_EQ(client().post("/v1/tasks/" + task + "/submit", worker.key, "{}").status, 200u);
+  ASSERT_EQ(client().post("/v1/tasks/" + task + "/dispute", payer.key, R"({"reason":"r"})").status,
+            200u);
+  const auto split_key = unique_id("idem");
+  expect_error(client().post("/v1/tasks/" + task + "/resolve", admin(), R"({"worker_amount":501})",
+                             split_key),
+               400, "parameter_invalid");
+  const auto resolved = client().post("/v1/tasks/" + task + "/resolve", admin(),
+                                      R"({"worker_amount":200})", split_key);
+  EXPECT_EQ(resolved.status, 200u) << describe(resolved);
+  EXPECT_EQ(balances_of(worker.id), (balances{200, 0, 0, 0}));
 }
 
 TEST_F(idempotency_api, key_of_255_printable_chars_is_accepted_and_256_is_400) {

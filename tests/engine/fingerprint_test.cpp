@@ -54,7 +54,20 @@ void expect_json_invalid(std::string_view body) {
 TEST(fingerprint_canonical, sorts_keys_and_drops_whitespace) {
   EXPECT_EQ(canonical(R"({ "b" : 1 ,
       "a" : [ 1 , 2 , { "d" : null , "c" : true } ] })"),
-            R"({"a":[1,2,{"c":true,"d":null}],"b":1})");
+            R"({"a":[1,2,{"c":true}],"b":1})");
+}
+
+// openapi.yaml: a field given as null counts as left out, so the retry that spells it null
+// is the same request; a null inside an array keeps its place.
+TEST(fingerprint_canonical, a_member_given_as_null_is_left_out) {
+  EXPECT_EQ(canonical(R"({"currency":"usd","owner":null})"), R"({"currency":"usd"})");
+  EXPECT_EQ(fingerprint(R"({"currency":"usd","owner":null})"),
+            fingerprint(R"({"currency":"usd"})"));
+  EXPECT_EQ(canonical(R"({"a":null})"), "{}");
+  EXPECT_EQ(canonical(R"({"a":{"b":null,"c":1}})"), R"({"a":{"c":1}})");
+  EXPECT_EQ(canonical(R"({"a":[null,1]})"), R"({"a":[null,1]})");
+  EXPECT_NE(fingerprint(R"({"a":[null]})"), fingerprint(R"({"a":[]})"));
+  EXPECT_FALSE(canonical_json(R"({"a":null,"a":1})")) << "a repeated key is refused even as null";
 }
 
 TEST(fingerprint_canonical, key_order_and_spacing_do_not_matter) {
