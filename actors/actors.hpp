@@ -20,6 +20,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::rendered_response)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::task_command)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::account_command)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::key_command)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::stored_answer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::fund_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::fund_verdict)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::entity_kind)
@@ -100,8 +101,10 @@ using directory_actor = caf::typed_actor<caf::replies_to<task_command>::with<ren
 // self-sent tick.
 using review_timer_actor = caf::typed_actor<caf::reacts_to<sweep_atom>>;
 
-// key_registrar: issues and revokes API keys; calls the completion once durable.
-using key_registrar_actor = caf::typed_actor<caf::reacts_to<key_command, completion_handle>>;
+// key_registrar: issues and revokes API keys, and stores the answers no entity decides;
+// calls the completion once durable.
+using key_registrar_actor = caf::typed_actor<caf::reacts_to<key_command, completion_handle>,
+                                             caf::reacts_to<stored_answer, completion_handle>>;
 
 // gateway: drives the durable outbox to the payment processor (gateway.hpp). `sweep` is its
 // periodic scan of due rows; `kick` asks it to drive one key now (a new top-up or withdrawal,

@@ -109,6 +109,12 @@ key_registrar_actor::behavior_type key_registrar(
           revoke(self, command, done);
         }
       },
+      [=](stored_answer& stored, completion_handle& done) {
+        commit_rendered(
+            self, self->state.writer, {}, stored.context, std::move(stored.response),
+            [done](rendered_response response, std::uint64_t) { done.call(std::move(response)); },
+            [done](rendered_response response, escrowd::error) { done.call(std::move(response)); });
+      },
   };
 }
 

@@ -1,6 +1,8 @@
 // key_registrar: issues and revokes API keys (protocol: key_registrar_actor in actors.hpp).
 // Keys are not entities with balances, so nothing serializes on them but the store: a key
 // record is committed with the request's idempotency record and answered once durable.
+// It also commits the idempotency records of answers no entity decides (stored_answer: a
+// batch as a whole), for the same reason.
 // Lifetime: one per actor system, owned by the ledger facade; the store outlives it.
 #pragma once
 

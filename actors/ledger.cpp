@@ -220,6 +220,20 @@ void ledger::submit(key_command command, completion done) {
   caf::anon_send(impl_->keys, std::move(command), completion_handle{std::move(done)});
 }
 
+void ledger::submit_composite(request_context context, std::function<void(composite_finish)> run,
+                              completion done) {
+  if (!impl_->admit(context, done)) return;
+  run([keys = impl_->keys, context = std::move(context), done = std::move(done)](
+          rendered_response answer, bool keep) mutable {
+    if (!keep || !context.idempotency) {
+      done(std::move(answer));
+      return;
+    }
+    caf::anon_send(keys, stored_answer{std::move(context), std::move(answer)},
+                   completion_handle{std::move(done)});
+  });
+}
+
 result<std::optional<principal>> ledger::authenticate(std::string_view secret) const {
   auto& principals = impl_->principals;
   if (auto kept = principals.find(secret)) return kept;

@@ -84,6 +84,15 @@ class ledger {
   void submit(task_command&& command, completion done);
   void submit(account_command&& command, completion done);
   void submit(key_command command, completion done);
+  // A request made of other requests (POST /v1/batch: each operation is decided by its own
+  // actors, under a key derived from this request's): admitted like submit() (a replay of
+  // the stored answer, 409 idempotency_key_in_use, 422 idempotency_key_reused), then `run`
+  // gets the `finish` to call once with the whole answer. keep: stored under the request's
+  // key in a commit of its own, and answered once durable (the operations' effects are
+  // already durable under their own keys); else answered unstored, so a retry runs again.
+  using composite_finish = std::function<void(rendered_response answer, bool keep)>;
+  void submit_composite(request_context context, std::function<void(composite_finish)> run,
+                        completion done);
 
   // The principal a bearer secret belongs to; nullopt for an unknown or revoked key.
   [[nodiscard]] result<std::optional<principal>> authenticate(std::string_view secret) const;

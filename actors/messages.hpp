@@ -31,6 +31,14 @@ struct fund_verdict {
   rendered_response response;
 };
 
+// The answer of a request that no one entity decides (a batch: each operation is decided
+// by its own actors under a key derived from the batch's), to store under the request's
+// own Idempotency-Key once it is whole.
+struct stored_answer {
+  request_context context;  // carries the idempotency claim
+  rendered_response response;
+};
+
 // A facade caller's callback, carried to the actor that calls it (key registrar, gateway).
 struct completion_handle {
   std::function<void(rendered_response)> call;

@@ -29,14 +29,6 @@ std::optional<std::string_view> bearer_secret(std::string_view authorization) {
   return secret;
 }
 
-// api.md: 1..255 printable ASCII characters.
-bool is_valid_idempotency_key(std::string_view key) {
-  if (key.empty() || key.size() > idempotency_key_length_max) return false;
-  for (char c : key)
-    if (c < 0x20 || c > 0x7e) return false;
-  return true;
-}
-
 bool has_header(const request& incoming, std::string_view name) {
   return std::any_of(incoming.headers.begin(), incoming.headers.end(), [name](const auto& header) {
     return header.first.size() == name.size() &&

@@ -2,8 +2,12 @@
 // if sent alone. An operation that writes an object (an id in the path, or the id, payer
 // or worker of a body) starts once the earlier operations on it answered, and one that
 // only reads it once the earlier writes did (batch_order.hpp); the others run at once, so
-// the writes of one batch share group commits. An Idempotency-Key on the batch gives every
-// operation without its own the key "<key>:<index>": a retried batch replays each operation.
+// the writes of one batch share group commits.
+// An Idempotency-Key on the batch keys the batch as a whole, as on any POST: the stored
+// answer replayed, 422 on another body, 409 while it runs. Its operations without a key of
+// their own run under keys derived from it and their index, which no client can send (they
+// start with a control character), so a batch retried after its answer was lost midway
+// (a crash before the answer was stored) replays the operations that were done.
 #include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -12,7 +16,9 @@
 #include <mutex>
 
 #include "engine/error_message.hpp"
+#include "engine/sha256.hpp"
 #include "http/api.hpp"
+#include "http/api_call.hpp"
 #include "http/api_response.hpp"
 #include "http/batch_order.hpp"
 #include "http/body_reader.hpp"
@@ -75,6 +81,7 @@ result<batch_operation> read_operation(const json::value& item, std::size_t inde
       if (name == "path") operation.target = std::move(text);
       if (name == "idempotency_key") operation.idempotency_key = std::move(text);
     } else if (name == "body") {
+      if (value.is_null()) continue;  // null counts as left out
       body = value.if_object();
       if (body == nullptr) return error{error_code::parameter_invalid, field_param(index, name)};
       operation.body = http::serialize(*body);
@@ -90,9 +97,7 @@ result<batch_operation> read_operation(const json::value& item, std::size_t inde
     return error{error_code::parameter_invalid, field_param(index, "method")};
   if (!operation.target.starts_with("/v1/") || operation.target.starts_with("/v1/batch"))
     return error{error_code::parameter_invalid, field_param(index, "path")};
-  if (fields->contains("idempotency_key") &&
-      (operation.idempotency_key.empty() ||
-       operation.idempotency_key.size() > idempotency_key_length_max))
+  if (fields->contains("idempotency_key") && !is_valid_idempotency_key(operation.idempotency_key))
     return error{error_code::idempotency_key_invalid, field_param(index, "idempotency_key")};
   if (auto matched = match_route(operation.method, split_request_target(operation.target).path))
     operation.match = std::move(*matched);
@@ -163,6 +168,11 @@ void add_task_parties(
 
 // The batch in flight: results by index, and which operations wait for which.
 
+// Called once with the whole answer's body; every_one_replayed: each operation's answer
+// was a replay; keep: no operation's answer was one a retry must not see again (5xx, 409
+// idempotency_key_in_use).
+using batch_finish = std::function<void(std::string body, bool every_one_replayed, bool keep)>;
+
 struct batch_run {
   std::optional<principal> who;
   std::string request_id;
@@ -173,8 +183,27 @@ struct batch_run {
   std::unique_ptr<std::atomic<std::size_t>[]> waiting_for;  // unfinished predecessors
   std::atomic<std::size_t> remaining{0};
   std::atomic<std::size_t> replayed{0};
-  reply_function reply;
+  std::atomic<bool> transient{false};
+  batch_finish finish;
 };
+
+namespace {
+
+// The key of operation `index` of a batch sent with `batch_key`: printable keys are the
+// clients' (api.md), so the leading control character keeps these apart from all of them,
+// and the digest keeps them short whatever the batch key's length.
+std::string derived_operation_key(std::string_view batch_key, std::size_t index) {
+  return "\x1f" + std::to_string(index) + "\x1f" + to_hex(sha256_of(batch_key));
+}
+
+// An answer a retry must get a fresh chance at: nothing was decided.
+bool is_transient(const response& answer) {
+  return answer.status >= 500 ||
+         (answer.status == 409 &&
+          answer.body.find("\"idempotency_key_in_use\"") != std::string::npos);
+}
+
+}  // namespace
 
 void api::run_batch(api_call& call) {
   auto operations = read_operations(call.body, settings_.batch_operations_max);
@@ -189,7 +218,6 @@ void api::run_batch(api_call& call) {
   run->successors.resize(count);
   run->waiting_for = std::make_unique<std::atomic<std::size_t>[]>(count);
   run->remaining = count;
-  run->reply = call.reply;
   std::map<std::string, std::vector<std::string>, std::less<>> created_tasks;
   std::vector<std::vector<object_touch>> touches(count);
   for (std::size_t index = 0; index < count; ++index) {
@@ -201,7 +229,12 @@ void api::run_batch(api_call& call) {
       for (const auto& object : operation.objects) parties.push_back(object.id);
     }
     if (operation.idempotency_key.empty() && !call.idempotency_key.empty())
-      operation.idempotency_key = call.idempotency_key + ":" + std::to_string(index);
+      operation.idempotency_key = derived_operation_key(call.idempotency_key, index);
+    else if (!operation.idempotency_key.empty())
+      // Operations sharing a key run one after the other, as if sent alone in order: the
+      // later one replays the earlier (or is 422) instead of finding the key in use. The
+      // control character keeps this name apart from every object id.
+      operation.objects.push_back({"\x1fkey\x1f" + operation.idempotency_key, true});
     touches[index] = std::move(operation.objects);
   }
   const auto predecessors = batch_predecessors(touches);
@@ -213,13 +246,38 @@ void api::run_batch(api_call& call) {
   run->who = call.who;
   run->request_id = call.request_id;
   run->now = call.now;
-  // The roots are chosen before any starts: a root can finish (and start its successors,
-  // whose counts reach 0) while this loop still runs, and such a successor must not be
-  // started a second time here.
-  std::vector<std::size_t> roots;
-  for (std::size_t index = 0; index < count; ++index)
-    if (run->waiting_for[index] == 0) roots.push_back(index);
-  for (auto index : roots) start_batch_operation(run, index);
+  auto start = [this, run] {
+    // The roots are chosen before any starts: a root can finish (and start its
+    // successors, whose counts reach 0) while this loop still runs, and such a successor
+    // must not be started a second time here.
+    std::vector<std::size_t> roots;
+    for (std::size_t index = 0; index < run->operations.size(); ++index)
+      if (run->waiting_for[index] == 0) roots.push_back(index);
+    for (auto index : roots) start_batch_operation(run, index);
+  };
+  if (call.idempotency_key.empty()) {
+    run->finish = [reply = call.reply](std::string body, bool every_one_replayed, bool) {
+      response combined = json_response(200, std::move(body));
+      if (every_one_replayed) combined.headers.emplace_back("Idempotent-Replayed", "true");
+      reply(std::move(combined));
+    };
+    start();
+    return;
+  }
+  auto context = command_context(call, 200);
+  if (!context) {
+    call.reply(error_response(context.failure()));
+    return;
+  }
+  ledger_.submit_composite(
+      std::move(*context),
+      [run, start](actors::ledger::composite_finish finish) {
+        run->finish = [finish = std::move(finish)](std::string body, bool, bool keep) {
+          finish(actors::rendered_response{200, std::move(body), false, {}}, keep);
+        };
+        start();
+      },
+      reply_with(call));
 }
 
 // Operations that answer inline (reads, rejections) finish inside their own start, and
@@ -258,6 +316,7 @@ void api::finish_batch_operation(const std::shared_ptr<batch_run>& run, std::siz
       std::any_of(answer.headers.begin(), answer.headers.end(),
                   [](const auto& header) { return header.first == "Idempotent-Replayed"; });
   if (replayed) run->replayed.fetch_add(1, std::memory_order_relaxed);
+  if (is_transient(answer)) run->transient.store(true, std::memory_order_relaxed);
   run->results[index] =
       "{\"status\":" + std::to_string(answer.status) + ",\"body\":" + answer.body + "}";
   for (auto successor : run->successors[index])
@@ -269,10 +328,7 @@ void api::finish_batch_operation(const std::shared_ptr<batch_run>& run, std::siz
     body += run->results[i];
   }
   body += "]}";
-  response combined = json_response(200, std::move(body));
-  if (run->replayed.load() == run->results.size())
-    combined.headers.emplace_back("Idempotent-Replayed", "true");
-  run->reply(std::move(combined));
+  run->finish(std::move(body), run->replayed.load() == run->results.size(), !run->transient.load());
 }
 
 void api::run_operation(const batch_run& batch, std::size_t index, std::string method,

@@ -1,8 +1,11 @@
 // POST /v1/batch over HTTP (api.md "Batch"): each operation applied as if sent alone by the
 // same principal, in order per object, the results {status, body} listed in request order;
-// per-operation idempotency keys shared with plain requests; the 8,190-operation cap (8,190
-// accepted, 8,191 refused with 400).
+// per-operation idempotency keys shared with plain requests; an Idempotency-Key on the batch
+// keying the batch as a whole; the 8,190-operation cap (8,190 accepted, 8,191 refused with
+// 400).
 #include <boost/json/serialize.hpp>
+#include <latch>
+#include <thread>
 
 #include "tests/api/api_fixture.hpp"
 
@@ -197,6 +200,94 @@ TEST_F(batch_api, operation_idempotency_keys_replay_across_batches_and_plain_req
   ASSERT_EQ(reused.size(), 1u);
   EXPECT_EQ(status_of(reused[0]), 422);
   EXPECT_EQ(balances_of(payer.id), (balances{700, 300, 0, 0}));
+}
+
+// Two operations with one key run in order, as if sent alone: the second replays the first.
+TEST_F(batch_api, operations_sharing_a_key_run_in_order_and_the_later_replays) {
+  const auto payer = funded_account(1'000);
+  const auto key = unique_id("idem");
+  const json::object task_body{
+      {"payer", payer.id}, {"amount", 100}, {"currency", "usd"}, {"fund", true}};
+  auto other = task_body;
+  other["amount"] = 101;
+  const auto results = results_of(
+      client().post("/v1/batch", payer.key,
+                    batch_body(json::array{operation("POST", "/v1/tasks", task_body, key),
+                                           operation("POST", "/v1/tasks", task_body, key),
+                                           operation("POST", "/v1/tasks", other, key)})));
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(status_of(results[0]), 201);
+  EXPECT_EQ(json::serialize(results[1]), json::serialize(results[0]));
+  EXPECT_EQ(status_of(results[2]), 422);
+  EXPECT_EQ(balances_of(payer.id), (balances{900, 100, 0, 0}));
+}
+
+// api.md: every POST takes an Idempotency-Key with Stripe's semantics, the batch too: the
+// stored answer replayed whole, 422 for other operations or another endpoint under the key.
+TEST_F(batch_api, a_key_on_the_batch_keys_the_whole_batch) {
+  const auto payer = funded_account(1'000);
+  const auto key = unique_id("idem");
+  const json::object task_body{
+      {"payer", payer.id}, {"amount", 300}, {"currency", "usd"}, {"fund", true}};
+  const auto body = batch_body(json::array{operation("POST", "/v1/tasks", task_body)});
+  const auto first = client().post("/v1/batch", payer.key, body, key);
+  ASSERT_EQ(results_of(first).size(), 1u);
+  EXPECT_FALSE(first.header("Idempotent-Replayed").has_value()) << describe(first);
+
+  const auto again = client().post("/v1/batch", payer.key, body, key);
+  EXPECT_EQ(again.status, 200u) << describe(again);
+  EXPECT_EQ(again.body, first.body) << "a replay is byte-identical";
+  EXPECT_EQ(again.header("Idempotent-Replayed").value_or(""), "true") << describe(again);
+  EXPECT_EQ(again.header("Original-Request"), first.header("Request-Id"));
+
+  const auto longer = batch_body(json::array{operation("POST", "/v1/tasks", task_body),
+                                             operation("POST", "/v1/tasks", task_body)});
+  expect_error(client().post("/v1/batch", payer.key, longer, key), 422, "idempotency_key_reused");
+  expect_error(client().post("/v1/tasks", payer.key, json::serialize(task_body), key), 422,
+               "idempotency_key_reused");
+  // A client's own key that reads like a batch operation's is a key of its own.
+  const auto lookalike =
+      client().post("/v1/tasks", payer.key, json::serialize(task_body), key + ":0");
+  EXPECT_EQ(lookalike.status, 201u) << describe(lookalike);
+  EXPECT_FALSE(lookalike.header("Idempotent-Replayed").has_value());
+  EXPECT_EQ(balances_of(payer.id), (balances{400, 600, 0, 0})) << "the batch ran once";
+}
+
+// The same keyed batch sent by many connections at once runs once: the others are told
+// 409 idempotency_key_in_use (not stored) or replay it.
+TEST_F(batch_api, concurrent_batches_with_one_key_run_once) {
+  const auto payer = funded_account(10'000);
+  const auto key = unique_id("idem");
+  json::array operations;
+  for (int i = 0; i < 50; ++i)
+    operations.push_back(operation(
+        "POST", "/v1/tasks",
+        json::object{{"payer", payer.id}, {"amount", 10}, {"currency", "usd"}, {"fund", true}}));
+  const auto body = batch_body(std::move(operations));
+  constexpr int senders = 6;
+  std::vector<std::unique_ptr<api_client>> clients;
+  for (int i = 0; i < senders; ++i)
+    clients.push_back(std::make_unique<api_client>(server().port()));
+  std::vector<api_response> replies(senders);
+  std::latch go(senders);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < senders; ++i)
+    threads.emplace_back([&, i] {
+      go.arrive_and_wait();
+      replies[i] = clients[i]->post("/v1/batch", payer.key, body, key);
+    });
+  for (auto& thread : threads) thread.join();
+  int ran = 0;
+  for (const auto& reply : replies) {
+    if (reply.status == 409) {
+      expect_error(reply, 409, "idempotency_key_in_use");
+      continue;
+    }
+    ASSERT_EQ(reply.status, 200u) << describe(reply);
+    if (!reply.header("Idempotent-Replayed").has_value()) ++ran;
+  }
+  EXPECT_EQ(ran, 1);
+  EXPECT_EQ(balances_of(payer.id), (balances{9'500, 500, 0, 0})) << "50 fundings, once";
 }
 
 TEST_F(batch_api, the_cap_is_8190_operations) {
