@@ -11,6 +11,7 @@
 #include <exception>
 #include <utility>
 
+#include "http/request_framing.hpp"
 #include "http/request_id.hpp"
 #include "http/response_encoder.hpp"
 #include "http/transport_error.hpp"
@@ -28,6 +29,18 @@ constexpr std::size_t read_chunk_bytes = 8 * 1024;
 constexpr std::size_t read_ahead_bytes_max = 2 * 64 * 1024;
 
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+
+template <class Header>
+request_framing framing_of(const Header& header) {
+  request_framing framing;
+  framing.version = header.version();
+  for (const auto& field : header) {
+    if (field.name() == beast_http::field::host) ++framing.host_fields;
+    if (field.name() == beast_http::field::transfer_encoding)
+      framing.transfer_encodings.emplace_back(field.value().data(), field.value().size());
+  }
+  return framing;
+}
 
 bool is_http_error(const error_code& failure) {
   return failure.category() ==
@@ -159,6 +172,11 @@ void session::on_header(error_code failure) {
     phase_ = read_phase::none;
     disarm_read_deadline();
     return enqueue_error(escrowd::error_code::overloaded, {});
+  }
+  if (auto refused = framing_refusal(framing_of(parser_->get()))) {
+    phase_ = read_phase::none;
+    disarm_read_deadline();
+    return enqueue_error(escrowd::error_code::parameter_invalid, *refused);
   }
   if (parser_->is_done()) return on_request();
   send_continue_if_expected();

@@ -1,6 +1,7 @@
 // The transport's pure pieces, without sockets: request ids (shape, uniqueness across
 // threads), header lookup, response encoding (framing headers owned by the transport, header
-// injection refused, bodiless statuses), config validation and the responder's once-only rule.
+// injection refused, bodiless statuses), config validation, the responder's once-only rule
+// and the framing rules a request must meet before its body is read.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,12 +12,37 @@
 
 #include "http/pending_response.hpp"
 #include "http/request.hpp"
+#include "http/request_framing.hpp"
 #include "http/request_id.hpp"
 #include "http/response_encoder.hpp"
 #include "http/server_config.hpp"
 
 namespace escrowd::http {
 namespace {
+
+TEST(request_framing_test, only_a_single_chunked_transfer_coding_is_read) {
+  const auto refused = [](std::vector<std::string_view> codings) {
+    return framing_refusal({11, 1, std::move(codings)}).has_value();
+  };
+  EXPECT_FALSE(refused({}));
+  EXPECT_FALSE(refused({"chunked"}));
+  EXPECT_FALSE(refused({" Chunked "}));
+  EXPECT_TRUE(refused({"gzip"}));
+  EXPECT_TRUE(refused({"xchunked"}));
+  EXPECT_TRUE(refused({"chunked, chunked"}));
+  EXPECT_TRUE(refused({"gzip, chunked"}));
+  EXPECT_TRUE(refused({"chunked", "gzip"}));
+  EXPECT_TRUE(refused({"chunked", "chunked"}));
+  EXPECT_TRUE(refused({"chunked,"}));
+  EXPECT_TRUE(refused({""}));
+}
+
+TEST(request_framing_test, http_1_1_needs_exactly_one_host) {
+  EXPECT_FALSE(framing_refusal({11, 1, {}}).has_value());
+  EXPECT_TRUE(framing_refusal({11, 0, {}}).has_value());
+  EXPECT_TRUE(framing_refusal({11, 2, {}}).has_value());
+  EXPECT_FALSE(framing_refusal({10, 0, {}}).has_value()) << "HTTP/1.0 has no Host rule";
+}
 
 TEST(request_id_test, has_the_prefix_and_base62_characters) {
   const auto id = make_request_id();
