@@ -93,7 +93,7 @@ int ledger_store::write_with_growth(const std::function<int(MDB_txn*)>& body) {
     if (rc == MDB_MAP_FULL && attempt < map_growths_per_batch_max && grow_map()) continue;
     if (rc != MDB_SUCCESS) {
       rc = classify_write_failure(rc, options().data_dir);
-      fail(lmdb_error(rc, "commit"));
+      fail(write_failure(rc, "commit"));
       std::lock_guard lock(stats_mutex_);
       ++stats_.batches_failed;
       stats_.failure_system_code = rc;
@@ -157,7 +157,7 @@ batch_result ledger_store::commit_batch(std::span<const commit_record> records) 
   });
   if (rc != MDB_SUCCESS) {
     kept_rows_.abort();
-    return failed_batch(records.size(), lmdb_error(rc, "commit"));
+    return failed_batch(records.size(), write_failure(rc, "commit"));
   }
   kept_rows_.commit();
   next_sequence_ = sequence;
@@ -178,7 +178,7 @@ result<std::size_t> ledger_store::reap_expired_idempotency(std::int64_t now, std
     reaped = 0;
     return reap_chunk(txn, now, limit, reaped);
   });
-  if (rc != MDB_SUCCESS) return lmdb_error(rc, "reap");
+  if (rc != MDB_SUCCESS) return write_failure(rc, "reap");
   std::lock_guard lock(stats_mutex_);
   stats_.idempotency_reaped += reaped;
   return reaped;

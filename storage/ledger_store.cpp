@@ -19,6 +19,11 @@ std::uint64_t clamp_map_size(const store_options& options) {
 
 result<std::unique_ptr<ledger_store>> ledger_store::open(const store_options& options) {
   std::unique_ptr<ledger_store> store(new ledger_store());
+  if (!options.read_only) {
+    auto lock = data_dir_lock::acquire(options.data_dir);
+    if (!lock) return lock.failure();
+    store->writer_lock_ = std::move(*lock);
+  }
   if (auto opened = store->open_env(options); !opened) return opened.failure();
   return store;
 }

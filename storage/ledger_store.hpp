@@ -24,6 +24,7 @@
 
 #include "storage/commit_record.hpp"
 #include "storage/committed_rows.hpp"
+#include "storage/data_dir_lock.hpp"
 #include "storage/env_gate.hpp"
 #include "storage/limits.hpp"
 #include "storage/lmdb_env.hpp"
@@ -123,6 +124,7 @@ class ledger_store {
   void fail(error failure);
   void record_batch(std::size_t size, std::size_t applied, std::uint64_t elapsed_ns);
 
+  data_dir_lock writer_lock_;       // first: released after everything below is closed
   mutable std::mutex write_mutex_;  // one writer at a time; taken before the gate
   mutable env_gate gate_;           // shared: any transaction; exclusive: resize, reopen
   mutable read_txn_pool read_txns_{read_txns_kept_max};  // drained under the exclusive gate

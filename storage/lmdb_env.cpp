@@ -74,6 +74,11 @@ error lmdb_error(int code, std::string_view param) {
   return error{error_code::storage_failed, std::string(param)};
 }
 
+error write_failure(int code, std::string_view param) {
+  if (is_space_error(code)) return error{error_code::storage_full, std::string(param)};
+  return error{error_code::storage_failed, std::string(param)};
+}
+
 int open_tables(MDB_txn* txn, bool create, table_handles& tables) {
   const unsigned flags = create ? MDB_CREATE : 0;
   struct named {

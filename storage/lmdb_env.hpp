@@ -91,6 +91,10 @@ class lmdb_cursor {
 // MDB_MAP_FULL, ENOSPC and EDQUOT become storage_full; MDB_NOTFOUND not_found;
 // MDB_KEYEXIST already_exists; everything else storage_failed. `param` names the operation.
 [[nodiscard]] error lmdb_error(int code, std::string_view param);
+// A write transaction that failed as a whole: storage_full for a full disk or map, else
+// storage_failed. Never a client's conflict: a duplicate key or a missing one at this
+// stage means another process wrote the store or a bug, and the client must retry (5xx).
+[[nodiscard]] error write_failure(int code, std::string_view param);
 [[nodiscard]] bool is_space_error(int code);
 
 // The named tables of the store (FORMAT.md lists each one's key and value).

@@ -32,7 +32,7 @@ commit_result record_applier::apply(const commit_record& record, std::uint64_t& 
   if (auto staged = stage(record, sequence); !staged) return {staged, 0};
   if (auto created = put_created_tasks(record); !created) return {created, 0};
   write(record, sequence);
-  if (lmdb_code_ != 0) return {lmdb_error(lmdb_code_, "commit"), 0};
+  if (lmdb_code_ != 0) return {write_failure(lmdb_code_, "commit"), 0};
   if (record.entry) ++next_sequence;
   return {status{}, sequence};
 }
@@ -332,7 +332,7 @@ status record_applier::put_created_tasks(const commit_record& record) {
     for (std::size_t j = 0; j < i; ++j) del(tables_.tasks, record.task_creates[j].id);
     if (rc == MDB_KEYEXIST) return error{error_code::already_exists, "task"};
     if (lmdb_code_ == 0) lmdb_code_ = rc;
-    return lmdb_error(rc, "write");
+    return write_failure(rc, "write");
   }
   return {};
 }

@@ -2,7 +2,8 @@
 // directory: records are all or nothing inside a batch (a rejected record leaves no row,
 // entry, index or sequence behind while its neighbours commit), create/update rules,
 // the ledger cross-checks (entry vs deltas, balance), idempotency, API keys and webhook
-// dedup, and the header check at open.
+// dedup, the header check at open, one writer per data directory, and a failed write
+// reported as a storage failure, never as a client's conflict.
 #include <gtest/gtest.h>
 #include <lmdb.h>
 
@@ -10,6 +11,7 @@
 
 #include "storage/keys.hpp"
 #include "storage/ledger_store.hpp"
+#include "storage/lmdb_env.hpp"
 #include "storage/meta_codec.hpp"
 #include "storage/verify.hpp"
 #include "tests/storage/raw_lmdb.hpp"
@@ -64,6 +66,35 @@ TEST_F(commit_batch_test, reopens_an_existing_store) {
   ASSERT_TRUE(reopened.has_value());
   EXPECT_EQ((*reopened)->last_sequence(), 1u);
   EXPECT_EQ((*reopened)->get_account("a")->available, 100);
+}
+
+// Two servers on one directory would each commit on top of the other's journal.
+TEST_F(commit_batch_test, a_second_writer_on_the_directory_is_refused_and_readers_are_not) {
+  fund_a(100);
+  auto second = ledger_store::open(options());
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.failure().code, error_code::storage_failed);
+  EXPECT_EQ(second.failure().param, "data_dir");
+  EXPECT_NE(second.failure().message.find("in use"), std::string::npos) << second.failure().message;
+  auto read_only = options();
+  read_only.read_only = true;
+  auto reader = ledger_store::open(read_only);
+  ASSERT_TRUE(reader.has_value()) << int(reader.failure().code);
+  EXPECT_EQ((*reader)->get_account("a")->available, 100);
+  reader->reset();
+  store.reset();  // the lock goes with the store
+  auto after = ledger_store::open(options());
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ((*after)->get_account("a")->available, 100);
+}
+
+// A key that exists or is missing when a whole write fails is not the client's conflict.
+TEST(write_failure_test, is_a_storage_failure_whatever_lmdb_said) {
+  EXPECT_EQ(write_failure(MDB_KEYEXIST, "commit").code, error_code::storage_failed);
+  EXPECT_EQ(write_failure(MDB_NOTFOUND, "commit").code, error_code::storage_failed);
+  EXPECT_EQ(write_failure(MDB_CORRUPTED, "commit").code, error_code::storage_failed);
+  EXPECT_EQ(write_failure(MDB_MAP_FULL, "commit").code, error_code::storage_full);
+  EXPECT_EQ(write_failure(ENOSPC, "commit").code, error_code::storage_full);
 }
 
 TEST_F(commit_batch_test, refuses_a_store_of_another_format_version) {

@@ -14,6 +14,7 @@ std::string explain_storage_failure(const error& failure) {
            std::to_string(storage::store_format_version) +
            "; storage/FORMAT.md lists the changes). Point --data-dir at an empty directory, "
            "or run the build that wrote it.";
+  if (!failure.message.empty()) return failure.message;  // its own sentence says what
   if (!failure.param.empty()) text += " (" + failure.param + ")";
   return text;
 }

@@ -1,8 +1,8 @@
 // Tests the real escrowd binary as a process: `serve` opens a fresh data directory,
 // verifies the ledger, reports readiness and stops cleanly on SIGTERM; `verify` exits 0 on
 // that directory and non-zero on a directory that holds no store; `backup` writes a copy
-// that `verify` accepts; a store of another format is refused with what to do; bad command
-// lines exit 2.
+// that `verify` accepts; a store of another format is refused with what to do; a second
+// server on a data directory in use is refused; bad command lines exit 2.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -115,6 +115,21 @@ TEST_F(escrowd_process, a_store_of_another_format_is_refused_with_what_to_do) {
               std::string::npos)
         << command << ": " << refused.output;
   }
+}
+
+// Two servers on one directory would commit on top of each other's journal.
+TEST_F(escrowd_process, a_second_server_on_a_directory_in_use_is_refused) {
+  const auto data_dir = root_ / "data";
+  escrowd::storage::store_options options;
+  options.data_dir = data_dir;
+  auto holder = escrowd::storage::ledger_store::open(options);  // the running server's store
+  ASSERT_TRUE(holder.has_value());
+  auto refused = run("serve --listen 127.0.0.1:0 --data-dir " + data_dir.string());
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("is in use by another escrowd process"), std::string::npos)
+      << refused.output;
+  auto verified = run("verify --data-dir " + data_dir.string());
+  EXPECT_EQ(verified.exit_code, 0) << "a reader needs no lock: " << verified.output;
 }
 
 TEST_F(escrowd_process, bad_command_lines_exit_2_with_usage) {
