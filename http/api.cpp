@@ -8,6 +8,7 @@
 
 #include "actors/telemetry/log.hpp"
 #include "actors/wall_clock.hpp"
+#include "engine/error_message.hpp"
 #include "engine/fingerprint.hpp"
 #include "http/api_response.hpp"
 #include "http/endpoints.hpp"
@@ -29,14 +30,15 @@ std::optional<std::string_view> bearer_secret(std::string_view authorization) {
   return secret;
 }
 
-bool has_header(const request& incoming, std::string_view name) {
-  return std::any_of(incoming.headers.begin(), incoming.headers.end(), [name](const auto& header) {
-    return header.first.size() == name.size() &&
-           std::equal(name.begin(), name.end(), header.first.begin(), [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) ==
-                    std::tolower(static_cast<unsigned char>(b));
-           });
-  });
+std::size_t header_count(const request& incoming, std::string_view name) {
+  return std::count_if(
+      incoming.headers.begin(), incoming.headers.end(), [name](const auto& header) {
+        return header.first.size() == name.size() &&
+               std::equal(name.begin(), name.end(), header.first.begin(), [](char a, char b) {
+                 return std::tolower(static_cast<unsigned char>(a)) ==
+                        std::tolower(static_cast<unsigned char>(b));
+               });
+      });
 }
 
 // What the answer of one request is counted and logged with; filled in as the request
@@ -102,7 +104,7 @@ void api::handle(request incoming, responder respond) {
   auto trace = std::make_shared<request_trace>();
   trace->request_id = call.request_id;
   call.reply = observed(ledger_, trace, std::move(respond));
-  const bool key_sent = has_header(incoming, "Idempotency-Key");
+  const std::size_t keys_sent = header_count(incoming, "Idempotency-Key");
   auto matched = match_route(call.method, call.path);
   if (!matched) {
     response answer = error_response(matched.failure());
@@ -136,7 +138,13 @@ void api::handle(request incoming, responder respond) {
     call.who = std::move(*who);
     trace->principal = call.who->key_id;
   }
-  if (call.method == "POST" && key_sent && !is_valid_idempotency_key(call.idempotency_key)) {
+  if (call.method == "POST" && keys_sent > 1) {
+    // Which one the client meant is unknown; running under either could run twice.
+    call.reply(error_response(rejection(error_code::idempotency_key_invalid, "Idempotency-Key",
+                                        "Send one Idempotency-Key header, not several.")));
+    return;
+  }
+  if (call.method == "POST" && keys_sent == 1 && !is_valid_idempotency_key(call.idempotency_key)) {
     call.reply(error_response({error_code::idempotency_key_invalid, "Idempotency-Key"}));
     return;
   }

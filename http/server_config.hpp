@@ -57,8 +57,9 @@ struct server_config {
   std::size_t request_body_bytes_max = defaults::request_body_bytes_max;      // 413 above
 
   // Deadlines. header: from a request's first byte to its last header byte. body: from the
-  // end of the header to the end of the body. idle: a keep-alive connection that owes no
-  // response and has no request started. write: one batch of responses to the socket.
+  // end of the header to the end of the body; a new connection's wait for its first byte
+  // too. idle: a keep-alive connection that owes no response and has no request started.
+  // write: one batch of responses to the socket.
   // A connection that misses a deadline is closed without an answer (it is too slow to
   // read one anyway).
   std::chrono::milliseconds header_timeout_ms = defaults::header_timeout_ms;

@@ -138,7 +138,9 @@ void session::wait_for_bytes() {
   phase_ = read_phase::idle;
   // A client waiting for answers we owe is not idle. A rejected connection gets no idle
   // allowance: it holds one of the few rejected_connections_max places.
-  if (kind_ == kind::rejected) {
+  // Nor does a connection that has sent nothing yet: a client that opens connections and
+  // stays silent would otherwise hold places under the connection cap for the idle timeout.
+  if (kind_ == kind::rejected || next_sequence_ == 0) {
     arm_read_deadline(context_.config.header_timeout_ms);
   } else if (slots_.empty()) {
     arm_read_deadline(context_.config.idle_timeout_ms);

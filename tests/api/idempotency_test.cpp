@@ -220,6 +220,18 @@ TEST_F(idempotency_api, a_400_decided_while_executing_is_not_stored_either) {
   EXPECT_EQ(balances_of(worker.id), (balances{200, 0, 0, 0}));
 }
 
+// Two keys on one request: running under either one could run the request twice.
+TEST_F(idempotency_api, two_idempotency_key_headers_are_400) {
+  const auto owner = unique_id("two_keys");
+  const auto refused =
+      client().send("POST", "/v1/accounts", R"({"currency":"usd","owner":")" + owner + R"("})",
+                    {.key = admin(),
+                     .idempotency_key = unique_id("a"),
+                     .extra_headers = "Idempotency-Key: " + unique_id("b") + "\r\n"});
+  expect_error(refused, 400, "idempotency_key_invalid");
+  EXPECT_EQ(refused.json.at("error").at("param").as_string(), "Idempotency-Key");
+}
+
 TEST_F(idempotency_api, key_of_255_printable_chars_is_accepted_and_256_is_400) {
   const auto longest = unique_id("k") + std::string(255, 'k');
   const auto accepted =

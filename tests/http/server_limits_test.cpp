@@ -175,6 +175,18 @@ TEST(server_limits_test, idle_keep_alive_connection_is_closed_after_the_idle_tim
   EXPECT_TRUE(client.wait_closed(std::chrono::seconds{3}));
 }
 
+// A connection that never sends a byte holds a place under the cap: it gets the header
+// deadline, not the idle one.
+TEST(server_limits_test, a_silent_new_connection_is_closed_after_the_header_deadline) {
+  echo_handler handler;
+  auto config = test_config();
+  config.header_timeout_ms = std::chrono::milliseconds{200};
+  config.idle_timeout_ms = std::chrono::milliseconds{30'000};
+  server instance{config, handler};
+  test_client client{start_or_fail(instance)};
+  EXPECT_TRUE(client.wait_closed(std::chrono::seconds{5})) << "kept for the idle timeout";
+}
+
 // Each request moves the idle deadline later (http/lazy_deadline.hpp): a connection used
 // more often than its idle timeout outlives several of them, then closes once unused.
 TEST(server_limits_test, a_connection_in_use_outlives_its_idle_timeout_then_closes) {
