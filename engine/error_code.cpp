@@ -44,6 +44,9 @@ constexpr std::array error_table{
     table_row{
         error_code::batch_too_large,
         {"batch_too_large", 400, invalid_request_error, "A batch holds at most 8190 operations."}},
+    table_row{error_code::unsupported_media_type,
+              {"unsupported_media_type", 415, invalid_request_error,
+               "The request body must be JSON: send Content-Type: application/json."}},
     table_row{error_code::body_too_large,
               {"body_too_large", 413, invalid_request_error, "The request body is too large."}},
     table_row{

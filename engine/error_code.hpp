@@ -26,6 +26,8 @@ enum class error_code : std::uint16_t {
   // 413 / 431: size limits.
   body_too_large = 11,
   header_too_large = 12,
+  // 415: a body that says it is not JSON.
+  unsupported_media_type = 13,
   // 401 authentication_error.
   authentication_required = 20,
   api_key_invalid = 21,

@@ -41,6 +41,18 @@ std::size_t header_count(const request& incoming, std::string_view name) {
       });
 }
 
+// "application/json", any case, with or without parameters ("; charset=utf-8").
+bool is_json_media_type(std::string_view content_type) {
+  auto type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  constexpr std::string_view json = "application/json";
+  return type.size() == json.size() &&
+         std::equal(type.begin(), type.end(), json.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
 // What the answer of one request is counted and logged with; filled in as the request
 // is understood (route after matching, principal after authentication).
 struct request_trace {
@@ -137,6 +149,17 @@ void api::handle(request incoming, responder respond) {
     }
     call.who = std::move(*who);
     trace->principal = call.who->key_id;
+  }
+  // api.md: JSON bodies. A body declared as something else (a form, text) is refused rather
+  // than read as JSON; one without a Content-Type is read as JSON. The processor's
+  // webhooks are the processor's to frame.
+  if (call.method == "POST" && !call.body.empty() &&
+      call.match.route != route::processor_webhooks) {
+    const std::string_view content_type = incoming.header("Content-Type");
+    if (!content_type.empty() && !is_json_media_type(content_type)) {
+      call.reply(error_response({error_code::unsupported_media_type, "Content-Type"}));
+      return;
+    }
   }
   if (call.method == "POST" && keys_sent > 1) {
     // Which one the client meant is unknown; running under either could run twice.

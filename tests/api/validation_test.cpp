@@ -20,6 +20,30 @@ TEST_F(validation_api, malformed_json_and_non_object_bodies_are_400) {
   }
 }
 
+// api.md: JSON bodies. A body that says it is something else is not read as JSON.
+TEST_F(validation_api, a_body_declared_as_not_json_is_415) {
+  const auto raw = [&](std::string_view content_type_line) {
+    const std::string body = R"({"currency":"usd"})";
+    return client().exchange_raw(
+        "POST /v1/accounts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Authorization: Bearer " +
+        admin() + "\r\n" + std::string(content_type_line) +
+        "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  };
+  for (const auto* type : {"text/plain", "application/x-www-form-urlencoded", "application/jsonx",
+                           "multipart/form-data; boundary=x"}) {
+    SCOPED_TRACE(type);
+    const auto refused = raw(std::string("Content-Type: ") + type + "\r\n");
+    expect_error(refused, 415, "unsupported_media_type");
+    EXPECT_EQ(refused.json.at("error").at("param").as_string(), "Content-Type");
+  }
+  for (const auto* line : {"Content-Type: application/json\r\n",
+                           "Content-Type: Application/JSON; charset=utf-8\r\n", ""}) {
+    SCOPED_TRACE(line);
+    EXPECT_EQ(raw(line).status, 201u) << "JSON, or nothing said: read as JSON";
+  }
+}
+
 TEST_F(validation_api, unknown_fields_are_400_naming_the_field) {
   const auto payer = create_account();
   expect_bad_request(client().post("/v1/accounts", admin(), R"({"currency":"usd","balance":5})"),

@@ -39,6 +39,7 @@ constexpr expected_row expected_rows[] = {
     {10, error_code::batch_too_large, "batch_too_large", 400, invalid_request_error},
     {11, error_code::body_too_large, "body_too_large", 413, invalid_request_error},
     {12, error_code::header_too_large, "header_too_large", 431, invalid_request_error},
+    {13, error_code::unsupported_media_type, "unsupported_media_type", 415, invalid_request_error},
     {20, error_code::authentication_required, "authentication_required", 401, authentication_error},
     {21, error_code::api_key_invalid, "api_key_invalid", 401, authentication_error},
     {30, error_code::permission_denied, "permission_denied", 403, permission_error},
@@ -81,7 +82,7 @@ bool status_fits_type(std::uint16_t status, error_type type) {
   switch (type) {
     case invalid_request_error:
       return status == 400 || status == 404 || status == 405 || status == 409 || status == 413 ||
-             status == 422 || status == 429 || status == 431;
+             status == 415 || status == 422 || status == 429 || status == 431;
     case authentication_error:
       return status == 401;
     case permission_error:
@@ -155,7 +156,7 @@ TEST(error_code_table, contract_examples_have_their_contract_statuses) {
 }
 
 TEST(error_code_table, unknown_numbers_are_not_codes) {
-  EXPECT_EQ(error_code_from_number(13), std::nullopt);
+  EXPECT_EQ(error_code_from_number(14), std::nullopt);
   EXPECT_EQ(error_code_from_number(99), std::nullopt);
   EXPECT_EQ(error_code_from_number(0xffff), std::nullopt);
 }
