@@ -176,6 +176,18 @@ void api::handle(request incoming, responder respond) {
 
 void api::dispatch(api_call call) {
   if (call.method != "POST") call.idempotency_key.clear();  // api.md: ignored on GET
+  // api.md rejects unknown fields, and a query parameter the route does not read is one,
+  // so a misspelt `limt` is not silently the default. List routes read their own; the
+  // unauthenticated probes and the processor's webhooks take what callers add.
+  if (!call.query.empty() && call.match.route != route::list_entries &&
+      !is_public(call.match.route)) {
+    auto parameters = query_parameters::parse(call.query);
+    const status refused = parameters ? parameters->finish() : status(parameters.failure());
+    if (!refused) {
+      call.reply(error_response(refused.failure()));
+      return;
+    }
+  }
   // The engine's reading of the body rejects what Boost.JSON would accept silently
   // (duplicate keys, nesting past its depth bound), so every endpoint sees one meaning.
   if (call.method == "POST" && call.match.route != route::processor_webhooks) {

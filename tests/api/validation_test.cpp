@@ -44,6 +44,22 @@ TEST_F(validation_api, a_body_declared_as_not_json_is_415) {
   }
 }
 
+// A query parameter the route does not read is an unknown field too: a misspelt one must
+// not be silently ignored.
+TEST_F(validation_api, query_parameters_a_route_does_not_read_are_400_naming_them) {
+  const auto account = create_account();
+  const auto created = client().post("/v1/accounts?x=1", admin(), R"({"currency":"usd"})");
+  expect_error(created, 400, "parameter_unknown");
+  EXPECT_EQ(created.json.at("error").at("param").as_string(), "x");
+  const auto read = client().get("/v1/accounts/" + account.id + "?expand=all", admin());
+  expect_error(read, 400, "parameter_unknown");
+  EXPECT_EQ(read.json.at("error").at("param").as_string(), "expand");
+  expect_error(client().get("/v1/accounts/" + account.id + "/entries?limt=5", admin()), 400,
+               "parameter_unknown");
+  EXPECT_EQ(client().get("/v1/accounts/" + account.id + "/entries?limit=5", admin()).status, 200u);
+  EXPECT_EQ(client().get("/healthz?probe=1", "").status, 200u) << "probes may add what they like";
+}
+
 TEST_F(validation_api, unknown_fields_are_400_naming_the_field) {
   const auto payer = create_account();
   expect_bad_request(client().post("/v1/accounts", admin(), R"({"currency":"usd","balance":5})"),
