@@ -9,6 +9,7 @@
 #include "actors/gateway.hpp"
 #include "actors/processor_responses.hpp"
 #include "actors/reconciliation.hpp"
+#include "engine/error_message.hpp"
 
 namespace escrowd::actors {
 
@@ -18,6 +19,7 @@ struct reconciliation_run {
   processor_kind listing = processor_kind::topup;
   std::string cursor;
   std::size_t listed = 0;  // objects of the kind being listed
+  bool any_page_answered = false;
   reconciliation_report report;
   std::size_t repairs_out = 0;
 };
@@ -94,6 +96,12 @@ void next_kind_or_compare(self_pointer self, const std::shared_ptr<reconciliatio
     run->listed = 0;
     return list_next_page(self, run);
   }
+  // Nothing to compare with: a report would list no difference and read as all clear.
+  if (!run->any_page_answered)
+    return answer_all(
+        self, error_rendered(rejection(error_code::processor_error, {},
+                                       "The processor could not be reached to list its objects; "
+                                       "nothing was compared. Retry later.")));
   compare_engine(self, run);
 }
 
@@ -113,6 +121,7 @@ void list_next_page(self_pointer self, const std::shared_ptr<reconciliation_run>
           run->builder.mark_lists_incomplete();
           return next_kind_or_compare(self, run);
         }
+        run->any_page_answered = true;
         for (const auto& object : page.objects) run->builder.add_processor_object(object);
         run->listed += page.objects.size();
         if (page.has_more && !page.objects.empty() && run->listed < reconciliation_objects_max) {

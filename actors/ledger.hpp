@@ -143,7 +143,8 @@ class ledger {
   //  "processor_status","processor_id","repair","outcome"}]}; `difference` is one of
   // settled_at_processor, status_mismatch, missing_at_processor, in_progress_at_processor,
   // unknown_to_engine, duplicate_at_processor, amount_mismatch; `outcome` "repaired",
-  // "repair_refused: <code>" or "none". 502 processor_error without a processor;
+  // "repair_refused: <code>" or "none"; "ok" is false while a list was cut short. 502
+  // processor_error without a processor, or when none of its lists could be read;
   // 500/503 when storage cannot be read. A call while a run is in progress joins it.
   void reconcile(completion done);
   // POST /v1/topups/{id}/retry|cancel, POST /v1/withdrawals/{id}/retry|cancel (admin;

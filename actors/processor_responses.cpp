@@ -94,7 +94,8 @@ rendered_response reconciliation_rendered(const reconciliation_report& report) {
     differences.push_back(difference_json(difference));
   json::object body{
       {"object", "reconciliation"},
-      {"ok", report.differences_total == report.repaired},
+      // Not ok while a list was cut short: what was not listed was not compared.
+      {"ok", report.processor_lists_complete && report.differences_total == report.repaired},
       {"operations_checked", report.operations_checked},
       {"processor_objects_checked", report.processor_objects_checked},
       {"processor_lists_complete", report.processor_lists_complete},

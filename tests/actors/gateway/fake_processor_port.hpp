@@ -68,6 +68,11 @@ class fake_processor_port final : public processor_port {
     std::lock_guard lock(mutex_);
     objects_[{object.kind, object.operation_id}] = std::move(object);
   }
+  // Lists go unanswered (the processor unreachable) while on.
+  void fail_lists(bool on) {
+    std::lock_guard lock(mutex_);
+    failing_lists_ = on;
+  }
   void hold(bool on) {
     std::lock_guard lock(mutex_);
     holding_ = on;
@@ -155,6 +160,7 @@ class fake_processor_port final : public processor_port {
     std::unique_lock lock(mutex_);
     ++lists_;
     processor_page page;
+    if (failing_lists_) return answer(lock, [done, page] { done(page); });
     page.answered = true;
     page.http_status = 200;
     bool started = starting_after.empty();
@@ -225,6 +231,7 @@ class fake_processor_port final : public processor_port {
   std::map<std::string, std::vector<std::string>> payloads_;
   std::size_t finds_ = 0;
   std::size_t lists_ = 0;
+  bool failing_lists_ = false;
   std::size_t max_in_flight_ = 0;
 };
 

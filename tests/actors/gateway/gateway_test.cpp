@@ -275,6 +275,17 @@ TEST_F(gateway_test, cancel_is_refused_when_the_processor_charged_and_reconcile_
   EXPECT_NE(reconcile().body.find(R"("differences_total":0)"), std::string::npos);
 }
 
+// With nothing listed there is nothing to compare with: a report would read as all clear.
+TEST_F(gateway_test, reconciliation_with_an_unreachable_processor_is_502) {
+  create_account("alice");
+  park(topup, "alice", "top_1", 500, "pm_card_visa");
+  port_->fail_lists(true);
+  const auto unreachable = reconcile();
+  EXPECT_EQ(unreachable.status, 502) << unreachable.body;
+  port_->fail_lists(false);
+  EXPECT_EQ(reconcile().status, 200);
+}
+
 TEST_F(gateway_test, cancel_of_an_untouched_withdrawal_returns_the_hold) {
   create_account("alice");
   fund("alice", "top_1", 1'000);

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "actors/processor_responses.hpp"
+
 namespace escrowd::actors {
 namespace {
 
@@ -135,6 +137,9 @@ TEST(reconciliation, incomplete_lists_report_nothing_as_missing) {
   const auto report = builder.finish();
   EXPECT_FALSE(report.processor_lists_complete);
   EXPECT_EQ(report.differences_total, 0u);
+  // ...so the report is not all clear: what was not listed was not compared.
+  const auto rendered = reconciliation_rendered(report);
+  EXPECT_NE(rendered.body.find(R"("ok":false)"), std::string::npos) << rendered.body;
 }
 
 TEST(reconciliation, the_report_is_bounded_but_repairs_are_kept) {
