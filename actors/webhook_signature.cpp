@@ -61,8 +61,8 @@ std::string_view to_string(signature_verdict verdict) {
       return "missing";
     case signature_verdict::malformed:
       return "malformed";
-    case signature_verdict::timestamp_too_old:
-      return "timestamp_too_old";
+    case signature_verdict::timestamp_outside_tolerance:
+      return "timestamp_outside_tolerance";
     case signature_verdict::no_matching_secret:
       return "no_matching_secret";
   }
@@ -108,7 +108,7 @@ signature_verdict verify_webhook_signature(std::span<const std::string> secrets,
   // refused like any other stale one.
   std::int64_t skew = 0;
   if (__builtin_sub_overflow(now_s, timestamp, &skew) || skew > tolerance_s || skew < -tolerance_s)
-    return signature_verdict::timestamp_too_old;
+    return signature_verdict::timestamp_outside_tolerance;
   std::string signed_text(parsed.timestamp);
   signed_text.push_back('.');
   signed_text.append(payload);

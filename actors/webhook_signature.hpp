@@ -19,10 +19,10 @@ inline constexpr std::size_t webhook_signature_header_bytes_max = 4096;
 
 enum class signature_verdict : std::uint8_t {
   valid,
-  missing,             // no header, or no secret configured
-  malformed,           // no t=, a t= that is not a number, no v1=
-  timestamp_too_old,   // |now - t| > tolerance
-  no_matching_secret,  // no v1 matches any secret
+  missing,                      // no header, or no secret configured
+  malformed,                    // no t=, a t= that is not a number, no v1=
+  timestamp_outside_tolerance,  // |now - t| > tolerance: too old or in the future
+  no_matching_secret,           // no v1 matches any secret
 };
 
 [[nodiscard]] std::string_view to_string(signature_verdict verdict);

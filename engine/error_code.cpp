@@ -102,8 +102,9 @@ constexpr std::array error_table{
     table_row{
         error_code::storage_failed,
         {"storage_failed", 500, api_error, "The ledger's storage failed; nothing was committed."}},
-    table_row{error_code::not_ready,
-              {"not_ready", 503, api_error, "The server is not accepting writes yet."}},
+    table_row{
+        error_code::not_ready,
+        {"not_ready", 503, api_error, "The server is not accepting writes now; retry later."}},
     table_row{error_code::internal,
               {"api_error", 500, api_error, "An internal error occurred; nothing was committed."}},
     table_row{error_code::timeout,

@@ -13,6 +13,7 @@
 #include "http/api_response.hpp"
 #include "http/endpoints.hpp"
 #include "http/query.hpp"
+#include "http/transport_error.hpp"
 
 namespace escrowd::http {
 namespace {
@@ -83,6 +84,7 @@ reply_function observed(actors::ledger& ledger, std::shared_ptr<request_trace> t
                {"status", answer.status},
                {"duration_ms", seconds * 1000.0}});
     }
+    with_retry_hint(answer);
     respond(std::move(answer));
   };
 }
@@ -113,6 +115,8 @@ void api::handle(request incoming, responder respond) {
                 {},
                 actors::unix_now(),
                 {}};
+  // HEAD is GET without the body (RFC 9110 9.3.2), which the transport leaves out.
+  if (call.method == "HEAD") call.method = "GET";
   auto trace = std::make_shared<request_trace>();
   trace->request_id = call.request_id;
   call.reply = observed(ledger_, trace, std::move(respond));

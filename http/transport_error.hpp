@@ -13,4 +13,7 @@ namespace escrowd::http {
 // Status from the error table; `message` overrides the table's default sentence.
 response transport_error(error_code code, std::string_view message = {});
 
+// Adds Retry-After: 1 to a 503 that has none (every 503 of escrowd is temporary).
+void with_retry_hint(response& answer);
+
 }  // namespace escrowd::http

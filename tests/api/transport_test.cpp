@@ -1,13 +1,37 @@
 // HTTP/1.1 behaviour of the real escrowd: pipelined requests on one connection (durable
 // writes, reads and rejections mixed, so they complete at different speeds) are answered
 // in request order, a read pipelined behind a write sees it, and a keep-alive connection
-// serves many requests.
+// serves many requests; HEAD answers a GET's headers without its body.
 #include "tests/api/api_fixture.hpp"
+#include "tests/http/test_client.hpp"
 
 namespace escrowd::api_testing {
 namespace {
 
 class transport_api : public api_fixture {};
+
+// RFC 9110: a server supports GET and HEAD. Load balancers probe with HEAD.
+TEST_F(transport_api, head_answers_the_get_headers_without_the_body) {
+  const auto account = create_account();
+  const auto head = [&](const std::string& target) {
+    http::testing::test_client raw{server().port()};
+    EXPECT_TRUE(raw.send("HEAD " + target +
+                         " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + admin() +
+                         "\r\nConnection: close\r\n\r\n"));
+    std::string received;
+    EXPECT_TRUE(raw.wait_closed(std::chrono::seconds{5}, &received));
+    EXPECT_EQ(received.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << received;
+    EXPECT_EQ(received.find("\r\n\r\n") + 4, received.size()) << "a body followed: " << received;
+    return received;
+  };
+  head("/healthz");
+  const auto got = client().get("/v1/accounts/" + account.id, admin());
+  ASSERT_EQ(got.status, 200u);
+  EXPECT_NE(head("/v1/accounts/" + account.id)
+                .find("Content-Length: " + std::to_string(got.body.size()) + "\r\n"),
+            std::string::npos)
+      << "the GET's length";
+}
 
 TEST_F(transport_api, pipelined_requests_are_answered_in_order) {
   constexpr int rounds = 15;

@@ -234,7 +234,10 @@ TEST(server_limits_test, connections_over_the_cap_get_503_overloaded_then_beyond
   test_client dropped{port};   // over both caps while `rejected` is waiting: closed at once
   EXPECT_TRUE(dropped.wait_closed(std::chrono::seconds{2}));
   ASSERT_TRUE(rejected.send(get_request("/rejected")));
-  expect_transport_error(rejected.read_response(), 503, "api_error", "overloaded");
+  const auto overloaded = rejected.read_response();
+  expect_transport_error(overloaded, 503, "api_error", "overloaded");
+  ASSERT_TRUE(overloaded.has_value());
+  EXPECT_EQ(overloaded->header("Retry-After").value_or(""), "1") << "a 503 says when to retry";
   EXPECT_TRUE(rejected.wait_closed(std::chrono::seconds{2}));
 
   // Once the served connection leaves, a new one is served (its session ends asynchronously,
