@@ -175,6 +175,14 @@ void api::handle(request incoming, responder respond) {
     call.reply(error_response({error_code::idempotency_key_invalid, "Idempotency-Key"}));
     return;
   }
+  if (call.method == "POST" && keys_sent == 1) {
+    // Echoed, as Stripe does (processor-notes.md 1.6): a client matching answers to
+    // requests by key sees which one this is.
+    call.reply = [reply = std::move(call.reply), key = call.idempotency_key](response answer) {
+      answer.headers.emplace_back("Idempotency-Key", key);
+      reply(std::move(answer));
+    };
+  }
   dispatch(std::move(call));
 }
 

@@ -37,6 +37,8 @@ TEST_F(idempotency_api, replay_is_byte_identical_with_replay_headers_and_no_seco
   ASSERT_EQ(account_key.status, 201u);
   const auto second = client().post("/v1/accounts", admin(), body, key);
   expect_replay_of(second, first);
+  EXPECT_EQ(first.header("Idempotency-Key").value_or(""), key) << "echoed, as Stripe does";
+  EXPECT_EQ(second.header("Idempotency-Key").value_or(""), key);
   const auto third = client().post("/v1/accounts", admin(), body, key);
   expect_replay_of(third, first);
   EXPECT_EQ(client().get("/v1/accounts/" + id, admin()).status, 200u);
