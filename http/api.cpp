@@ -31,27 +31,10 @@ std::optional<std::string_view> bearer_secret(std::string_view authorization) {
   return secret;
 }
 
-std::size_t header_count(const request& incoming, std::string_view name) {
-  return std::count_if(
-      incoming.headers.begin(), incoming.headers.end(), [name](const auto& header) {
-        return header.first.size() == name.size() &&
-               std::equal(name.begin(), name.end(), header.first.begin(), [](char a, char b) {
-                 return std::tolower(static_cast<unsigned char>(a)) ==
-                        std::tolower(static_cast<unsigned char>(b));
-               });
-      });
-}
-
 // "application/json", any case, with or without parameters ("; charset=utf-8").
 bool is_json_media_type(std::string_view content_type) {
-  auto type = content_type.substr(0, content_type.find(';'));
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-  constexpr std::string_view json = "application/json";
-  return type.size() == json.size() &&
-         std::equal(type.begin(), type.end(), json.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == b;
-         });
+  return ascii_iequals(trimmed_ows(content_type.substr(0, content_type.find(';'))),
+                       "application/json");
 }
 
 // What the answer of one request is counted and logged with; filled in as the request
@@ -60,6 +43,7 @@ struct request_trace {
   std::string route{"unmatched"};  // a route template, never a raw path (bounded labels)
   std::string principal;           // the key id, never the secret
   std::string request_id;
+  std::string idempotency_key;  // echoed on the answer, as Stripe does (processor-notes 1.6)
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
@@ -85,6 +69,8 @@ reply_function observed(actors::ledger& ledger, std::shared_ptr<request_trace> t
                {"duration_ms", seconds * 1000.0}});
     }
     with_retry_hint(answer);
+    if (!trace->idempotency_key.empty())
+      answer.headers.emplace_back("Idempotency-Key", trace->idempotency_key);
     respond(std::move(answer));
   };
 }
@@ -120,7 +106,7 @@ void api::handle(request incoming, responder respond) {
   auto trace = std::make_shared<request_trace>();
   trace->request_id = call.request_id;
   call.reply = observed(ledger_, trace, std::move(respond));
-  const std::size_t keys_sent = header_count(incoming, "Idempotency-Key");
+  const std::size_t keys_sent = incoming.header_count("Idempotency-Key");
   auto matched = match_route(call.method, call.path);
   if (!matched) {
     response answer = error_response(matched.failure());
@@ -165,23 +151,18 @@ void api::handle(request incoming, responder respond) {
       return;
     }
   }
-  if (call.method == "POST" && keys_sent > 1) {
-    // Which one the client meant is unknown; running under either could run twice.
-    call.reply(error_response(rejection(error_code::idempotency_key_invalid, "Idempotency-Key",
-                                        "Send one Idempotency-Key header, not several.")));
-    return;
-  }
-  if (call.method == "POST" && keys_sent == 1 && !is_valid_idempotency_key(call.idempotency_key)) {
-    call.reply(error_response({error_code::idempotency_key_invalid, "Idempotency-Key"}));
-    return;
-  }
-  if (call.method == "POST" && keys_sent == 1) {
-    // Echoed, as Stripe does (processor-notes.md 1.6): a client matching answers to
-    // requests by key sees which one this is.
-    call.reply = [reply = std::move(call.reply), key = call.idempotency_key](response answer) {
-      answer.headers.emplace_back("Idempotency-Key", key);
-      reply(std::move(answer));
-    };
+  if (call.method == "POST" && keys_sent > 0) {
+    if (keys_sent > 1) {
+      // Which one the client meant is unknown; running under either could run twice.
+      call.reply(error_response(rejection(error_code::idempotency_key_invalid, "Idempotency-Key",
+                                          "Send one Idempotency-Key header, not several.")));
+      return;
+    }
+    if (!is_valid_idempotency_key(call.idempotency_key)) {
+      call.reply(error_response({error_code::idempotency_key_invalid, "Idempotency-Key"}));
+      return;
+    }
+    trace->idempotency_key = call.idempotency_key;
   }
   dispatch(std::move(call));
 }

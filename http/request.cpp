@@ -26,6 +26,18 @@ bool ascii_iequals(std::string_view left, std::string_view right) {
                     [](char a, char b) { return ascii_lower(a) == ascii_lower(b); });
 }
 
+std::string_view trimmed_ows(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+std::size_t request::header_count(std::string_view name) const {
+  return std::size_t(std::count_if(headers.begin(), headers.end(), [name](const auto& field) {
+    return ascii_iequals(field.first, name);
+  }));
+}
+
 std::string_view request::header(std::string_view name) const {
   const auto found = std::find_if(headers.begin(), headers.end(), [name](const auto& field) {
     return ascii_iequals(field.first, name);

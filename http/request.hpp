@@ -20,6 +20,8 @@ namespace escrowd::http {
 
 // Equal when compared without regard to ASCII case (header names, auth schemes: RFC 9110).
 [[nodiscard]] bool ascii_iequals(std::string_view left, std::string_view right);
+// Without the optional whitespace (spaces, tabs) around a header value or list element.
+[[nodiscard]] std::string_view trimmed_ows(std::string_view text);
 
 struct request {
   std::string method;          // "GET", "POST", ... as received (case-sensitive per RFC 9110)
@@ -31,6 +33,8 @@ struct request {
 
   // The first header with this name, compared without regard to ASCII case; empty if absent.
   std::string_view header(std::string_view name) const;
+  // How many headers have this name (a field that must appear once may come twice).
+  std::size_t header_count(std::string_view name) const;
 };
 
 struct response {

@@ -1,25 +1,8 @@
 #include "http/request_framing.hpp"
 
-#include <cctype>
+#include "http/request.hpp"
 
 namespace escrowd::http {
-namespace {
-
-std::string_view trimmed(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-bool is_chunked(std::string_view coding) {
-  constexpr std::string_view chunked = "chunked";
-  if (coding.size() != chunked.size()) return false;
-  for (std::size_t i = 0; i < coding.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(coding[i])) != chunked[i]) return false;
-  return true;
-}
-
-}  // namespace
 
 std::optional<std::string> framing_refusal(const request_framing& framing) {
   if (!framing.transfer_encodings.empty()) {
@@ -31,7 +14,8 @@ std::optional<std::string> framing_refusal(const request_framing& framing) {
         const auto comma = field.find(',', start);
         const auto end = comma == std::string_view::npos ? field.size() : comma;
         ++codings;
-        if (!is_chunked(trimmed(field.substr(start, end - start)))) only_chunked = false;
+        if (!ascii_iequals(trimmed_ows(field.substr(start, end - start)), "chunked"))
+          only_chunked = false;
         start = end + 1;
       }
     }

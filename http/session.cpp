@@ -67,12 +67,6 @@ std::string to_string(boost::beast::string_view text) {
   return {text.data(), text.size()};
 }
 
-bool iequals_ascii(std::string_view left, std::string_view right) {
-  return left.size() == right.size() &&
-         std::equal(left.begin(), left.end(), right.begin(),
-                    [](char a, char b) { return (a | 0x20) == (b | 0x20); });
-}
-
 }  // namespace
 
 session::session(asio::ip::tcp::socket socket, session_context& context, kind connection_kind)
@@ -286,7 +280,7 @@ void session::send_continue_if_expected() {
   const auto& header = parser_->get();
   if (header.version() < 11 || writing_ || !slots_.empty()) return;
   const auto expect = header[beast_http::field::expect];
-  if (!iequals_ascii({expect.data(), expect.size()}, "100-continue")) return;
+  if (!ascii_iequals({expect.data(), expect.size()}, "100-continue")) return;
   writing_ = true;
   arm_write_deadline();
   asio::async_write(socket_, asio::buffer(continue_line.data(), continue_line.size()),
