@@ -99,7 +99,7 @@ void poll(self_pointer self, const std::string& key) {
       });
 }
 
-void look_up(self_pointer self, const std::string& key, const std::string& reason) {
+void look_up(self_pointer self, const std::string& key, const gateway_step& asked) {
   auto& state = self->state;
   const auto& tracked = state.rows.at(key);
   ++state.stats.lookups;
@@ -111,9 +111,14 @@ void look_up(self_pointer self, const std::string& key, const std::string& reaso
       [kind, operation_id](processor_port& port, std::function<void(call_result)> done) {
         port.find(kind, operation_id, [done](processor_lookup found) { done(std::move(found)); });
       },
-      [self, key, reason](const call_result& result) {
-        if (!self->state.rows.contains(key)) return;
-        follow(self, key, after_lookup(std::get<processor_lookup>(result), reason));
+      [self, key, asked](const call_result& result) {
+        auto found = self->state.rows.find(key);
+        if (found == self->state.rows.end()) return;
+        auto& row = found->second.row;
+        const auto step = after_lookup(std::get<processor_lookup>(result), asked, row.attempts,
+                                       self->state.config, draw(self->state));
+        if (step.what == next_step::reschedule) ++row.attempts;
+        follow(self, key, step);
       });
 }
 
@@ -191,7 +196,7 @@ void follow(self_pointer self, const std::string& key, const gateway_step& step)
     case next_step::reschedule:
       return reschedule_row(self, key, step);
     case next_step::look_up:
-      return look_up(self, key, step.reason);
+      return look_up(self, key, step);
     case next_step::park:
       return park_row(self, key, step.reason);
   }

@@ -11,8 +11,9 @@
 //   - on a retryable failure stores attempts and next_attempt_at (backoff with full jitter)
 //     in the row through the account actor, so a restart keeps the schedule; a decline is
 //     never retried; an uncertain answer (a replayed 500) is looked up in the processor's
-//     records; after attempts_max, or when the records do not tell, the operation is parked
-//     as requires_reconciliation;
+//     records; a replayed 500 whose operation the records keep not showing fails it (the
+//     key is finished there: nothing can happen under it any more); after attempts_max,
+//     or when the records do not tell, the operation is parked as requires_reconciliation;
 //   - polls accepted payouts until they are paid or failed;
 //   - answers admin cancels after looking the operation up at the processor, and runs
 //     reconciliation (gateway_reconcile.cpp).

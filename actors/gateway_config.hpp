@@ -25,6 +25,12 @@ inline constexpr auto retry_delay_floor_default = std::chrono::milliseconds(100)
 // defaults above that is about five minutes of trying on average (ten at most): far inside
 // the 24 h for which the processor remembers the key.
 inline constexpr std::uint32_t attempts_max_default = 16;
+// A send the processor failed with a 5xx it saved under the key, whose records then show
+// nothing for the operation, is sent again (the same failure replays) and looked up again;
+// after this many lookups that found nothing, the operation fails (a withdrawal's hold
+// returns). One lookup would do against a processor whose lists are consistent, as
+// Stripe's are; the others cover a list that lags its writes.
+inline constexpr std::uint32_t absence_lookups_default = 3;
 // A payout answers `pending`; it is looked at again after this, doubling up to the cap,
 // until it is paid or failed (webhooks usually settle it first).
 inline constexpr auto poll_delay_initial_default = std::chrono::milliseconds(1'000);
@@ -53,6 +59,7 @@ struct gateway_config {
   std::chrono::milliseconds retry_delay_cap{0};
   std::chrono::milliseconds retry_delay_floor{0};
   std::uint32_t attempts_max = 0;
+  std::uint32_t absence_lookups = 0;
   std::chrono::milliseconds poll_delay_initial{0};
   std::chrono::milliseconds poll_delay_cap{0};
   std::chrono::milliseconds outbox_scan_interval{0};

@@ -17,6 +17,7 @@ gateway_config with_defaults(gateway_config config) {
   pick(config.retry_delay_cap, retry_delay_cap_default);
   pick(config.retry_delay_floor, retry_delay_floor_default);
   if (config.attempts_max == 0) config.attempts_max = attempts_max_default;
+  if (config.absence_lookups == 0) config.absence_lookups = absence_lookups_default;
   pick(config.poll_delay_initial, poll_delay_initial_default);
   pick(config.poll_delay_cap, poll_delay_cap_default);
   pick(config.outbox_scan_interval, outbox_scan_interval_default);
@@ -83,6 +84,7 @@ gateway_step after_send(const processor_reply& reply, std::uint32_t attempts,
     case reply_kind::uncertain:
       step.what = next_step::look_up;
       step.reason = "processor outcome uncertain: " + reply.detail;
+      step.absence_is_final = reply.failure_saved_under_key;
       return step;
     case reply_kind::retryable:
       break;
@@ -101,9 +103,31 @@ gateway_step after_send(const processor_reply& reply, std::uint32_t attempts,
   return step;
 }
 
-gateway_step after_lookup(const processor_lookup& lookup, const std::string& why) {
-  if (!lookup.answered) return park(why + "; lookup failed: " + lookup.detail);
-  if (lookup.objects.empty()) return park(why + "; the processor has no record of it");
+gateway_step after_lookup(const processor_lookup& lookup, const gateway_step& asked,
+                          std::uint32_t attempts, const gateway_config& config, double random) {
+  const auto& why = asked.reason;
+  const std::uint32_t failed = attempts + 1;
+  if (!lookup.answered || lookup.objects.empty()) {
+    if (lookup.answered && asked.absence_is_final && failed >= config.absence_lookups) {
+      gateway_step step;
+      step.what = next_step::settle;
+      step.verdict.status = processor_status::failed;
+      step.verdict.failure_code = "processor_error";
+      step.verdict.failure_message = "The processor failed the request and has no record of it (" +
+                                     std::to_string(failed) + " lookups); nothing moved there.";
+      return step;
+    }
+    if (failed >= config.attempts_max)
+      return park(why + (lookup.answered ? "; the processor has no record of it"
+                                         : "; lookup failed: " + lookup.detail));
+    // Sending again with the same key is always safe: the processor replays what it saved
+    // under the key (a replayed failure makes the next absence final), or runs the request
+    // if it saved nothing.
+    gateway_step step;
+    step.what = next_step::reschedule;
+    step.delay = backoff_delay(config, failed, random);
+    return step;
+  }
   // Two objects for one operation would be a double charge: never settle on a guess.
   if (lookup.objects.size() > 1) return park(why + "; the processor has several records");
   return step_for_object(lookup.objects.front());

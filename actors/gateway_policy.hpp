@@ -28,6 +28,9 @@ struct gateway_step {
   std::chrono::milliseconds delay{0};  // reschedule
   bool rate_limited = false;           // reschedule: pause every call for `delay`
   std::string reason;                  // park, look_up: why (for the operation's record)
+  // look_up: the processor's key is finished (a saved failure replays), so a lookup that
+  // finds nothing means nothing happened there (processor_reply::failure_saved_under_key).
+  bool absence_is_final = false;
 };
 
 // After a send answered. `attempts` counts the failed attempts before this one; `random`
@@ -35,10 +38,16 @@ struct gateway_step {
 [[nodiscard]] gateway_step after_send(const processor_reply& reply, std::uint32_t attempts,
                                       const gateway_config& config, double random);
 
-// After the processor's records were looked up because the send could not tell
-// (`why` is that reason). An object with a final status settles; one still in progress is
-// polled; no object, or no answer, parks the operation for reconciliation.
-[[nodiscard]] gateway_step after_lookup(const processor_lookup& lookup, const std::string& why);
+// After the processor's records were looked up because the send could not tell (`asked`
+// is the look_up step: its reason, whether an absence is final). `attempts` counts the
+// failed attempts before this lookup. An object with a final status settles; one still in
+// progress is polled; several park the operation for reconciliation. No object after a
+// failure saved under the key, absence_lookups times: the operation fails. Otherwise no
+// object or no answer sends again with the same key after a backoff, until attempts_max
+// parks it.
+[[nodiscard]] gateway_step after_lookup(const processor_lookup& lookup, const gateway_step& asked,
+                                        std::uint32_t attempts, const gateway_config& config,
+                                        double random);
 
 // After a poll (retrieve by id) answered: settle when final, otherwise poll again.
 [[nodiscard]] gateway_step after_poll(const processor_lookup& lookup, const std::string& object_id);

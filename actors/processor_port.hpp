@@ -75,7 +75,11 @@ struct processor_reply {
   bool rate_limited = false;
   int http_status = 0;     // 0: no answer arrived
   bool timed_out = false;  // http_status 0: the client's deadline passed (else a connection error)
-  std::string detail;      // for logs and parking reasons: "timeout", "500 api_error", ...
+  // uncertain: the processor replayed a 5xx it saved under the key. The key is finished
+  // there (every retry replays the failure, nothing under it runs again), so the
+  // processor's records are final for this operation: an absence there is an answer.
+  bool failure_saved_under_key = false;
+  std::string detail;  // for logs and parking reasons: "timeout", "500 api_error", ...
 };
 
 // The answer to a retrieve or find.

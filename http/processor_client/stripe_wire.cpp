@@ -118,8 +118,11 @@ processor_reply classify_error(const wire_answer& answer) {
   const bool replayed = same_ignoring_case(answer.header("Idempotent-Replayed"), "true");
   // The processor saved this failure under the key: every retry replays it. Only its
   // records can tell whether anything happened.
-  if (answer.status >= 500 && replayed)
-    return reply_of(reply_kind::uncertain, answer, "replayed " + error_detail(answer, error));
+  if (answer.status >= 500 && replayed) {
+    auto reply = reply_of(reply_kind::uncertain, answer, "replayed " + error_detail(answer, error));
+    reply.failure_saved_under_key = true;
+    return reply;
+  }
   const auto should_retry = answer.header("Stripe-Should-Retry");
   if (same_ignoring_case(should_retry, "false")) {
     if (answer.status >= 500 || error.type == "idempotency_error")

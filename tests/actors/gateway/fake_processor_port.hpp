@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,13 @@ inline processor_reply uncertain_reply() {
   reply.kind = reply_kind::uncertain;
   reply.http_status = 500;
   reply.detail = "replayed 500 api_error";
+  return reply;
+}
+
+// A 5xx the processor saved under the key: it replays on every send with that key.
+inline processor_reply saved_failure_reply() {
+  auto reply = uncertain_reply();
+  reply.failure_saved_under_key = true;
   return reply;
 }
 
@@ -67,6 +75,12 @@ class fake_processor_port final : public processor_port {
   void add_object(processor_object object) {
     std::lock_guard lock(mutex_);
     objects_[{object.kind, object.operation_id}] = std::move(object);
+  }
+  // Puts `object` into the records just before the find numbered `number` (1: the first)
+  // reads them: a record a lagging list shows late.
+  void on_find_number(std::size_t number, processor_object object) {
+    std::lock_guard lock(mutex_);
+    late_object_ = {number, std::move(object)};
   }
   // Lists go unanswered (the processor unreachable) while on.
   void fail_lists(bool on) {
@@ -147,6 +161,11 @@ class fake_processor_port final : public processor_port {
   void find(processor_kind kind, const std::string& operation_id, lookup_callback done) override {
     std::unique_lock lock(mutex_);
     ++finds_;
+    if (late_object_ && late_object_->first == finds_) {
+      auto& object = late_object_->second;
+      objects_[{object.kind, object.operation_id}] = std::move(object);
+      late_object_.reset();
+    }
     processor_lookup lookup;
     lookup.answered = true;
     lookup.http_status = 200;
@@ -222,6 +241,7 @@ class fake_processor_port final : public processor_port {
 
   std::mutex mutex_;
   std::map<std::string, std::deque<processor_reply>> scripts_;
+  std::optional<std::pair<std::size_t, processor_object>> late_object_;
   std::map<std::pair<processor_kind, std::string>, processor_object> objects_;
   std::string payout_status_ = "paid";
   int pending_retrieves_ = -1;  // < 0: a payout is final at once

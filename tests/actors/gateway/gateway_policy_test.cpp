@@ -1,7 +1,8 @@
 // Tests the gateway's pure decisions: what follows each kind of processor answer (a
 // decline settles as failed and is never retried, a retryable answer is rescheduled until
 // the attempt bound, then looked up; an uncertain one is looked up at once), what a lookup
-// or poll leads to, the full-jitter backoff bounds, and the token bucket.
+// or poll leads to (a failure saved under the key with no record fails the operation), the
+// full-jitter backoff bounds, and the token bucket.
 #include "actors/gateway_policy.hpp"
 
 #include <gtest/gtest.h>
@@ -101,26 +102,80 @@ TEST(gateway_policy, an_uncertain_answer_is_looked_up_never_retried) {
   EXPECT_EQ(step.what, next_step::look_up);
 }
 
+gateway_step asked(bool absence_is_final) {
+  gateway_step step;
+  step.what = next_step::look_up;
+  step.reason = "why";
+  step.absence_is_final = absence_is_final;
+  return step;
+}
+
 TEST(gateway_policy, lookups_settle_poll_or_park) {
+  const auto settings = config();
   processor_lookup nothing;
   nothing.answered = true;
-  EXPECT_EQ(after_lookup(nothing, "why").what, next_step::park);
-  EXPECT_NE(after_lookup(nothing, "why").reason.find("no record"), std::string::npos);
-
-  processor_lookup unanswered;
-  EXPECT_EQ(after_lookup(unanswered, "why").what, next_step::park);
+  EXPECT_EQ(after_lookup(nothing, asked(false), 0, settings, 0.5).what, next_step::reschedule);
+  const auto bound = settings.attempts_max - 1;
+  EXPECT_EQ(after_lookup(nothing, asked(false), bound, settings, 0.5).what, next_step::park);
+  EXPECT_NE(after_lookup(nothing, asked(false), bound, settings, 0.5).reason.find("no record"),
+            std::string::npos);
 
   processor_lookup one = nothing;
   one.objects.push_back(object(processor_kind::topup, "succeeded"));
-  EXPECT_EQ(after_lookup(one, "why").what, next_step::settle);
+  EXPECT_EQ(after_lookup(one, asked(false), 0, settings, 0.5).what, next_step::settle);
+  EXPECT_EQ(after_lookup(one, asked(true), 0, settings, 0.5).what, next_step::settle);
 
   processor_lookup two = one;
   two.objects.push_back(object(processor_kind::topup, "succeeded"));
-  EXPECT_EQ(after_lookup(two, "why").what, next_step::park);
+  EXPECT_EQ(after_lookup(two, asked(true), 0, settings, 0.5).what, next_step::park);
 
   processor_lookup in_progress = nothing;
   in_progress.objects.push_back(object(processor_kind::withdrawal, "in_transit"));
-  EXPECT_EQ(after_lookup(in_progress, "why").what, next_step::poll);
+  EXPECT_EQ(after_lookup(in_progress, asked(false), 0, settings, 0.5).what, next_step::poll);
+}
+
+TEST(gateway_policy, an_unanswered_lookup_sends_again_until_the_attempt_bound_then_parks) {
+  const auto settings = config();
+  processor_lookup unanswered;
+  const auto again = after_lookup(unanswered, asked(true), 0, settings, 0.5);
+  EXPECT_EQ(again.what, next_step::reschedule);
+  EXPECT_GE(again.delay, settings.retry_delay_floor);
+  const auto last = after_lookup(unanswered, asked(true), settings.attempts_max - 1, settings, 0.5);
+  EXPECT_EQ(last.what, next_step::park);
+  EXPECT_NE(last.reason.find("lookup failed"), std::string::npos);
+}
+
+// A 5xx the processor saved under the key replays on every send: nothing can happen under
+// the key any more, so records that keep showing nothing mean nothing happened.
+TEST(gateway_policy, a_saved_failure_with_no_record_fails_after_the_absence_lookups) {
+  auto settings = config();
+  settings.absence_lookups = 3;
+  processor_reply replayed;
+  replayed.kind = reply_kind::uncertain;
+  replayed.failure_saved_under_key = true;
+  const auto look = after_send(replayed, 0, settings, 0.5);
+  ASSERT_EQ(look.what, next_step::look_up);
+  EXPECT_TRUE(look.absence_is_final);
+
+  processor_lookup nothing;
+  nothing.answered = true;
+  EXPECT_EQ(after_lookup(nothing, look, 0, settings, 0.5).what, next_step::reschedule);
+  EXPECT_EQ(after_lookup(nothing, look, 1, settings, 0.5).what, next_step::reschedule);
+  const auto failed = after_lookup(nothing, look, 2, settings, 0.5);
+  ASSERT_EQ(failed.what, next_step::settle);
+  EXPECT_EQ(failed.verdict.status, processor_status::failed);
+  EXPECT_EQ(failed.verdict.failure_code, "processor_error");
+
+  // Any other uncertain answer (a first 5xx, an unreadable success) may hide an effect the
+  // records do not show yet, or a key still running: it never fails the operation, it
+  // sends again with the key until the attempt bound parks it.
+  processor_reply unreadable;
+  unreadable.kind = reply_kind::uncertain;
+  const auto unsure = after_send(unreadable, 0, settings, 0.5);
+  EXPECT_FALSE(unsure.absence_is_final);
+  EXPECT_EQ(after_lookup(nothing, unsure, 2, settings, 0.5).what, next_step::reschedule);
+  EXPECT_EQ(after_lookup(nothing, unsure, settings.attempts_max - 1, settings, 0.5).what,
+            next_step::park);
 }
 
 TEST(gateway_policy, a_poll_without_an_answer_polls_again) {

@@ -87,13 +87,70 @@ TEST_F(gateway_test, an_uncertain_answer_is_settled_from_the_processors_records)
   EXPECT_EQ(read_account("alice").available, 500);
 }
 
-TEST_F(gateway_test, an_uncertain_answer_with_nothing_at_the_processor_is_parked) {
+// Uncertain without a failure saved under the key: the same key is sent again, and the
+// processor (which saved nothing) runs it now. Never a new key.
+TEST_F(gateway_test, an_uncertain_answer_with_nothing_at_the_processor_is_sent_again) {
   create_account("alice");
   port_->script("topup:top_1:charge", {uncertain_reply()});
   request(topup, "alice", "top_1", 500, "pm_card_visa");
-  wait_for(topup, "top_1", processor_status::requires_reconciliation);
+  wait_for(topup, "top_1", processor_status::succeeded);
   wait_idle();
-  EXPECT_EQ(port_->sends("topup:top_1:charge"), 1u);  // never a blind retry of a burnt key
+  EXPECT_EQ(port_->sends("topup:top_1:charge"), 2u);
+  EXPECT_EQ(port_->finds(), 1u);
+  EXPECT_EQ(read_account("alice").available, 500);
+}
+
+// An answer that stays uncertain (an unreadable success, replayed) with nothing in the
+// records may hide an effect: parked after the attempt bound, never failed.
+TEST_F(gateway_test, an_answer_that_stays_uncertain_is_parked) {
+  create_account("alice");
+  port_->script("topup:top_1:charge", std::vector<processor_reply>(8, uncertain_reply()));
+  request(topup, "alice", "top_1", 500, "pm_card_visa");
+  const auto parked = wait_for(topup, "top_1", processor_status::requires_reconciliation);
+  EXPECT_NE(parked.failure_message.find("no record"), std::string::npos);
+  wait_idle();
+  EXPECT_EQ(port_->sends("topup:top_1:charge"), 4u);  // attempts_max
+  EXPECT_EQ(read_account("alice").pending_topup, 500);
+}
+
+// The audit's case: the processor failed before any effect and saved the 500 under the key.
+// The key replays that 500 for good, and its records show nothing: the operation failed,
+// and nothing stays held.
+TEST_F(gateway_test, a_saved_failure_with_nothing_at_the_processor_fails_the_top_up) {
+  create_account("alice");
+  port_->script("topup:top_1:charge", std::vector<processor_reply>(8, saved_failure_reply()));
+  request(topup, "alice", "top_1", 500, "pm_card_visa");
+  const auto failed = wait_for(topup, "top_1", processor_status::failed);
+  EXPECT_EQ(failed.failure_code, "processor_error");
+  wait_idle();
+  // One send and one lookup per round, absence_lookups rounds, all with the one key.
+  EXPECT_EQ(port_->sends("topup:top_1:charge"), std::size_t{absence_lookups_default});
+  EXPECT_EQ(port_->finds(), std::size_t{absence_lookups_default});
+  EXPECT_EQ(read_account("alice").pending_topup, 0);
+  EXPECT_EQ(read_account("alice").available, 0);
+  EXPECT_FALSE(outbox_row_after_close("topup:top_1:charge").has_value());
+}
+
+TEST_F(gateway_test, a_saved_failure_with_nothing_at_the_processor_returns_the_withdrawals_hold) {
+  create_account("alice");
+  fund("alice", "top_1", 1'000);
+  port_->script("withdrawal:wd_1:payout", std::vector<processor_reply>(8, saved_failure_reply()));
+  request(withdrawal, "alice", "wd_1", 400, "ba_default");
+  wait_for(withdrawal, "wd_1", processor_status::failed);
+  EXPECT_EQ(read_account("alice").available, 1'000);
+  EXPECT_EQ(read_account("alice").pending_withdrawal, 0);
+}
+
+// The first lookup shows nothing yet, the second finds the charge (a list that lagged):
+// it settles from the record, never fails.
+TEST_F(gateway_test, a_saved_failure_settles_from_a_record_that_shows_up_late) {
+  create_account("alice");
+  port_->script("topup:top_1:charge", std::vector<processor_reply>(8, saved_failure_reply()));
+  port_->on_find_number(2, topup_object("top_1", 500));
+  request(topup, "alice", "top_1", 500, "pm_card_visa");
+  wait_for(topup, "top_1", processor_status::succeeded);
+  EXPECT_EQ(read_account("alice").available, 500);
+  EXPECT_EQ(port_->finds(), 2u);
 }
 
 TEST_F(gateway_test, a_pending_payout_is_polled_until_paid) {

@@ -160,11 +160,13 @@ TEST(stripe_wire, server_errors_retry_until_replayed) {
       answer(500, body, {{"stripe-should-retry", "true"}, {"idempotent-replayed", "true"}}));
   EXPECT_EQ(replayed.kind, reply_kind::uncertain);
   EXPECT_NE(replayed.detail.find("replayed"), std::string::npos);
-  // A 5xx the processor says not to retry: something may have happened.
-  EXPECT_EQ(
-      classify_create(processor_kind::topup, answer(500, body, {{"Stripe-Should-Retry", "false"}}))
-          .kind,
-      reply_kind::uncertain);
+  EXPECT_TRUE(replayed.failure_saved_under_key);
+  // A 5xx the processor says not to retry: something may have happened, and the key may
+  // still be running there.
+  const auto not_to_retry =
+      classify_create(processor_kind::topup, answer(500, body, {{"Stripe-Should-Retry", "false"}}));
+  EXPECT_EQ(not_to_retry.kind, reply_kind::uncertain);
+  EXPECT_FALSE(not_to_retry.failure_saved_under_key);
 }
 
 TEST(stripe_wire, conflicts_and_rate_limits_are_retried_and_rate_limits_slow_down) {
