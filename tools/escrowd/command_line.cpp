@@ -99,7 +99,8 @@ usage:
                 [--scheduler sharing|stealing]
       Start the server. The first admin key comes from ESCROWD_ADMIN_KEY or
       --admin-key-file at first start. Without --processor-url the bundled processor
-      simulator runs on a loopback port. --threads: the actors' scheduler threads (0: one
+      simulator runs on a loopback port and keeps its records in D/processor-sim.log
+      across restarts. --threads: the actors' scheduler threads (0: one
       fewer than the cores, at least 1); --scheduler: how they share the actors (default
       sharing: idle threads sleep; stealing: idle threads poll each other's queues).
   escrowd verify --data-dir D

@@ -15,9 +15,13 @@ namespace escrowd {
 namespace sim = processor_sim;
 
 struct embedded_processor::impl {
+  // The simulator's documented defaults: a 24 h idempotency window (a zero-initialized
+  // config forgot every key at once, so a retried charge would have charged twice),
+  // payouts that settle, authorizations that expire after a week, a fresh seed.
+  const sim::sim_config defaults = sim::default_config();
   boost::asio::io_context io{1};
   sim::sim_clock clock;
-  std::unique_ptr<sim::api> logic;
+  sim::api logic{defaults.api, clock};
   std::unique_ptr<sim::webhook_sender> webhooks;
   std::unique_ptr<sim::server> server;
   std::thread thread;
@@ -29,13 +33,8 @@ embedded_processor::~embedded_processor() {
   stop();
 }
 
-std::optional<std::string> embedded_processor::start(const embedded_processor_options& options,
-                                                     std::string& problem) {
-  // The simulator's documented defaults: a 24 h idempotency window (a zero-initialized
-  // config forgot every key at once, so a retried charge would have charged twice),
-  // payouts that settle, authorizations that expire after a week, a fresh seed.
-  const sim::sim_config defaults = sim::default_config();
-  impl_->logic = std::make_unique<sim::api>(defaults.api, impl_->clock);
+std::optional<std::string> embedded_processor::listen(const embedded_processor_options& options,
+                                                      std::string& problem) {
   if (!options.webhook_url.empty()) {
     auto target = sim::parse_webhook_url(options.webhook_url);
     if (!target) {
@@ -44,15 +43,24 @@ std::optional<std::string> embedded_processor::start(const embedded_processor_op
     }
     impl_->webhooks = std::make_unique<sim::webhook_sender>(
         impl_->io, *target,
-        options.webhook_secret.empty() ? defaults.webhook_secret : options.webhook_secret,
-        defaults.webhook_retry_delay_ms);
+        options.webhook_secret.empty() ? impl_->defaults.webhook_secret : options.webhook_secret,
+        impl_->defaults.webhook_retry_delay_ms);
   }
-  impl_->server = std::make_unique<sim::server>(impl_->io, *impl_->logic, impl_->webhooks.get());
+  impl_->server = std::make_unique<sim::server>(impl_->io, impl_->logic, impl_->webhooks.get());
   if (!impl_->server->listen("127.0.0.1", 0, problem)) return std::nullopt;
-  const auto bound = impl_->server->local_endpoint();
+  return "http://127.0.0.1:" + std::to_string(impl_->server->local_endpoint().port());
+}
+
+bool embedded_processor::start(const std::string& state_file, std::string& problem) {
+  if (!state_file.empty()) {
+    if (auto refused = impl_->logic.open_state_file(state_file)) {
+      problem = *refused;
+      return false;
+    }
+  }
   impl_->server->start();
   impl_->thread = std::thread([this] { impl_->io.run(); });
-  return "http://127.0.0.1:" + std::to_string(bound.port());
+  return true;
 }
 
 void embedded_processor::stop() {

@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -112,12 +113,12 @@ int serve(const command_line& line) {
     if (endpoint->port != 0)
       simulator_options.webhook_url = "http://" + line.listen + "/v1/processor/webhooks";
     simulator_options.webhook_secret = webhook_secret;
-    auto started = simulator.start(simulator_options, problem);
-    if (!started) {
+    auto bound = simulator.listen(simulator_options, problem);
+    if (!bound) {
       std::cerr << "escrowd: cannot start the bundled processor simulator: " << problem << "\n";
       return 1;
     }
-    processor_url = *started;
+    processor_url = *bound;
   }
 
   // The simulator takes any sk_test_ key; a real processor needs STRIPE_API_KEY.
@@ -153,6 +154,15 @@ int serve(const command_line& line) {
     if (verified)
       for (const auto& found : verified->problems) std::cerr << "  " << found << "\n";
     return 1;
+  }
+  // Only now, with the data directory's lock held, may the simulator open its state file
+  // there: a second escrowd refused above must not compact it under the running one.
+  if (line.processor_url.empty()) {
+    const auto state_file = std::filesystem::path(line.data_dir) / embedded_processor_state_file;
+    if (!simulator.start(state_file.string(), problem)) {
+      std::cerr << "escrowd: cannot start the bundled processor simulator: " << problem << "\n";
+      return 1;
+    }
   }
   if (!secret->empty()) {
     auto bootstrapped = (*ledger)->bootstrap_admin_key(*secret, actors::unix_now());

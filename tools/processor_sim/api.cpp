@@ -9,6 +9,7 @@
 #include "auth.hpp"
 #include "expansion.hpp"
 #include "limits.hpp"
+#include "sim_journal.hpp"  // api owns the journal: its constructor may destroy one
 #include "stripe_error.hpp"
 
 namespace escrowd::processor_sim {
@@ -67,7 +68,9 @@ prepared_call api::prepare(const api_request& request) {
   std::string_view path = target.substr(0, target.find('?'));
   std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : "";
   if (path.starts_with("/_sim/")) {
-    return {finish(inspect(request, path, query, request_id), request_id, {}, {}), {}, 0};
+    api_reply reply = inspect(request, path, query, request_id);
+    commit();  // a clock advance or a reset
+    return {finish(std::move(reply), request_id, {}, {}), {}, 0};
   }
   auto route = match_route(request.method, path);
   if (!route) {
@@ -186,6 +189,7 @@ api_reply api::execute(const pending_call& call) {
   if (!call.idempotency_scope.empty()) {
     idempotency_.complete(call.idempotency_scope, to_stored(reply, call.request_id));
   }
+  commit();
   if (call.faults.drop_after_effect) {
     ++stats_.drop_after_effect;
     reply.how = options_.faults.drop == drop_mode::hang ? delivery::hang : delivery::reset;
@@ -241,7 +245,10 @@ void api::queue_events(std::vector<pending_event> events, const event_origin& or
         event_json(id, event.type, created_s, std::move(event.object), origin));
     int copies = faults_.draw_webhook_duplicate() ? 2 : 1;
     if (copies == 2) ++stats_.webhook_duplicates;
-    for (int i = 0; i < copies; ++i) events_.push_back({id, event.type, body});
+    for (int i = 0; i < copies; ++i) {
+      events_.push_back({id, event.type, body, next_delivery_++});
+      if (journal_ && track_webhook_deliveries_) events_to_record_.push_back(events_.back());
+    }
   }
 }
 
@@ -249,6 +256,7 @@ void api::tick() {
   std::int64_t now_ms = clock_.now_ms();
   idempotency_.expire(now_ms);
   queue_events(sweep_due(state_, now_ms, options_.settings), {});
+  commit();
 }
 
 std::vector<webhook_event> api::take_events() {

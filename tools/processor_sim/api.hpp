@@ -4,6 +4,8 @@
 // network layer can wait between them without blocking (the `--slow` fault): prepare() does
 // everything that happens before execution begins; execute() applies the effect. Between the
 // two, the request's idempotency key is in flight and a concurrent request with it gets 409.
+// With a state file (open_state_file), each call that changed records writes the changes
+// there before it returns the answer, so the network layer never sends an unrecorded state.
 //
 // Thread affinity: not thread-safe. The simulator runs every call on its single I/O thread.
 // Lifetime: one instance for the whole process; borrows the clock.
@@ -13,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +27,7 @@
 #include "routes.hpp"
 #include "sim_clock.hpp"
 #include "sim_state.hpp"
+#include "webhook_event.hpp"
 
 namespace escrowd::processor_sim {
 
@@ -32,13 +36,6 @@ struct api_options {
   std::int64_t idempotency_ttl_s = 0;
   sim_settings settings;
   std::uint64_t seed = 1;
-};
-
-// A signed-to-be webhook: the serialized Event. Duplicated events appear twice.
-struct webhook_event {
-  std::string id;
-  std::string type;
-  std::string body;
 };
 
 // A request whose execution began: its idempotency key (if any) is in flight.
@@ -74,9 +71,18 @@ struct api_stats {
   std::uint64_t webhook_duplicates = 0;
 };
 
+class sim_journal;
+
 class api {
  public:
   api(const api_options& options, sim_clock& clock);
+  ~api();
+  api(const api&) = delete;
+  api& operator=(const api&) = delete;
+
+  // Keeps the records in `path` from now on (sim_journal.hpp), after loading what it holds:
+  // call once, before the first request. The problem when the file cannot be used.
+  [[nodiscard]] std::optional<std::string> open_state_file(const std::string& path);
 
   [[nodiscard]] prepared_call prepare(const api_request& request);
   [[nodiscard]] api_reply execute(const pending_call& call);
@@ -85,6 +91,12 @@ class api {
   void tick();
   // Events produced since the last call, for the webhook sender.
   [[nodiscard]] std::vector<webhook_event> take_events();
+  // A delivery taken from take_events() is over (delivered, abandoned or dropped): the state
+  // file forgets it. Until then a restart delivers it again (at least once, as Stripe does).
+  void webhook_settled(std::uint64_t delivery);
+  // There is a webhook sender that reports settled deliveries: only then does the state file
+  // keep undelivered events (without one every event would cost two lines for nothing).
+  void track_webhook_deliveries() { track_webhook_deliveries_ = true; }
   // Lets /_sim/stats include the webhook sender's counters.
   void set_webhook_stats(std::function<boost::json::object()> provider);
 
@@ -106,6 +118,9 @@ class api {
   // Adds the headers every answer carries and counts it.
   api_reply finish(api_reply reply, const std::string& request_id,
                    const std::string& idempotency_key, const std::string& stripe_version);
+  // Writes what the current call changed to the state file, if there is one; every call
+  // that may change records ends here, before its answer leaves.
+  void commit();
 
   api_options options_;
   sim_clock& clock_;
@@ -115,6 +130,13 @@ class api {
   api_stats stats_;
   std::vector<webhook_event> events_;
   std::function<boost::json::object()> webhook_stats_;
+  // With a state file only.
+  std::unique_ptr<sim_journal> journal_;
+  std::uint64_t next_delivery_ = 1;
+  std::vector<webhook_event> events_to_record_;         // queued since the last commit
+  std::map<std::uint64_t, webhook_event> undelivered_;  // by delivery number
+  std::int64_t recorded_clock_offset_ms_ = 0;
+  bool track_webhook_deliveries_ = false;
 };
 
 // A reply whose body is a Stripe error envelope.

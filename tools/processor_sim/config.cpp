@@ -64,6 +64,11 @@ std::map<std::string, setter> setters() {
          c.webhook_url = v;
          return v.starts_with("http://");
        }},
+      {"--state-file",
+       [](const std::string& v, sim_config& c) {
+         c.state_file = v;
+         return !v.empty();
+       }},
       {"--webhook-secret",
        [](const std::string& v, sim_config& c) {
          c.webhook_secret = v;
@@ -120,6 +125,8 @@ A Stripe-compatible payment processor simulator for tests (see tools/processor_s
   --idempotency-ttl-s N         how long idempotency keys are kept (default 86400)
   --authorization-expiry-s N    uncaptured authorizations are canceled after N s (default 7 d)
   --seed N                      seed for fault draws and ids (default: drawn at start)
+  --state-file PATH             keep the records in PATH across restarts, kill -9 included
+                                (default: none, in memory only; see README "State file")
 Faults, each a probability 0..1 drawn per POST /v1 request (and GET with --fault-reads):
   --rate-limit P                429 rate_limit with Retry-After, nothing applied or stored
   --lock-timeout P              429 lock_timeout, nothing applied or stored

@@ -16,6 +16,7 @@ struct sim_config {
   std::string webhook_url;  // empty: no webhooks
   std::string webhook_secret = "whsec_test";
   std::int64_t webhook_retry_delay_ms = 0;
+  std::string state_file;  // empty: records in memory only
   api_options api;
 };
 

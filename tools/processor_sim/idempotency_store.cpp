@@ -2,6 +2,8 @@
 // endpoint, then the parameters, then replays; an unfinished key answers "in use".
 #include "idempotency_store.hpp"
 
+#include <algorithm>
+
 namespace escrowd::processor_sim {
 
 idempotency_store::idempotency_store(std::int64_t ttl_ms, std::size_t capacity)
@@ -33,6 +35,7 @@ void idempotency_store::complete(const std::string& scope, stored_response respo
   if (it == entries_.end()) return;  // expired or reset while executing: nothing to save
   it->second.finished = true;
   it->second.response = std::move(response);
+  finished_since_taken_.push_back(scope);
 }
 
 void idempotency_store::release(const std::string& scope) {
@@ -57,6 +60,41 @@ void idempotency_store::expire(std::int64_t now_ms) {
 void idempotency_store::clear() {
   entries_.clear();
   by_age_.clear();
+  finished_since_taken_.clear();
+}
+
+std::vector<finished_key> idempotency_store::take_finished() {
+  std::vector<finished_key> out;
+  for (const std::string& scope : finished_since_taken_) {
+    auto it = entries_.find(scope);
+    if (it != entries_.end() && it->second.finished)
+      out.push_back(to_finished_key(scope, it->second));
+  }
+  finished_since_taken_.clear();
+  return out;
+}
+
+std::vector<finished_key> idempotency_store::finished_keys() const {
+  std::vector<finished_key> out;
+  for (const auto& [created_ms, scope] : by_age_) {
+    auto it = entries_.find(scope);
+    // Skips the stale queue elements of recreated keys, as expire() does.
+    if (it != entries_.end() && it->second.finished && it->second.created_ms == created_ms)
+      out.push_back(to_finished_key(scope, it->second));
+  }
+  return out;
+}
+
+void idempotency_store::restore(finished_key key) {
+  // expire() walks by_age_ from the front and stops at the first young key, so the queue
+  // must stay sorted by creation time; the file lists keys in the order they finished, which
+  // a slow request can make differ from the order they were created.
+  auto position = std::upper_bound(
+      by_age_.begin(), by_age_.end(), key.created_ms,
+      [](std::int64_t created_ms, const auto& element) { return created_ms < element.first; });
+  by_age_.insert(position, {key.created_ms, key.scope});
+  entries_[key.scope] = entry{std::move(key.endpoint), std::move(key.fingerprint), key.created_ms,
+                              true, std::move(key.response)};
 }
 
 }  // namespace escrowd::processor_sim

@@ -1,7 +1,9 @@
 // Stripe's Idempotency-Key rules as a pure data structure: which key is executing, which
 // finished with what response, and when a key is forgotten. Time comes in as an argument, so
-// tests drive expiry without waiting. Not thread-safe: the owner (the api, on the simulator's
-// single I/O thread) serializes calls.
+// tests drive expiry without waiting. Finished keys are also handed to the state file
+// (take_finished) and restored from it (restore); executing keys never are, because a
+// request that had not finished when the process died had applied nothing. Not thread-safe:
+// the owner (the api, on the simulator's single I/O thread) serializes calls.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +33,15 @@ enum class begin_status {
   full,               // capacity reached: refuse without storing
 };
 
+// A finished key as the state file holds it.
+struct finished_key {
+  std::string scope;
+  std::string endpoint;
+  std::string fingerprint;
+  std::int64_t created_ms = 0;
+  stored_response response;
+};
+
 struct begin_result {
   begin_status status = begin_status::started;
   const stored_response* response = nullptr;  // with replay; valid until the next call
@@ -55,6 +66,13 @@ class idempotency_store {
 
   [[nodiscard]] std::size_t size() const { return entries_.size(); }
 
+  // The keys finished since the previous call (those still held), for the state file.
+  [[nodiscard]] std::vector<finished_key> take_finished();
+  // Every finished key, oldest first: what a compacted state file holds.
+  [[nodiscard]] std::vector<finished_key> finished_keys() const;
+  // Puts back a key read from the state file (a later one for the same scope replaces it).
+  void restore(finished_key key);
+
  private:
   struct entry {
     std::string endpoint;
@@ -67,6 +85,9 @@ class idempotency_store {
   [[nodiscard]] bool expired(const entry& e, std::int64_t now_ms) const {
     return now_ms - e.created_ms >= ttl_ms_;
   }
+  [[nodiscard]] finished_key to_finished_key(const std::string& scope, const entry& e) const {
+    return {scope, e.endpoint, e.fingerprint, e.created_ms, e.response};
+  }
 
   std::int64_t ttl_ms_;
   std::size_t capacity_;
@@ -74,6 +95,7 @@ class idempotency_store {
   // Keys in the order they were created, for expiry without scanning the map. A key that was
   // recreated appears twice; the stale element is recognised by its older timestamp.
   std::deque<std::pair<std::int64_t, std::string>> by_age_;
+  std::vector<std::string> finished_since_taken_;  // scopes, in the order they finished
 };
 
 }  // namespace escrowd::processor_sim

@@ -89,6 +89,8 @@ api_reply api::inspect(const api_request& request, std::string_view path, std::s
     idempotency_.clear();
     stats_ = api_stats{};
     events_.clear();
+    events_to_record_.clear();
+    undelivered_.clear();
     return json_reply({{"reset", true}});
   }
   return error_reply(errors::unrecognized_url(request.method, path));

@@ -21,6 +21,12 @@ int run(const sim::sim_config& config) {
   boost::asio::io_context io(1);
   sim::sim_clock clock;
   sim::api logic(config.api, clock);
+  if (!config.state_file.empty()) {
+    if (auto problem = logic.open_state_file(config.state_file)) {
+      std::cerr << "escrowd-processor-sim: cannot use --state-file: " << *problem << "\n";
+      return 1;
+    }
+  }
   std::unique_ptr<sim::webhook_sender> webhooks;
   if (!config.webhook_url.empty()) {
     auto target = sim::parse_webhook_url(config.webhook_url);

@@ -330,7 +330,8 @@ route_outcome execute(route_id id, const route_context& context) {
     case route_id::list_payment_intents:
       return list(context);
     default: {
-      payment_intent* intent = context.state.find_payment_intent(context.object_id);
+      const sim_state& records = context.state;  // a read: not a change for the state file
+      const payment_intent* intent = records.find_payment_intent(context.object_id);
       if (intent == nullptr) return not_found(context.object_id);
       route_outcome out;
       out.body = to_json(*intent);

@@ -124,7 +124,8 @@ route_outcome execute(route_id id, const route_context& context) {
     case route_id::list_payouts:
       return list(context);
     default: {
-      payout* found = context.state.find_payout(context.object_id);
+      const sim_state& records = context.state;  // a read: not a change for the state file
+      const payout* found = records.find_payout(context.object_id);
       if (found == nullptr) return not_found(context.object_id);
       route_outcome out;
       out.body = to_json(*found);

@@ -154,6 +154,8 @@ server::server(asio::io_context& io, api& logic, webhook_sender* webhooks)
       shared_(std::make_shared<server_shared>(server_shared{logic, webhooks, 0})) {
   if (webhooks != nullptr) {
     logic.set_webhook_stats([webhooks] { return webhooks->stats_json(); });
+    webhooks->on_settled([&logic](std::uint64_t delivery) { logic.webhook_settled(delivery); });
+    logic.track_webhook_deliveries();
   }
 }
 

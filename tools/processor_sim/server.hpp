@@ -29,7 +29,9 @@ struct server_shared {
 
   void forward_events() {
     auto events = logic.take_events();
-    if (webhooks != nullptr && !events.empty()) webhooks->enqueue(std::move(events));
+    if (events.empty()) return;
+    if (webhooks != nullptr) return webhooks->enqueue(std::move(events));
+    for (const auto& event : events) logic.webhook_settled(event.delivery);  // nowhere to go
   }
 };
 

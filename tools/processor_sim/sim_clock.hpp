@@ -20,6 +20,10 @@ class sim_clock {
   }
   [[nodiscard]] std::int64_t now_s() { return now_ms() / 1000; }
   void advance_ms(std::int64_t delta_ms) { offset_ms_ += std::max<std::int64_t>(delta_ms, 0); }
+  // The state file keeps the offset: due times and key ages are on this clock, so a restart
+  // that forgot an advance would move every scheduled transition later.
+  [[nodiscard]] std::int64_t offset_ms() const { return offset_ms_; }
+  void restore_offset_ms(std::int64_t offset_ms) { offset_ms_ = std::max(offset_ms_, offset_ms); }
 
  private:
   std::int64_t offset_ms_ = 0;

@@ -78,12 +78,16 @@ std::string sim_state::next_id(std::string_view prefix) {
 
 payment_intent* sim_state::find_payment_intent(const std::string& id) {
   auto it = payment_intent_index_.find(id);
-  return it == payment_intent_index_.end() ? nullptr : &payment_intents_[it->second];
+  if (it == payment_intent_index_.end()) return nullptr;
+  changed_payment_intents_.insert(it->second);
+  return &payment_intents_[it->second];
 }
 
 payout* sim_state::find_payout(const std::string& id) {
   auto it = payout_index_.find(id);
-  return it == payout_index_.end() ? nullptr : &payouts_[it->second];
+  if (it == payout_index_.end()) return nullptr;
+  changed_payouts_.insert(it->second);
+  return &payouts_[it->second];
 }
 
 const payment_intent* sim_state::find_payment_intent(const std::string& id) const {
@@ -98,12 +102,14 @@ const payout* sim_state::find_payout(const std::string& id) const {
 
 payment_intent& sim_state::add_payment_intent(payment_intent intent) {
   intent.sequence = payment_intents_.size() + 1;
+  changed_payment_intents_.insert(payment_intents_.size());
   payment_intent_index_.emplace(intent.id, payment_intents_.size());
   return payment_intents_.emplace_back(std::move(intent));
 }
 
 payout& sim_state::add_payout(payout payout) {
   payout.sequence = payouts_.size() + 1;
+  changed_payouts_.insert(payouts_.size());
   payout_index_.emplace(payout.id, payouts_.size());
   return payouts_.emplace_back(std::move(payout));
 }
@@ -117,18 +123,24 @@ list_page<payout> sim_state::list_payouts(const list_query& query) const {
 }
 
 void sim_state::schedule_payout(const std::string& id, std::int64_t due_ms) {
-  payouts_due_.emplace(due_ms, id);
+  apply_queue_change({transition_queue::payouts, false, id, due_ms});
 }
 
 void sim_state::schedule_hold_expiry(const std::string& id, std::int64_t due_ms) {
-  holds_due_.emplace(due_ms, id);
+  apply_queue_change({transition_queue::hold_expiries, false, id, due_ms});
 }
 
 std::vector<std::string> sim_state::take_due_payouts(std::int64_t now_ms) {
+  // A take that finds nothing changes nothing: the sweep runs every few milliseconds, and
+  // noting each empty take would write a line to the state file each time.
+  if (payouts_due_.empty() || payouts_due_.begin()->first > now_ms) return {};
+  changes_.queue_changes.push_back({transition_queue::payouts, true, {}, now_ms});
   return take_due(payouts_due_, now_ms);
 }
 
 std::vector<std::string> sim_state::take_due_hold_expiries(std::int64_t now_ms) {
+  if (holds_due_.empty() || holds_due_.begin()->first > now_ms) return {};
+  changes_.queue_changes.push_back({transition_queue::hold_expiries, true, {}, now_ms});
   return take_due(holds_due_, now_ms);
 }
 
@@ -139,6 +151,50 @@ void sim_state::clear() {
   payout_index_.clear();
   payouts_due_.clear();
   holds_due_.clear();
+  // Whatever changed before is gone with the records.
+  changes_ = state_changes{};
+  changes_.reset = true;
+  changed_payment_intents_.clear();
+  changed_payouts_.clear();
+}
+
+state_changes sim_state::take_changes() {
+  state_changes out = std::move(changes_);
+  out.payment_intents.assign(changed_payment_intents_.begin(), changed_payment_intents_.end());
+  out.payouts.assign(changed_payouts_.begin(), changed_payouts_.end());
+  changes_ = state_changes{};
+  changed_payment_intents_.clear();
+  changed_payouts_.clear();
+  return out;
+}
+
+void sim_state::restore_payment_intent(payment_intent intent) {
+  auto it = payment_intent_index_.find(intent.id);
+  if (it == payment_intent_index_.end()) {
+    add_payment_intent(std::move(intent));
+    return;
+  }
+  intent.sequence = payment_intents_[it->second].sequence;
+  payment_intents_[it->second] = std::move(intent);
+}
+
+void sim_state::restore_payout(payout payout) {
+  auto it = payout_index_.find(payout.id);
+  if (it == payout_index_.end()) {
+    add_payout(std::move(payout));
+    return;
+  }
+  payout.sequence = payouts_[it->second].sequence;
+  payouts_[it->second] = std::move(payout);
+}
+
+void sim_state::apply_queue_change(const queue_change& change) {
+  changes_.queue_changes.push_back(change);
+  if (change.taken) {
+    (void)take_due(due_queue(change.queue), change.ms);
+  } else {
+    due_queue(change.queue).emplace(change.ms, change.id);
+  }
 }
 
 }  // namespace escrowd::processor_sim

@@ -1,13 +1,16 @@
 // The processor's records: every PaymentIntent and Payout ever created, in creation order,
 // with lookup by id, Stripe-style paged lists, the queues of scheduled transitions (payouts
-// settling, authorizations expiring) and a seeded id generator. Not thread-safe: owned by the
-// api on the simulator's single I/O thread.
+// settling, authorizations expiring) and a seeded id generator. It also notes what changed
+// since the last take_changes(), so that the state file (sim_journal) can record a change
+// before the answer that reveals it; the restore_* calls rebuild the records from that file.
+// Not thread-safe: owned by the api on the simulator's single I/O thread.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -25,6 +28,26 @@ struct list_query {
   std::string status;          // empty: any
 };
 
+// The two queues of scheduled transitions. Written to the state file by name.
+enum class transition_queue { payouts, hold_expiries };
+
+// One operation on a transition queue, kept in the order it happened: replaying a schedule
+// after a take (or before it) would settle a payout at the wrong time.
+struct queue_change {
+  transition_queue queue = transition_queue::payouts;
+  bool taken = false;  // true: everything due by `ms` left the queue; false: `id` was scheduled
+  std::string id;
+  std::int64_t ms = 0;
+};
+
+// What changed since the last take_changes(), in an order that replays to the same records.
+struct state_changes {
+  bool reset = false;                        // clear() ran first: the rest came after it
+  std::vector<std::size_t> payment_intents;  // positions, ascending (creation order)
+  std::vector<std::size_t> payouts;          // positions, ascending
+  std::vector<queue_change> queue_changes;   // in the order they happened
+};
+
 template <typename object>
 struct list_page {
   std::vector<const object*> data;  // newest first
@@ -38,7 +61,10 @@ class sim_state {
 
   // A Stripe-looking id: the prefix and 24 base62 characters from the seeded generator.
   [[nodiscard]] std::string next_id(std::string_view prefix);
+  // Starts another id sequence (after a restart, so that a fixed --seed repeats no id).
+  void reseed(std::uint64_t seed) { rng_.seed(seed); }
 
+  // The mutable finds note the object as changed: callers that only read use the const ones.
   [[nodiscard]] payment_intent* find_payment_intent(const std::string& id);
   [[nodiscard]] payout* find_payout(const std::string& id);
   [[nodiscard]] const payment_intent* find_payment_intent(const std::string& id) const;
@@ -61,9 +87,28 @@ class sim_state {
   [[nodiscard]] std::vector<std::string> take_due_payouts(std::int64_t now_ms);
   [[nodiscard]] std::vector<std::string> take_due_hold_expiries(std::int64_t now_ms);
 
+  // A queue's scheduled transitions by due time, for writing a compacted state file.
+  [[nodiscard]] const std::multimap<std::int64_t, std::string>& due(transition_queue queue) const {
+    return queue == transition_queue::payouts ? payouts_due_ : holds_due_;
+  }
+
   void clear();
 
+  // Everything changed since the previous call; the notes start over.
+  [[nodiscard]] state_changes take_changes();
+
+  // Replay from the state file: an object with a known id replaces it, else it is appended
+  // (the file lists objects in creation order).
+  void restore_payment_intent(payment_intent intent);
+  void restore_payout(payout payout);
+  // Schedules or takes as `change` says (the schedule_* and take_due_* calls, or a replay).
+  void apply_queue_change(const queue_change& change);
+
  private:
+  [[nodiscard]] std::multimap<std::int64_t, std::string>& due_queue(transition_queue queue) {
+    return queue == transition_queue::payouts ? payouts_due_ : holds_due_;
+  }
+
   std::mt19937_64 rng_;
   std::vector<payment_intent> payment_intents_;
   std::unordered_map<std::string, std::size_t> payment_intent_index_;
@@ -71,6 +116,10 @@ class sim_state {
   std::unordered_map<std::string, std::size_t> payout_index_;
   std::multimap<std::int64_t, std::string> payouts_due_;
   std::multimap<std::int64_t, std::string> holds_due_;
+  state_changes changes_;
+  // Positions already in changes_, so an object touched twice is written once.
+  std::set<std::size_t> changed_payment_intents_;
+  std::set<std::size_t> changed_payouts_;
 };
 
 }  // namespace escrowd::processor_sim

@@ -116,6 +116,7 @@ void webhook_sender::enqueue(std::vector<webhook_event> events) {
   for (auto& event : events) {
     if (ready_.size() + retrying_ >= webhook_queue_max) {
       ++stats_.dropped_queue_full;
+      settled(event);
       continue;
     }
     ++stats_.queued;
@@ -146,9 +147,11 @@ void webhook_sender::finished(delivery item, bool ok) {
   --in_flight_;
   if (ok) {
     ++stats_.delivered;
+    settled(item.event);
   } else if (item.attempt >= webhook_attempts_max) {
     ++stats_.failed_attempts;
     ++stats_.abandoned;
+    settled(item.event);
   } else {
     ++stats_.failed_attempts;
     std::int64_t delay_ms =

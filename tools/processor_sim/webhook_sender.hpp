@@ -12,6 +12,7 @@
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,11 @@ class webhook_sender {
                  std::int64_t retry_delay_ms);
 
   void enqueue(std::vector<webhook_event> events);
+  // Called with an event's delivery number once it is over: delivered, abandoned after the
+  // last attempt, or dropped because the queue was full (the state file then forgets it).
+  void on_settled(std::function<void(std::uint64_t delivery)> settled) {
+    settled_ = std::move(settled);
+  }
   [[nodiscard]] boost::json::object stats_json() const;
 
  private:
@@ -54,6 +60,9 @@ class webhook_sender {
   void start_ready();
   void attempt(delivery item);
   void finished(delivery item, bool ok);
+  void settled(const webhook_event& event) {
+    if (settled_) settled_(event.delivery);
+  }
 
   boost::asio::io_context& io_;
   webhook_target target_;
@@ -63,6 +72,7 @@ class webhook_sender {
   std::size_t in_flight_ = 0;
   std::size_t retrying_ = 0;  // waiting for their retry timer; counted in the queue bound
   webhook_stats stats_;
+  std::function<void(std::uint64_t)> settled_;
 };
 
 }  // namespace escrowd::processor_sim

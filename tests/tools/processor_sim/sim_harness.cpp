@@ -112,6 +112,16 @@ int sim_process::stop() {
   return *exit_status_;
 }
 
+void sim_process::kill_hard() {
+  if (exit_status_ || pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  stdout_fd_ = -1;
+  exit_status_ = -1;
+}
+
 boost::json::value http_result::json() const {
   boost::system::error_code ec;
   auto value = boost::json::parse(body, ec);

@@ -34,6 +34,8 @@ class sim_process {
   [[nodiscard]] std::uint16_t port() const { return port_; }
   // SIGTERM and wait; the exit status (0 for a clean, leak-free exit), or -1 if killed.
   int stop();
+  // SIGKILL and reap: a crash at an arbitrary point.
+  void kill_hard();
 
  private:
   pid_t pid_ = -1;

@@ -1,0 +1,291 @@
+// Tests the simulator's state file (sim_journal, journal_codec, api::open_state_file): a
+// simulator is driven through its api as the server drives it, then a fresh one (a restart)
+// opens the same file and must show the same PaymentIntents and Payouts in the same list
+// order, replay idempotent retries with the stored answer, move scheduled transitions at
+// their stored due times, give back undelivered webhooks, tolerate a torn last line, refuse
+// garbage in the middle or a newer format, and keep everything through compaction.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/json/parse.hpp>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "api.hpp"
+#include "api_fixture.hpp"
+
+namespace escrowd::processor_sim {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::default_options;
+using testing::visa;
+
+// One simulator process: a clock and an api on the state file.
+struct simulator {
+  sim_clock clock;
+  api logic;
+  std::optional<std::string> problem;
+
+  simulator(const api_options& options, const fs::path& file) : logic(options, clock) {
+    problem = logic.open_state_file(file.string());
+  }
+
+  api_reply call(std::string method, std::string target, std::string body = {},
+                 std::optional<std::string> key = std::nullopt) {
+    api_request request;
+    request.method = std::move(method);
+    request.target = std::move(target);
+    request.body = std::move(body);
+    request.authorization = "Bearer sk_test_abc";
+    request.has_idempotency_key = key.has_value();
+    request.idempotency_key = key.value_or("");
+    auto prepared = logic.prepare(request);
+    if (prepared.reply) return *prepared.reply;
+    return logic.execute(*prepared.call);
+  }
+  std::string post(std::string target, std::string body, std::optional<std::string> key = {}) {
+    auto reply = call("POST", std::move(target), std::move(body), std::move(key));
+    EXPECT_LT(reply.status, 300) << reply.body;
+    return std::string(boost::json::parse(reply.body).at("id").as_string());
+  }
+  std::string status_of(const std::string& target) {
+    return std::string(boost::json::parse(call("GET", target).body).at("status").as_string());
+  }
+  void advance_ms(std::int64_t ms) {
+    EXPECT_EQ(call("POST", "/_sim/clock/advance", "ms=" + std::to_string(ms)).status, 200);
+  }
+  // Everything a client or reconciliation sees, in list order.
+  std::string everything() {
+    return call("GET", "/v1/payment_intents?limit=100").body + "\n" +
+           call("GET", "/v1/payouts?limit=100").body + "\n" + call("GET", "/_sim/charges").body +
+           "\n" + call("GET", "/_sim/payouts").body;
+  }
+};
+
+std::string header_of(const api_reply& reply, std::string_view name) {
+  for (const auto& [n, v] : reply.headers)
+    if (n == name) return v;
+  return {};
+}
+
+class sim_journal_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "sim-journal-XXXXXX").string();
+    root_ = mkdtemp(pattern.data());
+    file_ = root_ / "state.log";
+    start();
+  }
+  void TearDown() override {
+    sim_.reset();
+    fs::remove_all(root_);
+  }
+  // A restart: the old simulator is gone before the new one reads the file.
+  void start(const api_options& options = default_options()) {
+    sim_.reset();
+    sim_.emplace(options, file_);
+    ASSERT_FALSE(sim_->problem) << *sim_->problem;
+  }
+  void append_to_file(const std::string& text) {
+    std::ofstream out(file_, std::ios::app | std::ios::binary);
+    out << text;
+  }
+  std::string file_text() {
+    std::ifstream in(file_, std::ios::binary);
+    std::stringstream all;
+    all << in.rdbuf();
+    return all.str();
+  }
+  simulator& sim() { return *sim_; }
+
+  // Intents in each state a client can leave them in, and payouts pending and settled.
+  void build_world() {
+    const std::string manual = visa + "&capture_method=manual";
+    sim().post("/v1/payment_intents", visa, "key-confirmed");
+    held_ = sim().post("/v1/payment_intents", manual, "key-held");
+    const auto captured = sim().post("/v1/payment_intents", manual);
+    sim().post("/v1/payment_intents/" + captured + "/capture", "");
+    const auto canceled = sim().post("/v1/payment_intents", manual);
+    sim().post("/v1/payment_intents/" + canceled + "/cancel", "");
+    sim().post("/v1/payment_intents", "amount=300&currency=usd&payment_method_types[]=card");
+    settled_ = sim().post("/v1/payouts", "amount=500&currency=usd", "key-payout-settled");
+    sim().advance_ms(1000);  // default_options: payouts settle after 1 s
+    pending_ = sim().post("/v1/payouts", "amount=700&currency=usd", "key-payout-pending");
+    ASSERT_EQ(sim().status_of("/v1/payouts/" + settled_), "paid");
+    ASSERT_EQ(sim().status_of("/v1/payouts/" + pending_), "pending");
+  }
+
+  fs::path root_;
+  fs::path file_;
+  std::optional<simulator> sim_;
+  std::string held_, settled_, pending_;
+};
+
+TEST_F(sim_journal_test, a_restart_shows_the_same_objects_in_the_same_order) {
+  build_world();
+  const std::string before = sim().everything();
+  start();
+  EXPECT_EQ(sim().everything(), before);
+  EXPECT_EQ(sim().status_of("/v1/payment_intents/" + held_), "requires_capture");
+}
+
+TEST_F(sim_journal_test, an_idempotent_retry_after_a_restart_replays_the_stored_answer) {
+  const auto first = sim().call("POST", "/v1/payment_intents", visa, "key-retry");
+  ASSERT_EQ(first.status, 200) << first.body;
+  start();
+  const auto retried = sim().call("POST", "/v1/payment_intents", visa, "key-retry");
+  EXPECT_EQ(retried.body, first.body);
+  EXPECT_EQ(header_of(retried, "Idempotent-Replayed"), "true");
+  EXPECT_EQ(header_of(retried, "Original-Request"), header_of(first, "Request-Id"));
+  EXPECT_EQ(boost::json::parse(sim().call("GET", "/_sim/charges").body).as_array().size(), 1u);
+  const auto other_params =
+      sim().call("POST", "/v1/payment_intents", visa + "&description=x", "key-retry");
+  EXPECT_EQ(other_params.status, 400) << "the key's fingerprint came back too";
+}
+
+TEST_F(sim_journal_test, scheduled_transitions_happen_at_their_stored_due_times) {
+  build_world();
+  // Settings that would put both transitions far later if due times were recomputed.
+  api_options later = default_options();
+  later.settings.payout_settle_ms = 3'600'000;
+  later.settings.authorization_expiry_s = 100 * 3600;
+  start(later);
+  EXPECT_EQ(sim().status_of("/v1/payouts/" + pending_), "pending");
+  sim().advance_ms(1000);
+  EXPECT_EQ(sim().status_of("/v1/payouts/" + pending_), "paid");
+  EXPECT_EQ(sim().status_of("/v1/payment_intents/" + held_), "requires_capture");
+  sim().advance_ms(3600 * 1000);  // default_options: authorizations expire after an hour
+  EXPECT_EQ(sim().status_of("/v1/payment_intents/" + held_), "canceled");
+}
+
+// The first transition of this payout left its queue and scheduled a second one: a replay
+// that forgot the take would fail the payout at once.
+TEST_F(sim_journal_test, a_payout_paid_then_failed_keeps_its_second_due_time) {
+  const auto payout =
+      sim().post("/v1/payouts", "amount=500&currency=usd&destination=ba_paid_then_fail");
+  sim().advance_ms(1000);
+  ASSERT_EQ(sim().status_of("/v1/payouts/" + payout), "paid");
+  start();
+  sim().advance_ms(500);
+  EXPECT_EQ(sim().status_of("/v1/payouts/" + payout), "paid");
+  sim().advance_ms(500);
+  EXPECT_EQ(sim().status_of("/v1/payouts/" + payout), "failed");
+}
+
+TEST_F(sim_journal_test, the_clock_offset_survives_a_restart) {
+  sim().advance_ms(5'000'000);
+  const auto before = boost::json::parse(sim().call("GET", "/_sim/clock").body).at("now_ms");
+  start();
+  const auto after = boost::json::parse(sim().call("GET", "/_sim/clock").body).at("now_ms");
+  EXPECT_GE(after.as_int64(), before.as_int64());
+}
+
+TEST_F(sim_journal_test, a_fixed_seed_repeats_no_id_after_a_restart) {
+  const auto first = sim().post("/v1/payment_intents", visa);
+  start();
+  const auto second = sim().post("/v1/payment_intents", visa);
+  EXPECT_NE(first, second);
+  EXPECT_EQ(sim().status_of("/v1/payment_intents/" + first), "succeeded");
+}
+
+TEST_F(sim_journal_test, undelivered_webhooks_are_delivered_after_a_restart) {
+  sim().logic.track_webhook_deliveries();  // as the server does when it has a sender
+  sim().post("/v1/payment_intents", visa);
+  auto queued = sim().logic.take_events();
+  ASSERT_EQ(queued.size(), 1u);
+  sim().post("/v1/payouts", "amount=500&currency=usd");
+  auto delivered = sim().logic.take_events();
+  ASSERT_EQ(delivered.size(), 1u);
+  sim().logic.webhook_settled(delivered[0].delivery);
+  start();
+  auto again = sim().logic.take_events();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, queued[0].id);
+  EXPECT_EQ(again[0].body, queued[0].body);
+  sim().logic.webhook_settled(again[0].delivery);
+  start();
+  EXPECT_TRUE(sim().logic.take_events().empty());
+}
+
+TEST_F(sim_journal_test, a_reset_survives_a_restart) {
+  build_world();
+  ASSERT_EQ(sim().call("POST", "/_sim/reset").status, 200);
+  start();
+  EXPECT_EQ(boost::json::parse(sim().call("GET", "/_sim/charges").body).as_array().size(), 0u);
+  EXPECT_EQ(boost::json::parse(sim().call("GET", "/_sim/payouts").body).as_array().size(), 0u);
+  const auto fresh = sim().call("POST", "/v1/payment_intents", visa, "key-confirmed");
+  EXPECT_EQ(header_of(fresh, "Idempotent-Replayed"), "") << "the reset forgot the keys too";
+}
+
+TEST_F(sim_journal_test, a_torn_last_line_is_ignored) {
+  build_world();
+  const std::string before = sim().everything();
+  sim_.reset();  // the process died in the middle of its next write
+  append_to_file(R"({"changes":[{"type":"payment_intent","object":{"id":"pi_torn","amo)");
+  start();
+  EXPECT_EQ(sim().everything(), before);
+  EXPECT_EQ(file_text().find("pi_torn"), std::string::npos) << "compaction drops the torn tail";
+  start();
+  EXPECT_EQ(sim().everything(), before);
+}
+
+TEST_F(sim_journal_test, garbage_in_the_middle_is_refused) {
+  build_world();
+  sim_.reset();
+  std::string text = file_text();
+  const auto second_line = text.find('\n') + 1;
+  text.insert(second_line, "not json at all\n");
+  std::ofstream(file_, std::ios::binary | std::ios::trunc) << text;
+  simulator refused(default_options(), file_);
+  ASSERT_TRUE(refused.problem);
+  EXPECT_NE(refused.problem->find("line 2: not JSON"), std::string::npos) << *refused.problem;
+  EXPECT_EQ(file_text(), text) << "a refused file is left as it was";
+}
+
+TEST_F(sim_journal_test, an_unknown_change_or_a_newer_format_is_refused) {
+  sim_.reset();
+  append_to_file(R"({"changes":[{"type":"refund","id":"re_1"}]})"
+                 "\n");
+  simulator unknown_change(default_options(), file_);
+  ASSERT_TRUE(unknown_change.problem);
+  EXPECT_NE(unknown_change.problem->find("unknown change type 'refund'"), std::string::npos)
+      << *unknown_change.problem;
+
+  std::ofstream(file_, std::ios::binary | std::ios::trunc)
+      << R"({"format":"escrowd-processor-sim-state","version":2,"generation":0})"
+         "\n";
+  simulator newer(default_options(), file_);
+  ASSERT_TRUE(newer.problem);
+  EXPECT_NE(newer.problem->find("format version 2"), std::string::npos) << *newer.problem;
+}
+
+TEST_F(sim_journal_test, a_change_missing_a_field_is_refused) {
+  sim_.reset();
+  append_to_file(R"({"changes":[{"type":"payout","object":{"id":"po_1"}}]})"
+                 "\n");
+  simulator refused(default_options(), file_);
+  ASSERT_TRUE(refused.problem);
+  EXPECT_NE(refused.problem->find("line 2"), std::string::npos) << *refused.problem;
+  EXPECT_NE(refused.problem->find("missing"), std::string::npos) << *refused.problem;
+}
+
+TEST_F(sim_journal_test, compaction_keeps_everything_and_only_the_last_state) {
+  build_world();
+  for (int i = 0; i < 20; ++i) sim().advance_ms(1);  // lines that compaction folds away
+  const std::string before = sim().everything();
+  const auto grown = fs::file_size(file_);
+  start();
+  const auto compacted = fs::file_size(file_);
+  EXPECT_LT(compacted, grown);
+  EXPECT_EQ(file_text().rfind(R"({"format":"escrowd-processor-sim-state","version":1,)", 0), 0u);
+  EXPECT_EQ(sim().everything(), before);
+  start();
+  EXPECT_EQ(fs::file_size(file_), compacted) << "only the generation's digit changed";
+  EXPECT_EQ(sim().everything(), before);
+}
+
+}  // namespace
+}  // namespace escrowd::processor_sim

@@ -1,0 +1,74 @@
+// The api's side of the state file: loading it at start, and one line per call that changed
+// something (the order of the changes inside a line is the order a replay needs: a reset
+// first, then the objects, the queues in the order they moved, the keys, the events).
+#include <boost/json/array.hpp>
+
+#include "api.hpp"
+#include "sim_journal.hpp"
+
+namespace escrowd::processor_sim {
+namespace {
+
+// A seed for the ids of a later start of the same state file, so that a fixed --seed does
+// not hand out the ids of the first start again (splitmix64's finalizer spreads the bits).
+std::uint64_t seed_for_generation(std::uint64_t seed, std::uint64_t generation) {
+  std::uint64_t mixed = seed + generation * 0x9e3779b97f4a7c15ULL;
+  mixed = (mixed ^ (mixed >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  mixed = (mixed ^ (mixed >> 27)) * 0x94d049bb133111ebULL;
+  return mixed ^ (mixed >> 31);
+}
+
+}  // namespace
+
+api::~api() = default;
+
+std::optional<std::string> api::open_state_file(const std::string& path) {
+  std::string problem;
+  std::uint64_t generation = 0;
+  auto journal =
+      sim_journal::open(path, {state_, idempotency_, clock_, undelivered_}, generation, problem);
+  if (!journal) return problem;
+  if (generation > 0) state_.reseed(seed_for_generation(options_.seed, generation));
+  // The replay went through the same calls as requests do: those notes are on file already.
+  (void)state_.take_changes();
+  (void)idempotency_.take_finished();
+  recorded_clock_offset_ms_ = clock_.offset_ms();
+  // Events a restart interrupted go out again, in the order they were queued.
+  for (const auto& [delivery, event] : undelivered_) events_.push_back(event);
+  if (!undelivered_.empty()) next_delivery_ = undelivered_.rbegin()->first + 1;
+  journal_ = std::move(journal);
+  return std::nullopt;
+}
+
+void api::commit() {
+  state_changes changed = state_.take_changes();
+  std::vector<finished_key> finished = idempotency_.take_finished();
+  std::vector<webhook_event> queued = std::move(events_to_record_);
+  events_to_record_.clear();
+  if (!journal_) return;
+  boost::json::array changes;
+  if (changed.reset) changes.push_back(reset_change());
+  if (clock_.offset_ms() != recorded_clock_offset_ms_) {
+    recorded_clock_offset_ms_ = clock_.offset_ms();
+    changes.push_back(clock_change(recorded_clock_offset_ms_));
+  }
+  for (std::size_t position : changed.payment_intents)
+    changes.push_back(object_change(state_.payment_intents()[position]));
+  for (std::size_t position : changed.payouts)
+    changes.push_back(object_change(state_.payouts()[position]));
+  for (const queue_change& change : changed.queue_changes)
+    changes.push_back(queue_change_json(change));
+  for (const finished_key& key : finished) changes.push_back(finished_key_change(key));
+  for (webhook_event& event : queued) {
+    changes.push_back(webhook_queued_change(event));
+    undelivered_.emplace(event.delivery, std::move(event));
+  }
+  if (!changes.empty()) journal_->append(changes);
+}
+
+void api::webhook_settled(std::uint64_t delivery) {
+  if (!journal_ || undelivered_.erase(delivery) == 0) return;
+  journal_->append(boost::json::array{webhook_settled_change(delivery)});
+}
+
+}  // namespace escrowd::processor_sim
