@@ -58,9 +58,12 @@ inline constexpr std::int64_t retry_after_s = 1;
 // Webhooks.
 inline constexpr std::size_t webhook_queue_max = 100'000;
 inline constexpr std::size_t webhook_concurrency_max = 8;
-inline constexpr int webhook_attempts_max = 8;
+// Stripe retries an undelivered event for three days: an endpoint that was down for a
+// while (a restarted server) still gets it. Delays double up to the cap: 10,000 attempts
+// at 30 s reach past three days.
+inline constexpr int webhook_attempts_max = 10'000;
 inline constexpr std::int64_t webhook_retry_delay_ms_default = 100;
-inline constexpr std::int64_t webhook_retry_delay_ms_max = 5'000;
+inline constexpr std::int64_t webhook_retry_delay_ms_max = 30'000;
 inline constexpr std::int64_t webhook_attempt_timeout_ms = 5'000;
 inline constexpr std::size_t webhook_response_bytes_max = 64 * 1024;
 
