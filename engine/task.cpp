@@ -256,6 +256,12 @@ result<task_outcome> dispute_task(const task& current, std::string reason, const
   if (current.state == task_state::disputed) return unchanged(current);
   if (current.state != task_state::submitted)
     return invalid_transition(current, task_transition::dispute);
+  // Past the deadline the work is the worker's (api.md: protected from silence), even in
+  // the moment before the review timer has released it.
+  if (current.review_deadline != 0 && now >= current.review_deadline)
+    return rejection(error_code::invalid_state_transition, {},
+                     "The review window lapsed at " + std::to_string(current.review_deadline) +
+                         ": the task is released to the worker and can no longer be disputed.");
   if (reason.size() > dispute_reason_length_max)
     return too_long("reason", dispute_reason_length_max);
   return transitioned(current, task_transition::dispute, task_state::disputed, actor, now,

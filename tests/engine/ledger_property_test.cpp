@@ -669,9 +669,11 @@ void ledger_model::dispute_step() {
   if (random_.chance(1, 40)) reason.assign(dispute_reason_length_max + 1, 'r');
   std::vector<error_code> faults;
   if (reason.size() > dispute_reason_length_max) faults.push_back(error_code::parameter_invalid);
-  prediction expected =
-      decide(current->state == task_state::disputed, current->state == task_state::submitted,
-             faults, /*history_full=*/false);
+  // Past its review deadline the task is the worker's, released or not yet.
+  const bool window_open = current->review_deadline == 0 || clock_.now() < current->review_deadline;
+  prediction expected = decide(current->state == task_state::disputed,
+                               current->state == task_state::submitted && window_open, faults,
+                               /*history_full=*/false);
   expected.to_state = task_state::disputed;
   expected.transition = task_transition::dispute;
   const auto outcome = dispute_task(*current, std::move(reason), current->payer, clock_.now());

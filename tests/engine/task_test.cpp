@@ -451,6 +451,20 @@ TEST_F(task_test, dispute_bounds_the_reason) {
                   {error_code::parameter_invalid, "reason"});
 }
 
+// The audit's race: the review timer releases overdue tasks in batches, so a task may
+// still read submitted for a moment after its deadline. The payer can no longer dispute it.
+TEST_F(task_test, a_task_past_its_review_deadline_cannot_be_disputed) {
+  const task submitted = submitted_task();
+  ASSERT_NE(submitted.review_deadline, 0);
+  EXPECT_TRUE(dispute_task(submitted, "late", payer.id, submitted.review_deadline - 1));
+  const auto late = dispute_task(submitted, "late", payer.id, submitted.review_deadline);
+  expect_rejected(late, {error_code::invalid_state_transition, {}});
+  EXPECT_NE(late.failure().message.find("lapsed"), std::string::npos);
+  // What the timer then does still holds.
+  EXPECT_EQ(must(lapse_review_window(submitted, submitted.review_deadline)).task.state,
+            task_state::released);
+}
+
 TEST_F(task_test, a_disputed_task_does_not_lapse) {
   const task disputed = disputed_task();
   const std::int64_t long_after = clock.now() + 10 * window_s;
