@@ -24,6 +24,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::stored_answer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::fund_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::fund_verdict)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::entity_kind)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::webhook_confirmation)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::completion_handle)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::answer_slot)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::gateway_task)
@@ -118,6 +119,7 @@ using gateway_actor =
                      caf::reacts_to<drive_atom, std::string>, caf::reacts_to<resume_atom>,
                      caf::reacts_to<gateway_task>,
                      caf::reacts_to<operation_cancel_request, completion_handle>,
+                     caf::reacts_to<webhook_confirmation, completion_handle>,
                      caf::reacts_to<reconcile_atom, completion_handle>,
                      caf::replies_to<stats_atom>::with<gateway_stats>>;
 

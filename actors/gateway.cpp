@@ -405,6 +405,9 @@ gateway_actor::behavior_type gateway(self_pointer self, std::shared_ptr<processo
       [=](operation_cancel_request& request, completion_handle& done) {
         cancel(self, request, done);
       },
+      [=](webhook_confirmation& confirmation, completion_handle& done) {
+        confirm_webhook(self, confirmation, done);
+      },
       [=](reconcile_atom, completion_handle& done) { reconcile(self, std::move(done)); },
       [=](stats_atom) { return current_stats(self->state); },
   };

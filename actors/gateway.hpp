@@ -15,8 +15,9 @@
 //     key is finished there: nothing can happen under it any more); after attempts_max,
 //     or when the records do not tell, the operation is parked as requires_reconciliation;
 //   - polls accepted payouts until they are paid or failed;
-//   - answers admin cancels after looking the operation up at the processor, and runs
-//     reconciliation (gateway_reconcile.cpp).
+//   - answers admin cancels after looking the operation up at the processor, runs
+//     reconciliation (gateway_reconcile.cpp), and settles webhooks from the object the
+//     processor shows when asked, not from the event (gateway_webhook.cpp).
 // Every state change of an operation goes through its account actor, so balances and the
 // outbox stay serialized there; the gateway holds only what is in flight.
 // Thread affinity: its own handlers; port callbacks come back through the gateway_inbox.
@@ -115,6 +116,11 @@ void resume_processor_calls(gateway_actor::stateful_pointer<gateway_state> self)
 // Runs a reconciliation and answers `done` with its report; a request while one runs
 // joins it (gateway_reconcile.cpp).
 void reconcile(gateway_actor::stateful_pointer<gateway_state> self, completion_handle done);
+
+// Retrieves the object a verified webhook names and settles the operation from it
+// (gateway_webhook.cpp); `done` gets the webhook's receipt.
+void confirm_webhook(gateway_actor::stateful_pointer<gateway_state> self,
+                     webhook_confirmation& confirmation, completion_handle& done);
 
 // How long the gateway waits for an account actor's answer.
 inline constexpr auto gateway_command_timeout = std::chrono::seconds(60);

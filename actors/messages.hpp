@@ -50,6 +50,16 @@ struct gateway_task {
   std::function<void()> run;
 };
 
+// A verified webhook's settlement, held until the processor confirms it: the gateway
+// retrieves the object the event names and settles from what the processor shows now
+// (processor-notes 2.6), not from the event, which may be stale, out of order, or made
+// with a leaked signing secret.
+struct webhook_confirmation {
+  account_command settle;   // settle_operation with webhook_event_id and context; no verdict yet
+  std::string object_id;    // the processor's object the event names
+  std::int64_t amount = 0;  // the operation's amount, which the object must carry
+};
+
 // An admin's cancel of a requires_reconciliation operation: the gateway looks the operation
 // up at the processor, then hands the account actor the cancel with what it found.
 struct operation_cancel_request {

@@ -100,8 +100,7 @@ void processor_boundary::handle_webhook(std::string payload, const std::string& 
   if (!event->object || event->object->operation_id.empty())
     return done(webhook_receipt(event->id, "ignored: not an escrowd operation"));
   const auto& object = *event->object;
-  auto settlement = verdict_of(object);
-  if (!settlement) return done(webhook_receipt(event->id, "ignored: not final"));
+  if (!verdict_of(object)) return done(webhook_receipt(event->id, "ignored: not final"));
   {
     auto snapshot = store_->snapshot();
     if (!snapshot) return done(error_rendered(snapshot.failure()));
@@ -115,15 +114,20 @@ void processor_boundary::handle_webhook(std::string payload, const std::string& 
   // The metadata names the operation; a different amount means it is not what we sent.
   if ((*operation)->amount != object.amount)
     return done(webhook_receipt(event->id, "ignored: amount mismatch"));
-  account_command command;
+  // Settled from what the processor shows when asked, never from the event alone.
+  if (!gateway_)
+    return done(webhook_receipt(event->id, "ignored: no processor to confirm it with"));
+  webhook_confirmation confirmation;
+  auto& command = confirmation.settle;
   command.kind = account_command_kind::settle_operation;
   command.account_id = (*operation)->account_id;
   command.operation_kind = object.kind;
   command.operation_id = object.operation_id;
-  command.settlement = std::move(*settlement);
   command.webhook_event_id = event->id;
   command.context = webhook_context(event->id, now);
-  submit_to_front(std::move(command), std::move(done));
+  confirmation.object_id = object.id;
+  confirmation.amount = (*operation)->amount;
+  caf::anon_send(gateway_, std::move(confirmation), completion_handle{std::move(done)});
 }
 
 void processor_boundary::reconcile(completion done) {

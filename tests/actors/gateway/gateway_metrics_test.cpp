@@ -114,12 +114,13 @@ TEST_F(gateway_metrics_test, webhook_outcomes_are_counted) {
   port_->hold(true);
   request(topup, "alice", "top_1", 500, "pm_card_visa");
   wait_until([&] { return port_->held_count() == 1; }, "the send held");
+  port_->hold(false);  // the send stays held; the webhook's retrieve answers
+  port_->add_object(topup_object("top_1", 500));
   const auto event = event_json("evt_1", "payment_intent.succeeded", topup_object("top_1", 500));
   signed_webhook(event);
   signed_webhook(event);
   webhook(event, sign_webhook("whsec_other", unix_now(), event));
   signed_webhook(event_json("evt_2", "payment_intent.created", topup_object("top_1", 500)));
-  port_->hold(false);
   port_->release();
   wait_idle();
   EXPECT_EQ(metric("escrowd_processor_webhooks_total", {{"outcome", "settled"}}), 1);

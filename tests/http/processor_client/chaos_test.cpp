@@ -1,4 +1,5 @@
-// The processor boundary's chaos test (runs only with ESCROWD_CHAOS=1; it takes minutes).
+// The processor boundary's chaos test (runs only with ESCROWD_CHAOS=1 or ESCROWD_SOAK=1; it
+// takes minutes).
 // The real simulator runs with every fault on (500 before and after the effect, responses
 // lost after the effect, slow answers, rate limits, lock timeouts, duplicate webhooks). A
 // driver process (chaos_driver.cpp) requests thousands of top-ups and withdrawals through
@@ -144,8 +145,12 @@ std::map<std::string, std::vector<processor_record>> records(
 }
 
 TEST(processor_chaos, keys_charge_once_and_operations_end_as_the_processor_says) {
-  if (std::string_view(std::getenv("ESCROWD_CHAOS") ? std::getenv("ESCROWD_CHAOS") : "") != "1")
-    GTEST_SKIP() << "set ESCROWD_CHAOS=1 to run the processor chaos test";
+  auto is_set = [](const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr && std::string_view(value) == "1";
+  };
+  if (!is_set("ESCROWD_CHAOS") && !is_set("ESCROWD_SOAK"))
+    GTEST_SKIP() << "set ESCROWD_CHAOS=1 (or ESCROWD_SOAK=1) to run the processor chaos test";
   const auto count = from_environment("ESCROWD_CHAOS_COUNT", 3'000);
   const auto seed = from_environment("ESCROWD_CHAOS_SEED", 42);
   SCOPED_TRACE("ESCROWD_CHAOS_SEED=" + std::to_string(seed));

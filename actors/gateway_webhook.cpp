@@ -1,0 +1,51 @@
+// A webhook's settlement, confirmed by the processor before it is applied: the gateway
+// retrieves the object the event names (through its call queue, so the rate limit holds
+// and a poll of the same object in flight is joined) and settles from the object as the
+// processor shows it now. A stale event (payout.paid after the payout failed), one that
+// arrives out of order, or one signed with a leaked secret for an object the processor does
+// not have, then settles nothing wrong.
+#include "actors/gateway.hpp"
+#include "actors/processor_responses.hpp"
+#include "engine/error_message.hpp"
+
+namespace escrowd::actors {
+
+void confirm_webhook(gateway_actor::stateful_pointer<gateway_state> self,
+                     webhook_confirmation& confirmation, completion_handle& done) {
+  const auto kind = confirmation.settle.operation_kind;
+  const auto object_id = confirmation.object_id;
+  request_processor_call(
+      self, "retrieve " + std::string(to_string(kind)) + " " + object_id,
+      processor_call_of(kind, port_method::retrieve),
+      [kind, object_id](processor_port& port, std::function<void(call_result)> answer) {
+        port.retrieve(kind, object_id,
+                      [answer](processor_lookup found) { answer(std::move(found)); });
+      },
+      [self, confirmation = std::move(confirmation), done](const call_result& result) mutable {
+        auto& settle = confirmation.settle;
+        const auto& event_id = settle.webhook_event_id;
+        const auto& lookup = std::get<processor_lookup>(result);
+        // Not a 2xx: the processor delivers the event again later.
+        if (!lookup.answered)
+          return done.call(error_rendered(rejection(
+              error_code::processor_error, {},
+              "The processor could not be asked to confirm the event; deliver it again.")));
+        if (lookup.objects.size() != 1)
+          return done.call(webhook_receipt(event_id, "ignored: unknown at the processor"));
+        const auto& object = lookup.objects.front();
+        if (object.operation_id != settle.operation_id || object.amount != confirmation.amount)
+          return done.call(webhook_receipt(event_id, "ignored: not this operation's object"));
+        auto verdict = verdict_of(object);
+        if (!verdict)
+          return done.call(webhook_receipt(event_id, "ignored: not final at the processor"));
+        settle.settlement = std::move(*verdict);
+        auto render = settle.context.render;
+        self->request(self->state.directory, gateway_command_timeout, std::move(settle))
+            .then([done](const rendered_response& response) { done.call(response); },
+                  [done, render](const caf::error&) {
+                    done.call(render({error{error_code::timeout, {}}, {}, false}));
+                  });
+      });
+}
+
+}  // namespace escrowd::actors
