@@ -22,6 +22,16 @@ std::optional<std::uint64_t> free_bytes(const std::filesystem::path& data_dir) {
   return std::uint64_t(space.f_bavail) * space.f_frsize;
 }
 
+// The free space a full filesystem must have again before the store reopens: the
+// configured amount, but at most an eighth of a small filesystem's size (a 16 MiB margin
+// on an 8 MiB filesystem never comes back), and never below what counts as full.
+std::uint64_t room_to_reopen(const std::filesystem::path& data_dir, std::uint64_t configured) {
+  struct statvfs space {};
+  if (::statvfs(data_dir.c_str(), &space) != 0) return configured;
+  const std::uint64_t size = std::uint64_t(space.f_blocks) * space.f_frsize;
+  return std::max(std::min(configured, size / 8), 2 * disk_free_bytes_full_max);
+}
+
 // LMDB turns a short pwrite (the filesystem ran out of space mid-write) into EIO. Tell the
 // two apart by asking the filesystem, so a full disk reads as storage_full.
 int classify_write_failure(int code, const std::filesystem::path& data_dir) {
@@ -116,7 +126,8 @@ ledger_store::recovery ledger_store::recover_from_failure() {
   if (cause != ENOSPC && cause != EDQUOT) return recovery::needs_restart;
   const auto configured = options();
   const auto room = free_bytes(configured.data_dir);
-  if (!room || *room < configured.recovery_free_bytes_min) return recovery::not_yet;
+  if (!room || *room < room_to_reopen(configured.data_dir, configured.recovery_free_bytes_min))
+    return recovery::not_yet;
   if (!reload().ok()) return recovery::not_yet;
   std::lock_guard lock(stats_mutex_);
   ++stats_.recoveries;

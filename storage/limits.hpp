@@ -32,7 +32,8 @@ inline constexpr int map_growths_per_batch_max = 64;
 inline constexpr std::uint64_t disk_free_bytes_full_max = std::uint64_t{1} << 20;  // 1 MiB
 // After a full filesystem failed a batch, the store reopens itself (recover_from_failure)
 // only once the filesystem has this much free again: less would fail the next batches
-// again at once, turning /readyz on and off.
+// again at once, turning /readyz on and off. A filesystem smaller than eight times this
+// needs an eighth of its size (at least 2 MiB) instead (commit_batch.cpp).
 inline constexpr std::uint64_t recovery_free_bytes_min_default = std::uint64_t{16} << 20;  // 16 MiB
 
 // LMDB reader slots (one per concurrent read transaction) and named tables.

@@ -263,6 +263,25 @@ TEST(disk_full, recovery_waits_for_room_on_the_filesystem_then_reopens) {
   EXPECT_TRUE(verify_ledger(*store)->ok);
 }
 
+// The default margin (16 MiB) is more than a small filesystem can ever free: there the
+// store waits for an eighth of the filesystem's size instead (an audit's 8 MiB tmpfs grown
+// from 3 MiB stayed failed until a restart).
+TEST(disk_full, a_small_filesystem_recovers_with_the_default_margin) {
+  small_filesystem filesystem("tmpfs_small_margin", "size=8m", 3 << 20);
+  if (!filesystem.mounted())
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << filesystem.refusal;
+  auto store = ledger_store::open(filesystem.options()).value();
+  batch_result failure;
+  const auto acknowledged = fill_until_failure(*store, failure);
+  ASSERT_FALSE(acknowledged.empty());
+  ASSERT_EQ(failure.outcome.code(), error_code::storage_full);
+  EXPECT_EQ(store->recover_from_failure(), ledger_store::recovery::not_yet);
+  std::filesystem::remove(filesystem.filler);
+  ASSERT_EQ(store->recover_from_failure(), ledger_store::recovery::reopened);
+  ASSERT_TRUE(store->commit_batch(bulky_batch(-1, 8)).outcome.ok());
+  expect_all_present(*store, acknowledged);
+}
+
 // A full map at its ceiling is configuration: reopening with the same ceiling would fail
 // the next batch again, so only a restart (with a higher ceiling) reopens it.
 TEST(disk_full, a_map_ceiling_is_not_recovered_while_running) {
