@@ -123,7 +123,10 @@ void session::read_next() {
   if (slots_.size() >= context_.config.pipelined_requests_max) return;  // resumed by a write
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(context_.config.request_header_bytes_max));
-  parser_->body_limit(context_.config.request_body_bytes_max);
+  // The largest any request may have: on_header narrows it once the target is known
+  // (Beast refuses a declared Content-Length over the limit while reading the header).
+  parser_->body_limit(
+      std::max(context_.config.request_body_bytes_max, context_.config.batch_body_bytes_max));
   if (buffer_.size() == 0) return wait_for_bytes();
   read_header();  // a pipelined request is already buffered
 }
@@ -174,6 +177,13 @@ void session::on_header(error_code failure) {
     disarm_read_deadline();
     return enqueue_error(escrowd::error_code::parameter_invalid, *refused);
   }
+  const auto body_limit = body_limit_for(parser_->get());
+  parser_->body_limit(body_limit);
+  if (const auto declared = parser_->content_length(); declared && *declared > body_limit) {
+    phase_ = read_phase::none;
+    disarm_read_deadline();
+    return enqueue_error(escrowd::error_code::body_too_large, {});
+  }
   if (parser_->is_done()) return on_request();
   send_continue_if_expected();
   phase_ = read_phase::body;
@@ -182,6 +192,15 @@ void session::on_header(error_code failure) {
                          [self = shared_from_this()](error_code body_failure, std::size_t) {
                            self->on_body(body_failure);
                          });
+}
+
+std::uint64_t session::body_limit_for(const beast_http::request_header<>& header) const {
+  const auto& config = context_.config;
+  const std::string_view target(header.target().data(), header.target().size());
+  const auto path = target.substr(0, target.find('?'));
+  if (header.method() == beast_http::verb::post && path == config.batch_path)
+    return config.batch_body_bytes_max;
+  return config.request_body_bytes_max;
 }
 
 void session::on_body(error_code failure) {

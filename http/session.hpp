@@ -99,6 +99,9 @@ class session final : public std::enable_shared_from_this<session>, public detai
   void on_bytes(boost::system::error_code failure, std::size_t bytes);
   void read_header();
   void on_header(boost::system::error_code failure);
+  // The body a request may have: larger for POST to config.batch_path (413 above it).
+  [[nodiscard]] std::uint64_t body_limit_for(
+      const boost::beast::http::request_header<>& header) const;
   void on_body(boost::system::error_code failure);
   void on_request();
   void on_read_failed(boost::system::error_code failure);

@@ -47,6 +47,44 @@ TEST(server_limits_test, declared_body_over_the_limit_is_413_and_the_answer_surv
   EXPECT_TRUE(client.wait_closed(std::chrono::seconds{2}));
 }
 
+// A batch may carry 8,190 operations (api.md), more than the ordinary limit holds: its own
+// limit applies to POST on the batch path only, declared or chunked.
+TEST(server_limits_test, the_batch_path_has_its_own_larger_body_limit) {
+  echo_handler handler;
+  auto config = test_config();
+  config.request_body_bytes_max = 1024;
+  config.batch_body_bytes_max = 4096;
+  server instance{config, handler};
+  const auto port = start_or_fail(instance);
+  {
+    test_client client{port};
+    ASSERT_TRUE(client.send(post_request("/v1/batch?x=1", std::string(3000, 'b'))));
+    const auto answer = client.read_response();
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_EQ(answer->status, 200u);
+    EXPECT_EQ(answer->body.size(), std::string("POST /v1/batch?x=1 ").size() + 3000);
+  }
+  {
+    test_client client{port};
+    ASSERT_TRUE(client.send(post_request("/v1/batch", std::string(5000, 'b'))));
+    expect_transport_error(client.read_response(), 413, "invalid_request_error", "body_too_large");
+  }
+  {
+    test_client client{port};
+    ASSERT_TRUE(client.send(post_request("/v1/batches", std::string(3000, 'b'))));
+    expect_transport_error(client.read_response(), 413, "invalid_request_error", "body_too_large");
+  }
+  {
+    test_client client{port};
+    std::string request =
+        "POST /v1/batch HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (int chunk = 0; chunk < 10; ++chunk) request += "200\r\n" + std::string(512, 'y') + "\r\n";
+    request += "0\r\n\r\n";
+    ASSERT_TRUE(client.send(request));
+    expect_transport_error(client.read_response(), 413, "invalid_request_error", "body_too_large");
+  }
+}
+
 TEST(server_limits_test, chunked_body_over_the_limit_is_413) {
   echo_handler handler;
   auto config = test_config();
