@@ -112,15 +112,15 @@ using key_registrar_actor = caf::typed_actor<caf::reacts_to<key_command, complet
 // an admin retry); `drive` is its own backoff or poll timer for a key, `resume` its timer
 // for calls held back by the rate limit; `gateway_task`
 // carries a processor port's answer back onto its thread. It answers admin cancels (after
-// looking the operation up at the processor) and reconciliation runs through the
-// completion, and its counters on `stats`.
-using gateway_actor =
-    caf::typed_actor<caf::reacts_to<sweep_atom>, caf::reacts_to<kick_atom, std::string>,
-                     caf::reacts_to<drive_atom, std::string>, caf::reacts_to<resume_atom>,
-                     caf::reacts_to<gateway_task>,
-                     caf::reacts_to<operation_cancel_request, completion_handle>,
-                     caf::reacts_to<webhook_confirmation, completion_handle>,
-                     caf::reacts_to<reconcile_atom, completion_handle>,
-                     caf::replies_to<stats_atom>::with<gateway_stats>>;
+// looking the operation up at the processor), webhook confirmations and report-only
+// reconciliation runs (the GET) through the completion, and its counters on `stats`;
+// `reconcile` alone is its own timer for a background run, the only kind that repairs.
+using gateway_actor = caf::typed_actor<
+    caf::reacts_to<sweep_atom>, caf::reacts_to<kick_atom, std::string>,
+    caf::reacts_to<drive_atom, std::string>, caf::reacts_to<resume_atom>,
+    caf::reacts_to<gateway_task>, caf::reacts_to<operation_cancel_request, completion_handle>,
+    caf::reacts_to<webhook_confirmation, completion_handle>,
+    caf::reacts_to<reconcile_atom, completion_handle>, caf::reacts_to<reconcile_atom>,
+    caf::replies_to<stats_atom>::with<gateway_stats>>;
 
 }  // namespace escrowd::actors

@@ -374,6 +374,7 @@ gateway_actor::behavior_type gateway(self_pointer self, std::shared_ptr<processo
                         ? state.config.random_seed
                         : static_cast<std::uint64_t>(steady::now().time_since_epoch().count()));
   self->send(self, sweep_atom::value);
+  schedule_background_reconciliation(self);
   return {
       [=](sweep_atom) {
         auto& current = self->state;
@@ -409,6 +410,7 @@ gateway_actor::behavior_type gateway(self_pointer self, std::shared_ptr<processo
         confirm_webhook(self, confirmation, done);
       },
       [=](reconcile_atom, completion_handle& done) { reconcile(self, std::move(done)); },
+      [=](reconcile_atom) { reconcile_in_background(self); },
       [=](stats_atom) { return current_stats(self->state); },
   };
 }

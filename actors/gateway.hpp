@@ -16,7 +16,8 @@
 //     or when the records do not tell, the operation is parked as requires_reconciliation;
 //   - polls accepted payouts until they are paid or failed;
 //   - answers admin cancels after looking the operation up at the processor, runs
-//     reconciliation (gateway_reconcile.cpp), and settles webhooks from the object the
+//     reconciliation (gateway_reconcile.cpp): report-only for the GET, repairing on its
+//     own timer every reconciliation_interval; and settles webhooks from the object the
 //     processor shows when asked, not from the event (gateway_webhook.cpp).
 // Every state change of an operation goes through its account actor, so balances and the
 // outbox stay serialized there; the gateway holds only what is in flight.
@@ -91,6 +92,8 @@ struct gateway_state {
   std::mt19937_64 random;
   gateway_stats stats;
   std::shared_ptr<reconciliation_run> reconciliation;  // the run in progress, if any
+  std::vector<completion_handle> reports_waiting;      // GETs that came while a repair ran
+  bool background_reconciliation_due = false;          // its timer fired while a report ran
   telemetry::metrics* metrics = nullptr;               // null: metrics off; outlives the gateway
   telemetry::mailbox_backlog_estimator backlog;
   std::int64_t outbox_oldest_created_at = 0;  // over the current pass of the scan; 0: none
@@ -113,14 +116,23 @@ void request_processor_call(gateway_actor::stateful_pointer<gateway_state> self,
 // sets a timer (resume_atom) to come back (gateway_calls.cpp).
 void resume_processor_calls(gateway_actor::stateful_pointer<gateway_state> self);
 
-// Runs a reconciliation and answers `done` with its report; a request while one runs
-// joins it (gateway_reconcile.cpp).
+// Runs a report-only reconciliation (it changes nothing) and answers `done` with its
+// report; a request while a report runs joins it, one while a background run repairs
+// waits for that run to end (gateway_reconcile.cpp).
 void reconcile(gateway_actor::stateful_pointer<gateway_state> self, completion_handle done);
 
 // Retrieves the object a verified webhook names and settles the operation from it
 // (gateway_webhook.cpp); `done` gets the webhook's receipt.
 void confirm_webhook(gateway_actor::stateful_pointer<gateway_state> self,
                      webhook_confirmation& confirmation, completion_handle& done);
+
+// The background run's timer fired: runs a reconciliation that applies the repairs, at
+// once or, when a report is running, right after it.
+void reconcile_in_background(gateway_actor::stateful_pointer<gateway_state> self);
+
+// Arms the timer of the next background run, one reconciliation_interval from now (unless
+// background runs are off). Called at start and when a background run ends.
+void schedule_background_reconciliation(gateway_actor::stateful_pointer<gateway_state> self);
 
 // How long the gateway waits for an account actor's answer.
 inline constexpr auto gateway_command_timeout = std::chrono::seconds(60);

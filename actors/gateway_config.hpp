@@ -46,6 +46,15 @@ inline constexpr std::size_t ready_rows_max = 10'000;
 inline constexpr std::size_t reconciliation_objects_max = 100'000;
 inline constexpr std::size_t reconciliation_differences_max = 1'000;
 inline constexpr std::size_t reconciliation_page_size = 100;
+// Background reconciliation: the gateway compares with the processor's records on its own
+// this often (the first run one interval after start) and applies the clear repairs, so a
+// payout that turns failed after paid is reversed even when its webhook is lost
+// (processor-notes.md 2.7). Each run lists every object of the processor: ten minutes
+// keeps that a small share of the processor's rate limit.
+inline constexpr auto reconciliation_interval_default = std::chrono::milliseconds(600'000);
+// A negative interval turns background runs off (tests that must see none, and
+// `escrowd serve --reconcile-every 0`); the GET still reports.
+inline constexpr auto reconciliation_off = std::chrono::milliseconds(-1);
 
 static_assert(retry_delay_floor_default <= retry_delay_base_default);
 static_assert(retry_delay_base_default <= retry_delay_cap_default);
@@ -63,10 +72,12 @@ struct gateway_config {
   std::chrono::milliseconds poll_delay_initial{0};
   std::chrono::milliseconds poll_delay_cap{0};
   std::chrono::milliseconds outbox_scan_interval{0};
-  std::uint64_t random_seed = 0;  // 0: seeded from the clock
+  std::chrono::milliseconds reconciliation_interval{0};  // negative: reconciliation_off
+  std::uint64_t random_seed = 0;                         // 0: seeded from the clock
 };
 
-// `config` with every zero replaced by its default.
+// `config` with every zero replaced by its default (a negative reconciliation_interval
+// stays: it means off).
 [[nodiscard]] gateway_config with_defaults(gateway_config config);
 
 // Counters and gauges of the gateway, for metrics and tests.
@@ -84,6 +95,12 @@ struct gateway_stats {
   std::uint64_t rows_tracked = 0;  // rows being worked on now
   std::uint64_t calls_queued = 0;  // waiting for a slot or a token now
   std::uint64_t calls_in_flight = 0;
+  // Reconciliation runs: background (repairing) ones started and finished, report-only
+  // ones (the GET) started, and repairs the background runs applied.
+  std::uint64_t background_reconciliations_started = 0;
+  std::uint64_t background_reconciliations_finished = 0;
+  std::uint64_t report_reconciliations_started = 0;
+  std::uint64_t reconciliation_repairs_applied = 0;
 };
 
 }  // namespace escrowd::actors

@@ -21,6 +21,8 @@ gateway_config with_defaults(gateway_config config) {
   pick(config.poll_delay_initial, poll_delay_initial_default);
   pick(config.poll_delay_cap, poll_delay_cap_default);
   pick(config.outbox_scan_interval, outbox_scan_interval_default);
+  if (config.reconciliation_interval.count() == 0)
+    config.reconciliation_interval = reconciliation_interval_default;
   return config;
 }
 

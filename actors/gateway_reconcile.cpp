@@ -1,19 +1,32 @@
-// The gateway's reconciliation run: list the processor's PaymentIntents and Payouts page by
+// The gateway's reconciliation runs: list the processor's PaymentIntents and Payouts page by
 // page (through the gateway's call queue, so the rate limit holds), compare every engine
-// operation with them (reconciliation.hpp), settle the clear cases through the account
-// actors, and answer every waiting caller with one report. A request while a run is in
-// progress joins it. The engine side is one read snapshot scanned inside the gateway's
-// handler: a sequential read of the operations table, no fsync.
+// operation with them (reconciliation.hpp), and then, by the run's mode,
+//   - report: answer every waiting caller (GET /v1/reconciliation) with the differences,
+//     each repairable one marked "repair_pending". A GET is safe: it never settles anything.
+//   - repair: the background run, on the gateway's own timer. It settles the clear cases
+//     through the account actors (outcome "repaired", "already_settled" when something else
+//     settled it first, or "repair_refused: <code>"), counts and logs what it found and
+//     did, and arms the timer for the next run once it is done, so background runs never
+//     overlap.
+// One run at a time of either mode: a GET while a report runs joins it; a GET while a
+// repair runs waits for it to end (its report would speak of repairs the GET did not ask
+// for) and then a report runs; a timer that fires during a report runs the repair after
+// it. The engine side is one read snapshot scanned inside the gateway's handler: a
+// sequential read of the operations table, no fsync.
 #include <utility>
 
 #include "actors/gateway.hpp"
 #include "actors/processor_responses.hpp"
 #include "actors/reconciliation.hpp"
+#include "actors/telemetry/log.hpp"
 #include "engine/error_message.hpp"
 
 namespace escrowd::actors {
 
+enum class reconciliation_mode : std::uint8_t { report, repair };
+
 struct reconciliation_run {
+  reconciliation_mode mode = reconciliation_mode::report;
   std::vector<completion_handle> waiting;
   reconciliation_builder builder;
   processor_kind listing = processor_kind::topup;
@@ -22,28 +35,97 @@ struct reconciliation_run {
   bool any_page_answered = false;
   reconciliation_report report;
   std::size_t repairs_out = 0;
+  std::size_t repairs_refused = 0;
 };
 
 namespace {
 
 using self_pointer = gateway_actor::stateful_pointer<gateway_state>;
+using telemetry::log_level;
 
-void answer_all(self_pointer self, const rendered_response& response) {
-  auto run = std::exchange(self->state.reconciliation, nullptr);
+void start_run(self_pointer self, reconciliation_mode mode, std::vector<completion_handle> waiting);
+
+// Metrics and one log line per background run; a line per repair too, since each changes
+// the ledger without a request that an access log would show.
+void record_background_run(gateway_state& state, const reconciliation_run& run,
+                           const rendered_response& response) {
+  auto& log = telemetry::process_logger();
+  const auto& report = run.report;
+  const bool completed = response.status == 200;
+  if (state.metrics != nullptr)
+    state.metrics->record_background_reconciliation(
+        completed, completed ? report.differences_total : 0, report.repaired, run.repairs_refused);
+  if (!completed) {
+    log.warn("background reconciliation failed",
+             {{"status", response.status}, {"answer", response.body}});
+    return;
+  }
+  for (const auto& difference : report.differences) {
+    if (!difference.repair) continue;
+    log.info("background reconciliation repair", {{"object", to_string(difference.operation_kind)},
+                                                  {"id", difference.operation_id},
+                                                  {"account", difference.account_id},
+                                                  {"engine_status", difference.engine_status},
+                                                  {"processor_status", difference.processor_status},
+                                                  {"repair", to_string(difference.repair->status)},
+                                                  {"outcome", difference.outcome}});
+  }
+  // Differences left for an operator, or a list cut short, deserve a warning every run.
+  const bool settled_all =
+      report.processor_lists_complete && report.differences_total == report.repaired;
+  log.log(
+      settled_all ? (report.repaired > 0 ? log_level::info : log_level::debug) : log_level::warn,
+      "background reconciliation",
+      {{"operations_checked", report.operations_checked},
+       {"processor_objects_checked", report.processor_objects_checked},
+       {"processor_lists_complete", report.processor_lists_complete},
+       {"differences", report.differences_total},
+       {"repaired", report.repaired},
+       {"repairs_refused", run.repairs_refused}});
+}
+
+// Ends the current run with `response` for everyone waiting, then starts what queued up.
+void finish(self_pointer self, const rendered_response& response) {
+  auto& state = self->state;
+  auto run = std::exchange(state.reconciliation, nullptr);
   if (!run) return;
   for (auto& done : run->waiting) done.call(response);
+  if (run->mode == reconciliation_mode::repair) {
+    record_background_run(state, *run, response);
+    ++state.stats.background_reconciliations_finished;
+    schedule_background_reconciliation(self);
+  }
+  if (state.background_reconciliation_due) {
+    state.background_reconciliation_due = false;
+    return start_run(self, reconciliation_mode::repair, {});
+  }
+  if (!state.reports_waiting.empty())
+    start_run(self, reconciliation_mode::report, std::exchange(state.reports_waiting, {}));
+}
+
+// A repair's answer: "changed", "unchanged", or the error code with its status. Unchanged
+// means the gateway's own answer or a webhook settled the operation the same way after the
+// comparison: not a repair, so not counted as one.
+rendered_response render_repair(const operation_result& result) {
+  if (result.outcome.ok()) return {200, result.changed ? "changed" : "unchanged", false, {}};
+  const auto& description = describe(result.outcome.code());
+  return {description.http_status, std::string(description.code), false, {}};
 }
 
 void repair_done(self_pointer self, const std::shared_ptr<reconciliation_run>& run,
                  std::size_t index, const rendered_response& response) {
   auto& difference = run->report.differences[index];
-  if (response.status < 300) {
+  if (response.status < 300 && response.body == "unchanged") {
+    difference.outcome = "already_settled";
+  } else if (response.status < 300) {
     difference.outcome = "repaired";
     ++run->report.repaired;
+    ++self->state.stats.reconciliation_repairs_applied;
   } else {
     difference.outcome = "repair_refused: " + response.body;
+    ++run->repairs_refused;
   }
-  if (--run->repairs_out == 0) answer_all(self, reconciliation_rendered(run->report));
+  if (--run->repairs_out == 0) finish(self, reconciliation_rendered(run->report));
 }
 
 void repair(self_pointer self, const std::shared_ptr<reconciliation_run>& run) {
@@ -52,7 +134,7 @@ void repair(self_pointer self, const std::shared_ptr<reconciliation_run>& run) {
     if (!differences[index].repair) continue;
     ++run->repairs_out;
   }
-  if (run->repairs_out == 0) return answer_all(self, reconciliation_rendered(run->report));
+  if (run->repairs_out == 0) return finish(self, reconciliation_rendered(run->report));
   for (std::size_t index = 0; index < differences.size(); ++index) {
     const auto& difference = differences[index];
     if (!difference.repair) continue;
@@ -63,6 +145,7 @@ void repair(self_pointer self, const std::shared_ptr<reconciliation_run>& run) {
     command.operation_id = difference.operation_id;
     command.settlement = *difference.repair;
     command.context = gateway_context();
+    command.context.render = render_repair;
     self->request(self->state.directory, gateway_command_timeout, std::move(command))
         .then([self, run, index](
                   const rendered_response& response) { repair_done(self, run, index, response); },
@@ -76,15 +159,18 @@ void compare_engine(self_pointer self, const std::shared_ptr<reconciliation_run>
   status scanned;
   {
     auto snapshot = self->state.store->snapshot();
-    if (!snapshot) return answer_all(self, error_rendered(snapshot.failure()));
+    if (!snapshot) return finish(self, error_rendered(snapshot.failure()));
     scanned = snapshot->for_each_operation([&run](const processor_operation& operation) {
       run->builder.compare(operation);
       return true;
     });
   }
-  if (!scanned) return answer_all(self, error_rendered(scanned.failure()));
+  if (!scanned) return finish(self, error_rendered(scanned.failure()));
   run->report = run->builder.finish();
-  repair(self, run);
+  if (run->mode == reconciliation_mode::repair) return repair(self, run);
+  for (auto& difference : run->report.differences)
+    if (difference.repair) difference.outcome = "repair_pending";
+  finish(self, reconciliation_rendered(run->report));
 }
 
 void list_next_page(self_pointer self, const std::shared_ptr<reconciliation_run>& run);
@@ -98,7 +184,7 @@ void next_kind_or_compare(self_pointer self, const std::shared_ptr<reconciliatio
   }
   // Nothing to compare with: a report would list no difference and read as all clear.
   if (!run->any_page_answered)
-    return answer_all(
+    return finish(
         self, error_rendered(rejection(error_code::processor_error, {},
                                        "The processor could not be reached to list its objects; "
                                        "nothing was compared. Retry later.")));
@@ -133,17 +219,43 @@ void list_next_page(self_pointer self, const std::shared_ptr<reconciliation_run>
       });
 }
 
+void start_run(self_pointer self, reconciliation_mode mode,
+               std::vector<completion_handle> waiting) {
+  auto& state = self->state;
+  auto run = std::make_shared<reconciliation_run>();
+  run->mode = mode;
+  run->waiting = std::move(waiting);
+  if (mode == reconciliation_mode::repair)
+    ++state.stats.background_reconciliations_started;
+  else
+    ++state.stats.report_reconciliations_started;
+  state.reconciliation = run;
+  list_next_page(self, run);
+}
+
 }  // namespace
 
 void reconcile(self_pointer self, completion_handle done) {
   auto& state = self->state;
+  if (!state.reconciliation) return start_run(self, reconciliation_mode::report, {std::move(done)});
+  if (state.reconciliation->mode == reconciliation_mode::report)
+    return state.reconciliation->waiting.push_back(std::move(done));
+  state.reports_waiting.push_back(std::move(done));
+}
+
+void reconcile_in_background(self_pointer self) {
+  auto& state = self->state;
   if (state.reconciliation) {
-    state.reconciliation->waiting.push_back(std::move(done));
+    state.background_reconciliation_due = true;
     return;
   }
-  state.reconciliation = std::make_shared<reconciliation_run>();
-  state.reconciliation->waiting.push_back(std::move(done));
-  list_next_page(self, state.reconciliation);
+  start_run(self, reconciliation_mode::repair, {});
+}
+
+void schedule_background_reconciliation(self_pointer self) {
+  const auto interval = self->state.config.reconciliation_interval;
+  if (interval.count() <= 0) return;  // off
+  self->delayed_send(self, interval, reconcile_atom::value);
 }
 
 }  // namespace escrowd::actors

@@ -135,17 +135,21 @@ class ledger {
   void handle_webhook(std::string payload, const std::string& signature, std::int64_t now,
                       completion done);
   // GET /v1/reconciliation (admin; the caller authorizes action::reconcile). Lists the
-  // processor's objects, compares them with every operation, settles the clear cases
-  // (final at the processor, open here; a paid payout failed later) and answers 200
+  // processor's objects, compares them with every operation and changes nothing: the
+  // clear cases (final at the processor, open here; a paid payout failed later) carry the
+  // `repair` the gateway's background run applies (gateway_config::reconciliation_interval,
+  // every 10 minutes by default) with outcome "repair_pending". Answers 200
   // {"object":"reconciliation","ok","operations_checked","processor_objects_checked",
   //  "processor_lists_complete","differences_total","repaired","has_more",
   //  "differences":[{"difference","object","id","account","engine_status",
   //  "processor_status","processor_id","repair","outcome"}]}; `difference` is one of
   // settled_at_processor, status_mismatch, missing_at_processor, in_progress_at_processor,
-  // unknown_to_engine, duplicate_at_processor, amount_mismatch; `outcome` "repaired",
-  // "repair_refused: <code>" or "none"; "ok" is false while a list was cut short. 502
-  // processor_error without a processor, or when none of its lists could be read;
-  // 500/503 when storage cannot be read. A call while a run is in progress joins it.
+  // unknown_to_engine, duplicate_at_processor, amount_mismatch; `outcome`
+  // "repair_pending" or "none" ("repaired" is always 0 here); "ok" is true only when the
+  // lists were read whole and there is no difference. 502 processor_error without a
+  // processor, or when none of its lists could be read; 500/503 when storage cannot be
+  // read. A call while a report is in progress joins it; one while a background run
+  // repairs waits for that run to end, then compares.
   void reconcile(completion done);
   // POST /v1/topups/{id}/retry|cancel, POST /v1/withdrawals/{id}/retry|cancel (admin;
   // the caller authorizes action::manage_processor_operation). Idempotency as submit().

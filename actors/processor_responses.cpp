@@ -94,8 +94,9 @@ rendered_response reconciliation_rendered(const reconciliation_report& report) {
     differences.push_back(difference_json(difference));
   json::object body{
       {"object", "reconciliation"},
-      // Not ok while a list was cut short: what was not listed was not compared.
-      {"ok", report.processor_lists_complete && report.differences_total == report.repaired},
+      // Not ok while a list was cut short (what was not listed was not compared), nor while
+      // any difference was found: a repaired one was wrong until the repair.
+      {"ok", report.processor_lists_complete && report.differences_total == 0},
       {"operations_checked", report.operations_checked},
       {"processor_objects_checked", report.processor_objects_checked},
       {"processor_lists_complete", report.processor_lists_complete},

@@ -34,7 +34,8 @@ namespace escrowd::actors {
 // contradicts, a duplicate that raced), or the error for failures worth a redelivery.
 [[nodiscard]] response_renderer webhook_settlement_renderer(std::string event_id);
 
-// 200 with the report (see ledger.hpp reconcile for the shape).
+// 200 with the report (see ledger.hpp reconcile for the shape); "ok" only when the lists
+// were read whole and no difference was found.
 [[nodiscard]] rendered_response reconciliation_rendered(const reconciliation_report& report);
 
 }  // namespace escrowd::actors

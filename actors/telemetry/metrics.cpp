@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "actors/telemetry/http_series.hpp"
+#include "actors/telemetry/reconciliation_series.hpp"
 #include "actors/telemetry/series_slots.hpp"
 #include "storage/read_snapshot.hpp"
 
@@ -234,6 +235,7 @@ struct metrics::families {
   Family<Counter>& webhooks_family = counter_family(registry, "escrowd_processor_webhooks_total",
                                                     "Processor webhook deliveries, by outcome.");
   std::array<Counter*, webhook_outcome_count> webhooks{};
+  reconciliation_series reconciliation{registry};
 
   Family<Gauge>& build_family =
       gauge_family(registry, "escrowd_build_info", "Always 1; the version label names the build.");
@@ -369,6 +371,12 @@ void metrics::set_outbox_oldest_age(double seconds) {
 
 void metrics::record_webhook(webhook_outcome outcome) {
   families_->webhooks[static_cast<std::size_t>(outcome)]->Increment();
+}
+
+void metrics::record_background_reconciliation(bool completed, std::uint64_t differences,
+                                               std::uint64_t repairs_applied,
+                                               std::uint64_t repairs_refused) {
+  families_->reconciliation.record(completed, differences, repairs_applied, repairs_refused);
 }
 
 void metrics::observe_storage_stats(const storage::storage_stats& stats) {

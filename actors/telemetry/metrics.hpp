@@ -133,6 +133,11 @@ class metrics {
   void record_coalesced_key();
   void set_outbox_oldest_age(double seconds);
   void record_webhook(webhook_outcome outcome);
+  // One background reconciliation run (a GET's report-only run is not counted): whether it
+  // compared at all, the differences it found, the repairs it applied and those refused.
+  void record_background_reconciliation(bool completed, std::uint64_t differences,
+                                        std::uint64_t repairs_applied,
+                                        std::uint64_t repairs_refused);
 
   // Scrape-time values, read from cheap counts when the exposition is rendered (called by
   // the scrape hook). Cumulative storage counters advance by the difference since the

@@ -21,6 +21,20 @@ std::string environment_or(const char* name, std::string fallback) {
   return value != nullptr && *value != '\0' ? std::string(value) : fallback;
 }
 
+// Whole seconds from 0 to reconcile_every_s_max; `source` names the flag or variable.
+bool parse_reconcile_every(const std::string& value, const std::string& source, command_line& line,
+                           std::string& problem) {
+  std::uint32_t seconds = 0;
+  auto [end, failure] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (failure != std::errc{} || end != value.data() + value.size() ||
+      seconds > reconcile_every_s_max) {
+    problem = source + " takes seconds from 0 (off) to " + std::to_string(reconcile_every_s_max);
+    return false;
+  }
+  line.reconcile_every_s = seconds;
+  return true;
+}
+
 // Assigns the value of one `--flag value` or `--flag=value`; false if the flag is unknown.
 bool assign_flag(command_line& line, const std::string& flag, const std::string& value,
                  std::string& problem) {
@@ -50,6 +64,8 @@ bool assign_flag(command_line& line, const std::string& flag, const std::string&
       return false;
     }
     line.scheduler_stealing = value == "stealing";
+  } else if (flag == "--reconcile-every") {
+    return parse_reconcile_every(value, flag, line, problem);
   } else {
     problem = "unknown flag " + flag;
     return false;
@@ -65,6 +81,11 @@ parse_outcome parse_command_line(const std::vector<std::string>& arguments) {
   line.listen = environment_or("ESCROWD_LISTEN", line.listen);
   line.processor_url = environment_or("ESCROWD_PROCESSOR_URL", line.processor_url);
   line.webhook_secret = environment_or("ESCROWD_WEBHOOK_SECRET", line.webhook_secret);
+  if (const auto every = environment_or("ESCROWD_RECONCILE_EVERY_S", {}); !every.empty()) {
+    std::string problem;
+    if (!parse_reconcile_every(every, "ESCROWD_RECONCILE_EVERY_S", line, problem))
+      return {std::nullopt, problem};
+  }
   if (arguments.empty()) return {line, {}};
 
   auto named = subcommand_named(arguments[0]);
@@ -96,13 +117,16 @@ std::string usage_text() {
 usage:
   escrowd serve [--listen 127.0.0.1:8080] [--data-dir ./data] [--processor-url URL]
                 [--webhook-secret S] [--threads N] [--admin-key-file FILE]
-                [--scheduler sharing|stealing]
+                [--scheduler sharing|stealing] [--reconcile-every SECONDS]
       Start the server. The first admin key comes from ESCROWD_ADMIN_KEY or
       --admin-key-file at first start. Without --processor-url the bundled processor
       simulator runs on a loopback port and keeps its records in D/processor-sim.log
       across restarts. --threads: the actors' scheduler threads (0: one
       fewer than the cores, at least 1); --scheduler: how they share the actors (default
       sharing: idle threads sleep; stealing: idle threads poll each other's queues).
+      --reconcile-every: seconds between background reconciliations with the processor,
+      which settle what it finished and reverse payouts that failed after paid (default
+      600; 0: off, then nothing repairs them; GET /v1/reconciliation only reports).
   escrowd verify --data-dir D
       Recompute every balance from the journal; exit 0 only if the ledger verifies.
   escrowd backup --data-dir D --to FILE
@@ -111,6 +135,7 @@ usage:
 
 environment: ESCROWD_DATA_DIR, ESCROWD_LISTEN, ESCROWD_PROCESSOR_URL,
              ESCROWD_WEBHOOK_SECRET, ESCROWD_ADMIN_KEY, STRIPE_API_KEY,
+             ESCROWD_RECONCILE_EVERY_S,
              ESCROWD_MALLOC_TUNING=off (keep glibc's default per-thread cache)
 )";
 }

@@ -21,7 +21,14 @@ struct command_line {
   std::string backup_to;
   unsigned threads = 0;             // 0: chosen from the core count
   bool scheduler_stealing = false;  // --scheduler stealing: CAF's work stealing, not sharing
+  // --reconcile-every: seconds between the gateway's background reconciliation runs, which
+  // repair what the processor settled; 0: off; unset: the gateway's default (10 minutes).
+  std::optional<std::uint32_t> reconcile_every_s;
 };
+
+// The most --reconcile-every accepts: a week (a longer wait leaves a failed payout
+// unreversed for longer than any operator would accept).
+inline constexpr std::uint32_t reconcile_every_s_max = 7 * 24 * 3600;
 
 struct parse_outcome {
   std::optional<command_line> parsed;

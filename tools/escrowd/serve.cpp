@@ -141,6 +141,11 @@ int serve(const command_line& line) {
   config.scheduler = line.scheduler_stealing ? actors::scheduler_policy::stealing
                                              : actors::scheduler_policy::sharing;
   config.processor = *processor;
+  if (line.reconcile_every_s)
+    config.gateway.reconciliation_interval =
+        *line.reconcile_every_s == 0
+            ? actors::reconciliation_off
+            : std::chrono::milliseconds(std::chrono::seconds(*line.reconcile_every_s));
   if (!webhook_secret.empty()) config.webhook_secrets.push_back(webhook_secret);
   auto ledger = actors::ledger::open(config);
   if (!ledger) {

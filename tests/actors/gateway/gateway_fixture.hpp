@@ -1,7 +1,8 @@
 // A ledger facade with a gateway driving a fake processor port (fake_processor_port.hpp),
 // timings shrunk to milliseconds, and blocking helpers for the processor boundary's
 // facade methods: request a top-up or withdrawal, wait for an operation's status, deliver
-// a signed webhook, admin retry/cancel, reconcile, read an outbox row after closing.
+// a signed webhook, admin retry/cancel, reconcile (the GET's report), turn background
+// reconciliation on, read an outbox row after closing.
 #pragma once
 
 #include <chrono>
@@ -35,6 +36,9 @@ inline ledger_config fast_gateway_config(std::shared_ptr<processor_port> port) {
   config.gateway.calls_per_second = 10'000;
   config.gateway.calls_burst = 1'000;
   config.gateway.random_seed = 7;
+  // Off unless a test turns it on (with_background_reconciliation): a background run
+  // settles operations and lists the processor, which most tests count exactly.
+  config.gateway.reconciliation_interval = reconciliation_off;
   config.webhook_secrets = {std::string(webhook_secret)};
   return config;
 }
@@ -65,6 +69,19 @@ inline processor_object topup_object(const std::string& operation_id, std::int64
   return object;
 }
 
+// A payout at the processor, as a successful send leaves it; `status` may differ later.
+inline processor_object payout_object(const std::string& operation_id, std::int64_t amount,
+                                      std::string status = "paid") {
+  processor_object object;
+  object.kind = processor_kind::withdrawal;
+  object.id = "po_" + operation_id;
+  object.operation_id = operation_id;
+  object.amount = amount;
+  object.currency = "usd";
+  object.status = std::move(status);
+  return object;
+}
+
 class gateway_fixture : public ledger_fixture {
  protected:
   void SetUp() override {
@@ -75,6 +92,15 @@ class gateway_fixture : public ledger_fixture {
     port_->hold(false);
     ledger_fixture::TearDown();
     port_->release();  // late answers after the ledger is gone must be harmless
+  }
+
+  // Reopens the ledger (same store, same port) with background reconciliation every
+  // `interval`.
+  void with_background_reconciliation(std::chrono::milliseconds interval) {
+    ledger_.reset();
+    auto config = fast_gateway_config(port_);
+    config.gateway.reconciliation_interval = interval;
+    open_ledger(config);
   }
 
   rendered_response request(processor_kind kind, const std::string& account_id,

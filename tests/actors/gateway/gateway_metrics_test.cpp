@@ -1,7 +1,8 @@
 // Tests the processor metrics the gateway and the webhook path record (docs/metrics.md):
 // one processor call per attempt labelled by API call and outcome, retries, coalesced
 // keys, the outbox's oldest age, webhook outcomes, and the mailbox backlog estimates of
-// the gateway and the directory. Through the ledger facade, real LMDB, fake processor port.
+// the gateway and the directory, and the background reconciliation's runs, differences and
+// repairs. Through the ledger facade, real LMDB, fake processor port.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -154,6 +155,35 @@ TEST_F(gateway_metrics_test, a_flooded_directory_reports_a_backlog_and_an_idle_o
   std::this_thread::sleep_for(milliseconds(200));  // several sweeps with nothing queued
   EXPECT_EQ(metric("escrowd_actor_mailbox_backlog", {{"actor", "directory"}}), 0);
   EXPECT_EQ(metric("escrowd_actor_mailbox_backlog", {{"actor", "gateway"}}), 0);
+}
+
+TEST_F(gateway_metrics_test, background_reconciliation_counts_runs_differences_and_repairs) {
+  create_account("alice");
+  park(topup, "alice", "top_1", 500, "pm_card_visa");
+  port_->add_object(topup_object("top_1", 500));
+  // The GET's report-only run is not a background run: nothing counted.
+  EXPECT_EQ(reconcile().status, 200);
+  EXPECT_EQ(metric("escrowd_reconciliation_runs_total", {{"outcome", "completed"}}), 0);
+  EXPECT_EQ(metric("escrowd_reconciliation_differences_total"), 0);
+
+  with_background_reconciliation(milliseconds(50));
+  wait_for(topup, "top_1", processor_status::succeeded);
+  wait_until(
+      [&] {
+        return metric("escrowd_reconciliation_runs_total", {{"outcome", "completed"}}) >= 1;
+      },
+      "a background run counted");
+  EXPECT_EQ(metric("escrowd_reconciliation_repairs_total", {{"outcome", "applied"}}), 1);
+  EXPECT_EQ(metric("escrowd_reconciliation_repairs_total", {{"outcome", "refused"}}), 0);
+  EXPECT_GE(metric("escrowd_reconciliation_differences_total"), 1);
+
+  // With the processor unreachable a run compares nothing: counted as failed.
+  port_->fail_lists(true);
+  wait_until(
+      [&] {
+        return metric("escrowd_reconciliation_runs_total", {{"outcome", "failed"}}) >= 1;
+      },
+      "a failed background run counted");
 }
 
 TEST(mailbox_backlog_estimator, a_late_timer_reads_as_the_messages_handled_meanwhile) {

@@ -4,7 +4,8 @@
 // failed), a decline never retried, uncertain answers resolved from the processor's
 // records, payout polling, the concurrency bound, one call per key in flight, restarts
 // re-driving the outbox with the original key and bytes, webhooks racing the gateway,
-// admin retry and cancel, and reconciliation repairing what the processor settled.
+// admin retry and cancel, reconciliation's GET reporting without changing anything, and
+// the background reconciliation repairing what the processor settled, one run at a time.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -378,7 +379,7 @@ TEST_F(gateway_test, a_webhook_with_a_bad_signature_is_refused) {
   EXPECT_EQ(read(topup, "top_1")->status, processor_status::pending);
 }
 
-TEST_F(gateway_test, cancel_is_refused_when_the_processor_charged_and_reconcile_repairs) {
+TEST_F(gateway_test, cancel_is_refused_when_the_processor_charged_and_the_get_only_reports) {
   create_account("alice");
   park(topup, "alice", "top_1", 500, "pm_card_visa");
   // The charge shows up at the processor after the gateway gave up.
@@ -391,10 +392,131 @@ TEST_F(gateway_test, cancel_is_refused_when_the_processor_charged_and_reconcile_
   EXPECT_EQ(report.status, 200);
   EXPECT_NE(report.body.find(R"("difference":"settled_at_processor")"), std::string::npos)
       << report.body;
-  EXPECT_NE(report.body.find(R"("outcome":"repaired")"), std::string::npos);
-  EXPECT_EQ(read(topup, "top_1")->status, processor_status::succeeded);
-  EXPECT_EQ(read_account("alice").available, 500);
+  EXPECT_NE(report.body.find(R"("repair":"succeeded","outcome":"repair_pending")"),
+            std::string::npos)
+      << report.body;
+  EXPECT_NE(report.body.find(R"("ok":false)"), std::string::npos);
+  EXPECT_NE(report.body.find(R"("repaired":0)"), std::string::npos);
+  // A GET is safe: the operation and the money are where they were, and a second GET
+  // reports the same.
+  EXPECT_EQ(read(topup, "top_1")->status, processor_status::requires_reconciliation);
+  EXPECT_EQ(read_account("alice").available, 0);
+  EXPECT_EQ(read_account("alice").pending_topup, 500);
+  EXPECT_EQ(reconcile().body, report.body);
+  EXPECT_EQ(stats().reconciliation_repairs_applied, 0u);
+}
+
+// processor-notes.md 2.7: the webhook of the flip may be lost; the GET must still not act.
+TEST_F(gateway_test, a_get_reports_a_payout_that_failed_after_paid_and_leaves_it_paid) {
+  create_account("alice");
+  fund("alice", "top_1", 1'000);
+  request(withdrawal, "alice", "wd_1", 400, "ba_default");
+  wait_for(withdrawal, "wd_1", processor_status::paid);
+  wait_idle();
+  port_->add_object(payout_object("wd_1", 400, "failed"));
+  const auto entries_before = ledger_->verify()->entries_checked;
+
+  const auto report = reconcile();
+  EXPECT_EQ(report.status, 200);
+  EXPECT_NE(report.body.find(R"("difference":"status_mismatch")"), std::string::npos)
+      << report.body;
+  EXPECT_NE(report.body.find(R"("repair":"failed","outcome":"repair_pending")"), std::string::npos)
+      << report.body;
+  EXPECT_EQ(read(withdrawal, "wd_1")->status, processor_status::paid);
+  EXPECT_EQ(read_account("alice").available, 600);
+  EXPECT_EQ(read_account("alice").pending_withdrawal, 0);
+  EXPECT_EQ(ledger_->verify()->entries_checked, entries_before);  // no journal entry written
+}
+
+TEST_F(gateway_test, background_reconciliation_reverses_a_payout_that_failed_after_paid) {
+  with_background_reconciliation(milliseconds(50));
+  create_account("alice");
+  fund("alice", "top_1", 1'000);
+  request(withdrawal, "alice", "wd_1", 400, "ba_default");
+  wait_for(withdrawal, "wd_1", processor_status::paid);
+  EXPECT_EQ(read_account("alice").available, 600);
+  // A run may have settled the top-up or the payout before the gateway's own answer did:
+  // count the repairs from when everything is settled and no run is halfway.
+  wait_idle();
+  wait_until(
+      [&] {
+        const auto now = stats();
+        return now.background_reconciliations_started == now.background_reconciliations_finished;
+      },
+      "no background run in progress");
+  const auto repairs_before = stats().reconciliation_repairs_applied;
+  // The payout fails after paid and its webhook never comes; no one asks for a report.
+  port_->add_object(payout_object("wd_1", 400, "failed"));
+  const auto reversed = wait_for(withdrawal, "wd_1", processor_status::failed);
+  EXPECT_EQ(reversed.failure_code, "payout_failed");
+  EXPECT_EQ(read_account("alice").available, 1'000);
+  EXPECT_EQ(read_account("alice").pending_withdrawal, 0);
+  // The gateway counts the repair when the account actor's answer reaches it, just after
+  // the commit the read above saw.
+  wait_until([&] { return stats().reconciliation_repairs_applied == repairs_before + 1; },
+             "the repair counted");
+  const auto now = stats();
+  EXPECT_EQ(now.report_reconciliations_started, 0u);
+  EXPECT_TRUE(ledger_->verify()->ok);
+  // Repaired once: the runs after it find nothing left to do.
+  wait_until(
+      [&] {
+        return stats().background_reconciliations_finished >=
+               now.background_reconciliations_started + 1;
+      },
+      "a later background run");
+  EXPECT_EQ(stats().reconciliation_repairs_applied, repairs_before + 1);
   EXPECT_NE(reconcile().body.find(R"("differences_total":0)"), std::string::npos);
+}
+
+TEST_F(gateway_test, background_reconciliation_settles_an_open_operation_final_at_the_processor) {
+  with_background_reconciliation(milliseconds(50));
+  create_account("alice");
+  park(topup, "alice", "top_1", 500, "pm_card_visa");
+  EXPECT_EQ(read_account("alice").pending_topup, 500);
+  port_->add_object(topup_object("top_1", 500));
+  wait_for(topup, "top_1", processor_status::succeeded);
+  EXPECT_EQ(read_account("alice").available, 500);
+  EXPECT_EQ(read_account("alice").pending_topup, 0);
+  wait_until([&] { return stats().reconciliation_repairs_applied == 1; }, "the repair counted");
+  EXPECT_EQ(stats().report_reconciliations_started, 0u);
+}
+
+TEST_F(gateway_test, background_runs_never_overlap_and_a_get_waits_for_one_to_end) {
+  with_background_reconciliation(milliseconds(20));
+  create_account("alice");
+  fund("alice", "top_1", 500);
+  wait_idle();
+  port_->hold(true);
+  wait_until([&] { return port_->held_count() == 1; }, "a background run's first page held");
+  const auto lists_held = port_->lists();
+  const auto coalesced = stats().calls_coalesced;
+  // Ten intervals pass while that run waits for its page: no second run may start.
+  std::this_thread::sleep_for(milliseconds(200));
+  std::promise<rendered_response> asked;
+  ledger_->reconcile([&asked](rendered_response response) { asked.set_value(response); });
+  std::this_thread::sleep_for(milliseconds(100));
+  EXPECT_EQ(port_->held_count(), 1u);
+  EXPECT_EQ(port_->lists(), lists_held);
+  EXPECT_EQ(stats().calls_coalesced, coalesced);  // the GET did not join the repairing run
+  const auto during = stats();
+  EXPECT_EQ(during.background_reconciliations_started,
+            during.background_reconciliations_finished + 1);
+  EXPECT_EQ(during.report_reconciliations_started, 0u);
+  auto answer = asked.get_future();
+  while (answer.wait_for(milliseconds(5)) != std::future_status::ready) port_->release();
+  const auto report = answer.get();
+  EXPECT_NE(report.body.find(R"("ok":true)"), std::string::npos) << report.body;
+  EXPECT_EQ(stats().report_reconciliations_started, 1u);
+  port_->hold(false);
+  port_->release();
+  // Runs go on after the hold, still one at a time.
+  const auto after = stats().background_reconciliations_finished;
+  wait_until([&] { return stats().background_reconciliations_finished >= after + 2; },
+             "two more background runs");
+  const auto later = stats();
+  EXPECT_LE(later.background_reconciliations_started,
+            later.background_reconciliations_finished + 1);
 }
 
 // With nothing listed there is nothing to compare with: a report would read as all clear.

@@ -213,7 +213,14 @@ TEST(metrics, actors_and_processor) {
   sink.set_outbox_oldest_age(12.5);
   sink.record_webhook(webhook_outcome::duplicate);
   sink.set_operations_awaiting_reconciliation(processor_kind::withdrawal, 2);
+  sink.record_background_reconciliation(true, 3, 2, 1);
+  sink.record_background_reconciliation(false, 0, 0, 0);
   const auto text = sink.exposition();
+  EXPECT_EQ(value_of(text, "escrowd_reconciliation_runs_total", {{"outcome", "completed"}}), 1);
+  EXPECT_EQ(value_of(text, "escrowd_reconciliation_runs_total", {{"outcome", "failed"}}), 1);
+  EXPECT_EQ(value_of(text, "escrowd_reconciliation_differences_total"), 3);
+  EXPECT_EQ(value_of(text, "escrowd_reconciliation_repairs_total", {{"outcome", "applied"}}), 2);
+  EXPECT_EQ(value_of(text, "escrowd_reconciliation_repairs_total", {{"outcome", "refused"}}), 1);
   EXPECT_EQ(value_of(text, "escrowd_actors_live", {{"kind", "account"}}), 12);
   EXPECT_EQ(value_of(text, "escrowd_actors_live", {{"kind", "task"}}), 4);
   EXPECT_EQ(value_of(text, "escrowd_actors_vacant", {{"kind", "account"}}), 3);
@@ -261,7 +268,7 @@ TEST(metrics, every_family_has_help_and_type_and_a_build_info_of_one) {
   sink.set_money(usd(), money_gauge::escrow, 0);
   const auto text = sink.exposition();
   const auto families = families_of(text);
-  EXPECT_EQ(families.size(), 34u);  // docs/metrics.md; dashboard_test checks the names
+  EXPECT_EQ(families.size(), 37u);  // docs/metrics.md; dashboard_test checks the names
   for (const auto& [name, type] : families) {
     EXPECT_NE(text.find("# HELP " + name + " "), std::string::npos) << name;
     if (type == "counter") {

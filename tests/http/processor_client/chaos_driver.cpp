@@ -3,9 +3,11 @@
 // Beast client, receives the simulator's webhooks on --webhook-port, and requests a fixed
 // plan of top-ups and withdrawals (the same plan for the same --seed, so a restarted
 // driver requests exactly the operations the killed one did not get to). Then it waits
-// until no operation is pending, reconciles, cancels what stayed parked with nothing at the
+// until no operation is pending, lets the gateway's background reconciliation (every
+// second here) repair what the processor settled until a report (the GET, which changes
+// nothing) shows no repair pending, cancels what stayed parked with nothing at the
 // processor, and exits 0. Progress lines on stdout: "progress <acknowledged>",
-// "submitted", "drained", "reconciled <differences> <repaired>", "cancelled <n> <refused>",
+// "submitted", "drained", "reconciled <status>", "cancelled <n> <refused>",
 // "done".
 #include <charconv>
 #include <condition_variable>
@@ -31,6 +33,8 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t requests_outstanding_max = 64;
 constexpr auto drain_limit = std::chrono::minutes(10);
+// How long the background reconciliation gets to apply every pending repair.
+constexpr auto repair_limit = std::chrono::minutes(2);
 
 struct options {
   std::string data_dir;
@@ -165,10 +169,20 @@ bool drain(actors::ledger& ledger, const std::vector<chaos::planned>& plan) {
   return false;
 }
 
-void reconcile_and_cancel(actors::ledger& ledger, const std::vector<chaos::planned>& plan) {
+actors::rendered_response reconciliation_report(actors::ledger& ledger) {
   std::promise<actors::rendered_response> answered;
   ledger.reconcile([&answered](actors::rendered_response report) { answered.set_value(report); });
-  const auto report = answered.get_future().get();
+  return answered.get_future().get();
+}
+
+void reconcile_and_cancel(actors::ledger& ledger, const std::vector<chaos::planned>& plan) {
+  auto report = reconciliation_report(ledger);
+  const auto deadline = std::chrono::steady_clock::now() + repair_limit;
+  while (report.body.find("repair_pending") != std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1s);
+    report = reconciliation_report(ledger);
+  }
   std::cerr << "reconciliation " << report.status << " " << report.body.substr(0, 2'000) << "\n";
   std::cout << "reconciled " << report.status << std::endl;
   std::size_t cancelled = 0;
@@ -221,6 +235,7 @@ int main(int argc, char** argv) {
   config.gateway.outbox_scan_interval = 250ms;
   config.gateway.calls_per_second = 400;
   config.gateway.calls_burst = 50;
+  config.gateway.reconciliation_interval = 1s;
   config.webhook_secrets = {settings.secret};
   auto opened = actors::ledger::open(config);
   if (!opened) return 1;

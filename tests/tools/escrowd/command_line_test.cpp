@@ -1,8 +1,10 @@
 // Tests escrowd's command line (api.md "Command line"): subcommands, flags in both
-// `--flag value` and `--flag=value` forms, defaults, and clear refusals of bad input.
+// `--flag value` and `--flag=value` forms, defaults, environment fallbacks (set and unset
+// around the parse), and clear refusals of bad input.
 #include "tools/escrowd/command_line.hpp"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 namespace escrowd {
 namespace {
@@ -52,10 +54,40 @@ TEST(command_line, refuses_unknown_commands_flags_and_values) {
   EXPECT_NE(backup.problem.find("--to"), std::string::npos);
 }
 
+TEST(command_line, reconcile_every_sets_the_background_interval_and_zero_turns_it_off) {
+  EXPECT_FALSE(parse_command_line({"serve"}).parsed->reconcile_every_s.has_value());
+  auto every_minute = parse_command_line({"serve", "--reconcile-every", "60"});
+  ASSERT_TRUE(every_minute.parsed.has_value()) << every_minute.problem;
+  EXPECT_EQ(every_minute.parsed->reconcile_every_s, 60u);
+  auto off = parse_command_line({"serve", "--reconcile-every=0"});
+  ASSERT_TRUE(off.parsed.has_value()) << off.problem;
+  EXPECT_EQ(off.parsed->reconcile_every_s, 0u);
+  for (const char* bad : {"-1", "ten", "60s", "", "604801"}) {
+    auto refused = parse_command_line({"serve", "--reconcile-every", bad});
+    EXPECT_FALSE(refused.parsed.has_value()) << bad;
+    EXPECT_NE(refused.problem.find("--reconcile-every"), std::string::npos) << refused.problem;
+  }
+}
+
+TEST(command_line, reconcile_every_falls_back_to_the_environment_and_the_flag_wins) {
+  ::setenv("ESCROWD_RECONCILE_EVERY_S", "120", 1);
+  auto from_environment = parse_command_line({"serve"});
+  auto flag_wins = parse_command_line({"serve", "--reconcile-every", "0"});
+  ::setenv("ESCROWD_RECONCILE_EVERY_S", "often", 1);
+  auto refused = parse_command_line({"serve"});
+  ::unsetenv("ESCROWD_RECONCILE_EVERY_S");
+  ASSERT_TRUE(from_environment.parsed.has_value()) << from_environment.problem;
+  EXPECT_EQ(from_environment.parsed->reconcile_every_s, 120u);
+  ASSERT_TRUE(flag_wins.parsed.has_value()) << flag_wins.problem;
+  EXPECT_EQ(flag_wins.parsed->reconcile_every_s, 0u);
+  EXPECT_FALSE(refused.parsed.has_value());
+  EXPECT_NE(refused.problem.find("ESCROWD_RECONCILE_EVERY_S"), std::string::npos);
+}
+
 TEST(command_line, usage_names_every_command) {
   const auto usage = usage_text();
-  for (const char* word :
-       {"serve", "verify", "backup", "--data-dir", "--scheduler", "ESCROWD_ADMIN_KEY"})
+  for (const char* word : {"serve", "verify", "backup", "--data-dir", "--scheduler",
+                           "ESCROWD_ADMIN_KEY", "--reconcile-every", "ESCROWD_RECONCILE_EVERY_S"})
     EXPECT_NE(usage.find(word), std::string::npos) << word;
 }
 
