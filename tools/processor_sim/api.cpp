@@ -67,9 +67,12 @@ prepared_call api::prepare(const api_request& request) {
   std::string_view target = request.target;
   std::string_view path = target.substr(0, target.find('?'));
   std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : "";
+  if (!journal_caught_up())
+    return {finish(state_file_unwritable_reply(), request_id, {}, request.stripe_version), {}, 0};
   if (path.starts_with("/_sim/")) {
     api_reply reply = inspect(request, path, query, request_id);
     commit();  // a clock advance or a reset
+    if (journal_behind_) reply = state_file_unwritable_reply();
     return {finish(std::move(reply), request_id, {}, {}), {}, 0};
   }
   auto route = match_route(request.method, path);
@@ -190,6 +193,9 @@ api_reply api::execute(const pending_call& call) {
     idempotency_.complete(call.idempotency_scope, to_stored(reply, call.request_id));
   }
   commit();
+  // Done in memory only: answered as a response lost on the way. A retry with the key
+  // replays the stored answer once the file holds it.
+  if (journal_behind_) reply = state_file_unwritable_reply();
   if (call.faults.drop_after_effect) {
     ++stats_.drop_after_effect;
     reply.how = options_.faults.drop == drop_mode::hang ? delivery::hang : delivery::reset;
@@ -253,6 +259,7 @@ void api::queue_events(std::vector<pending_event> events, const event_origin& or
 }
 
 void api::tick() {
+  if (!journal_caught_up()) return;
   std::int64_t now_ms = clock_.now_ms();
   idempotency_.expire(now_ms);
   queue_events(sweep_due(state_, now_ms, options_.settings), {});
@@ -261,6 +268,7 @@ void api::tick() {
 
 std::vector<webhook_event> api::take_events() {
   std::vector<webhook_event> out;
+  if (journal_behind_) return out;  // they stay queued until the file holds them
   out.swap(events_);
   return out;
 }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -121,6 +122,9 @@ class api {
   // Writes what the current call changed to the state file, if there is one; every call
   // that may change records ends here, before its answer leaves.
   void commit();
+  // True once the state file holds every record (rewriting it after a failed append).
+  [[nodiscard]] bool journal_caught_up();
+  [[nodiscard]] api_reply state_file_unwritable_reply() const;
 
   api_options options_;
   sim_clock& clock_;
@@ -132,6 +136,11 @@ class api {
   std::function<boost::json::object()> webhook_stats_;
   // With a state file only.
   std::unique_ptr<sim_journal> journal_;
+  // An append failed: memory holds records the file lacks. Until a rewrite puts them on
+  // file, every request is 503, nothing runs in the background and no event goes out, so
+  // nobody sees what a restart would forget.
+  bool journal_behind_ = false;
+  std::chrono::steady_clock::time_point journal_rewrite_tried_{};  // at most once a second
   std::uint64_t next_delivery_ = 1;
   std::vector<webhook_event> events_to_record_;         // queued since the last commit
   std::map<std::uint64_t, webhook_event> undelivered_;  // by delivery number

@@ -63,12 +63,30 @@ void api::commit() {
     changes.push_back(webhook_queued_change(event));
     undelivered_.emplace(event.delivery, std::move(event));
   }
-  if (!changes.empty()) journal_->append(changes);
+  if (!changes.empty() && !journal_->append(changes)) journal_behind_ = true;
 }
 
 void api::webhook_settled(std::uint64_t delivery) {
   if (!journal_ || undelivered_.erase(delivery) == 0) return;
-  journal_->append(boost::json::array{webhook_settled_change(delivery)});
+  if (!journal_->append(boost::json::array{webhook_settled_change(delivery)}))
+    journal_behind_ = true;
+}
+
+bool api::journal_caught_up() {
+  if (!journal_behind_) return true;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - journal_rewrite_tried_ < std::chrono::seconds(1)) return false;
+  journal_rewrite_tried_ = now;
+  std::string problem;
+  if (!journal_->rewrite({state_, idempotency_, clock_, undelivered_}, problem)) return false;
+  journal_behind_ = false;
+  return true;
+}
+
+api_reply api::state_file_unwritable_reply() const {
+  api_reply reply = error_reply(errors::state_file_unwritable());
+  reply.set_header("Stripe-Should-Retry", "true");
+  return reply;
 }
 
 }  // namespace escrowd::processor_sim

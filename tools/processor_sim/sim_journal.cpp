@@ -170,7 +170,10 @@ bool compact(const std::string& path, const sim_records& records, std::uint64_t 
   ::close(fd);
   if (written && ::rename(temporary.c_str(), path.c_str()) != 0)
     problem = system_error("cannot rename over", path);
-  if (!problem.empty()) return false;
+  if (!problem.empty()) {
+    ::unlink(temporary.c_str());  // on a full disk it holds the space the store needs
+    return false;
+  }
   // The rename itself is durable once the directory is.
   const std::string directory = std::filesystem::path(path).parent_path().string();
   const int directory_fd =
@@ -201,20 +204,34 @@ std::unique_ptr<sim_journal> sim_journal::open(const std::string& path, sim_reco
     problem = system_error("cannot open", path);
     return nullptr;
   }
-  return std::unique_ptr<sim_journal>(new sim_journal(path, fd));
+  return std::unique_ptr<sim_journal>(new sim_journal(path, fd, generation));
+}
+
+bool sim_journal::rewrite(const sim_records& records, std::string& problem) {
+  if (!compact(path_, records, generation_, problem)) return false;
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) {
+    problem = system_error("cannot open", path_);
+    return false;
+  }
+  ::close(fd_);
+  fd_ = fd;
+  return true;
 }
 
 sim_journal::~sim_journal() {
   ::close(fd_);
 }
 
-void sim_journal::append(const json::array& changes) {
+bool sim_journal::append(const json::array& changes) {
   std::string line = json::serialize(json::object{{"changes", changes}});
   line += '\n';
-  if (write_all(fd_, line)) return;
-  std::fprintf(stderr, "escrowd-processor-sim: fatal: cannot append to the state file %s: %s\n",
+  if (write_all(fd_, line)) return true;
+  std::fprintf(stderr,
+               "escrowd-processor-sim: cannot append to the state file %s: %s; answering 503 "
+               "until it can be written again\n",
                path_.c_str(), std::strerror(errno));
-  std::abort();
+  return false;
 }
 
 }  // namespace escrowd::processor_sim

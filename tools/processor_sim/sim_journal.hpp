@@ -40,16 +40,22 @@ class sim_journal {
   sim_journal(const sim_journal&) = delete;
   sim_journal& operator=(const sim_journal&) = delete;
 
-  // Appends one line holding `changes`. A failed write aborts the process: the records in
-  // memory would then hold what the file lacks, and answering from them would let a restart
-  // forget what a client saw (a crash is what the file is made to survive).
-  void append(const boost::json::array& changes);
+  // Appends one line holding `changes`; false if the write failed (a full disk). The
+  // records in memory then hold what the file lacks: the caller must show nobody anything
+  // until rewrite() has put them all on file (api::journal_behind_).
+  [[nodiscard]] bool append(const boost::json::array& changes);
+
+  // Writes every record anew (a compaction: temporary file, fsync, rename) and appends to
+  // the new file from then on. False with `problem` while that fails too.
+  [[nodiscard]] bool rewrite(const sim_records& records, std::string& problem);
 
  private:
-  sim_journal(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  sim_journal(std::string path, int fd, std::uint64_t generation)
+      : path_(std::move(path)), fd_(fd), generation_(generation) {}
 
   std::string path_;
   int fd_;
+  std::uint64_t generation_;
 };
 
 }  // namespace escrowd::processor_sim

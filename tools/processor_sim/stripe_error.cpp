@@ -148,6 +148,12 @@ stripe_error api_error(std::string_view message) {
   return make(500, "api_error", "", message);
 }
 
+stripe_error state_file_unwritable() {
+  return make(503, "api_error", "",
+              "The processor simulator cannot write its state file (is the disk full?); nothing "
+              "was done. Retry later.");
+}
+
 stripe_error capacity_exhausted(std::string_view what) {
   return make(500, "api_error", "",
               "The processor simulator is full (" + std::string(what) +

@@ -51,6 +51,8 @@ namespace errors {
 [[nodiscard]] stripe_error rate_limited();
 [[nodiscard]] stripe_error lock_timeout();
 [[nodiscard]] stripe_error api_error(std::string_view message);
+// 503: the state file cannot be written, so nothing may be done or shown (sim_journal).
+[[nodiscard]] stripe_error state_file_unwritable();
 [[nodiscard]] stripe_error capacity_exhausted(std::string_view what);
 }  // namespace errors
 

@@ -3,8 +3,10 @@
 // opens the same file and must show the same PaymentIntents and Payouts in the same list
 // order, replay idempotent retries with the stored answer, move scheduled transitions at
 // their stored due times, give back undelivered webhooks, tolerate a torn last line, refuse
-// garbage in the middle or a newer format, and keep everything through compaction.
+// garbage in the middle or a newer format, and keep everything through compaction; on a
+// full disk it answers 503 and shows nothing until the file holds every record again.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <boost/json/parse.hpp>
@@ -12,6 +14,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "api.hpp"
 #include "api_fixture.hpp"
@@ -285,6 +288,55 @@ TEST_F(sim_journal_test, compaction_keeps_everything_and_only_the_last_state) {
   start();
   EXPECT_EQ(fs::file_size(file_), compacted) << "only the generation's digit changed";
   EXPECT_EQ(sim().everything(), before);
+}
+
+// Within escrowd a failed append must not take the server down (it aborted): the request
+// answers 503, nothing is shown (a replay, a list, a webhook) while memory holds what the
+// file lacks, and once the disk has room the file is rewritten whole and all goes on.
+TEST_F(sim_journal_test, a_full_disk_answers_503_shows_nothing_and_recovers_once_written) {
+  const fs::path small = root_ / "small";
+  fs::create_directory(small);
+  if (::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=256k") != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  struct unmount_at_exit {
+    fs::path path;
+    ~unmount_at_exit() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{small};
+  sim_.reset();
+  sim_.emplace(default_options(), small / "state.log");
+  ASSERT_FALSE(sim_->problem) << *sim_->problem;
+  {
+    std::ofstream filler(small / "filler", std::ios::binary);
+    const std::string block(4096, 'f');
+    while (filler.write(block.data(), std::streamsize(block.size())) && filler.flush()) {
+    }
+  }
+  // Appends fill the state file's last page first: charge until one cannot be written.
+  std::size_t written = 0;
+  std::string key;
+  api_reply failed;
+  for (; written < 200; ++written) {
+    key = "key-full-" + std::to_string(written);
+    failed = sim().call("POST", "/v1/payment_intents", visa, key);
+    if (failed.status != 200) break;
+  }
+  ASSERT_EQ(failed.status, 503) << failed.body;
+  EXPECT_EQ(header_of(failed, "Stripe-Should-Retry"), "true");
+  EXPECT_EQ(sim().call("GET", "/v1/payment_intents?limit=10").status, 503);
+  EXPECT_EQ(sim().call("POST", "/v1/payment_intents", visa, key).status, 503);
+  EXPECT_TRUE(sim().logic.take_events().empty());
+
+  fs::remove(small / "filler");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1'100));  // a rewrite a second at most
+  const auto retried = sim().call("POST", "/v1/payment_intents", visa, key);
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(header_of(retried, "Idempotent-Replayed"), "true");
+  sim_.reset();
+  sim_.emplace(default_options(), small / "state.log");
+  ASSERT_FALSE(sim_->problem) << *sim_->problem;
+  EXPECT_EQ(boost::json::parse(sim().call("GET", "/_sim/charges").body).as_array().size(),
+            written + 1);
+  sim_.reset();
 }
 
 }  // namespace
