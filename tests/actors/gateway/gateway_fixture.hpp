@@ -57,11 +57,13 @@ inline std::string event_json(const std::string& event_id, const std::string& ty
   return json;
 }
 
-inline processor_object topup_object(const std::string& operation_id, std::int64_t amount,
-                                     std::string status = "succeeded") {
+// An object at the processor, as a successful send leaves it (`status` may differ later):
+// a PaymentIntent for a top-up, a Payout for a withdrawal.
+inline processor_object processor_object_of(processor_kind kind, const std::string& operation_id,
+                                            std::int64_t amount, std::string status) {
   processor_object object;
-  object.kind = processor_kind::topup;
-  object.id = "pi_" + operation_id;
+  object.kind = kind;
+  object.id = (kind == processor_kind::topup ? "pi_" : "po_") + operation_id;
   object.operation_id = operation_id;
   object.amount = amount;
   object.currency = "usd";
@@ -69,17 +71,14 @@ inline processor_object topup_object(const std::string& operation_id, std::int64
   return object;
 }
 
-// A payout at the processor, as a successful send leaves it; `status` may differ later.
+inline processor_object topup_object(const std::string& operation_id, std::int64_t amount,
+                                     std::string status = "succeeded") {
+  return processor_object_of(processor_kind::topup, operation_id, amount, std::move(status));
+}
+
 inline processor_object payout_object(const std::string& operation_id, std::int64_t amount,
                                       std::string status = "paid") {
-  processor_object object;
-  object.kind = processor_kind::withdrawal;
-  object.id = "po_" + operation_id;
-  object.operation_id = operation_id;
-  object.amount = amount;
-  object.currency = "usd";
-  object.status = std::move(status);
-  return object;
+  return processor_object_of(processor_kind::withdrawal, operation_id, amount, std::move(status));
 }
 
 class gateway_fixture : public ledger_fixture {

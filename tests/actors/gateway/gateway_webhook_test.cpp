@@ -72,9 +72,7 @@ TEST_F(gateway_webhook_test, a_stale_webhook_settles_as_the_processor_shows_now)
   request(withdrawal, "alice", "wd_1", 400, "ba_default");
   wait_until([&] { return port_->held_count() == 1; }, "the send held");
   port_->hold(false);
-  auto payout = topup_object("wd_1", 400, "failed");
-  payout.kind = withdrawal;
-  payout.id = "po_wd_1";
+  auto payout = payout_object("wd_1", 400, "failed");
   port_->add_object(payout);
   auto stale = payout;
   stale.status = "paid";
@@ -96,9 +94,7 @@ TEST_F(gateway_webhook_test, a_paid_payout_that_fails_later_is_reversed_by_its_w
   request(withdrawal, "alice", "wd_1", 400, "ba_default");
   wait_for(withdrawal, "wd_1", processor_status::paid);
   EXPECT_EQ(read_account("alice").available, 600);
-  auto payout = topup_object("wd_1", 400, "failed");
-  payout.kind = withdrawal;
-  payout.id = "po_wd_1";
+  auto payout = payout_object("wd_1", 400, "failed");
   port_->add_object(payout);
   const auto receipt = signed_webhook(event_json("evt_9", "payout.failed", payout));
   EXPECT_NE(receipt.body.find(R"("outcome":"settled")"), std::string::npos) << receipt.body;
