@@ -100,7 +100,8 @@ void processor_boundary::handle_webhook(std::string payload, const std::string& 
   if (!event->object || event->object->operation_id.empty())
     return done(webhook_receipt(event->id, "ignored: not an escrowd operation"));
   const auto& object = *event->object;
-  if (!verdict_of(object)) return done(webhook_receipt(event->id, "ignored: not final"));
+  const auto claimed = verdict_of(object);
+  if (!claimed) return done(webhook_receipt(event->id, "ignored: not final"));
   {
     auto snapshot = store_->snapshot();
     if (!snapshot) return done(error_rendered(snapshot.failure()));
@@ -114,6 +115,9 @@ void processor_boundary::handle_webhook(std::string payload, const std::string& 
   // The metadata names the operation; a different amount means it is not what we sent.
   if ((*operation)->amount != object.amount)
     return done(webhook_receipt(event->id, "ignored: amount mismatch"));
+  // Most events only repeat what the gateway's own call already settled: nothing to ask
+  // the processor (a burst of them would queue behind its rate limit), nothing to change.
+  if ((*operation)->status == claimed->status) return done(webhook_receipt(event->id, "unchanged"));
   // Settled from what the processor shows when asked, never from the event alone.
   if (!gateway_)
     return done(webhook_receipt(event->id, "ignored: no processor to confirm it with"));
