@@ -15,29 +15,32 @@
 namespace escrowd::storage {
 namespace {
 
-// What an unprivileged process may still write there; nullopt if the filesystem will not say.
-std::optional<std::uint64_t> free_bytes(const std::filesystem::path& data_dir) {
+struct filesystem_space {
+  std::uint64_t free = 0;  // what an unprivileged process may still write there
+  std::uint64_t size = 0;
+};
+
+// nullopt if the filesystem will not say.
+std::optional<filesystem_space> space_of(const std::filesystem::path& data_dir) {
   struct statvfs space {};
   if (::statvfs(data_dir.c_str(), &space) != 0) return std::nullopt;
-  return std::uint64_t(space.f_bavail) * space.f_frsize;
+  return filesystem_space{std::uint64_t(space.f_bavail) * space.f_frsize,
+                          std::uint64_t(space.f_blocks) * space.f_frsize};
 }
 
 // The free space a full filesystem must have again before the store reopens: the
 // configured amount, but at most an eighth of a small filesystem's size (a 16 MiB margin
 // on an 8 MiB filesystem never comes back), and never below what counts as full.
-std::uint64_t room_to_reopen(const std::filesystem::path& data_dir, std::uint64_t configured) {
-  struct statvfs space {};
-  if (::statvfs(data_dir.c_str(), &space) != 0) return configured;
-  const std::uint64_t size = std::uint64_t(space.f_blocks) * space.f_frsize;
-  return std::max(std::min(configured, size / 8), 2 * disk_free_bytes_full_max);
+std::uint64_t room_to_reopen(const filesystem_space& space, std::uint64_t configured) {
+  return std::max(std::min(configured, space.size / 8), 2 * disk_free_bytes_full_max);
 }
 
 // LMDB turns a short pwrite (the filesystem ran out of space mid-write) into EIO. Tell the
 // two apart by asking the filesystem, so a full disk reads as storage_full.
 int classify_write_failure(int code, const std::filesystem::path& data_dir) {
   if (code != EIO) return code;
-  const auto room = free_bytes(data_dir);
-  return room && *room < disk_free_bytes_full_max ? ENOSPC : code;
+  const auto space = space_of(data_dir);
+  return space && space->free < disk_free_bytes_full_max ? ENOSPC : code;
 }
 
 // Its actor's memory may hold a change that failed before the store reopened.
@@ -125,8 +128,8 @@ ledger_store::recovery ledger_store::recover_from_failure() {
   // good commit and a reopen reads exactly that.
   if (cause != ENOSPC && cause != EDQUOT) return recovery::needs_restart;
   const auto configured = options();
-  const auto room = free_bytes(configured.data_dir);
-  if (!room || *room < room_to_reopen(configured.data_dir, configured.recovery_free_bytes_min))
+  const auto space = space_of(configured.data_dir);
+  if (!space || space->free < room_to_reopen(*space, configured.recovery_free_bytes_min))
     return recovery::not_yet;
   if (!reload().ok()) return recovery::not_yet;
   std::lock_guard lock(stats_mutex_);
