@@ -198,6 +198,7 @@ void decide_fund(self_pointer self, const fund_request& request, verdict_sink si
     reject(self, context, failure, [sink, failure](rendered_response response, bool) {
       sink(fund_verdict{failure, {}, std::move(response)});
     });
+    if (context.on_decided) context.on_decided();
   };
   if (!state.current) {
     reject_funding({error_code::not_found, "payer"});
@@ -242,6 +243,7 @@ void decide_fund(self_pointer self, const fund_request& request, verdict_sink si
           sink(fund_verdict{
               escrowd::error{error_code::storage_failed, {}}, {}, std::move(response)});
       });
+  if (context.on_decided) context.on_decided();
 }
 
 void decide(self_pointer self, const account_command& command,

@@ -78,6 +78,12 @@ struct request_context {
   // response with the effect (business rejections included).
   std::optional<idempotency_claim> idempotency;
   response_renderer render;
+  // Called on a funding's deciding actor (the payer's) once the decision, acceptance or
+  // refusal, is in its memory and its record is queued, before that record is durable:
+  // whatever is sent to the payer or the task afterwards is decided after it. A batch
+  // starts its next funding from the same payer then, so their records share group
+  // commits (http/batch.cpp). Empty for everything else.
+  std::function<void()> on_decided;
 };
 
 enum class task_command_kind : std::uint8_t {

@@ -100,6 +100,7 @@ void api::handle(request incoming, responder respond) {
                 std::nullopt,
                 {},
                 actors::unix_now(),
+                {},
                 {}};
   // HEAD is GET without the body (RFC 9110 9.3.2), which the transport leaves out.
   if (call.method == "HEAD") call.method = "GET";

@@ -6,6 +6,7 @@
 // the api; stop the server before destroying the api.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "actors/ledger.hpp"
@@ -17,6 +18,7 @@
 namespace escrowd::http {
 
 struct batch_run;
+enum class release_stage : std::uint8_t;
 
 class api final : public request_handler {
  public:
@@ -35,12 +37,14 @@ class api final : public request_handler {
   // Runs one batch operation as the batch's principal; `reply` gets its response.
   void run_operation(const batch_run& batch, std::size_t index, std::string method,
                      std::string target, std::string body, std::string idempotency_key,
-                     reply_function reply);
+                     std::function<void()> on_decided, reply_function reply);
   void run_batch(api_call& call);
   void start_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index);
   void launch_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index);
   void finish_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index,
                               const response& answer);
+  void release_successors(const std::shared_ptr<batch_run>& run, std::size_t index,
+                          release_stage stage);
 
   actors::ledger& ledger_;
   const api_settings settings_;

@@ -29,6 +29,7 @@ result<actors::request_context> command_context(const api_call& call, unsigned s
   context.actor = call.who->actor_name();
   context.now = call.now;
   context.render = make_renderer(success_status);
+  context.on_decided = call.on_decided;
   if (!call.idempotency_key.empty()) {
     auto fingerprint = call.canonical_body ? result<std::string>(fingerprint_of_canonical(
                                                  call.method, call.path, *call.canonical_body))

@@ -40,6 +40,8 @@ struct api_call {
   route_match match;
   std::int64_t now = 0;  // Unix seconds, read once when the request arrived
   reply_function reply;
+  // A batch's early start of the operations that wait for this one (request_context).
+  std::function<void()> on_decided;
 };
 
 // The context a command carries to the deciding actor: principal, time, the renderer for

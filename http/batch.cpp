@@ -2,7 +2,9 @@
 // if sent alone. An operation that writes an object (an id in the path, or the id, payer
 // or worker of a body) starts once the earlier operations on it answered, and one that
 // only reads it once the earlier writes did (batch_order.hpp); the others run at once, so
-// the writes of one batch share group commits.
+// the writes of one batch share group commits. A funding's successors that change state
+// start once the payer decided it, before it is durable (release_stage below): fundings
+// from one payer would otherwise commit one sync after another.
 // An Idempotency-Key on the batch keys the batch as a whole, as on any POST: the stored
 // answer replayed, 422 on another body, 409 while it runs. Its operations without a key of
 // their own run under keys derived from it and their index, which no client can send (they
@@ -14,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include "engine/error_message.hpp"
 #include "engine/sha256.hpp"
@@ -173,6 +176,14 @@ void add_task_parties(
 // idempotency_key_in_use).
 using batch_finish = std::function<void(std::string body, bool every_one_replayed, bool keep)>;
 
+// How far an operation has let its successors go. A funding is decided by the payer's
+// actor: a state-changing operation started after that reaches the payer (and the funded
+// task, busy until the funding is durable) behind it, so it may start then. Reads see the
+// disk and wait for the answer, as does everything after an operation that credits an
+// account (the credited account's actor learns of a credit only from the disk) or that
+// creates an object others read from the disk (account_actor.hpp, task_actor.cpp).
+enum class release_stage : std::uint8_t { none, decided, answered };
+
 struct batch_run {
   std::optional<principal> who;
   std::string request_id;
@@ -181,6 +192,9 @@ struct batch_run {
   std::vector<std::string> results;  // {"status":S,"body":B}
   std::vector<std::vector<std::size_t>> successors;
   std::unique_ptr<std::atomic<std::size_t>[]> waiting_for;  // unfinished predecessors
+  std::vector<bool> changes_state;  // a POST: may start once its predecessors are decided
+  std::vector<bool> may_release_when_decided;  // no later operation shares its key
+  std::unique_ptr<std::atomic<release_stage>[]> released;
   std::atomic<std::size_t> remaining{0};
   std::atomic<std::size_t> replayed{0};
   std::atomic<bool> transient{false};
@@ -217,11 +231,22 @@ void api::run_batch(api_call& call) {
   run->results.resize(count);
   run->successors.resize(count);
   run->waiting_for = std::make_unique<std::atomic<std::size_t>[]>(count);
+  run->released = std::make_unique<std::atomic<release_stage>[]>(count);
+  run->changes_state.resize(count);
+  run->may_release_when_decided.resize(count, true);
   run->remaining = count;
+  std::map<std::string_view, std::size_t> last_with_key;
   std::map<std::string, std::vector<std::string>, std::less<>> created_tasks;
   std::vector<std::vector<object_touch>> touches(count);
   for (std::size_t index = 0; index < count; ++index) {
     auto& operation = run->operations[index];
+    run->changes_state[index] = operation.method == "POST";
+    // A later operation with this key must find it stored, not in use (409): it waits
+    // for the answer.
+    if (!operation.idempotency_key.empty()) {
+      auto [found, first] = last_with_key.try_emplace(operation.idempotency_key, index);
+      if (!first) run->may_release_when_decided[std::exchange(found->second, index)] = false;
+    }
     add_task_parties(ledger_, created_tasks, operation);
     if (operation.match && operation.match->route == route::create_task &&
         !operation.body_id.empty()) {
@@ -304,10 +329,34 @@ void api::start_batch_operation(const std::shared_ptr<batch_run>& run, std::size
 
 void api::launch_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index) {
   auto& operation = run->operations[index];
+  std::function<void()> on_decided;
+  if (run->may_release_when_decided[index])
+    on_decided = [this, run, index] { release_successors(run, index, release_stage::decided); };
   run_operation(
       *run, index, std::move(operation.method), std::move(operation.target),
-      std::move(operation.body), std::move(operation.idempotency_key),
+      std::move(operation.body), std::move(operation.idempotency_key), std::move(on_decided),
       [this, run, index](response answer) { finish_batch_operation(run, index, answer); });
+}
+
+// At `decided`, starts the successors that change state (once; only if the operation was
+// not answered first); at `answered`, the rest, or all of them if it was never decided
+// early.
+void api::release_successors(const std::shared_ptr<batch_run>& run, std::size_t index,
+                             release_stage stage) {
+  auto& reached = run->released[index];
+  bool skip_state_changing = false;
+  if (stage == release_stage::decided) {
+    auto expected = release_stage::none;
+    if (!reached.compare_exchange_strong(expected, release_stage::decided)) return;
+  } else {
+    skip_state_changing = reached.exchange(release_stage::answered) == release_stage::decided;
+  }
+  for (auto successor : run->successors[index]) {
+    const bool changes_state = run->changes_state[successor];
+    if (stage == release_stage::decided ? !changes_state : changes_state && skip_state_changing)
+      continue;
+    if (run->waiting_for[successor].fetch_sub(1) == 1) start_batch_operation(run, successor);
+  }
 }
 
 void api::finish_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index,
@@ -319,8 +368,7 @@ void api::finish_batch_operation(const std::shared_ptr<batch_run>& run, std::siz
   if (is_transient(answer)) run->transient.store(true, std::memory_order_relaxed);
   run->results[index] =
       "{\"status\":" + std::to_string(answer.status) + ",\"body\":" + answer.body + "}";
-  for (auto successor : run->successors[index])
-    if (run->waiting_for[successor].fetch_sub(1) == 1) start_batch_operation(run, successor);
+  release_successors(run, index, release_stage::answered);
   if (run->remaining.fetch_sub(1) != 1) return;
   std::string body = R"({"object":"batch","results":[)";
   for (std::size_t i = 0; i < run->results.size(); ++i) {
@@ -333,7 +381,7 @@ void api::finish_batch_operation(const std::shared_ptr<batch_run>& run, std::siz
 
 void api::run_operation(const batch_run& batch, std::size_t index, std::string method,
                         std::string target, std::string body, std::string idempotency_key,
-                        reply_function reply) {
+                        std::function<void()> on_decided, reply_function reply) {
   const auto split = split_request_target(target);
   api_call call{ledger_,
                 settings_,
@@ -349,7 +397,8 @@ void api::run_operation(const batch_run& batch, std::size_t index, std::string m
                 batch.who,
                 {},
                 batch.now,
-                std::move(reply)};
+                std::move(reply),
+                std::move(on_decided)};
   auto matched = match_route(call.method, call.path);
   if (!matched) {
     call.reply(error_response(matched.failure()));
