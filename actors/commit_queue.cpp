@@ -34,6 +34,11 @@ bool commit_queue::take(std::vector<storage::commit_record>& records,
   return true;
 }
 
+std::size_t commit_queue::size() {
+  std::lock_guard guard(mutex_);
+  return records_.size();
+}
+
 void commit_queue::clear() {
   // Destroyed outside the lock: releasing a requester's handle may destroy its actor.
   std::vector<storage::commit_record> records;

@@ -41,6 +41,9 @@ class commit_queue {
   bool take(std::vector<storage::commit_record>& records,
             std::vector<commit_reply_address>& replies, std::size_t records_max);
 
+  // Records queued and not yet taken.
+  [[nodiscard]] std::size_t size();
+
   // Drops everything queued, unanswered: for shutdown, once no actor runs.
   void clear();
 

@@ -112,12 +112,13 @@ storage_writer_actor::behavior_type storage_writer(
         // no timer when idle, bigger batches under load.
         const bool more =
             state.queue->take(state.records, state.replies, storage::batch_records_max);
-        // Sampled once per batch: the records that queued up while the previous batch
-        // synced, which is the writer's backlog now that they skip its mailbox.
+        commit_taken(self);
+        // Sampled once per batch, after it: the records that queued up while it synced,
+        // which is the writer's backlog now that they skip its mailbox (0 once idle: a
+        // sample taken before the commit stayed at the last batch's size until the next).
         if (auto* watching = state.observer)
           watching->sink().set_mailbox_backlog(telemetry::mailbox_owner::storage_writer,
-                                               state.records.size());
-        commit_taken(self);
+                                               state.queue->size());
         if (more) self->send(self, flush_atom::value);
       },
       [=](reap_atom) {

@@ -84,6 +84,17 @@ void api::stop() {
   background_.reset();
 }
 
+// Counted with a duration of 0: such answers go out as soon as the request is read, and
+// the request's first byte is the one moment the transport does not know.
+void api::answered_by_transport(std::string_view method, std::string_view target, unsigned status) {
+  std::string_view route = "unmatched";
+  if (!method.empty())
+    if (auto matched =
+            match_route(method == "HEAD" ? "GET" : method, split_request_target(target).path))
+      route = route_template(matched->route);
+  ledger_.record_http_request(std::string(route), status, 0.0);
+}
+
 void api::handle(request incoming, responder respond) {
   const auto target = split_request_target(incoming.target);
   api_call call{ledger_,

@@ -25,6 +25,8 @@ class api final : public request_handler {
   api(actors::ledger& ledger, api_settings settings);
 
   void handle(request incoming, responder respond) override;
+  void answered_by_transport(std::string_view method, std::string_view target,
+                             unsigned status) override;
 
   // Runs one request whose route matched (and, unless public, whose principal is known):
   // header and body checks, then its endpoint. Errors are answered through call.reply.

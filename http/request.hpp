@@ -72,6 +72,12 @@ class request_handler {
   // Must not block and should not throw: hand the request on and call `respond` later, from
   // any thread. An exception escaping here is caught by the session and answered with 500.
   virtual void handle(request incoming, responder respond) = 0;
+
+  // An answer the connection gave by itself, without handing the request over (load
+  // shedding, size limits, malformed HTTP), so that it is counted with the handler's own.
+  // `method` and `target` are empty when the request line could not be read.
+  virtual void answered_by_transport(std::string_view /*method*/, std::string_view /*target*/,
+                                     unsigned /*status*/) {}
 };
 
 }  // namespace escrowd::http

@@ -313,9 +313,21 @@ void session::send_continue_if_expected() {
 void session::enqueue_error(escrowd::error_code code, std::string_view message) {
   read_stopped_ = true;
   const auto version = parser_ ? parser_->get().version() : 11u;
+  auto answer = transport_error(code, message);
+  if (parser_) {
+    // The request line is parsed before the fields, so it is known even when a field or
+    // the declared length was refused (empty when the line itself was not valid).
+    const auto& header = parser_->get();
+    const auto method = header.method_string();
+    const auto target = header.target();
+    context_.handler.answered_by_transport({method.data(), method.size()},
+                                           {target.data(), target.size()}, answer.status);
+  } else {
+    context_.handler.answered_by_transport({}, {}, answer.status);
+  }
   parser_.reset();
   slots_.push_back(slot{.request_id = make_request_id(),
-                        .answer = transport_error(code, message),
+                        .answer = std::move(answer),
                         .http_version = version == 10 ? 10u : 11u,
                         .keep_alive = false,
                         .head_request = false});

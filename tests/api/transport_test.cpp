@@ -1,7 +1,8 @@
 // HTTP/1.1 behaviour of the real escrowd: pipelined requests on one connection (durable
 // writes, reads and rejections mixed, so they complete at different speeds) are answered
 // in request order, a read pipelined behind a write sees it, and a keep-alive connection
-// serves many requests; HEAD answers a GET's headers without its body.
+// serves many requests; HEAD answers a GET's headers without its body; answers the
+// connection gives by itself (size limits, malformed HTTP) are counted in /metrics.
 #include "tests/api/api_fixture.hpp"
 #include "tests/http/test_client.hpp"
 
@@ -91,6 +92,43 @@ TEST_F(transport_api, one_keep_alive_connection_serves_many_requests) {
     ASSERT_TRUE(response.has_value()) << "connection dropped after " << i << " requests";
     ASSERT_EQ(response->status, 200u);
   }
+}
+
+// The value of escrowd_http_requests_total for `route` and `status`; 0 when not exported.
+double requests_counted(const std::string& metrics, std::string_view route, unsigned status) {
+  const std::string labels =
+      "route=\"" + std::string(route) + "\",status=\"" + std::to_string(status) + "\"}";
+  std::size_t at = 0;
+  while ((at = metrics.find("escrowd_http_requests_total{", at)) != std::string::npos) {
+    const auto end = metrics.find('\n', at);
+    const auto line = metrics.substr(at, end - at);
+    if (line.find(labels) != std::string::npos) return std::stod(line.substr(line.rfind(' ') + 1));
+    at = end;
+  }
+  return 0;
+}
+
+// Load balancers and dashboards count errors from /metrics: an answer the connection gave
+// before any handler saw the request must be there too.
+TEST_F(transport_api, answers_the_connection_gives_itself_are_counted) {
+  const auto answered = [&](const std::string& bytes) {
+    http::testing::test_client raw{server().port()};
+    EXPECT_TRUE(raw.send(bytes));
+    std::string received;
+    EXPECT_TRUE(raw.wait_closed(std::chrono::seconds{5}, &received));
+    return received.substr(0, received.find("\r\n"));
+  };
+  const auto before = client().get("/metrics", admin()).body;
+  EXPECT_EQ(answered("POST /v1/accounts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     "Content-Type: application/json\r\nContent-Length: 50000000\r\n\r\n"),
+            "HTTP/1.1 413 Payload Too Large");
+  EXPECT_EQ(answered("GARBAGE\r\n\r\n"), "HTTP/1.1 400 Bad Request");
+  const auto after = client().get("/metrics", admin()).body;
+  EXPECT_EQ(requests_counted(after, "POST /v1/accounts", 413) -
+                requests_counted(before, "POST /v1/accounts", 413),
+            1);
+  EXPECT_EQ(requests_counted(after, "unmatched", 400) - requests_counted(before, "unmatched", 400),
+            1);
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 // parses as JSON and has panels for throughput, latency, escrow, batching and the
 // processor; every metric any panel queries is in docs/metrics.md and in the exposition of
 // a real ledger; every query is valid PromQL (promtool check rules, with Grafana's
-// $__rate_interval replaced); and the catalogue lists exactly the families the exposition
-// has, so neither can drift from the other.
+// $__rate_interval and $__range replaced); and the catalogue lists exactly the families the
+// exposition has, so neither can drift from the other.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -138,7 +138,7 @@ TEST_F(dashboard_test, every_query_is_valid_promql) {
   // Each query as a recording rule: promtool check rules parses every expression.
   std::string rules = "groups:\n- name: dashboard\n  rules:\n";
   for (std::size_t i = 0; i < queries.size(); ++i) {
-    auto query = std::regex_replace(queries[i], std::regex(R"(\$__rate_interval)"), "5m");
+    auto query = std::regex_replace(queries[i], std::regex(R"(\$__rate_interval|\$__range)"), "5m");
     boost::json::string quoted(query);
     rules += "  - record: escrowd:dashboard_query_" + std::to_string(i) +
              "\n    expr: " + boost::json::serialize(quoted) + "\n";

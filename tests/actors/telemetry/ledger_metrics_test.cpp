@@ -161,6 +161,15 @@ TEST_F(ledger_metrics_test, storage_and_actor_values) {
   EXPECT_EQ(value(text, "escrowd_ledger_rows", {{"table", "tasks"}}), 2);
   // The pending withdrawal and top-up each left one row for the gateway.
   EXPECT_EQ(value(text, "escrowd_processor_outbox_depth"), 2);
+  // Every request was answered: nothing waits for the writer (it samples after a batch,
+  // which may be just after the answer).
+  auto writer_backlog = [&] {
+    return value(ledger_->metrics_exposition(), "escrowd_actor_mailbox_backlog",
+                 {{"actor", "storage_writer"}});
+  };
+  for (int wait = 0; wait < 300 && writer_backlog() != 0; ++wait)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(writer_backlog(), 0);
   // payer, worker: nothing idles out within the test.
   EXPECT_EQ(value(text, "escrowd_actors_live", {{"kind", "account"}}), 2);
   // t1; t2 is settled, so its actor retires at once (it may still be reporting back).
