@@ -216,6 +216,7 @@ bool sim_journal::rewrite(const sim_records& records, std::string& problem) {
   }
   ::close(fd_);
   fd_ = fd;
+  append_failed_ = false;
   return true;
 }
 
@@ -224,9 +225,11 @@ sim_journal::~sim_journal() {
 }
 
 bool sim_journal::append(const json::array& changes) {
+  if (append_failed_) return false;
   std::string line = json::serialize(json::object{{"changes", changes}});
   line += '\n';
   if (write_all(fd_, line)) return true;
+  append_failed_ = true;
   std::fprintf(stderr,
                "escrowd-processor-sim: cannot append to the state file %s: %s; answering 503 "
                "until it can be written again\n",

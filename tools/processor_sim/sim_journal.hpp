@@ -42,7 +42,10 @@ class sim_journal {
 
   // Appends one line holding `changes`; false if the write failed (a full disk). The
   // records in memory then hold what the file lacks: the caller must show nobody anything
-  // until rewrite() has put them all on file (api::journal_behind_).
+  // until rewrite() has put them all on file (api::journal_behind_). The failure is sticky:
+  // the file may now end in part of a line, and a line appended after that part would turn
+  // it into garbage in the middle that stops the next start, so every append fails until a
+  // rewrite has replaced the file.
   [[nodiscard]] bool append(const boost::json::array& changes);
 
   // Writes every record anew (a compaction: temporary file, fsync, rename) and appends to
@@ -56,6 +59,7 @@ class sim_journal {
   std::string path_;
   int fd_;
   std::uint64_t generation_;
+  bool append_failed_ = false;
 };
 
 }  // namespace escrowd::processor_sim

@@ -4,7 +4,8 @@
 // order, replay idempotent retries with the stored answer, move scheduled transitions at
 // their stored due times, give back undelivered webhooks, tolerate a torn last line, refuse
 // garbage in the middle or a newer format, and keep everything through compaction; on a
-// full disk it answers 503 and shows nothing until the file holds every record again.
+// full disk it answers 503, shows nothing and appends nothing behind the part of a line the
+// failed write left, until the file holds every record again.
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
@@ -213,6 +214,40 @@ TEST_F(sim_journal_test, a_full_disk_answers_503_shows_nothing_and_recovers_once
   start();
   EXPECT_EQ(boost::json::parse(sim().call("GET", "/_sim/charges").body).as_array().size(),
             written + 1);
+}
+
+// A failed append can leave part of a line at the end of the file. A webhook settled before
+// the rewrite used to be appended behind that part, making it a garbage line in the middle:
+// the next start refused the file. Now nothing is appended until the file was rewritten.
+TEST_F(sim_journal_test, nothing_is_appended_behind_the_torn_line_a_full_disk_left) {
+  if (!mount_small_disk()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  file_ = small_disk() / "state.log";
+  start();
+  sim().logic.track_webhook_deliveries();
+  sim().post("/v1/payment_intents", visa, "key-answered");
+  const auto in_flight = sim().logic.take_events();
+  ASSERT_EQ(in_flight.size(), 1u);
+  fill_small_disk();
+  std::size_t answered = 1;
+  api_reply failed;
+  for (; answered < 200; ++answered) {
+    failed = sim().call("POST", "/v1/payment_intents", visa, "key-" + std::to_string(answered));
+    if (failed.status != 200) break;
+  }
+  ASSERT_EQ(failed.status, 503) << failed.body;
+  ASSERT_FALSE(file_text().ends_with('\n')) << "the failed append wrote part of its line";
+
+  remove_filler();
+  sim().logic.webhook_settled(in_flight[0].delivery);  // before any request could rewrite
+  const std::string after_the_settlement = file_text();
+  sim_.reset();  // a crash before the rewrite
+  simulator restarted(default_options(), file_);
+  ASSERT_FALSE(restarted.problem) << *restarted.problem;
+  EXPECT_EQ(after_the_settlement.find("webhook_settled"), std::string::npos);
+  const auto charges = boost::json::parse(restarted.call("GET", "/_sim/charges").body);
+  EXPECT_EQ(charges.as_array().size(), answered) << "every charge answered 200, none other";
+  restarted.logic.track_webhook_deliveries();
+  EXPECT_EQ(restarted.logic.take_events().size(), 1u) << "the unsettled event is sent again";
 }
 
 }  // namespace
