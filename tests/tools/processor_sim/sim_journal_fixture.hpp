@@ -1,7 +1,8 @@
-// Test support for the state file's unit tests (sim_journal_test.cpp): a simulator process
-// (a clock and an api on a state file) driven as the server drives it, restarted at will on
-// the same file in a fresh temporary directory, a world of objects in every state a client
-// can leave them in, and a small tmpfs to fill up. Thread affinity: the test's thread.
+// Test support for the state file's unit tests (sim_journal_test.cpp,
+// sim_journal_compaction_test.cpp): a simulator process (a clock and an api on a state file)
+// driven as the server drives it, restarted at will on the same file in a fresh temporary
+// directory, a world of objects in every state a client can leave them in, and a small
+// tmpfs to fill up. Thread affinity: the test's thread.
 #pragma once
 
 #include <gtest/gtest.h>

@@ -5,7 +5,8 @@
 // their stored due times, give back undelivered webhooks, tolerate a torn last line, refuse
 // garbage in the middle or a newer format, and keep everything through compaction; on a
 // full disk it answers 503, shows nothing and appends nothing behind the part of a line the
-// failed write left, until the file holds every record again.
+// failed write left, until the file holds every record again. (Compaction while running:
+// sim_journal_compaction_test.cpp.)
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
