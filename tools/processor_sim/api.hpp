@@ -11,6 +11,7 @@
 // Lifetime: one instance for the whole process; borrows the clock.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
@@ -21,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "compaction_trigger.hpp"
 #include "fault_plan.hpp"
 #include "form_codec.hpp"
 #include "http_types.hpp"
@@ -37,6 +39,7 @@ struct api_options {
   std::int64_t idempotency_ttl_s = 0;
   sim_settings settings;
   std::uint64_t seed = 1;
+  compaction_options state_file_compaction;
 };
 
 // A request whose execution began: its idempotency key (if any) is in flight.
@@ -122,6 +125,11 @@ class api {
   // Writes what the current call changed to the state file, if there is one; every call
   // that may change records ends here, before its answer leaves.
   void commit();
+  // Appends one line to the state file, then compacts the file if it has grown enough.
+  void record(const boost::json::array& changes);
+  // Rewrites the state file from the records in memory: the one rewrite both compaction and
+  // the recovery from a failed append use.
+  [[nodiscard]] bool rewrite_journal(std::string& problem);
   // True once the state file holds every record (rewriting it after a failed append).
   [[nodiscard]] bool journal_caught_up();
   [[nodiscard]] api_reply state_file_unwritable_reply() const;

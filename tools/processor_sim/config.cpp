@@ -108,6 +108,15 @@ std::map<std::string, setter> setters() {
        [](const std::string& v, sim_config& c) {
          return parse_integer<std::uint64_t>(v, c.api.seed, 0, UINT64_MAX);
        }},
+      {"--state-file-compaction-floor-bytes",
+       [](const std::string& v, sim_config& c) {
+         return parse_integer<std::uint64_t>(v, c.api.state_file_compaction.floor_bytes, 0,
+                                             UINT64_MAX);
+       }},
+      {"--state-file-compaction-growth",
+       [](const std::string& v, sim_config& c) {
+         return parse_integer<std::uint64_t>(v, c.api.state_file_compaction.growth_factor, 1, 1000);
+       }},
   };
 }
 
@@ -127,6 +136,10 @@ A Stripe-compatible payment processor simulator for tests (see tools/processor_s
   --seed N                      seed for fault draws and ids (default: drawn at start)
   --state-file PATH             keep the records in PATH across restarts, kill -9 included
                                 (default: none, in memory only; see README "State file")
+  --state-file-compaction-floor-bytes N, --state-file-compaction-growth F
+                                compact the state file while running once it is larger than
+                                max(N, F x its size after the last compaction) (default
+                                4194304 and 4; smaller values are for tests)
 Faults, each a probability 0..1 drawn per POST /v1 request (and GET with --fault-reads):
   --rate-limit P                429 rate_limit with Retry-After, nothing applied or stored
   --lock-timeout P              429 lock_timeout, nothing applied or stored

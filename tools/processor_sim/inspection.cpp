@@ -6,6 +6,7 @@
 
 #include "api.hpp"
 #include "limits.hpp"
+#include "sim_journal.hpp"
 
 namespace escrowd::processor_sim {
 namespace {
@@ -53,6 +54,13 @@ boost::json::object api::stats_json() const {
   out["payouts"] = state_.payout_count();
   out["events_created"] = stats_.events_created;
   if (webhook_stats_) out["webhooks"] = webhook_stats_();
+  if (journal_) {
+    const journal_stats file = journal_->stats();
+    out["state_file"] = {{"compactions", file.compactions},
+                         {"failed_compactions", file.failed_compactions},
+                         {"file_bytes", file.file_bytes},
+                         {"compacted_bytes", file.compacted_bytes}};
+  }
   return out;
 }
 

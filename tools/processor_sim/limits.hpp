@@ -67,10 +67,22 @@ inline constexpr std::int64_t webhook_retry_delay_ms_max = 30'000;
 inline constexpr std::int64_t webhook_attempt_timeout_ms = 5'000;
 inline constexpr std::size_t webhook_response_bytes_max = 64 * 1024;
 
+// The state file (sim_journal.hpp) is compacted while running once it is larger than
+// max(floor, growth factor x its size after the last compaction) (compaction_trigger.hpp).
+// Factor 4: a rewrite of C bytes follows at least 3C bytes of appends, so rewriting adds at
+// most a third to the bytes written (constant per line, however long a load test runs), and
+// the file stays within 4x its live records (5x on disk while PATH.tmp is being written).
+// Floor 4 MiB: while little is live (a load test's start), 4x alone would rewrite every few
+// requests, each rewrite an fsync on the one I/O thread; a file of a few MiB costs nothing.
+inline constexpr std::uint64_t state_file_compaction_floor_bytes_default = 4 << 20;
+inline constexpr std::uint64_t state_file_compaction_growth_factor_default = 4;
+
 static_assert(amount_min <= amount_max);
 static_assert(list_limit_default <= list_limit_max);
 static_assert(metadata_keys_max < form_fields_max, "a full metadata map must fit in one form");
 static_assert(webhook_retry_delay_ms_default <= webhook_retry_delay_ms_max);
 static_assert(sweep_interval_ms < payout_settle_ms_default);
+static_assert(state_file_compaction_growth_factor_default >= 2,
+              "rewrites must be spread over appends (see above)");
 
 }  // namespace escrowd::processor_sim

@@ -1,7 +1,9 @@
-// The api's side of the state file: loading it at start, and one line per call that changed
+// The api's side of the state file: loading it at start, one line per call that changed
 // something (the order of the changes inside a line is the order a replay needs: a reset
-// first, then the objects, the queues in the order they moved, the keys, the events).
+// first, then the objects, the queues in the order they moved, the keys, the events), and
+// rewriting it, when it has grown or after a failed append.
 #include <boost/json/array.hpp>
+#include <cstdio>
 
 #include "api.hpp"
 #include "sim_journal.hpp"
@@ -25,8 +27,8 @@ api::~api() = default;
 std::optional<std::string> api::open_state_file(const std::string& path) {
   std::string problem;
   std::uint64_t generation = 0;
-  auto journal =
-      sim_journal::open(path, {state_, idempotency_, clock_, undelivered_}, generation, problem);
+  auto journal = sim_journal::open(path, {state_, idempotency_, clock_, undelivered_},
+                                   options_.state_file_compaction, generation, problem);
   if (!journal) return problem;
   if (generation > 0) state_.reseed(seed_for_generation(options_.seed, generation));
   // The replay went through the same calls as requests do: those notes are on file already.
@@ -63,13 +65,32 @@ void api::commit() {
     changes.push_back(webhook_queued_change(event));
     undelivered_.emplace(event.delivery, std::move(event));
   }
-  if (!changes.empty() && !journal_->append(changes)) journal_behind_ = true;
+  if (!changes.empty()) record(changes);
 }
 
 void api::webhook_settled(std::uint64_t delivery) {
   if (!journal_ || undelivered_.erase(delivery) == 0) return;
-  if (!journal_->append(boost::json::array{webhook_settled_change(delivery)}))
+  record(boost::json::array{webhook_settled_change(delivery)});
+}
+
+void api::record(const boost::json::array& changes) {
+  if (!journal_->append(changes)) {
     journal_behind_ = true;
+    return;
+  }
+  // The line is on file, so memory and file agree: the rewrite holds the line's changes too,
+  // and when it fails the old file, still complete, stays in use (sim_journal::rewrite).
+  if (!journal_->due_for_compaction()) return;
+  std::string problem;
+  if (!rewrite_journal(problem))
+    std::fprintf(stderr,
+                 "escrowd-processor-sim: cannot compact the state file: %s; appending to it as "
+                 "it is, and trying again once it has grown further\n",
+                 problem.c_str());
+}
+
+bool api::rewrite_journal(std::string& problem) {
+  return journal_->rewrite({state_, idempotency_, clock_, undelivered_}, problem);
 }
 
 bool api::journal_caught_up() {
@@ -78,7 +99,7 @@ bool api::journal_caught_up() {
   if (now - journal_rewrite_tried_ < std::chrono::seconds(1)) return false;
   journal_rewrite_tried_ = now;
   std::string problem;
-  if (!journal_->rewrite({state_, idempotency_, clock_, undelivered_}, problem)) return false;
+  if (!rewrite_journal(problem)) return false;
   journal_behind_ = false;
   return true;
 }

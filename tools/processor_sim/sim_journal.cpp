@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string_view>
 
 namespace escrowd::processor_sim {
@@ -126,14 +127,17 @@ class snapshot_writer {
   void raw(std::string text) { buffer_ += text; }
   void flush() {
     ok_ = ok_ && write_all(fd_, buffer_);
+    written_bytes_ += buffer_.size();
     buffer_.clear();
   }
   [[nodiscard]] bool ok() const { return ok_; }
+  [[nodiscard]] std::uint64_t written_bytes() const { return written_bytes_; }
 
  private:
   int fd_;
   std::string buffer_;
   bool ok_ = true;
+  std::uint64_t written_bytes_ = 0;
 };
 
 void write_snapshot(snapshot_writer& out, const sim_records& records, std::uint64_t generation) {
@@ -153,26 +157,36 @@ void write_snapshot(snapshot_writer& out, const sim_records& records, std::uint6
   out.flush();
 }
 
-// Writes the records to a temporary file, makes it durable and renames it over `path`, so
-// that a crash leaves either the old file or the new one, never a mix.
-bool compact(const std::string& path, const sim_records& records, std::uint64_t generation,
-             std::string& problem) {
+// The compacted file, renamed over the old one and open for appends.
+struct compacted_file {
+  int fd;
+  std::uint64_t size_bytes;
+};
+
+// Writes the records to PATH.tmp, makes it durable and renames it over `path`, so that a
+// crash leaves either the old file or the new one, never a mix. The descriptor the snapshot
+// was written with (O_APPEND) stays open for the appends that follow: opening the new file by
+// name after the rename could fail, and then the caller would be left appending to the old,
+// unlinked one.
+std::optional<compacted_file> compact(const std::string& path, const sim_records& records,
+                                      std::uint64_t generation, std::string& problem) {
   const std::string temporary = path + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd =
+      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
     problem = system_error("cannot create", temporary);
-    return false;
+    return std::nullopt;
   }
   snapshot_writer out(fd);
   write_snapshot(out, records, generation);
   const bool written = out.ok() && ::fsync(fd) == 0;
   if (!written) problem = system_error("cannot write", temporary);
-  ::close(fd);
   if (written && ::rename(temporary.c_str(), path.c_str()) != 0)
     problem = system_error("cannot rename over", path);
   if (!problem.empty()) {
+    ::close(fd);
     ::unlink(temporary.c_str());  // on a full disk it holds the space the store needs
-    return false;
+    return std::nullopt;
   }
   // The rename itself is durable once the directory is.
   const std::string directory = std::filesystem::path(path).parent_path().string();
@@ -182,12 +196,13 @@ bool compact(const std::string& path, const sim_records& records, std::uint64_t 
     (void)::fsync(directory_fd);
     ::close(directory_fd);
   }
-  return true;
+  return compacted_file{fd, out.written_bytes()};
 }
 
 }  // namespace
 
 std::unique_ptr<sim_journal> sim_journal::open(const std::string& path, sim_records records,
+                                               compaction_options compaction,
                                                std::uint64_t& generation, std::string& problem) {
   std::string contents;
   if (!read_file(path, contents, problem)) return nullptr;
@@ -198,25 +213,30 @@ std::unique_ptr<sim_journal> sim_journal::open(const std::string& path, sim_reco
     return nullptr;
   }
   records.idempotency.expire(records.clock.now_ms());
-  if (!compact(path, records, generation, problem)) return nullptr;
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0) {
-    problem = system_error("cannot open", path);
-    return nullptr;
-  }
-  return std::unique_ptr<sim_journal>(new sim_journal(path, fd, generation));
+  const auto compacted = compact(path, records, generation, problem);
+  if (!compacted) return nullptr;
+  compaction_trigger trigger(compaction);
+  trigger.compacted(compacted->size_bytes);
+  return std::unique_ptr<sim_journal>(new sim_journal(path, compacted->fd, generation, trigger));
 }
 
 bool sim_journal::rewrite(const sim_records& records, std::string& problem) {
-  if (!compact(path_, records, generation_, problem)) return false;
-  const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0) {
-    problem = system_error("cannot open", path_);
+  const auto compacted = compact(path_, records, generation_, problem);
+  if (!compacted) {
+    ++failed_compactions_;
+    trigger_.failed();
     return false;
   }
   ::close(fd_);
-  fd_ = fd;
+  fd_ = compacted->fd;
+  append_failed_ = false;
+  ++compactions_;
+  trigger_.compacted(compacted->size_bytes);
   return true;
+}
+
+journal_stats sim_journal::stats() const {
+  return {compactions_, failed_compactions_, trigger_.file_bytes(), trigger_.compacted_bytes()};
 }
 
 sim_journal::~sim_journal() {
@@ -224,9 +244,14 @@ sim_journal::~sim_journal() {
 }
 
 bool sim_journal::append(const json::array& changes) {
+  if (append_failed_) return false;
   std::string line = json::serialize(json::object{{"changes", changes}});
   line += '\n';
-  if (write_all(fd_, line)) return true;
+  if (write_all(fd_, line)) {
+    trigger_.appended(line.size());
+    return true;
+  }
+  append_failed_ = true;
   std::fprintf(stderr,
                "escrowd-processor-sim: cannot append to the state file %s: %s; answering 503 "
                "until it can be written again\n",

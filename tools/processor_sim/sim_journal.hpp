@@ -12,8 +12,12 @@
 // No fsync per line: this guards against process crashes, not power loss (a simulator).
 //
 // At open the file is replayed (the last state of an object wins), then rewritten compacted
-// (current state only, to a temporary file, fsync, rename) so it does not grow across
-// restarts. Thread affinity: the simulator's single I/O thread. Lifetime: owned by the api.
+// (current state only, to PATH.tmp, fsync, rename over PATH) so it does not grow across
+// restarts; the owner rewrites it the same way while running once due_for_compaction() says
+// it has grown enough (compaction_trigger.hpp). Until the rename the old file is whole and in
+// use; after it the new one is, so a crash during a rewrite loses nothing either way, and a
+// PATH.tmp left behind is ignored (the next rewrite truncates it).
+// Thread affinity: the simulator's single I/O thread. Lifetime: owned by the api.
 #pragma once
 
 #include <boost/json/array.hpp>
@@ -21,11 +25,20 @@
 #include <memory>
 #include <string>
 
+#include "compaction_trigger.hpp"
 #include "journal_codec.hpp"
 
 namespace escrowd::processor_sim {
 
 inline constexpr std::int64_t state_file_version = 1;
+
+// What /_sim/stats tells about the state file.
+struct journal_stats {
+  std::uint64_t compactions = 0;         // successful rewrites since the start
+  std::uint64_t failed_compactions = 0;  // rewrites that failed, the old file kept
+  std::uint64_t file_bytes = 0;
+  std::uint64_t compacted_bytes = 0;  // the file's size after the last rewrite
+};
 
 class sim_journal {
  public:
@@ -34,6 +47,7 @@ class sim_journal {
   // the file was opened before (0 for a new file). nullptr with `problem` on failure.
   [[nodiscard]] static std::unique_ptr<sim_journal> open(const std::string& path,
                                                          sim_records records,
+                                                         compaction_options compaction,
                                                          std::uint64_t& generation,
                                                          std::string& problem);
   ~sim_journal();
@@ -42,20 +56,34 @@ class sim_journal {
 
   // Appends one line holding `changes`; false if the write failed (a full disk). The
   // records in memory then hold what the file lacks: the caller must show nobody anything
-  // until rewrite() has put them all on file (api::journal_behind_).
+  // until rewrite() has put them all on file (api::journal_behind_). The failure is sticky:
+  // the file may now end in part of a line, and a line appended after that part would turn
+  // it into garbage in the middle that stops the next start, so every append fails until a
+  // rewrite has replaced the file.
   [[nodiscard]] bool append(const boost::json::array& changes);
 
-  // Writes every record anew (a compaction: temporary file, fsync, rename) and appends to
-  // the new file from then on. False with `problem` while that fails too.
+  // The file has grown enough since the last rewrite to be compacted again (see
+  // compaction_options), and no failed attempt asks to wait for more growth.
+  [[nodiscard]] bool due_for_compaction() const { return trigger_.due(); }
+
+  // Writes every record anew (a compaction: PATH.tmp, fsync, rename) and appends to the new
+  // file from then on. False with `problem` when that fails: the old file, untouched, stays
+  // in use, and due_for_compaction() waits for more growth before the next attempt.
   [[nodiscard]] bool rewrite(const sim_records& records, std::string& problem);
 
+  [[nodiscard]] journal_stats stats() const;
+
  private:
-  sim_journal(std::string path, int fd, std::uint64_t generation)
-      : path_(std::move(path)), fd_(fd), generation_(generation) {}
+  sim_journal(std::string path, int fd, std::uint64_t generation, compaction_trigger trigger)
+      : path_(std::move(path)), fd_(fd), generation_(generation), trigger_(trigger) {}
 
   std::string path_;
   int fd_;
   std::uint64_t generation_;
+  compaction_trigger trigger_;
+  bool append_failed_ = false;
+  std::uint64_t compactions_ = 0;
+  std::uint64_t failed_compactions_ = 0;
 };
 
 }  // namespace escrowd::processor_sim

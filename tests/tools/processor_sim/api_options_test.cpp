@@ -1,6 +1,7 @@
 // Tests the request options the simulator takes as Stripe does: expand[] (the Charge, the
 // balance transaction), automatic payment methods and return_url by API version, a
-// malformed Stripe-Version, and the defaults a start without flags runs with.
+// malformed Stripe-Version, the defaults a start without flags runs with, and the flags of
+// the state file's compaction threshold.
 #include <gtest/gtest.h>
 
 #include "api_fixture.hpp"
@@ -172,6 +173,21 @@ TEST(default_config, keeps_keys_for_a_day_and_draws_a_seed) {
   const auto again = run();
   EXPECT_EQ(again.body, first.body);
   EXPECT_EQ(logic.stats().idempotent_replays, 1u);
+}
+
+// The state file's compaction threshold: 4 MiB or four times the compacted size unless the
+// test knobs say otherwise (the integration tests compact after every line); a growth
+// factor below 1 would not be a growth, so it is refused.
+TEST(parse_command_line, sets_the_state_file_compaction_threshold) {
+  EXPECT_EQ(default_config().api.state_file_compaction.floor_bytes, 4u << 20);
+  EXPECT_EQ(default_config().api.state_file_compaction.growth_factor, 4u);
+  const auto parsed = parse_command_line(
+      {"--state-file-compaction-floor-bytes", "0", "--state-file-compaction-growth=1"});
+  ASSERT_TRUE(parsed.config) << parsed.error;
+  EXPECT_EQ(parsed.config->api.state_file_compaction.floor_bytes, 0u);
+  EXPECT_EQ(parsed.config->api.state_file_compaction.growth_factor, 1u);
+  EXPECT_FALSE(parse_command_line({"--state-file-compaction-growth", "0"}).config);
+  EXPECT_FALSE(parse_command_line({"--state-file-compaction-floor-bytes", "-1"}).config);
 }
 
 }  // namespace

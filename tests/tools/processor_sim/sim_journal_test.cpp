@@ -4,128 +4,22 @@
 // order, replay idempotent retries with the stored answer, move scheduled transitions at
 // their stored due times, give back undelivered webhooks, tolerate a torn last line, refuse
 // garbage in the middle or a newer format, and keep everything through compaction; on a
-// full disk it answers 503 and shows nothing until the file holds every record again.
+// full disk it answers 503, shows nothing and appends nothing behind the part of a line the
+// failed write left, until the file holds every record again. (Compaction while running:
+// sim_journal_compaction_test.cpp.)
 #include <gtest/gtest.h>
-#include <sys/mount.h>
-#include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <filesystem>
 #include <fstream>
-#include <optional>
-#include <sstream>
 #include <thread>
 
-#include "api.hpp"
-#include "api_fixture.hpp"
+#include "sim_journal_fixture.hpp"
 
-namespace escrowd::processor_sim {
+namespace escrowd::processor_sim::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::default_options;
-using testing::visa;
-
-// One simulator process: a clock and an api on the state file.
-struct simulator {
-  sim_clock clock;
-  api logic;
-  std::optional<std::string> problem;
-
-  simulator(const api_options& options, const fs::path& file) : logic(options, clock) {
-    problem = logic.open_state_file(file.string());
-  }
-
-  api_reply call(std::string method, std::string target, std::string body = {},
-                 std::optional<std::string> key = std::nullopt) {
-    api_request request;
-    request.method = std::move(method);
-    request.target = std::move(target);
-    request.body = std::move(body);
-    request.authorization = "Bearer sk_test_abc";
-    request.has_idempotency_key = key.has_value();
-    request.idempotency_key = key.value_or("");
-    auto prepared = logic.prepare(request);
-    if (prepared.reply) return *prepared.reply;
-    return logic.execute(*prepared.call);
-  }
-  std::string post(std::string target, std::string body, std::optional<std::string> key = {}) {
-    auto reply = call("POST", std::move(target), std::move(body), std::move(key));
-    EXPECT_LT(reply.status, 300) << reply.body;
-    return std::string(boost::json::parse(reply.body).at("id").as_string());
-  }
-  std::string status_of(const std::string& target) {
-    return std::string(boost::json::parse(call("GET", target).body).at("status").as_string());
-  }
-  void advance_ms(std::int64_t ms) {
-    EXPECT_EQ(call("POST", "/_sim/clock/advance", "ms=" + std::to_string(ms)).status, 200);
-  }
-  // Everything a client or reconciliation sees, in list order.
-  std::string everything() {
-    return call("GET", "/v1/payment_intents?limit=100").body + "\n" +
-           call("GET", "/v1/payouts?limit=100").body + "\n" + call("GET", "/_sim/charges").body +
-           "\n" + call("GET", "/_sim/payouts").body;
-  }
-};
-
-std::string header_of(const api_reply& reply, std::string_view name) {
-  for (const auto& [n, v] : reply.headers)
-    if (n == name) return v;
-  return {};
-}
-
-class sim_journal_test : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "sim-journal-XXXXXX").string();
-    root_ = mkdtemp(pattern.data());
-    file_ = root_ / "state.log";
-    start();
-  }
-  void TearDown() override {
-    sim_.reset();
-    fs::remove_all(root_);
-  }
-  // A restart: the old simulator is gone before the new one reads the file.
-  void start(const api_options& options = default_options()) {
-    sim_.reset();
-    sim_.emplace(options, file_);
-    ASSERT_FALSE(sim_->problem) << *sim_->problem;
-  }
-  void append_to_file(const std::string& text) {
-    std::ofstream out(file_, std::ios::app | std::ios::binary);
-    out << text;
-  }
-  std::string file_text() {
-    std::ifstream in(file_, std::ios::binary);
-    std::stringstream all;
-    all << in.rdbuf();
-    return all.str();
-  }
-  simulator& sim() { return *sim_; }
-
-  // Intents in each state a client can leave them in, and payouts pending and settled.
-  void build_world() {
-    const std::string manual = visa + "&capture_method=manual";
-    sim().post("/v1/payment_intents", visa, "key-confirmed");
-    held_ = sim().post("/v1/payment_intents", manual, "key-held");
-    const auto captured = sim().post("/v1/payment_intents", manual);
-    sim().post("/v1/payment_intents/" + captured + "/capture", "");
-    const auto canceled = sim().post("/v1/payment_intents", manual);
-    sim().post("/v1/payment_intents/" + canceled + "/cancel", "");
-    sim().post("/v1/payment_intents", "amount=300&currency=usd&payment_method_types[]=card");
-    settled_ = sim().post("/v1/payouts", "amount=500&currency=usd", "key-payout-settled");
-    sim().advance_ms(1000);  // default_options: payouts settle after 1 s
-    pending_ = sim().post("/v1/payouts", "amount=700&currency=usd", "key-payout-pending");
-    ASSERT_EQ(sim().status_of("/v1/payouts/" + settled_), "paid");
-    ASSERT_EQ(sim().status_of("/v1/payouts/" + pending_), "pending");
-  }
-
-  fs::path root_;
-  fs::path file_;
-  std::optional<simulator> sim_;
-  std::string held_, settled_, pending_;
-};
 
 TEST_F(sim_journal_test, a_restart_shows_the_same_objects_in_the_same_order) {
   build_world();
@@ -294,23 +188,10 @@ TEST_F(sim_journal_test, compaction_keeps_everything_and_only_the_last_state) {
 // answers 503, nothing is shown (a replay, a list, a webhook) while memory holds what the
 // file lacks, and once the disk has room the file is rewritten whole and all goes on.
 TEST_F(sim_journal_test, a_full_disk_answers_503_shows_nothing_and_recovers_once_written) {
-  const fs::path small = root_ / "small";
-  fs::create_directory(small);
-  if (::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=256k") != 0)
-    GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
-  struct unmount_at_exit {
-    fs::path path;
-    ~unmount_at_exit() { ::umount2(path.c_str(), MNT_DETACH); }
-  } unmount{small};
-  sim_.reset();
-  sim_.emplace(default_options(), small / "state.log");
-  ASSERT_FALSE(sim_->problem) << *sim_->problem;
-  {
-    std::ofstream filler(small / "filler", std::ios::binary);
-    const std::string block(4096, 'f');
-    while (filler.write(block.data(), std::streamsize(block.size())) && filler.flush()) {
-    }
-  }
+  if (!mount_small_disk()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  file_ = small_disk() / "state.log";
+  start();
+  fill_small_disk();
   // Appends fill the state file's last page first: charge until one cannot be written.
   std::size_t written = 0;
   std::string key;
@@ -326,18 +207,49 @@ TEST_F(sim_journal_test, a_full_disk_answers_503_shows_nothing_and_recovers_once
   EXPECT_EQ(sim().call("POST", "/v1/payment_intents", visa, key).status, 503);
   EXPECT_TRUE(sim().logic.take_events().empty());
 
-  fs::remove(small / "filler");
+  remove_filler();
   std::this_thread::sleep_for(std::chrono::milliseconds(1'100));  // a rewrite a second at most
   const auto retried = sim().call("POST", "/v1/payment_intents", visa, key);
   ASSERT_EQ(retried.status, 200) << retried.body;
   EXPECT_EQ(header_of(retried, "Idempotent-Replayed"), "true");
-  sim_.reset();
-  sim_.emplace(default_options(), small / "state.log");
-  ASSERT_FALSE(sim_->problem) << *sim_->problem;
+  start();
   EXPECT_EQ(boost::json::parse(sim().call("GET", "/_sim/charges").body).as_array().size(),
             written + 1);
-  sim_.reset();
+}
+
+// A failed append can leave part of a line at the end of the file. A webhook settled before
+// the rewrite used to be appended behind that part, making it a garbage line in the middle:
+// the next start refused the file. Now nothing is appended until the file was rewritten.
+TEST_F(sim_journal_test, nothing_is_appended_behind_the_torn_line_a_full_disk_left) {
+  if (!mount_small_disk()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  file_ = small_disk() / "state.log";
+  start();
+  sim().logic.track_webhook_deliveries();
+  sim().post("/v1/payment_intents", visa, "key-answered");
+  const auto in_flight = sim().logic.take_events();
+  ASSERT_EQ(in_flight.size(), 1u);
+  fill_small_disk();
+  std::size_t answered = 1;
+  api_reply failed;
+  for (; answered < 200; ++answered) {
+    failed = sim().call("POST", "/v1/payment_intents", visa, "key-" + std::to_string(answered));
+    if (failed.status != 200) break;
+  }
+  ASSERT_EQ(failed.status, 503) << failed.body;
+  ASSERT_FALSE(file_text().ends_with('\n')) << "the failed append wrote part of its line";
+
+  remove_filler();
+  sim().logic.webhook_settled(in_flight[0].delivery);  // before any request could rewrite
+  const std::string after_the_settlement = file_text();
+  sim_.reset();  // a crash before the rewrite
+  simulator restarted(default_options(), file_);
+  ASSERT_FALSE(restarted.problem) << *restarted.problem;
+  EXPECT_EQ(after_the_settlement.find("webhook_settled"), std::string::npos);
+  const auto charges = boost::json::parse(restarted.call("GET", "/_sim/charges").body);
+  EXPECT_EQ(charges.as_array().size(), answered) << "every charge answered 200, none other";
+  restarted.logic.track_webhook_deliveries();
+  EXPECT_EQ(restarted.logic.take_events().size(), 1u) << "the unsettled event is sent again";
 }
 
 }  // namespace
-}  // namespace escrowd::processor_sim
+}  // namespace escrowd::processor_sim::testing
