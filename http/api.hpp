@@ -6,7 +6,6 @@
 // the api; stop the server before destroying the api.
 #pragma once
 
-#include <cstdint>
 #include <memory>
 
 #include "actors/ledger.hpp"
@@ -18,7 +17,6 @@
 namespace escrowd::http {
 
 struct batch_run;
-enum class release_stage : std::uint8_t;
 
 class api final : public request_handler {
  public:
@@ -45,8 +43,8 @@ class api final : public request_handler {
   void launch_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index);
   void finish_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index,
                               const response& answer);
-  void release_successors(const std::shared_ptr<batch_run>& run, std::size_t index,
-                          release_stage stage);
+  void start_after_decision(const std::shared_ptr<batch_run>& run, std::size_t index);
+  void complete_if_last(const std::shared_ptr<batch_run>& run, std::size_t index);
 
   actors::ledger& ledger_;
   const api_settings settings_;

@@ -147,18 +147,21 @@ bool is_task_route(route which) {
   }
 }
 
+// The parties of the tasks that operations earlier in the batch created or assigned a
+// worker to, by task id: what storage does not know yet.
+using task_parties = std::map<std::string, std::vector<std::string>, std::less<>>;
+
 // A task operation also touches the task's payer and worker (funding debits one,
 // releases credit them), so it must keep its place among their operations. The parties
-// come from a task created earlier in the batch or from storage.
-void add_task_parties(
-    const actors::ledger& ledger,
-    const std::map<std::string, std::vector<std::string>, std::less<>>& created_tasks,
-    batch_operation& operation) {
+// come from an operation earlier in the batch that created the task or assigned its worker,
+// or from storage.
+void add_task_parties(const actors::ledger& ledger, const task_parties& known,
+                      batch_operation& operation) {
   if (!operation.match || !is_task_route(operation.match->route)) return;
   const bool writes = operation.method != "GET";
   const auto& task_id = operation.match->id;
-  if (auto created = created_tasks.find(task_id); created != created_tasks.end()) {
-    for (const auto& party : created->second) operation.objects.push_back({party, writes});
+  if (auto found = known.find(task_id); found != known.end()) {
+    for (const auto& party : found->second) operation.objects.push_back({party, writes});
     return;
   }
   auto stored = ledger.read_task(task_id);
@@ -179,10 +182,13 @@ using batch_finish = std::function<void(std::string body, bool every_one_replaye
 // How far an operation has let its successors go. A funding is decided by the payer's
 // actor: a state-changing operation started after that reaches the payer (and the funded
 // task, busy until the funding is durable) behind it, so it may start then. Reads see the
-// disk and wait for the answer, as does everything after an operation that credits an
-// account (the credited account's actor learns of a credit only from the disk) or that
-// creates an object others read from the disk (account_actor.hpp, task_actor.cpp).
-enum class release_stage : std::uint8_t { none, decided, answered };
+// disk and wait until the funding is durable, as does everything after an operation that
+// credits an account (the credited account's actor learns of a credit only from the disk)
+// or that creates an object others read from the disk (account_actor.hpp, task_actor.cpp).
+// An operation started early is complete, and lets the rest of its successors go, only
+// once the operations it started ahead of are complete too: otherwise a read behind it
+// (one that answered at once, say an already_exists) would pass the funding it depends on.
+enum class release_stage : std::uint8_t { none, decided, complete };
 
 struct batch_run {
   std::optional<principal> who;
@@ -195,6 +201,8 @@ struct batch_run {
   std::vector<bool> changes_state;  // a POST: may start once its predecessors are decided
   std::vector<bool> may_release_when_decided;  // no later operation shares its key
   std::unique_ptr<std::atomic<release_stage>[]> released;
+  // Its own answer plus the operations it started ahead of that are not complete yet.
+  std::unique_ptr<std::atomic<std::size_t>[]> incomplete;
   std::atomic<std::size_t> remaining{0};
   std::atomic<std::size_t> replayed{0};
   std::atomic<bool> transient{false};
@@ -232,11 +240,13 @@ void api::run_batch(api_call& call) {
   run->successors.resize(count);
   run->waiting_for = std::make_unique<std::atomic<std::size_t>[]>(count);
   run->released = std::make_unique<std::atomic<release_stage>[]>(count);
+  run->incomplete = std::make_unique<std::atomic<std::size_t>[]>(count);
+  for (std::size_t index = 0; index < count; ++index) run->incomplete[index] = 1;
   run->changes_state.resize(count);
   run->may_release_when_decided.resize(count, true);
   run->remaining = count;
   std::map<std::string_view, std::size_t> last_with_key;
-  std::map<std::string, std::vector<std::string>, std::less<>> created_tasks;
+  task_parties parties_known;
   std::vector<std::vector<object_touch>> touches(count);
   for (std::size_t index = 0; index < count; ++index) {
     auto& operation = run->operations[index];
@@ -247,11 +257,18 @@ void api::run_batch(api_call& call) {
       auto [found, first] = last_with_key.try_emplace(operation.idempotency_key, index);
       if (!first) run->may_release_when_decided[std::exchange(found->second, index)] = false;
     }
-    add_task_parties(ledger_, created_tasks, operation);
+    add_task_parties(ledger_, parties_known, operation);
+    // What a later operation on the task also touches: a creation's payer and worker; an
+    // assignment's new worker (the old one kept too, which only orders more than needed).
     if (operation.match && operation.match->route == route::create_task &&
         !operation.body_id.empty()) {
-      auto& parties = created_tasks[operation.body_id];
+      auto& parties = parties_known[operation.body_id];
       for (const auto& object : operation.objects) parties.push_back(object.id);
+    } else if (operation.match && operation.match->route == route::assign_task) {
+      auto& parties = parties_known[operation.match->id];
+      parties.clear();
+      for (const auto& object : operation.objects)
+        if (object.id != operation.match->id) parties.push_back(object.id);
     }
     if (operation.idempotency_key.empty() && !call.idempotency_key.empty())
       operation.idempotency_key = derived_operation_key(call.idempotency_key, index);
@@ -331,31 +348,51 @@ void api::launch_batch_operation(const std::shared_ptr<batch_run>& run, std::siz
   auto& operation = run->operations[index];
   std::function<void()> on_decided;
   if (run->may_release_when_decided[index])
-    on_decided = [this, run, index] { release_successors(run, index, release_stage::decided); };
+    on_decided = [this, run, index] { start_after_decision(run, index); };
   run_operation(
       *run, index, std::move(operation.method), std::move(operation.target),
       std::move(operation.body), std::move(operation.idempotency_key), std::move(on_decided),
       [this, run, index](response answer) { finish_batch_operation(run, index, answer); });
 }
 
-// At `decided`, starts the successors that change state (once; only if the operation was
-// not answered first); at `answered`, the rest, or all of them if it was never decided
-// early.
-void api::release_successors(const std::shared_ptr<batch_run>& run, std::size_t index,
-                             release_stage stage) {
-  auto& reached = run->released[index];
-  bool skip_state_changing = false;
-  if (stage == release_stage::decided) {
-    auto expected = release_stage::none;
-    if (!reached.compare_exchange_strong(expected, release_stage::decided)) return;
-  } else {
-    skip_state_changing = reached.exchange(release_stage::answered) == release_stage::decided;
+// The funding `index` was decided: its successors that change state may start, and each
+// is then incomplete until this one is. Counted before the stage is published, so that a
+// completion racing with this (the funding answered `timeout` meanwhile) never finds a
+// count not yet raised; if the completion came first, the counts are taken back.
+void api::start_after_decision(const std::shared_ptr<batch_run>& run, std::size_t index) {
+  const auto& successors = run->successors[index];
+  for (auto successor : successors)
+    if (run->changes_state[successor]) run->incomplete[successor].fetch_add(1);
+  auto expected = release_stage::none;
+  const bool first = run->released[index].compare_exchange_strong(expected, release_stage::decided);
+  for (auto successor : successors) {
+    if (!run->changes_state[successor]) continue;
+    if (!first)
+      complete_if_last(run, successor);
+    else if (run->waiting_for[successor].fetch_sub(1) == 1)
+      start_batch_operation(run, successor);
   }
-  for (auto successor : run->successors[index]) {
-    const bool changes_state = run->changes_state[successor];
-    if (stage == release_stage::decided ? !changes_state : changes_state && skip_state_changing)
-      continue;
-    if (run->waiting_for[successor].fetch_sub(1) == 1) start_batch_operation(run, successor);
+}
+
+// `index` answered, or an operation it started ahead of completed. When that was the last
+// thing it waited for, it completes: the successors it started early lose a reason to be
+// incomplete, the others lose a predecessor to wait for. A worklist rather than recursion:
+// a chain of thousands of fundings completes in one go.
+void api::complete_if_last(const std::shared_ptr<batch_run>& run, std::size_t index) {
+  if (run->incomplete[index].fetch_sub(1) != 1) return;
+  std::vector<std::size_t> completing{index};
+  while (!completing.empty()) {
+    const auto done = completing.back();
+    completing.pop_back();
+    const bool started_early =
+        run->released[done].exchange(release_stage::complete) == release_stage::decided;
+    for (auto successor : run->successors[done]) {
+      if (started_early && run->changes_state[successor]) {
+        if (run->incomplete[successor].fetch_sub(1) == 1) completing.push_back(successor);
+      } else if (run->waiting_for[successor].fetch_sub(1) == 1) {
+        start_batch_operation(run, successor);
+      }
+    }
   }
 }
 
@@ -368,7 +405,7 @@ void api::finish_batch_operation(const std::shared_ptr<batch_run>& run, std::siz
   if (is_transient(answer)) run->transient.store(true, std::memory_order_relaxed);
   run->results[index] =
       "{\"status\":" + std::to_string(answer.status) + ",\"body\":" + answer.body + "}";
-  release_successors(run, index, release_stage::answered);
+  complete_if_last(run, index);
   if (run->remaining.fetch_sub(1) != 1) return;
   std::string body = R"({"object":"batch","results":[)";
   for (std::size_t i = 0; i < run->results.size(); ++i) {

@@ -203,6 +203,61 @@ TEST_F(batch_api, fundings_from_one_payer_keep_request_order_and_see_refunds) {
   }
 }
 
+// An operation a funding let start early may answer at once, without a commit (here an
+// already_exists): a read behind it must still see the funding (audit, 2026-12-06).
+TEST_F(batch_api, a_read_behind_an_operation_that_answered_at_once_sees_the_funding_before) {
+  for (int round = 0; round < 4; ++round) {
+    SCOPED_TRACE(round);
+    const auto payer = funded_account(1'000);
+    const auto existing = create_task(payer, {}, 10);
+    ASSERT_FALSE(existing.empty());
+    auto funded_creation = [&](std::string id) {
+      return operation("POST", "/v1/tasks",
+                       json::object{{"id", std::move(id)},
+                                    {"payer", payer.id},
+                                    {"amount", 10},
+                                    {"currency", "usd"},
+                                    {"fund", true}});
+    };
+    json::array operations{funded_creation(unique_id("task")), funded_creation(existing),
+                           operation("GET", "/v1/accounts/" + payer.id)};
+    const auto reply = client().post("/v1/batch", admin(), batch_body(std::move(operations)));
+    const auto results = results_of(reply);
+    ASSERT_EQ(results.size(), 3u) << reply.body;
+    EXPECT_EQ(status_of(results[0]), 201) << reply.body;
+    EXPECT_EQ(status_of(results[1]), 409) << reply.body;
+    EXPECT_EQ(body_number(results[2], "available"), 990) << reply.body;
+    EXPECT_EQ(body_number(results[2], "escrowed"), 10) << reply.body;
+  }
+}
+
+// A worker assigned in the batch is a party of the task's later operations: an approval
+// credits them, and their own operations after it must see the credit (audit, 2026-12-06).
+TEST_F(batch_api, a_worker_assigned_in_the_batch_keeps_the_order_of_its_credit) {
+  const auto payer = funded_account(1'000);
+  const auto worker = create_account();
+  const auto task = create_task(payer, {}, 100);
+  ASSERT_FALSE(task.empty());
+  ASSERT_EQ(client().post("/v1/tasks/" + task + "/fund", payer.key, "{}").status, 200u);
+  json::array operations{
+      operation("POST", "/v1/tasks/" + task + "/assign", json::object{{"worker", worker.id}}),
+      operation("POST", "/v1/tasks/" + task + "/submit"),
+      operation("POST", "/v1/tasks/" + task + "/approve"),
+      operation("POST", "/v1/accounts/" + worker.id + "/withdrawals",
+                json::object{{"amount", 100}, {"destination", "ba_test"}}),
+      operation("GET", "/v1/accounts/" + worker.id),
+  };
+  const auto reply = client().post("/v1/batch", admin(), batch_body(std::move(operations)));
+  const auto results = results_of(reply);
+  ASSERT_EQ(results.size(), 5u) << reply.body;
+  EXPECT_EQ(status_of(results[0]), 200) << reply.body;
+  EXPECT_EQ(status_of(results[1]), 200) << reply.body;
+  EXPECT_EQ(status_of(results[2]), 200) << reply.body;
+  EXPECT_EQ(status_of(results[3]), 202) << reply.body;
+  EXPECT_EQ(body_number(results[4], "available"), 0) << reply.body;
+  EXPECT_EQ(body_number(results[4], "pending_withdrawal"), 100) << reply.body;
+}
+
 TEST_F(batch_api, a_full_escrow_cycle_in_one_batch_settles_in_order) {
   const auto payer = funded_account(900);
   const auto worker = create_account();
