@@ -10,6 +10,7 @@
 // their own run under keys derived from it and their index, which no client can send (they
 // start with a control character), so a batch retried after its answer was lost midway
 // (a crash before the answer was stored) replays the operations that were done.
+#include <algorithm>
 #include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -155,19 +156,42 @@ using task_parties = std::map<std::string, std::vector<std::string>, std::less<>
 // releases credit them), so it must keep its place among their operations. The parties
 // come from an operation earlier in the batch that created the task or assigned its worker,
 // or from storage.
+std::vector<std::string> stored_task_parties(const actors::ledger& ledger,
+                                             const std::string& task_id) {
+  auto stored = ledger.read_task(task_id);
+  if (!stored || !*stored) return {};  // an operation on it answers not_found
+  std::vector<std::string> parties{(*stored)->payer};
+  if (!(*stored)->worker.empty()) parties.push_back((*stored)->worker);
+  return parties;
+}
+
 void add_task_parties(const actors::ledger& ledger, const task_parties& known,
                       batch_operation& operation) {
   if (!operation.match || !is_task_route(operation.match->route)) return;
   const bool writes = operation.method != "GET";
   const auto& task_id = operation.match->id;
-  if (auto found = known.find(task_id); found != known.end()) {
-    for (const auto& party : found->second) operation.objects.push_back({party, writes});
-    return;
-  }
-  auto stored = ledger.read_task(task_id);
-  if (!stored || !*stored) return;  // the operation itself answers not_found
-  operation.objects.push_back({(*stored)->payer, writes});
-  if (!(*stored)->worker.empty()) operation.objects.push_back({(*stored)->worker, writes});
+  const auto found = known.find(task_id);
+  for (const auto& party :
+       found != known.end() ? found->second : stored_task_parties(ledger, task_id))
+    operation.objects.push_back({party, writes});
+}
+
+// What a later operation on a task also touches, once `operation` ran: a creation's payer
+// and worker, an assignment's new worker. The parties it had stay too (the creation of an
+// id that exists fails; an assignment's old worker only orders more than needed).
+void note_task_parties(const actors::ledger& ledger, const batch_operation& operation,
+                       task_parties& known) {
+  if (!operation.match) return;
+  const bool creates = operation.match->route == route::create_task && !operation.body_id.empty();
+  if (!creates && operation.match->route != route::assign_task) return;
+  const auto& task_id = creates ? operation.body_id : operation.match->id;
+  auto [found, first] = known.try_emplace(task_id);
+  auto& parties = found->second;
+  if (first && creates) parties = stored_task_parties(ledger, task_id);
+  for (const auto& object : operation.objects)
+    if (object.id != task_id &&
+        std::find(parties.begin(), parties.end(), object.id) == parties.end())
+      parties.push_back(object.id);
 }
 
 }  // namespace
@@ -258,18 +282,7 @@ void api::run_batch(api_call& call) {
       if (!first) run->may_release_when_decided[std::exchange(found->second, index)] = false;
     }
     add_task_parties(ledger_, parties_known, operation);
-    // What a later operation on the task also touches: a creation's payer and worker; an
-    // assignment's new worker (the old one kept too, which only orders more than needed).
-    if (operation.match && operation.match->route == route::create_task &&
-        !operation.body_id.empty()) {
-      auto& parties = parties_known[operation.body_id];
-      for (const auto& object : operation.objects) parties.push_back(object.id);
-    } else if (operation.match && operation.match->route == route::assign_task) {
-      auto& parties = parties_known[operation.match->id];
-      parties.clear();
-      for (const auto& object : operation.objects)
-        if (object.id != operation.match->id) parties.push_back(object.id);
-    }
+    note_task_parties(ledger_, operation, parties_known);
     if (operation.idempotency_key.empty() && !call.idempotency_key.empty())
       operation.idempotency_key = derived_operation_key(call.idempotency_key, index);
     else if (!operation.idempotency_key.empty())

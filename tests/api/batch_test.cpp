@@ -258,6 +258,35 @@ TEST_F(batch_api, a_worker_assigned_in_the_batch_keeps_the_order_of_its_credit) 
   EXPECT_EQ(body_number(results[4], "pending_withdrawal"), 100) << reply.body;
 }
 
+// A creation whose id exists fails, and the task keeps its own parties: the operations on
+// it after the failed creation still keep their order with those parties' (audit rerun,
+// 2026-12-06: they were ordered with the parties the failed creation named instead).
+TEST_F(batch_api, a_failed_creation_of_an_existing_id_does_not_change_the_task_parties) {
+  const auto payer = funded_account(1'000);
+  const auto worker = create_account();
+  const auto stranger = create_account();
+  const auto task = create_task(payer, worker, 100, R"(,"fund":true)");
+  ASSERT_FALSE(task.empty());
+  ASSERT_EQ(client().post("/v1/tasks/" + task + "/submit", worker.key, "{}").status, 200u);
+  json::array operations{
+      operation("POST", "/v1/tasks",
+                json::object{{"id", task},
+                             {"payer", stranger.id},
+                             {"worker", stranger.id},
+                             {"amount", 5},
+                             {"currency", "usd"}}),
+      operation("POST", "/v1/tasks/" + task + "/approve"),
+      operation("POST", "/v1/accounts/" + worker.id + "/withdrawals",
+                json::object{{"amount", 100}, {"destination", "ba_test"}}),
+  };
+  const auto reply = client().post("/v1/batch", admin(), batch_body(std::move(operations)));
+  const auto results = results_of(reply);
+  ASSERT_EQ(results.size(), 3u) << reply.body;
+  EXPECT_EQ(status_of(results[0]), 409) << reply.body;
+  EXPECT_EQ(status_of(results[1]), 200) << reply.body;
+  EXPECT_EQ(status_of(results[2]), 202) << reply.body;
+}
+
 TEST_F(batch_api, a_full_escrow_cycle_in_one_batch_settles_in_order) {
   const auto payer = funded_account(900);
   const auto worker = create_account();
