@@ -136,6 +136,10 @@ int run(const options& settings) {
   std::cerr << "escrowd-loadgen: run " << run_id << ", seed " << seed << ": setting up "
             << settings.accounts << " accounts on " << settings.target << "\n";
   const auto prepared = run_setup(control_io, *control, setup);
+  if (prepared.keys_remade > 0) {
+    std::cerr << "escrowd-loadgen: revoked and remade " << prepared.keys_remade
+              << " keys whose retried creation was replayed without the secret\n";
+  }
   std::cerr << "escrowd-loadgen: funded " << prepared.funded << " in " << prepared.took.count()
             << " ms; running the " << settings.mix << " mix\n";
 
