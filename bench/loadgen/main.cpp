@@ -114,7 +114,8 @@ int run(const options& settings) {
   const std::uint64_t seed =
       settings.seed != 0 ? settings.seed : (std::uint64_t{device()} << 32 | device());
   const auto run_id = random_run_id(std::uint64_t{device()} << 32 | device());
-  const auto workload = *mix_named(settings.mix);
+  auto workload = *mix_named(settings.mix);
+  if (settings.funding == 0) workload = without(std::move(workload), story_kind::topup);
   const bool postgres = is_postgres_url(settings.target);
 
   boost::asio::io_context control_io;
