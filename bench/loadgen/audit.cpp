@@ -67,6 +67,7 @@ bool read_holdings(boost::asio::io_context& io, driver& target, const plan& run,
   out.held = 0;
   out.pending_topup = 0;
   const auto results = run_bulk(io, target, reads, concurrency);
+  for (const auto& result : results) out.answered = out.answered || result.answered;
   for (std::size_t index = 0; index < results.size(); ++index) {
     const auto object = results[index].ok() ? parse_object(results[index].body) : std::nullopt;
     if (!object) {
@@ -97,10 +98,11 @@ void check_money(audit_result& out, const std::vector<money_state>& topups,
   out.withdrawals_failed = count_with(withdrawals, "failed");
   out.withdrawals_pending =
       withdrawals.size() - count_with(withdrawals, "paid") - out.withdrawals_failed;
+  out.money_checked = true;
   out.money_ok = out.put_in == out.held + out.left;
   if (!out.money_ok) {
     add_problem(out, "money: put in " + std::to_string(out.put_in) + " != held " +
-                         std::to_string(out.held) + " + left " + std::to_string(out.left));
+                         std::to_string(out.held) + " + withdrawn " + std::to_string(out.left));
   }
 }
 
@@ -109,6 +111,7 @@ void verify(boost::asio::io_context& io, driver& target, const plan& run, audit_
   check.kind = op_kind::verify_ledger;
   check.principal = run.admin_key;
   const auto result = run_bulk(io, target, {check}, 1).front();
+  out.answered = out.answered || result.answered;
   const auto object = result.ok() ? parse_object(result.body) : std::nullopt;
   if (!object) {
     add_problem(

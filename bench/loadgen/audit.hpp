@@ -25,6 +25,9 @@ struct audit_config {
 };
 
 struct audit_result {
+  // false: the target answered none of the audit's requests (it is down or unreachable), so
+  // nothing below was checked and the audit could not run at all.
+  bool answered = false;
   bool verify_ok = false;
   std::uint64_t accounts_checked = 0;
   std::uint64_t entries_checked = 0;
@@ -38,6 +41,7 @@ struct audit_result {
   std::uint64_t topups_failed = 0;
   std::uint64_t withdrawals_pending = 0;
   std::uint64_t withdrawals_failed = 0;
+  bool money_checked = false;  // two readings agreed and were compared; else money_ok is false
   bool money_ok = false;
 
   [[nodiscard]] bool ok() const { return verify_ok && money_ok; }

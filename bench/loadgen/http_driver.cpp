@@ -160,6 +160,10 @@ client::api_request to_api_request(const operation& op) {
       request.target = "/v1/keys";
       request.body = R"({"role":"arbiter"})";
       break;
+    case op_kind::revoke_key:
+      request.method = "DELETE";
+      request.target = "/v1/keys/" + op.object;
+      break;
     case op_kind::get_topup:
       request.method = "GET";
       request.target = "/v1/topups/" + op.object;

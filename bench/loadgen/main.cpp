@@ -114,7 +114,8 @@ int run(const options& settings) {
   const std::uint64_t seed =
       settings.seed != 0 ? settings.seed : (std::uint64_t{device()} << 32 | device());
   const auto run_id = random_run_id(std::uint64_t{device()} << 32 | device());
-  const auto workload = *mix_named(settings.mix);
+  auto workload = *mix_named(settings.mix);
+  if (settings.funding == 0) workload = without(std::move(workload), story_kind::topup);
   const bool postgres = is_postgres_url(settings.target);
 
   boost::asio::io_context control_io;
@@ -136,6 +137,10 @@ int run(const options& settings) {
   std::cerr << "escrowd-loadgen: run " << run_id << ", seed " << seed << ": setting up "
             << settings.accounts << " accounts on " << settings.target << "\n";
   const auto prepared = run_setup(control_io, *control, setup);
+  if (prepared.keys_remade > 0) {
+    std::cerr << "escrowd-loadgen: revoked and remade " << prepared.keys_remade
+              << " keys whose retried creation was replayed without the secret\n";
+  }
   std::cerr << "escrowd-loadgen: funded " << prepared.funded << " in " << prepared.took.count()
             << " ms; running the " << settings.mix << " mix\n";
 

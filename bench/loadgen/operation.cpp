@@ -11,6 +11,8 @@ std::string_view to_string(op_kind kind) {
       return "create_account_key";
     case op_kind::create_arbiter_key:
       return "create_arbiter_key";
+    case op_kind::revoke_key:
+      return "revoke_key";
     case op_kind::get_topup:
       return "get_topup";
     case op_kind::get_withdrawal:

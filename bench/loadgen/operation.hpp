@@ -15,6 +15,7 @@ enum class op_kind : std::uint8_t {
   create_account,
   create_account_key,
   create_arbiter_key,
+  revoke_key,  // DELETE /v1/keys/{object}: a key whose secret a replay withheld
   get_topup,
   get_withdrawal,
   verify_ledger,
@@ -46,7 +47,7 @@ struct operation {
   std::string task;     // task id
   std::string payer;    // create_task
   std::string worker;   // create_task
-  std::string object;   // top-up or withdrawal id (reads)
+  std::string object;   // top-up or withdrawal id (reads), key id (revoke_key)
   std::int64_t amount = 0;
   std::int64_t worker_amount = 0;  // resolve_task
   bool fund = true;                // create_task: create and fund in one step

@@ -2,6 +2,7 @@
 // limits the client library and the shards work within.
 #include "bench/loadgen/options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -59,10 +60,13 @@ usage: escrowd-loadgen [flags]
   --pipeline N          HTTP requests written ahead per connection (1)
   --duration S          seconds to measure (10); --warmup S before it (1)
   --requests N          stop after N requests instead (no warmup)
-  --accounts N          accounts, each payer and worker (1000); --hot-accounts N (4)
-  --funding N           top-up per account in minor units (20000000; 0: none, so every
-                        funding is refused: a smoke test without a processor)
-  --hot-funding N       per hot account (500000000)
+  --accounts N          accounts, each payer and worker (1000)
+  --hot-accounts N      of those, the payers of --mix hot (4; at most --accounts)
+  --funding N           top-up per account in minor units (20000000); 0: no top-ups at all
+                        (setup funds no account, the escrow mix's top-up story is left
+                        out), so every funding is refused: a smoke test without a processor
+  --hot-funding N       per hot account, instead of --funding (500000000; 0 when
+                        --funding is 0 unless given)
   --batch-size N        operations per POST /v1/batch with --mix batch (64)
   --threads N           load generator threads, each with its own connections (1)
   --timeout S           per-request timeout before a retry (10)
@@ -79,6 +83,8 @@ usage: escrowd-loadgen [flags]
 options_outcome parse_options(const std::vector<std::string>& arguments) {
   options parsed;
   options_outcome outcome;
+  bool hot_accounts_given = false;
+  bool hot_funding_given = false;
   if (const char* key = std::getenv("ESCROWD_ADMIN_KEY")) parsed.admin_key = key;
   using client::defaults::connections_max;
   using client::defaults::pipeline_depth_max;
@@ -117,6 +123,7 @@ options_outcome parse_options(const std::vector<std::string>& arguments) {
        }},
       {"--hot-accounts",
        [&](const std::string& v) {
+         hot_accounts_given = true;
          return parse_integer<std::size_t>(v, parsed.hot_accounts, 1, accounts_max);
        }},
       {"--funding",
@@ -125,6 +132,7 @@ options_outcome parse_options(const std::vector<std::string>& arguments) {
        }},
       {"--hot-funding",
        [&](const std::string& v) {
+         hot_funding_given = true;
          return parse_integer<std::int64_t>(v, parsed.hot_funding, 0, 1'000'000'000'000);
        }},
       {"--batch-size",
@@ -187,6 +195,13 @@ options_outcome parse_options(const std::vector<std::string>& arguments) {
     outcome.problem = "--threads may not exceed --concurrency";
     return outcome;
   }
+  if (hot_accounts_given && parsed.hot_accounts > parsed.accounts) {
+    outcome.problem = "--hot-accounts may not exceed --accounts";
+    return outcome;
+  }
+  // Only the default may be larger than a small --accounts: then every account is hot.
+  parsed.hot_accounts = std::min(parsed.hot_accounts, parsed.accounts);
+  if (parsed.funding == 0 && !hot_funding_given) parsed.hot_funding = 0;
   if (parsed.admin_key.empty() && parsed.target.starts_with("postgres")) parsed.admin_key = "admin";
   if (parsed.admin_key.empty()) {
     outcome.problem = "no admin key: pass --admin-key or set ESCROWD_ADMIN_KEY";

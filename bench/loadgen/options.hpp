@@ -25,10 +25,10 @@ struct options {
   std::chrono::milliseconds warmup{1'000};
   std::uint64_t requests = 0;  // > 0: run for this many requests instead of a duration
   std::size_t accounts = 1'000;
-  std::size_t hot_accounts = 4;
-  std::int64_t funding = 20'000'000;
-  std::int64_t hot_funding = 500'000'000;
-  std::size_t batch_size = 64;  // operations per POST /v1/batch (mix "batch")
+  std::size_t hot_accounts = 4;            // never more than accounts
+  std::int64_t funding = 20'000'000;       // 0: no top-ups at all (and hot_funding 0 by default)
+  std::int64_t hot_funding = 500'000'000;  // per hot account, instead of funding
+  std::size_t batch_size = 64;             // operations per POST /v1/batch (mix "batch")
   unsigned threads = 1;
   std::uint64_t seed = 0;  // 0: drawn at random (and printed)
   std::chrono::milliseconds timeout{10'000};

@@ -236,6 +236,16 @@ class pg_driver final : public driver {
   }
 
   void execute(const operation& op, completion done) override {
+    if (op.kind == op_kind::revoke_key) {
+      // Never asked in practice: the baseline's keys always carry their name (below).
+      return asio::post(io_, [done = std::move(done)] {
+        done(op_result{.answered = true,
+                       .status = 200,
+                       .body = R"({"deleted":true})",
+                       .error = {},
+                       .attempts = 1});
+      });
+    }
     if (op.kind == op_kind::create_account_key || op.kind == op_kind::create_arbiter_key) {
       // No keys in the baseline: the principal is named directly.
       const std::string name = op.kind == op_kind::create_arbiter_key ? "arbiter" : op.account;

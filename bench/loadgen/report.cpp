@@ -44,11 +44,42 @@ void print_latency(std::ostream& out, const char* title, const histogram& measur
       << millis(static_cast<std::int64_t>(measured.mean())) << "\n";
 }
 
+double seconds(std::chrono::nanoseconds span) {
+  return std::chrono::duration<double>(span).count();
+}
+
+// How long the configured load was scheduled to last: --duration, or in an open loop with
+// --requests the time its last slot came due; 0 for a closed loop with --requests.
+double scheduled_s(const options& settings) {
+  if (settings.requests == 0) return seconds(settings.duration);
+  return settings.open_loop ? static_cast<double>(settings.requests) / settings.rate : 0;
+}
+
+void print_audit(std::ostream& out, const audit_result& audit) {
+  if (!audit.answered) {
+    out << "  audit: COULD NOT RUN: the target answered none of the audit's requests\n";
+  } else {
+    out << "  audit: ledger verify " << (audit.verify_ok ? "ok" : "FAILED") << " ("
+        << audit.accounts_checked << " accounts, " << audit.entries_checked << " entries); ";
+    if (audit.money_checked) {
+      out << "money " << (audit.money_ok ? "conserved" : "NOT CONSERVED") << ": put in "
+          << audit.put_in << (audit.money_ok ? " = " : " != ") << "held " << audit.held
+          << " + withdrawn " << audit.left;
+    } else {
+      out << "money NOT CHECKED (see the problems below)";
+    }
+    out << " (pending: " << audit.topups_pending << " top-ups, " << audit.withdrawals_pending
+        << " withdrawals; failed: " << audit.topups_failed << " top-ups, "
+        << audit.withdrawals_failed << " withdrawals)\n";
+  }
+  for (const auto& problem : audit.problems) out << "  audit problem: " << problem << "\n";
+}
+
 }  // namespace
 
 throughput throughput_of(const shard_result& measured) {
   throughput rates;
-  const double seconds = std::chrono::duration<double>(measured.window).count();
+  const double window_s = seconds(measured.window());
   std::uint64_t writes = 0;
   std::uint64_t writes_ok = 0;
   for (std::size_t kind = 0; kind < op_kind_count; ++kind) {
@@ -58,11 +89,11 @@ throughput throughput_of(const shard_result& measured) {
     writes += counts.ok + counts.rejected;
     writes_ok += counts.ok;
   }
-  if (seconds <= 0) return rates;
-  rates.requests_per_s = static_cast<double>(measured.requests) / seconds;
-  rates.operations_per_s = static_cast<double>(measured.operations) / seconds;
-  rates.writes_per_s = static_cast<double>(writes) / seconds;
-  rates.writes_ok_per_s = static_cast<double>(writes_ok) / seconds;
+  if (window_s <= 0) return rates;
+  rates.requests_per_s = static_cast<double>(measured.requests) / window_s;
+  rates.operations_per_s = static_cast<double>(measured.operations) / window_s;
+  rates.writes_per_s = static_cast<double>(writes) / window_s;
+  rates.writes_ok_per_s = static_cast<double>(writes_ok) / window_s;
   return rates;
 }
 
@@ -84,10 +115,17 @@ void print_text(std::ostream& out, const run_report& report) {
       << "  concurrency " << settings.concurrency << "  connections " << settings.connections
       << "  pipeline " << settings.pipeline << "  threads " << settings.threads << "  seed "
       << report.seed << "  run " << report.run_id << "\n";
-  out << "  setup: " << settings.accounts << " accounts funded with " << report.funded << " in "
+  out << "  setup: " << settings.accounts << " accounts funded with " << report.funded << " ("
+      << settings.accounts - settings.hot_accounts << " x " << settings.funding << ", "
+      << settings.hot_accounts << " hot x " << settings.hot_funding << ") in "
       << report.setup_took.count() << " ms\n";
-  out << "  window " << format("%.2f s", std::chrono::duration<double>(measured.window).count())
-      << ": " << measured.requests << " requests, " << measured.operations << " operations\n";
+  out << "  window " << format("%.2f s", seconds(measured.window()))
+      << " (first counted request sent to last answered; scheduled "
+      << format("%.2f s", scheduled_s(settings)) << ", load phase "
+      << format("%.2f s", seconds(measured.wall)) << " wall): " << measured.requests
+      << " requests, " << measured.operations << " operations";
+  if (settings.open_loop) out << ", " << measured.late << " answered after the schedule's end";
+  out << "\n";
   out << "  throughput: " << format("%.0f", rates.requests_per_s) << " req/s, "
       << format("%.0f", rates.operations_per_s) << " ops/s, durable writes "
       << format("%.0f", rates.writes_ok_per_s) << "/s ok (" << format("%.0f", rates.writes_per_s)
@@ -104,19 +142,11 @@ void print_text(std::ostream& out, const run_report& report) {
   out << "\n  client: " << measured.client.connections_opened << " connections, "
       << measured.client.retries << " retries, " << measured.client.timeouts << " timeouts\n";
   for (const auto& sample : measured.error_samples) out << "  failure: " << sample << "\n";
-  if (!report.audit) {
+  if (report.audit) {
+    print_audit(out, *report.audit);
+  } else {
     out << "  audit: skipped\n";
-    return;
   }
-  const auto& audit = *report.audit;
-  out << "  audit: ledger verify " << (audit.verify_ok ? "ok" : "FAILED") << " ("
-      << audit.accounts_checked << " accounts, " << audit.entries_checked << " entries); money "
-      << (audit.money_ok ? "conserved" : "NOT CONSERVED") << ": put in " << audit.put_in
-      << " = held " << audit.held << " + withdrawn " << audit.left
-      << " (pending: " << audit.topups_pending << " top-ups, " << audit.withdrawals_pending
-      << " withdrawals; failed: " << audit.topups_failed << " top-ups, " << audit.withdrawals_failed
-      << " withdrawals)\n";
-  for (const auto& problem : audit.problems) out << "  audit problem: " << problem << "\n";
 }
 
 void print_json(std::ostream& out, const run_report& report) {
@@ -139,7 +169,10 @@ void print_json(std::ostream& out, const run_report& report) {
   root["batch_size"] = settings.mix == "batch" ? settings.batch_size : 0;
   root["funded"] = report.funded;
   root["setup_ms"] = report.setup_took.count();
-  root["window_s"] = std::chrono::duration<double>(measured.window).count();
+  root["window_s"] = seconds(measured.window());
+  root["scheduled_s"] = scheduled_s(settings);
+  root["wall_s"] = seconds(measured.wall);
+  root["late"] = measured.late;
   root["requests"] = measured.requests;
   root["operations"] = measured.operations;
   root["requests_per_s"] = rates.requests_per_s;
@@ -169,6 +202,8 @@ void print_json(std::ostream& out, const run_report& report) {
     boost::json::array problems;
     for (const auto& problem : audit.problems) problems.emplace_back(problem);
     root["audit"] = {{"ok", audit.ok()},
+                     {"ran", audit.answered},
+                     {"money_checked", audit.money_checked},
                      {"verify_ok", audit.verify_ok},
                      {"accounts_checked", audit.accounts_checked},
                      {"entries_checked", audit.entries_checked},

@@ -16,6 +16,9 @@ namespace {
 // is settling them.
 constexpr std::chrono::milliseconds settle_poll_interval_first{100};
 constexpr std::chrono::milliseconds settle_poll_interval_max{1'000};
+// Rounds of key creation, each remaking the keys whose answers were replays without a secret:
+// a replay needs a timeout and a retry, so several in a row mean the timeout is too short.
+constexpr int key_creation_rounds_max = 8;
 
 std::string describe(const operation& op, const op_result& result) {
   return std::string{to_string(op.kind)} + " " + op.account + ": " +
@@ -34,11 +37,52 @@ std::vector<op_result> run_phase(boost::asio::io_context& io, driver& target,
   return results;
 }
 
-std::string key_in(const op_result& result) {
-  auto object = parse_object(result.body);
-  auto key = object ? string_field(*object, "key") : std::string{};
-  if (key.empty()) throw std::runtime_error("setup failed: no key in " + result.body);
-  return key;
+// Creates the keys and returns their secrets, in the order of `creations`. A creation that
+// the server answered from its idempotency record (the client retried one that had already
+// succeeded, e.g. after a timeout) carries `"key": null`, since secrets are never stored
+// (docs/architecture.md): that key is revoked, so no key nobody holds stays valid, and made
+// again under a fresh idempotency key (the client draws one per request).
+std::vector<std::string> create_keys(boost::asio::io_context& io, driver& target,
+                                     const std::vector<operation>& creations,
+                                     const setup_config& config, std::size_t& remade) {
+  std::vector<std::string> secrets(creations.size());
+  std::vector<std::size_t> missing(creations.size());
+  for (std::size_t index = 0; index < missing.size(); ++index) missing[index] = index;
+  for (int round = 0; !missing.empty(); ++round) {
+    if (round == key_creation_rounds_max) {
+      throw std::runtime_error(
+          "setup failed: " + std::to_string(missing.size()) + " key creations answered " +
+          std::to_string(key_creation_rounds_max) +
+          " times without their secret (replays of retried creations: is --timeout too short?)");
+    }
+    std::vector<operation> attempts;
+    for (const auto index : missing) attempts.push_back(creations[index]);
+    const auto results = run_phase(io, target, attempts, config.concurrency);
+    std::vector<std::size_t> still_missing;
+    std::vector<operation> revocations;
+    for (std::size_t attempt = 0; attempt < attempts.size(); ++attempt) {
+      const auto object = parse_object(results[attempt].body);
+      auto secret = object ? string_field(*object, "key") : std::string{};
+      if (!secret.empty()) {
+        secrets[missing[attempt]] = std::move(secret);
+        continue;
+      }
+      auto key_id = object ? string_field(*object, "id") : std::string{};
+      if (key_id.empty()) {
+        throw std::runtime_error("setup failed: no key in " + results[attempt].body);
+      }
+      operation revoke;
+      revoke.kind = op_kind::revoke_key;
+      revoke.principal = config.admin_key;
+      revoke.object = std::move(key_id);
+      revocations.push_back(std::move(revoke));
+      still_missing.push_back(missing[attempt]);
+    }
+    run_phase(io, target, revocations, config.concurrency);
+    remade += revocations.size();
+    missing = std::move(still_missing);
+  }
+  return secrets;
 }
 
 // Polls the top-ups until none is pending; returns the sum of those that succeeded. Gives up
@@ -101,7 +145,7 @@ setup_outcome run_setup(boost::asio::io_context& io, driver& target, const setup
   operation arbiter;
   arbiter.kind = op_kind::create_arbiter_key;
   arbiter.principal = config.admin_key;
-  run.arbiter_key = key_in(run_phase(io, target, {arbiter}, 1).front());
+  run.arbiter_key = create_keys(io, target, {arbiter}, config, outcome.keys_remade).front();
 
   std::vector<operation> accounts;
   std::vector<operation> keys;
@@ -116,9 +160,7 @@ setup_outcome run_setup(boost::asio::io_context& io, driver& target, const setup
     keys.push_back(std::move(create));
   }
   run_phase(io, target, accounts, config.concurrency);
-  for (const auto& result : run_phase(io, target, keys, config.concurrency)) {
-    run.keys.push_back(key_in(result));
-  }
+  run.keys = create_keys(io, target, keys, config, outcome.keys_remade);
 
   std::vector<operation> topups;
   for (std::size_t index = 0; index < config.accounts; ++index) {

@@ -1,6 +1,7 @@
 // Prepares a run: an arbiter key, the accounts with a key each, and their funding through
 // top-ups (POST /v1/accounts/{id}/topups), waiting until every top-up has settled at the
-// processor, so the load starts on funded payers.
+// processor, so the load starts on funded payers. A key creation replayed without its secret
+// (a retry after a timeout) is revoked and made again. Fundings of 0 make no top-ups at all.
 // Thread affinity: the caller's thread, which runs the driver's io_context meanwhile.
 #pragma once
 
@@ -30,12 +31,14 @@ struct setup_config {
 
 struct setup_outcome {
   plan run;
-  std::int64_t funded = 0;  // sum of the top-ups that succeeded
+  std::int64_t funded = 0;      // sum of the top-ups that succeeded
+  std::size_t keys_remade = 0;  // key creations replayed without their secret, made again
   std::chrono::milliseconds took{0};
 };
 
-// Throws std::runtime_error with the first failure (a refused account, a failed top-up, or
-// top-ups pending with none settling for settle_timeout).
+// Throws std::runtime_error with the first failure (a refused account, a failed top-up,
+// top-ups pending with none settling for settle_timeout, or key creations replayed without
+// their secret round after round).
 setup_outcome run_setup(boost::asio::io_context& io, driver& target, const setup_config& config);
 
 }  // namespace escrowd::loadgen

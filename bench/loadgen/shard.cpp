@@ -49,11 +49,19 @@ void shard_result::merge(const shard_result& other) {
   }
   topups.insert(topups.end(), other.topups.begin(), other.topups.end());
   withdrawals.insert(withdrawals.end(), other.withdrawals.begin(), other.withdrawals.end());
-  window = std::max(window, other.window);
+  window_begin = std::min(window_begin, other.window_begin);
+  window_end = std::max(window_end, other.window_end);
+  wall = std::max(wall, other.wall);
+  late += other.late;
   in_flight_peak += other.in_flight_peak;
   client.connections_opened += other.client.connections_opened;
   client.retries += other.client.retries;
   client.timeouts += other.client.timeouts;
+}
+
+std::chrono::nanoseconds shard_result::window() const {
+  if (window_end <= window_begin) return std::chrono::nanoseconds{0};
+  return window_end - window_begin;
 }
 
 struct shard::virtual_user {
@@ -81,6 +89,7 @@ struct shard::state {
   clock_type::time_point started;
   clock_type::time_point window_start;
   clock_type::time_point stop_at;
+  clock_type::time_point schedule_end = clock_type::time_point::max();  // open loop only
   clock_type::time_point last_completion;
   std::uint64_t sent = 0;
   std::uint64_t in_flight = 0;
@@ -119,13 +128,15 @@ void shard::run() {
     s.next_due = s.started;
     s.period = std::chrono::duration_cast<clock_type::duration>(
         std::chrono::duration<double>(1.0 / s.config.rate));
+    s.schedule_end = s.config.requests_max > 0
+                         ? s.started + s.period * static_cast<std::int64_t>(s.config.requests_max)
+                         : s.stop_at;
     open_loop_tick();
   } else {
     start_closed_loop();
   }
   while (!s.finished) s.io.run_one();
-  result_.window =
-      s.config.requests_max > 0 ? s.last_completion - s.started : s.stop_at - s.window_start;
+  result_.wall = std::max(s.last_completion, s.started) - s.started;
   result_.client = s.driver->stats();
   s.ticker.cancel();
   s.progress_timer.cancel();
@@ -140,8 +151,9 @@ bool shard::may_issue() const {
   return clock_type::now() < s.stop_at;
 }
 
-void shard::note_sent() {
+void shard::note_sent(clock_type::time_point scheduled, clock_type::time_point sent) {
   auto& s = *state_;
+  if (scheduled >= s.window_start) result_.window_begin = std::min(result_.window_begin, sent);
   ++s.sent;
   ++s.in_flight;
   result_.in_flight_peak = std::max(result_.in_flight_peak, s.in_flight);
@@ -175,7 +187,7 @@ void shard::next_step(const std::shared_ptr<virtual_user>& user) {
   while (user->current->over()) user->current = std::make_shared<story>(s.stories.draw());
   const auto op = *user->current->next(s.run);
   const auto sent = clock_type::now();
-  note_sent();
+  note_sent(sent, sent);
   s.driver->execute(op, [this, user, kind = op.kind, sent](op_result result) {
     const auto done = clock_type::now();
     --state_->in_flight;
@@ -198,7 +210,7 @@ void shard::send_batch(const std::shared_ptr<virtual_user>& user) {
     kinds.push_back(ops.back().kind);
   }
   const auto sent = clock_type::now();
-  note_sent();
+  note_sent(sent, sent);
   s.driver->execute_batch(
       ops, s.run.admin_key,
       [this, user, kinds = std::move(kinds), sent](op_result whole, std::vector<op_result> each) {
@@ -257,7 +269,7 @@ void shard::dispatch_due() {
     const auto intended = s.due.front();
     s.due.pop_front();
     const auto op = *current->next(s.run);
-    note_sent();
+    note_sent(intended, clock_type::now());
     s.driver->execute(op, [this, current, kind = op.kind, intended](op_result result) {
       const auto done = clock_type::now();
       auto& st = *state_;
@@ -291,6 +303,8 @@ void shard::record_request(bool write, clock_type::time_point sent, clock_type::
   if (failed) ++s.failed_total;
   if (sent < s.window_start) return;
   ++result_.requests;
+  result_.window_end = std::max(result_.window_end, done);
+  if (done > s.schedule_end) ++result_.late;
   result_.latency.record(latency);
   if (write) result_.write_latency.record(latency);
 }

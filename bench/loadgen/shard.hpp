@@ -43,7 +43,10 @@ struct kind_counts {
   std::uint64_t failed = 0;    // everything else: other 4xx, 5xx, no answer
 };
 
-// What a shard measured inside its window (requests sent after the warmup).
+// What a shard measured inside its window. The requests counted are those sent (open loop:
+// scheduled) after the warmup; the window runs from the first send of one of them to the
+// last answer to one, so throughput is what the target delivered, not what was asked: an
+// open loop the target cannot keep up with stretches the window past the schedule.
 struct shard_result {
   histogram latency;        // every request (a batch counts once)
   histogram write_latency;  // state-changing requests
@@ -53,11 +56,18 @@ struct shard_result {
   std::vector<std::string> error_samples;  // the first few failures, for the report
   std::vector<std::string> topups;         // ids of accepted top-ups (whole run, for the audit)
   std::vector<std::string> withdrawals;    // ids of accepted withdrawals (whole run)
-  std::chrono::nanoseconds window{0};      // the measured window's length
+  clock_type::time_point window_begin = clock_type::time_point::max();  // none sent yet
+  clock_type::time_point window_end = clock_type::time_point::min();    // none answered yet
+  std::chrono::nanoseconds wall{0};  // the whole load phase: warmup, window and drain
+  // Open loop: counted requests answered after the schedule's end, the backlog the target
+  // had not worked off when the last slot came due.
+  std::uint64_t late = 0;
   std::uint64_t in_flight_peak = 0;
   driver_stats client;
 
   void merge(const shard_result& other);
+  // window_end - window_begin, or zero when nothing was counted.
+  [[nodiscard]] std::chrono::nanoseconds window() const;
 };
 
 // A snapshot for the progress line, published about once a second.
@@ -99,7 +109,9 @@ class shard {
   // The operation's outcome by kind, and the ids the audit needs.
   void record_outcome(op_kind kind, const op_result& result, const story& current, bool in_window);
   [[nodiscard]] bool may_issue() const;
-  void note_sent();
+  // `scheduled` decides whether the request counts (open loop: its slot's time), `sent` is
+  // when it actually left.
+  void note_sent(clock_type::time_point scheduled, clock_type::time_point sent);
   void publish_progress();
 
   struct state;

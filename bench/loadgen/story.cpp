@@ -91,6 +91,11 @@ std::optional<mix> mix_named(std::string_view name) {
   return std::nullopt;
 }
 
+mix without(mix chosen, story_kind left_out) {
+  chosen.weights[static_cast<std::size_t>(left_out)] = 0;
+  return chosen;
+}
+
 story::story(story_kind kind, std::uint32_t payer, std::uint32_t worker, std::string task,
              std::int64_t amount, std::int64_t worker_amount)
     : kind_(kind),

@@ -41,6 +41,9 @@ struct mix {
 // "escrow", "hot", "read", "fund" (single fundings, the durable request of issue 5's
 // benchmark) or "batch" (the escrow mix, sent through POST /v1/batch).
 [[nodiscard]] std::optional<mix> mix_named(std::string_view name);
+// The mix with one kind of story left out (--funding 0 leaves out the top-ups, which would
+// call the processor). The mix must keep another kind.
+[[nodiscard]] mix without(mix chosen, story_kind left_out);
 
 class story {
  public:

@@ -1,5 +1,6 @@
 // escrowd-loadgen's command line: defaults, the open loop implied by --rate, values out of
-// range refused with the flag named, and the admin key from the environment.
+// range refused with the flag named, the hot accounts within the accounts, what --funding 0
+// implies for the hot accounts, and the admin key from the environment.
 #include "bench/loadgen/options.hpp"
 
 #include <gtest/gtest.h>
@@ -43,6 +44,34 @@ TEST_F(Options, RefusesBadValues) {
   EXPECT_FALSE(parse_options({"--open-loop"}).parsed);
   EXPECT_FALSE(parse_options({"--mix", "batch", "--rate", "10"}).parsed);
   EXPECT_FALSE(parse_options({"--threads", "8", "--concurrency", "4"}).parsed);
+}
+
+TEST_F(Options, RefusesMoreHotAccountsThanAccounts) {
+  const auto outcome = parse_options({"--accounts", "3", "--hot-accounts", "4"});
+  EXPECT_FALSE(outcome.parsed);
+  EXPECT_NE(outcome.problem.find("--hot-accounts"), std::string::npos) << outcome.problem;
+  const auto equal = parse_options({"--accounts", "4", "--hot-accounts", "4"});
+  ASSERT_TRUE(equal.parsed) << equal.problem;
+  EXPECT_EQ(equal.parsed->hot_accounts, 4u);
+}
+
+TEST_F(Options, TheDefaultHotAccountsShrinkToFewAccounts) {
+  const auto outcome = parse_options({"--accounts", "2"});
+  ASSERT_TRUE(outcome.parsed) << outcome.problem;
+  EXPECT_EQ(outcome.parsed->hot_accounts, 2u);
+}
+
+TEST_F(Options, FundingZeroFundsTheHotAccountsOnlyWhenAskedTo) {
+  const auto none = parse_options({"--funding", "0"});
+  ASSERT_TRUE(none.parsed) << none.problem;
+  EXPECT_EQ(none.parsed->funding, 0);
+  EXPECT_EQ(none.parsed->hot_funding, 0);
+  const auto hot_only = parse_options({"--hot-funding", "7000", "--funding", "0"});
+  ASSERT_TRUE(hot_only.parsed) << hot_only.problem;
+  EXPECT_EQ(hot_only.parsed->hot_funding, 7000);
+  const auto defaults = parse_options({});
+  ASSERT_TRUE(defaults.parsed) << defaults.problem;
+  EXPECT_EQ(defaults.parsed->hot_funding, 500'000'000);
 }
 
 TEST_F(Options, NeedsAnAdminKeyForEscrowdOnly) {

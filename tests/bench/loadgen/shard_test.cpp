@@ -2,7 +2,9 @@
 // answers like a permissive escrowd: the closed and open loops send exactly the requests
 // asked for, stories run their steps in order with a key on every write, a rejection ends
 // its story, and the batch path packs one step of several stories into each POST /v1/batch.
-// Runs are bounded by request counts, never by time.
+// An open loop faster than the server reports what the server answered, over the time it
+// took. Runs are bounded by request counts, except that one, whose 100 ms schedule the slow
+// server takes about half a second to answer.
 #include "bench/loadgen/shard.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +13,7 @@
 #include <map>
 #include <set>
 
+#include "bench/loadgen/report.hpp"
 #include "tests/tools/client/fake_server.hpp"
 
 namespace escrowd::loadgen {
@@ -118,6 +121,36 @@ TEST(Shard, OpenLoopSchedulesTheRequestCount) {
   EXPECT_EQ(server.requests().size(), 120u);
   EXPECT_EQ(load.result().requests, 120u);
   EXPECT_EQ(load.result().latency.count(), 120u);
+}
+
+TEST(Shard, OpenLoopThroughputIsWhatTheServerAnsweredNotTheRateAsked) {
+  // Two connections answering in 10 ms each serve about 200 requests/s; a schedule of
+  // 1,000/s for 100 ms asks for 100, which take the server about half a second.
+  fake_server server{[](const seen_request& seen) {
+    auto reply = permissive(seen);
+    reply.delay = std::chrono::milliseconds{10};
+    return reply;
+  }};
+  const auto run = small_plan();
+  shard_config config;
+  config.open_loop = true;
+  config.rate = 1'000;
+  config.concurrency = 2;
+  config.duration = std::chrono::milliseconds{100};
+  config.seed = 5;
+  config.workload = *mix_named("fund");
+  auto target = target_of(server);
+  target.connections = 2;
+  target.pipeline_depth = 1;
+  shard load{run, config, target};
+  load.run();
+  const auto& measured = load.result();
+  EXPECT_GE(measured.requests, 95u);
+  EXPECT_LE(measured.requests, 101u);
+  EXPECT_GE(measured.window(), std::chrono::milliseconds{400});
+  EXPECT_LT(throughput_of(measured).requests_per_s, 300);
+  EXPECT_GE(measured.wall, measured.window());
+  EXPECT_GT(measured.late, measured.requests / 2);  // the backlog outlived the schedule
 }
 
 TEST(Shard, ARejectedCreationEndsItsStory) {

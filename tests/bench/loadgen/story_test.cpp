@@ -180,6 +180,16 @@ TEST(StorySource, ReadTasksReadRememberedTasksAsTheirPayer) {
   EXPECT_GT(task_reads, 50);
 }
 
+TEST(StorySource, AMixWithoutTopUpsNeverDrawsOne) {
+  const auto run = small_plan();
+  story_source source{run, without(*mix_named("escrow"), story_kind::topup), 0, 13};
+  std::set<story_kind> drawn;
+  for (int draw = 0; draw < 2'000; ++draw) drawn.insert(source.draw().kind());
+  EXPECT_FALSE(drawn.contains(story_kind::topup));
+  EXPECT_TRUE(drawn.contains(story_kind::withdraw));  // only the top-ups are left out
+  EXPECT_TRUE(drawn.contains(story_kind::release));
+}
+
 TEST(Mix, KnowsItsNames) {
   EXPECT_TRUE(mix_named("escrow"));
   EXPECT_TRUE(mix_named("hot"));
