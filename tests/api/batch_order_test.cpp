@@ -12,6 +12,13 @@ namespace {
 
 class batch_order_api : public batch_fixture {};
 
+// POST /v1/tasks creating a task that `payer` funds at once; `id` empty: the server's.
+json::object funded_creation(const std::string& payer, std::int64_t amount, std::string id = {}) {
+  json::object body{{"payer", payer}, {"amount", amount}, {"currency", "usd"}, {"fund", true}};
+  if (!id.empty()) body["id"] = std::move(id);
+  return operation("POST", "/v1/tasks", std::move(body));
+}
+
 // The payer's balance is the object both operations touch: the earlier one must win.
 TEST_F(batch_order_api, operations_on_one_account_apply_in_request_order) {
   // Ordering bugs show up by chance: several rounds, each on a fresh payer.
@@ -20,17 +27,9 @@ TEST_F(batch_order_api, operations_on_one_account_apply_in_request_order) {
     const auto payer = funded_account(1'000);
     const auto task = create_task(payer, {}, 600);
     ASSERT_FALSE(task.empty());
-    json::array operations{
-        operation("POST", "/v1/tasks/" + task + "/fund"),
-        operation("POST", "/v1/tasks",
-                  json::object{
-                      {"payer", payer.id}, {"amount", 401}, {"currency", "usd"}, {"fund", true}}),
-    };
-    const auto reply = client().post("/v1/batch", payer.key, batch_body(std::move(operations)));
-    const auto results = results_of(reply);
-    ASSERT_EQ(results.size(), 2u) << reply.body;
-    EXPECT_EQ(status_of(results[0]), 200) << reply.body;
-    EXPECT_EQ(status_of(results[1]), 409) << reply.body;
+    json::array operations{operation("POST", "/v1/tasks/" + task + "/fund"),
+                           funded_creation(payer.id, 401)};
+    run_expecting(payer.key, std::move(operations), {200, 409});
     EXPECT_EQ(task_state(task), "funded");
     EXPECT_EQ(balances_of(payer.id), (balances{400, 600, 0, 0}));
   }
@@ -48,16 +47,9 @@ TEST_F(batch_order_api, operations_on_an_object_created_in_the_batch_keep_their_
             "POST", "/v1/tasks",
             json::object{{"id", task}, {"payer", payer.id}, {"amount", 600}, {"currency", "usd"}}),
         operation("POST", "/v1/tasks/" + task + "/fund"),
-        operation("POST", "/v1/tasks",
-                  json::object{
-                      {"payer", payer.id}, {"amount", 401}, {"currency", "usd"}, {"fund", true}}),
+        funded_creation(payer.id, 401),
     };
-    const auto reply = client().post("/v1/batch", payer.key, batch_body(std::move(operations)));
-    const auto results = results_of(reply);
-    ASSERT_EQ(results.size(), 3u) << reply.body;
-    EXPECT_EQ(status_of(results[0]), 201) << reply.body;
-    EXPECT_EQ(status_of(results[1]), 200) << reply.body;
-    EXPECT_EQ(status_of(results[2]), 409) << reply.body;
+    run_expecting(payer.key, std::move(operations), {201, 200, 409});
     EXPECT_EQ(task_state(task), "funded");
     EXPECT_EQ(balances_of(payer.id), (balances{400, 600, 0, 0}));
   }
@@ -76,10 +68,7 @@ TEST_F(batch_order_api, fundings_from_one_payer_keep_request_order_and_see_refun
     json::array operations;
     std::vector<std::int64_t> expected;
     auto fund = [&](std::int64_t amount, bool accepted, std::string id = {}) {
-      json::object body{
-          {"payer", payer.id}, {"amount", amount}, {"currency", "usd"}, {"fund", true}};
-      if (!id.empty()) body["id"] = std::move(id);
-      operations.push_back(operation("POST", "/v1/tasks", std::move(body)));
+      operations.push_back(funded_creation(payer.id, amount, std::move(id)));
       expected.push_back(accepted ? 201 : 409);
     };
     const auto read_payer = [&] {
@@ -118,15 +107,8 @@ TEST_F(batch_order_api, a_read_behind_an_operation_that_answered_at_once_sees_th
     const auto payer = funded_account(1'000);
     const auto existing = create_task(payer, {}, 10);
     ASSERT_FALSE(existing.empty());
-    auto funded_creation = [&](std::string id) {
-      return operation("POST", "/v1/tasks",
-                       json::object{{"id", std::move(id)},
-                                    {"payer", payer.id},
-                                    {"amount", 10},
-                                    {"currency", "usd"},
-                                    {"fund", true}});
-    };
-    json::array operations{funded_creation(unique_id("task")), funded_creation(existing),
+    json::array operations{funded_creation(payer.id, 10, unique_id("task")),
+                           funded_creation(payer.id, 10, existing),
                            operation("GET", "/v1/accounts/" + payer.id)};
     const auto results = run_expecting(admin(), std::move(operations), {201, 409, 200});
     ASSERT_FALSE(results.empty());
