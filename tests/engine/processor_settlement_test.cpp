@@ -1,0 +1,208 @@
+// Tests engine/processor_operation.hpp's settlements: each legal one checked exactly (next
+// status, journal entry, account deltas), and every settlement from every status (changed,
+// repeated-settlement no-op, or the exact rejection).
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "tests/engine/processor_fixture.hpp"
+
+namespace escrowd {
+namespace {
+
+using namespace processor_testing;
+
+// ---- top-up settlement -----------------------------------------------------------------
+
+TEST_F(processor_test, topup_succeeded_moves_clearing_to_available) {
+  for (auto from : {processor_status::pending, processor_status::requires_reconciliation}) {
+    SCOPED_TRACE(to_string(from));
+    const processor_operation before = topup(from);
+    clock.advance(30);
+    auto outcome = settle(before, verdict(processor_status::succeeded), clock.now());
+    ASSERT_TRUE(outcome);
+    EXPECT_TRUE(outcome->changed);
+    EXPECT_EQ(outcome->operation.status, processor_status::succeeded);
+    EXPECT_EQ(outcome->operation.updated_at, clock.now());
+    EXPECT_EQ(outcome->operation.processor_object_id, "obj_123");
+    expect_entry(*outcome, entry_kind::topup_succeeded, clock.now(), {clearing_book(usd), -amount},
+                 {available_book(owner.id, usd), amount});
+    EXPECT_EQ(sorted(outcome->deltas), sorted({{owner.id, balance_field::pending_topup, -amount},
+                                               {owner.id, balance_field::available, amount}}));
+  }
+}
+
+TEST_F(processor_test, topup_failed_moves_no_booked_money) {
+  for (auto from : {processor_status::pending, processor_status::requires_reconciliation}) {
+    SCOPED_TRACE(to_string(from));
+    auto outcome = settle(topup(from), verdict(processor_status::failed), clock.now());
+    ASSERT_TRUE(outcome);
+    EXPECT_TRUE(outcome->changed);
+    EXPECT_EQ(outcome->operation.status, processor_status::failed);
+    EXPECT_EQ(outcome->operation.failure_code, "card_declined");
+    EXPECT_EQ(outcome->operation.failure_message, "The card was declined.");
+    EXPECT_FALSE(outcome->entry.has_value());
+    EXPECT_EQ(outcome->deltas,
+              (std::vector<account_delta>{{owner.id, balance_field::pending_topup, -amount}}));
+  }
+}
+
+TEST_F(processor_test, topup_failure_text_is_bounded) {
+  settlement long_failure = verdict(processor_status::failed);
+  long_failure.failure_code = std::string(failure_text_length_max + 100, 'c');
+  long_failure.failure_message = std::string(failure_text_length_max + 100, 'm');
+  auto outcome = settle(topup(processor_status::pending), long_failure, clock.now());
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(outcome->operation.failure_code.size(), failure_text_length_max);
+  EXPECT_EQ(outcome->operation.failure_message.size(), failure_text_length_max);
+}
+
+TEST_F(processor_test, topup_settlements_from_every_status) {
+  using enum processor_status;
+  enum outcome_kind { moves, repeats, contradicts };
+  struct probe {
+    processor_status from;
+    processor_status verdict;
+    outcome_kind expected;
+  };
+  const probe probes[] = {
+      {pending, succeeded, moves},
+      {pending, failed, moves},
+      {requires_reconciliation, succeeded, moves},
+      {requires_reconciliation, failed, moves},
+      {succeeded, succeeded, repeats},
+      {succeeded, failed, contradicts},
+      {failed, failed, repeats},
+      {failed, succeeded, contradicts},
+      {cancelled, succeeded, contradicts},
+      {cancelled, failed, contradicts},
+  };
+  for (const auto& [from, said, expected] : probes) {
+    SCOPED_TRACE(std::string(to_string(from)) + " + " + std::string(to_string(said)));
+    const processor_operation current = topup(from);
+    auto outcome = settle(current, verdict(said), clock.now() + 1);
+    switch (expected) {
+      case moves:
+        ASSERT_TRUE(outcome);
+        EXPECT_EQ(outcome->operation.status, said);
+        break;
+      case repeats:
+        expect_noop(outcome, current);
+        break;
+      case contradicts:
+        expect_rejected(outcome, {error_code::invalid_state_transition, {}});
+        break;
+    }
+  }
+}
+
+TEST_F(processor_test, a_topup_cannot_be_paid_or_pending) {
+  for (auto said : {processor_status::paid, processor_status::pending,
+                    processor_status::requires_reconciliation, processor_status::cancelled}) {
+    SCOPED_TRACE(to_string(said));
+    expect_rejected(settle(topup(processor_status::pending), verdict(said), clock.now()),
+                    {error_code::parameter_invalid, "status"});
+  }
+}
+
+// ---- withdrawal settlement -------------------------------------------------------------
+
+TEST_F(processor_test, withdrawal_paid_moves_the_hold_to_clearing) {
+  for (auto from : {processor_status::pending, processor_status::requires_reconciliation}) {
+    SCOPED_TRACE(to_string(from));
+    const processor_operation before = withdrawal(from);
+    auto outcome = settle(before, verdict(processor_status::paid), clock.now() + 5);
+    ASSERT_TRUE(outcome);
+    EXPECT_EQ(outcome->operation.status, processor_status::paid);
+    EXPECT_EQ(outcome->operation.processor_object_id, "obj_123");
+    expect_entry(*outcome, entry_kind::withdrawal_paid, clock.now() + 5,
+                 {pending_withdrawal_book(owner.id, usd), -amount}, {clearing_book(usd), amount});
+    EXPECT_EQ(outcome->deltas,
+              (std::vector<account_delta>{{owner.id, balance_field::pending_withdrawal, -amount}}));
+  }
+}
+
+TEST_F(processor_test, withdrawal_failed_returns_the_hold) {
+  for (auto from : {processor_status::pending, processor_status::requires_reconciliation}) {
+    SCOPED_TRACE(to_string(from));
+    auto outcome = settle(withdrawal(from), verdict(processor_status::failed), clock.now());
+    ASSERT_TRUE(outcome);
+    EXPECT_EQ(outcome->operation.status, processor_status::failed);
+    expect_entry(*outcome, entry_kind::withdrawal_returned, clock.now(),
+                 {pending_withdrawal_book(owner.id, usd), -amount},
+                 {available_book(owner.id, usd), amount});
+    EXPECT_EQ(sorted(outcome->deltas),
+              sorted({{owner.id, balance_field::pending_withdrawal, -amount},
+                      {owner.id, balance_field::available, amount}}));
+  }
+}
+
+TEST_F(processor_test, a_paid_withdrawal_that_fails_later_is_reversed) {
+  const processor_operation paid = withdrawal(processor_status::paid);
+  auto outcome = settle(paid, verdict(processor_status::failed), clock.now() + 86'400);
+  ASSERT_TRUE(outcome);
+  EXPECT_TRUE(outcome->changed);
+  EXPECT_EQ(outcome->operation.status, processor_status::failed);
+  EXPECT_EQ(outcome->operation.processor_object_id, "obj_123");  // kept from the payout
+  expect_entry(*outcome, entry_kind::withdrawal_reversed, clock.now() + 86'400,
+               {clearing_book(usd), -amount}, {available_book(owner.id, usd), amount});
+  EXPECT_EQ(outcome->deltas,
+            (std::vector<account_delta>{{owner.id, balance_field::available, amount}}));
+  // The reversal is final: repeating it is a no-op, a late "paid" contradicts it.
+  expect_noop(settle(outcome->operation, verdict(processor_status::failed), clock.now()),
+              outcome->operation);
+  expect_rejected(settle(outcome->operation, verdict(processor_status::paid), clock.now()),
+                  {error_code::invalid_state_transition, {}});
+}
+
+TEST_F(processor_test, withdrawal_settlements_from_every_status) {
+  using enum processor_status;
+  enum outcome_kind { moves, repeats, contradicts };
+  struct probe {
+    processor_status from;
+    processor_status verdict;
+    outcome_kind expected;
+  };
+  const probe probes[] = {
+      {pending, paid, moves},
+      {pending, failed, moves},
+      {requires_reconciliation, paid, moves},
+      {requires_reconciliation, failed, moves},
+      {paid, paid, repeats},
+      {paid, failed, moves},  // the reversal
+      {failed, failed, repeats},
+      {failed, paid, contradicts},
+      {cancelled, paid, contradicts},
+      {cancelled, failed, contradicts},
+  };
+  for (const auto& [from, said, expected] : probes) {
+    SCOPED_TRACE(std::string(to_string(from)) + " + " + std::string(to_string(said)));
+    const processor_operation current = withdrawal(from);
+    auto outcome = settle(current, verdict(said), clock.now() + 1);
+    switch (expected) {
+      case moves:
+        ASSERT_TRUE(outcome);
+        EXPECT_EQ(outcome->operation.status, said);
+        EXPECT_TRUE(outcome->entry.has_value());
+        break;
+      case repeats:
+        expect_noop(outcome, current);
+        break;
+      case contradicts:
+        expect_rejected(outcome, {error_code::invalid_state_transition, {}});
+        break;
+    }
+  }
+}
+
+TEST_F(processor_test, a_withdrawal_cannot_succeed_or_be_pending) {
+  for (auto said : {processor_status::succeeded, processor_status::pending,
+                    processor_status::requires_reconciliation, processor_status::cancelled}) {
+    SCOPED_TRACE(to_string(said));
+    expect_rejected(settle(withdrawal(processor_status::pending), verdict(said), clock.now()),
+                    {error_code::parameter_invalid, "status"});
+  }
+}
+
+}  // namespace
+}  // namespace escrowd
