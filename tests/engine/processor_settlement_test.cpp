@@ -1,6 +1,7 @@
 // Tests engine/processor_operation.hpp's settlements: each legal one checked exactly (next
 // status, journal entry, account deltas), and every settlement from every status (changed,
 // repeated-settlement no-op, or the exact rejection).
+#include <span>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -11,6 +12,40 @@ namespace escrowd {
 namespace {
 
 using namespace processor_testing;
+
+enum settlement_kind { moves, repeats, contradicts };
+
+struct settlement_probe {
+  processor_status from;
+  processor_status verdict;
+  settlement_kind expected;
+};
+
+// Settles an operation in each probe's `from` status (made by `make`) with the probe's
+// verdict at time `at`. A move changes the status, with a journal entry unless a top-up failed (no
+// booked money moved); a repeat is a no-op; a contradiction is invalid_state_transition.
+template <class Make>
+void expect_settlements(std::span<const settlement_probe> probes, std::int64_t at, Make make) {
+  for (const auto& [from, said, expected] : probes) {
+    SCOPED_TRACE(std::string(to_string(from)) + " + " + std::string(to_string(said)));
+    const processor_operation current = make(from);
+    auto outcome = settle(current, verdict(said), at);
+    switch (expected) {
+      case moves:
+        ASSERT_TRUE(outcome);
+        EXPECT_EQ(outcome->operation.status, said);
+        EXPECT_EQ(outcome->entry.has_value(), current.kind == processor_kind::withdrawal ||
+                                                  said == processor_status::succeeded);
+        break;
+      case repeats:
+        expect_noop(outcome, current);
+        break;
+      case contradicts:
+        expect_rejected(outcome, {error_code::invalid_state_transition, {}});
+        break;
+    }
+  }
+}
 
 // ---- top-up settlement -----------------------------------------------------------------
 
@@ -59,13 +94,7 @@ TEST_F(processor_test, topup_failure_text_is_bounded) {
 
 TEST_F(processor_test, topup_settlements_from_every_status) {
   using enum processor_status;
-  enum outcome_kind { moves, repeats, contradicts };
-  struct probe {
-    processor_status from;
-    processor_status verdict;
-    outcome_kind expected;
-  };
-  const probe probes[] = {
+  const settlement_probe probes[] = {
       {pending, succeeded, moves},
       {pending, failed, moves},
       {requires_reconciliation, succeeded, moves},
@@ -77,23 +106,8 @@ TEST_F(processor_test, topup_settlements_from_every_status) {
       {cancelled, succeeded, contradicts},
       {cancelled, failed, contradicts},
   };
-  for (const auto& [from, said, expected] : probes) {
-    SCOPED_TRACE(std::string(to_string(from)) + " + " + std::string(to_string(said)));
-    const processor_operation current = topup(from);
-    auto outcome = settle(current, verdict(said), clock.now() + 1);
-    switch (expected) {
-      case moves:
-        ASSERT_TRUE(outcome);
-        EXPECT_EQ(outcome->operation.status, said);
-        break;
-      case repeats:
-        expect_noop(outcome, current);
-        break;
-      case contradicts:
-        expect_rejected(outcome, {error_code::invalid_state_transition, {}});
-        break;
-    }
-  }
+  expect_settlements(probes, clock.now() + 1,
+                     [this](processor_status from) { return topup(from); });
 }
 
 TEST_F(processor_test, a_topup_cannot_be_paid_or_pending) {
@@ -157,13 +171,7 @@ TEST_F(processor_test, a_paid_withdrawal_that_fails_later_is_reversed) {
 
 TEST_F(processor_test, withdrawal_settlements_from_every_status) {
   using enum processor_status;
-  enum outcome_kind { moves, repeats, contradicts };
-  struct probe {
-    processor_status from;
-    processor_status verdict;
-    outcome_kind expected;
-  };
-  const probe probes[] = {
+  const settlement_probe probes[] = {
       {pending, paid, moves},
       {pending, failed, moves},
       {requires_reconciliation, paid, moves},
@@ -175,24 +183,8 @@ TEST_F(processor_test, withdrawal_settlements_from_every_status) {
       {cancelled, paid, contradicts},
       {cancelled, failed, contradicts},
   };
-  for (const auto& [from, said, expected] : probes) {
-    SCOPED_TRACE(std::string(to_string(from)) + " + " + std::string(to_string(said)));
-    const processor_operation current = withdrawal(from);
-    auto outcome = settle(current, verdict(said), clock.now() + 1);
-    switch (expected) {
-      case moves:
-        ASSERT_TRUE(outcome);
-        EXPECT_EQ(outcome->operation.status, said);
-        EXPECT_TRUE(outcome->entry.has_value());
-        break;
-      case repeats:
-        expect_noop(outcome, current);
-        break;
-      case contradicts:
-        expect_rejected(outcome, {error_code::invalid_state_transition, {}});
-        break;
-    }
-  }
+  expect_settlements(probes, clock.now() + 1,
+                     [this](processor_status from) { return withdrawal(from); });
 }
 
 TEST_F(processor_test, a_withdrawal_cannot_succeed_or_be_pending) {
