@@ -22,14 +22,13 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <random>
+#include <semaphore>
 #include <string>
 #include <thread>
 #include <vector>
@@ -154,26 +153,7 @@ void top_up(ledger& books, const std::string& account_id, const std::string& top
 }
 
 // Bounds how many stories one client thread has going.
-class story_window {
- public:
-  void acquire() {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return count_ < stories_in_flight; });
-    ++count_;
-  }
-  void release() {
-    {
-      std::lock_guard lock(mutex_);
-      --count_;
-    }
-    changed_.notify_one();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  int count_ = 0;
-};
+using story_window = std::counting_semaphore<stories_in_flight>;
 
 enum class story_path : std::uint8_t { approve, dispute, cancel, fund_later, unaffordable };
 
@@ -295,7 +275,7 @@ story_path pick_path(std::mt19937_64& random) {
 }
 
 void drive(ledger& books, const std::string& run, int client, int clients) {
-  story_window window;
+  story_window window{stories_in_flight};
   std::mt19937_64 random(std::hash<std::string>{}(run) + unsigned(client));
   const std::string payer = "payer_" + std::to_string(client);
   const std::string tag = run + "_" + std::to_string(client);

@@ -14,10 +14,9 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
+#include <semaphore>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,30 +39,11 @@ void say(const std::string& line) {
 }
 
 // Bounds how many records one thread has waiting for their sync.
-class in_flight_window {
- public:
-  void acquire() {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return count_ < in_flight_max; });
-    ++count_;
-  }
-  void release() {
-    {
-      std::lock_guard lock(mutex_);
-      --count_;
-    }
-    changed_.notify_one();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  int count_ = 0;
-};
+using in_flight_window = std::counting_semaphore<in_flight_max>;
 
 struct driver {
   group_commit_writer& writer;
-  in_flight_window window;
+  in_flight_window window{in_flight_max};
 
   void submit(commit_record record, std::string what, std::string id, bool expect_reject) {
     window.acquire();
@@ -82,7 +62,7 @@ struct driver {
 };
 
 void drive(group_commit_writer& writer, ledger_store& store, int thread, const std::string& run) {
-  driver out{writer, {}};
+  driver out{writer};
   const std::string tag = run + "_" + std::to_string(thread);
   account payer = *store.get_account("payer_" + std::to_string(thread));
   account worker = *store.get_account("worker_" + std::to_string(thread));
