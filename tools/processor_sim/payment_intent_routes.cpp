@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "limits.hpp"
+#include "list_route.hpp"
 #include "param_rules.hpp"
 #include "routes.hpp"
 #include "test_instruments.hpp"
@@ -276,17 +277,8 @@ route_outcome cancel(const route_context& context) {
 
 route_outcome list(const route_context& context) {
   auto query = parse_list_query(context.params, false).value;
-  auto page = context.state.list_payment_intents(query);
-  if (page.cursor_missing) {
-    return error_outcome(errors::resource_missing(
-        query.starting_after.empty() ? "ending_before" : "starting_after",
-        "No such payment_intent: '" + query.starting_after + query.ending_before + "'", 400));
-  }
-  boost::json::array data;
-  for (const payment_intent* intent : page.data) data.push_back(to_json(*intent));
-  route_outcome out;
-  out.body = list_json(std::move(data), page.has_more, "/v1/payment_intents");
-  return out;
+  return list_outcome(context.state.list_payment_intents(query), query, "payment_intent",
+                      "/v1/payment_intents");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // for the `ba_paid_then_fail` destination paid -> failed one settle delay later, because a
 // paid payout is not final at Stripe either.
 #include "limits.hpp"
+#include "list_route.hpp"
 #include "param_rules.hpp"
 #include "routes.hpp"
 #include "test_instruments.hpp"
@@ -82,17 +83,7 @@ route_outcome cancel(const route_context& context) {
 
 route_outcome list(const route_context& context) {
   auto query = parse_list_query(context.params, true).value;
-  auto page = context.state.list_payouts(query);
-  if (page.cursor_missing) {
-    return error_outcome(errors::resource_missing(
-        query.starting_after.empty() ? "ending_before" : "starting_after",
-        "No such payout: '" + query.starting_after + query.ending_before + "'", 400));
-  }
-  boost::json::array data;
-  for (const payout* item : page.data) data.push_back(to_json(*item));
-  route_outcome out;
-  out.body = list_json(std::move(data), page.has_more, "/v1/payouts");
-  return out;
+  return list_outcome(context.state.list_payouts(query), query, "payout", "/v1/payouts");
 }
 
 void fail(payout& item, const destination_outcome& outcome, sim_state& state) {

@@ -242,6 +242,29 @@ TEST_F(api_test, list_is_newest_first_paged_and_filtered_by_metadata) {
   EXPECT_EQ(call("GET", "/v1/payment_intents?starting_after=pi_nope").status, 400);
 }
 
+// Both list routes answer an unknown cursor with resource_missing naming the object kind.
+TEST_F(api_test, lists_page_newest_first_and_refuse_an_unknown_cursor) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i)
+    ids.push_back(std::string(
+        json(call("POST", "/v1/payouts", "amount=70" + std::to_string(i) + "&currency=usd"))["id"]
+            .as_string()));
+  auto next = json(call("GET", "/v1/payouts?limit=1&starting_after=" + ids[2]));
+  ASSERT_EQ(next["data"].as_array().size(), 1u);
+  EXPECT_EQ(next["data"].as_array()[0].as_object().at("id").as_string(), ids[1]);
+  EXPECT_EQ(next["has_more"], true);
+  EXPECT_EQ(next["url"], "/v1/payouts");
+  for (const auto& [path, noun] :
+       {std::pair{"/v1/payouts", "payout"}, std::pair{"/v1/payment_intents", "payment_intent"}}) {
+    auto unknown = call("GET", std::string(path) + "?ending_before=nope_1");
+    ASSERT_EQ(unknown.status, 400) << path;
+    auto error = json(unknown)["error"].as_object();
+    EXPECT_EQ(error["code"], "resource_missing");
+    EXPECT_EQ(error["param"], "ending_before");
+    EXPECT_EQ(error["message"].as_string(), std::string("No such ") + noun + ": 'nope_1'");
+  }
+}
+
 TEST_F(api_test, payouts_settle_paid_or_failed_by_destination) {
   auto paid = json(call("POST", "/v1/payouts", "amount=700&currency=usd&metadata[w]=1"));
   auto failed = json(call("POST", "/v1/payouts", "amount=700&currency=usd&destination=ba_fail"));
