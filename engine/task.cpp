@@ -1,5 +1,7 @@
 #include "engine/task.hpp"
 
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "engine/error_message.hpp"
@@ -23,6 +25,14 @@ error invalid_transition(const task& current, task_transition transition) {
 
 task_outcome unchanged(const task& current) {
   return task_outcome{current, false, {}, {}};
+}
+
+// A repeat of the transition that produced the state, with another value of `param`.
+error decided_otherwise(const task& current, std::string_view param, std::string_view applied) {
+  return rejection(error_code::invalid_state_transition, param,
+                   "The task is already " + std::string(to_string(current.state)) + " with " +
+                       std::string(applied) + ": a repeat with another " + std::string(param) +
+                       " changes nothing.");
 }
 
 // The outcome of moving a copy of `current` to `to` by `transition` (recorded in its
@@ -73,10 +83,12 @@ status check_worker(const std::string& payer, const currency& task_currency,
   if (worker.id == payer)
     return rejection(error_code::parameter_invalid, "worker",
                      "The worker must be another account than the task's payer.");
+  // Which currency the worker's account holds is not the payer's to learn (api.md: reveal
+  // nothing of an object the principal may not see), so only the task's is named.
   if (worker.currency != task_currency)
-    return rejection(error_code::currency_mismatch, "worker",
-                     "The worker's account is in " + worker.currency.str() + ", the task in " +
-                         task_currency.str() + ".");
+    return rejection(
+        error_code::currency_mismatch, "worker",
+        "The worker's account is not in the task's currency, " + task_currency.str() + ".");
   return {};
 }
 
@@ -224,12 +236,15 @@ result<task_outcome> create_funded_task(const create_task_command& command, cons
 
 result<task_outcome> submit_task(const task& current, std::string submission,
                                  const std::string& actor, std::int64_t now) {
-  if (current.state == task_state::submitted) return unchanged(current);
+  if (current.state == task_state::submitted) {
+    if (submission == current.submission) return unchanged(current);
+    return decided_otherwise(current, "submission", "another submission");
+  }
   if (current.state != task_state::funded || current.worker.empty())
     return invalid_transition(current, task_transition::submit);
   if (submission.size() > submission_length_max)
     return too_long("submission", submission_length_max);
-  auto deadline = checked_add(now, current.review_window_s);
+  auto deadline = checked_add(now, current.review_window_s + 1);
   if (!deadline) return error{error_code::parameter_invalid, "review_window_s"};
 
   return transitioned(current, task_transition::submit, task_state::submitted, actor, now,
@@ -253,7 +268,10 @@ result<task_outcome> approve_task(const task& current, const std::string& actor,
 
 result<task_outcome> dispute_task(const task& current, std::string reason, const std::string& actor,
                                   std::int64_t now) {
-  if (current.state == task_state::disputed) return unchanged(current);
+  if (current.state == task_state::disputed) {
+    if (reason == current.dispute_reason) return unchanged(current);
+    return decided_otherwise(current, "reason", "another reason");
+  }
   if (current.state != task_state::submitted)
     return invalid_transition(current, task_transition::dispute);
   // Past the deadline the work is the worker's (api.md: protected from silence), even in
@@ -273,7 +291,11 @@ result<task_outcome> dispute_task(const task& current, std::string reason, const
 
 result<task_outcome> resolve_task(const task& current, std::int64_t worker_amount,
                                   const std::string& actor, std::int64_t now) {
-  if (current.state == task_state::resolved) return unchanged(current);
+  if (current.state == task_state::resolved) {
+    if (worker_amount == current.worker_amount) return unchanged(current);
+    return decided_otherwise(current, "worker_amount",
+                             "worker_amount " + std::to_string(current.worker_amount));
+  }
   if (current.state != task_state::disputed)
     return invalid_transition(current, task_transition::resolve);
   if (worker_amount < 0 || worker_amount > current.amount)

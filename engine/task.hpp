@@ -80,9 +80,13 @@ struct task {
   std::int64_t created_at = 0;
   task_state state = task_state::open;
   task_transition last_transition = task_transition::create;
-  std::int64_t escrow = 0;           // money this task holds; equals escrow_by_state()
-  std::int64_t review_deadline = 0;  // Unix seconds; set while submitted
-  std::int64_t worker_amount = 0;    // the arbiter's split, once resolved
+  std::int64_t escrow = 0;  // money this task holds; equals escrow_by_state()
+  // Unix seconds, set while submitted: the first whole second at which the review window
+  // has surely lapsed. `now` is the start of the second the submission came in, which may
+  // be up to a second later, so the deadline is now + review_window_s + 1: the payer gets at
+  // least the whole window, the worker's release comes at most a second after it.
+  std::int64_t review_deadline = 0;
+  std::int64_t worker_amount = 0;  // the arbiter's split, once resolved
   std::string submission;
   std::string dispute_reason;
   std::vector<task_history_item> history;
@@ -129,6 +133,11 @@ struct create_task_command {
 [[nodiscard]] result<task_outcome> create_funded_task(const create_task_command& command,
                                                       const account& payer, const account* worker,
                                                       std::int64_t now);
+
+// Natural idempotency (api.md) covers a repeat of the transition that produced the state:
+// submit, dispute and resolve repeated with the parameters that produced it are no-ops;
+// with other parameters they are a different decision, refused as invalid_state_transition
+// (the caller must not read a 200 as "my submission, reason or split was applied").
 
 [[nodiscard]] result<task_outcome> submit_task(const task& current, std::string submission,
                                                const std::string& actor, std::int64_t now);

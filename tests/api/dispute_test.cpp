@@ -3,6 +3,11 @@
 // the payer, 0 and the full amount included, more than the amount refused), and cancel of an
 // open or funded task refunds the escrow to the payer. Each case checks both accounts'
 // four balances.
+#include <latch>
+#include <memory>
+#include <thread>
+#include <vector>
+
 #include "tests/api/api_fixture.hpp"
 
 namespace escrowd::api_testing {
@@ -67,6 +72,51 @@ TEST_F(dispute_api, resolve_outside_zero_to_amount_is_400_worker_amount_and_move
   }
   EXPECT_EQ(task_state(task.id), "disputed");
   EXPECT_EQ(balances_of(task.payer.id), (balances{100, 500, 0, 0}));
+}
+
+// Two arbiters deciding different splits at the same moment: one split is applied and
+// answered 200; the other is 409 invalid_state_transition naming worker_amount (a 200
+// showing the other's split would tell its arbiter the decision was theirs). The winner's
+// repeat is the natural no-op.
+TEST_F(dispute_api, two_arbiters_resolving_differently_one_wins_and_the_other_is_409) {
+  const auto task = disputed(1'000);
+  const std::vector<std::string> bodies = {R"({"worker_amount":100})", R"({"worker_amount":900})"};
+  const std::vector<std::string> keys = {arbiter(), arbiter()};
+  std::vector<std::unique_ptr<api_client>> clients;
+  for (std::size_t i = 0; i < 2; ++i)
+    clients.push_back(std::make_unique<api_client>(server().port()));
+  std::vector<api_response> answers(2);
+  std::latch start(2);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      answers[i] = clients[i]->post("/v1/tasks/" + task.id + "/resolve", keys[i], bodies[i]);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const std::size_t winner = answers[0].status == 200 ? 0 : 1;
+  const std::size_t loser = 1 - winner;
+  ASSERT_EQ(answers[winner].status, 200u) << describe(answers[winner]);
+  expect_error(answers[loser], 409, "invalid_state_transition", "worker_amount");
+  const std::int64_t to_worker = winner == 0 ? 100 : 900;
+  EXPECT_EQ(answers[winner].integer("worker_amount"), to_worker);
+  EXPECT_EQ(balances_of(task.worker.id), (balances{to_worker, 0, 0, 0}));
+  EXPECT_EQ(balances_of(task.payer.id), (balances{100 + 1'000 - to_worker, 0, 0, 0}));
+  const auto repeated =
+      client().post("/v1/tasks/" + task.id + "/resolve", keys[winner], bodies[winner]);
+  EXPECT_EQ(repeated.status, 200u) << describe(repeated);
+  EXPECT_EQ(balances_of(task.worker.id).available, to_worker);
+}
+
+TEST_F(dispute_api, a_second_dispute_with_another_reason_is_409_and_keeps_the_first) {
+  const auto task = disputed(300);
+  expect_error(client().post("/v1/tasks/" + task.id + "/dispute", task.payer.key,
+                             R"({"reason":"also late"})"),
+               409, "invalid_state_transition", "reason");
+  EXPECT_EQ(client().get("/v1/tasks/" + task.id, task.payer.key).text("dispute_reason"), "broken");
+  EXPECT_EQ(transition(task.id, "dispute", task.payer.key, R"({"reason":"broken"})").text("state"),
+            "disputed");
 }
 
 TEST_F(dispute_api, dispute_requires_a_reason) {

@@ -92,7 +92,7 @@ TEST(error_message, refusals_say_which_value_was_wrong) {
   EXPECT_EQ(message_of(assign_task(open, payer, "payer", now).failure()),
             "The worker must be another account than the task's payer.");
   EXPECT_EQ(message_of(assign_task(open, euro_worker, "payer", now).failure()),
-            "The worker's account is in eur, the task in usd.");
+            "The worker's account is not in the task's currency, usd.");
   EXPECT_EQ(
       message_of(create_task({"task_3", {}, 5, eur, {}, "admin"}, payer, nullptr, now).failure()),
       "The payer's account is in usd, the task in eur.");

@@ -114,7 +114,7 @@ void ledger_model::commit_task(const prediction& expected, const task_outcome& o
     EXPECT_EQ(next.last_transition, expected.transition) << where();
   }
   if (next.state == task_state::submitted && from != task_state::submitted) {
-    EXPECT_EQ(next.review_deadline, clock_.now() + next.review_window_s) << where();
+    EXPECT_EQ(next.review_deadline, clock_.now() + next.review_window_s + 1) << where();
   }
 
   escrowed_[next.payer] += escrow_by_state(next) - escrow_before;

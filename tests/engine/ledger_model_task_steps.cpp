@@ -111,13 +111,17 @@ void ledger_model::submit_step() {
   operation_ = "submit_task";
   task* current = random_task({task_state::funded});
   if (current == nullptr) return;
-  std::string submission = "https://example.com/work";
+  // Two texts, so that repeats on a submitted task come with the same one and with another.
+  std::string submission =
+      random_.chance(1, 4) ? "https://example.com/v2" : "https://example.com/v1";
   if (random_.chance(1, 40)) submission.assign(submission_length_max + 1, 's');
   std::vector<error_code> faults;
   if (submission.size() > submission_length_max) faults.push_back(error_code::parameter_invalid);
-  prediction expected = decide(current->state == task_state::submitted,
-                               current->state == task_state::funded && !current->worker.empty(),
-                               faults, /*history_full=*/false);
+  // A repeat with another submission is another decision, not the natural no-op.
+  const bool noop = current->state == task_state::submitted && submission == current->submission;
+  prediction expected =
+      decide(noop, current->state == task_state::funded && !current->worker.empty(), faults,
+             /*history_full=*/false);
   expected.to_state = task_state::submitted;
   expected.transition = task_transition::submit;
   const auto outcome = submit_task(*current, std::move(submission), current->worker, clock_.now());
@@ -143,14 +147,14 @@ void ledger_model::dispute_step() {
   operation_ = "dispute_task";
   task* current = random_task({task_state::submitted});
   if (current == nullptr) return;
-  std::string reason = "not what was asked";
+  std::string reason = random_.chance(1, 4) ? "late" : "not what was asked";
   if (random_.chance(1, 40)) reason.assign(dispute_reason_length_max + 1, 'r');
   std::vector<error_code> faults;
   if (reason.size() > dispute_reason_length_max) faults.push_back(error_code::parameter_invalid);
   // Past its review deadline the task is the worker's, released or not yet.
   const bool window_open = current->review_deadline == 0 || clock_.now() < current->review_deadline;
-  prediction expected = decide(current->state == task_state::disputed,
-                               current->state == task_state::submitted && window_open, faults,
+  const bool noop = current->state == task_state::disputed && reason == current->dispute_reason;
+  prediction expected = decide(noop, current->state == task_state::submitted && window_open, faults,
                                /*history_full=*/false);
   expected.to_state = task_state::disputed;
   expected.transition = task_transition::dispute;
@@ -186,7 +190,8 @@ void ledger_model::resolve_step() {
   std::vector<error_code> faults;
   if (worker_amount < 0 || worker_amount > amount) faults.push_back(error_code::parameter_invalid);
   prediction expected =
-      decide(current->state == task_state::resolved, current->state == task_state::disputed, faults,
+      decide(current->state == task_state::resolved && worker_amount == current->worker_amount,
+             current->state == task_state::disputed, faults,
              /*history_full=*/false);
   expected.to_state = task_state::resolved;
   expected.transition = task_transition::resolve;

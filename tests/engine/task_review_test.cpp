@@ -20,7 +20,9 @@ TEST_F(task_test, submit_starts_the_review_window_without_moving_money) {
   EXPECT_EQ(outcome->task.state, task_state::submitted);
   EXPECT_EQ(outcome->task.last_transition, task_transition::submit);
   EXPECT_EQ(outcome->task.submission, "https://example.com/work");
-  EXPECT_EQ(outcome->task.review_deadline, clock.now() + window_s);
+  // The second of `now` may have begun up to a second before the submission: one more
+  // second so that the payer always has the whole window.
+  EXPECT_EQ(outcome->task.review_deadline, clock.now() + window_s + 1);
   EXPECT_EQ(outcome->task.escrow, amount);
   expect_recorded(*outcome, before, task_transition::submit, worker.id, clock.now());
   expect_no_money_moved(*outcome);
@@ -29,7 +31,15 @@ TEST_F(task_test, submit_starts_the_review_window_without_moving_money) {
 TEST_F(task_test, submit_on_submitted_is_a_noop) {
   const task submitted = submitted_task();
   clock.advance(50);
-  expect_noop(submit_task(submitted, "again", worker.id, clock.now()), submitted);
+  expect_noop(submit_task(submitted, "done", worker.id, clock.now()), submitted);
+}
+
+// Not a repeat: another decision, which a 200 would claim was applied.
+TEST_F(task_test, submit_on_submitted_with_another_submission_is_invalid) {
+  const auto outcome = submit_task(submitted_task(), "done, corrected", worker.id, clock.now());
+  expect_rejected(outcome, {error_code::invalid_state_transition, "submission"});
+  EXPECT_NE(outcome.failure().message.find("another submission"), std::string::npos)
+      << outcome.failure().message;
 }
 
 TEST_F(task_test, submit_needs_a_worker) {
@@ -99,7 +109,12 @@ TEST_F(task_test, dispute_keeps_the_funds_in_escrow) {
 
 TEST_F(task_test, dispute_on_disputed_is_a_noop) {
   const task disputed = disputed_task();
-  expect_noop(dispute_task(disputed, "again", payer.id, clock.now()), disputed);
+  expect_noop(dispute_task(disputed, "not done", payer.id, clock.now()), disputed);
+}
+
+TEST_F(task_test, dispute_on_disputed_with_another_reason_is_invalid) {
+  expect_rejected(dispute_task(disputed_task(), "late too", payer.id, clock.now()),
+                  {error_code::invalid_state_transition, "reason"});
 }
 
 TEST_F(task_test, dispute_bounds_the_reason) {
@@ -185,6 +200,14 @@ TEST_F(task_test, resolve_rejects_splits_outside_zero_to_amount) {
 TEST_F(task_test, resolve_on_resolved_is_a_noop) {
   const task resolved = resolved_task();
   expect_noop(resolve_task(resolved, 400, "arbiter", clock.now()), resolved);
+}
+
+// Two arbiters deciding differently: the second learns the split that was applied.
+TEST_F(task_test, resolve_on_resolved_with_another_split_is_invalid) {
+  const auto outcome = resolve_task(resolved_task(), 900, "arbiter", clock.now());
+  expect_rejected(outcome, {error_code::invalid_state_transition, "worker_amount"});
+  EXPECT_NE(outcome.failure().message.find("worker_amount 400"), std::string::npos)
+      << outcome.failure().message;
 }
 
 // ---- cancel ----------------------------------------------------------------------------

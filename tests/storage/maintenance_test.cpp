@@ -150,12 +150,13 @@ TEST_F(maintenance_test, the_review_deadline_index_follows_task_state) {
   auto submitted2 = submit_task(funded2->task, "work", "b", now);
   expect_ok({from_outcome(*submitted, false), from_outcome(*submitted2, false)});
   {
-    auto due = store->snapshot()->list_review_deadlines(now + 3600 + 10, 10);
+    auto due = store->snapshot()->list_review_deadlines(submitted->task.review_deadline, 10);
     ASSERT_EQ(due->size(), 2u);
     EXPECT_EQ((*due)[0].task_id, "t2");  // earliest first
-    EXPECT_EQ(store->snapshot()->list_review_deadlines(now + 3600, 10)->size(), 1u);
+    EXPECT_EQ(
+        store->snapshot()->list_review_deadlines(submitted2->task.review_deadline, 10)->size(), 1u);
   }
-  auto lapsed = lapse_review_window(submitted2->task, now + 3600);
+  auto lapsed = lapse_review_window(submitted2->task, submitted2->task.review_deadline);
   ASSERT_TRUE(lapsed.has_value());
   expect_ok({from_outcome(*lapsed, false)});
   auto due = store->snapshot()->list_review_deadlines(now + 1'000'000, 10);
