@@ -50,6 +50,9 @@ struct rendered_response {
   std::string body;
   bool replayed = false;            // a stored answer to an earlier request with the key
   std::string original_request_id;  // that earlier request's Request-Id, when replayed
+  // What the idempotency record stores and a replay shows, when it is not `body`: a new
+  // key's secret is shown once and never stored (a batch carries it for its operations).
+  std::string stored_body;
 };
 
 // Pure and thread-safe: called on the deciding actor's thread.

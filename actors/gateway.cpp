@@ -14,7 +14,7 @@ using steady = std::chrono::steady_clock;
 
 rendered_response render_internal(const operation_result& result) {
   const auto& description = describe(result.outcome.code());
-  return {description.http_status, std::string(description.code), false, {}};
+  return {description.http_status, std::string(description.code), false, {}, {}};
 }
 
 double draw(gateway_state& state) {

@@ -107,9 +107,9 @@ void finish(self_pointer self, const rendered_response& response) {
 // means the gateway's own answer or a webhook settled the operation the same way after the
 // comparison: not a repair, so not counted as one.
 rendered_response render_repair(const operation_result& result) {
-  if (result.outcome.ok()) return {200, result.changed ? "changed" : "unchanged", false, {}};
+  if (result.outcome.ok()) return {200, result.changed ? "changed" : "unchanged", false, {}, {}};
   const auto& description = describe(result.outcome.code());
-  return {description.http_status, std::string(description.code), false, {}};
+  return {description.http_status, std::string(description.code), false, {}, {}};
 }
 
 void repair_done(self_pointer self, const std::shared_ptr<reconciliation_run>& run,
@@ -150,7 +150,7 @@ void repair(self_pointer self, const std::shared_ptr<reconciliation_run>& run) {
         .then([self, run, index](
                   const rendered_response& response) { repair_done(self, run, index, response); },
               [self, run, index](const caf::error&) {
-                repair_done(self, run, index, rendered_response{504, "timeout", false, {}});
+                repair_done(self, run, index, rendered_response{504, "timeout", false, {}, {}});
               });
   }
 }

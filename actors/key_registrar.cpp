@@ -41,13 +41,13 @@ void answer_issued(self_pointer self, storage::commit_record record, const reque
                    issued_api_key issued, completion_handle done) {
   issued_api_key without_secret = issued;
   without_secret.secret.clear();
-  record.idempotency.reset();
-  attach_idempotency(record, context,
-                     context.render(operation_result{escrowd::status{}, without_secret, true}));
-  request_context unkeyed = context;
-  unkeyed.idempotency.reset();  // already attached
-  answer(self, std::move(record), unkeyed,
-         operation_result{escrowd::status{}, std::move(issued), true}, std::move(done));
+  auto shown = context.render(operation_result{escrowd::status{}, std::move(issued), true});
+  shown.stored_body =
+      context.render(operation_result{escrowd::status{}, std::move(without_secret), true}).body;
+  commit_rendered(
+      self, self->state.writer, std::move(record), context, std::move(shown),
+      [done](rendered_response response, std::uint64_t) { done.call(std::move(response)); },
+      [done](rendered_response response, escrowd::error) { done.call(std::move(response)); });
 }
 
 void create(self_pointer self, key_command& command, completion_handle& done) {

@@ -99,8 +99,11 @@ bool ledger::impl::admit(const request_context& context, completion& done) {
       return refuse(error_code::idempotency_key_reused);
     }
     if (metrics) metrics->record_idempotent_replay();
-    done(rendered_response{decision.replay->status, decision.replay->body, true,
-                           decision.replay->original_request_id});
+    done(rendered_response{decision.replay->status,
+                           decision.replay->body,
+                           true,
+                           decision.replay->original_request_id,
+                           {}});
     return false;
   }
   done = [this, scope = claim.scope, key = claim.key,
@@ -278,6 +281,7 @@ result<ledger::admin_bootstrap> ledger::bootstrap_admin_key(const std::string& s
         static_cast<std::uint16_t>(outcome.outcome.ok() ? 201 : 500),
         outcome.outcome.ok() ? std::string{} : std::string(describe(outcome.outcome.code()).code),
         false,
+        {},
         {}};
   };
   std::promise<rendered_response> answered;

@@ -44,13 +44,14 @@ rendered_response error_rendered(const error& failure, std::string_view message)
   return {description.http_status,
           json::serialize(json::object{{"error", std::move(body)}}),
           false,
+          {},
           {}};
 }
 
 rendered_response webhook_receipt(std::string_view event_id, std::string_view outcome) {
   json::object body{
       {"object", "webhook_receipt"}, {"received", true}, {"event", event_id}, {"outcome", outcome}};
-  return {200, json::serialize(body), false, {}};
+  return {200, json::serialize(body), false, {}, {}};
 }
 
 std::optional<telemetry::webhook_outcome> webhook_outcome_of(const rendered_response& answer) {
@@ -105,7 +106,7 @@ rendered_response reconciliation_rendered(const reconciliation_report& report) {
       {"has_more", report.differences.size() < report.differences_total},
       {"differences", std::move(differences)},
   };
-  return {200, json::serialize(body), false, {}};
+  return {200, json::serialize(body), false, {}, {}};
 }
 
 }  // namespace escrowd::actors

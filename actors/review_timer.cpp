@@ -13,7 +13,7 @@ using self_pointer = review_timer_actor::stateful_pointer<review_timer_state>;
 // Nobody reads the answer to an internal command but the timer, which only needs to know
 // that it came back.
 rendered_response render_internal(const operation_result& result) {
-  return {describe(result.outcome.code()).http_status, {}, false, {}};
+  return {describe(result.outcome.code()).http_status, {}, false, {}, {}};
 }
 
 task_command lapse_command(const std::string& task_id, std::int64_t now) {

@@ -46,8 +46,7 @@ struct task_actor_state {
 
 task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_actor_state> self,
                                               std::string id, storage::ledger_store* store,
-                                              storage_writer_ref writer,
-                                              directory_actor directory,
+                                              storage_writer_ref writer, directory_actor directory,
                                               account_identities* identities);
 
 }  // namespace escrowd::actors

@@ -17,11 +17,11 @@ namespace escrowd::bench_support {
 inline actors::rendered_response render(const actors::operation_result& result) {
   if (!result.outcome.ok()) {
     const auto described = describe(result.outcome.code());
-    return {described.http_status, std::string(described.code), false, {}};
+    return {described.http_status, std::string(described.code), false, {}, {}};
   }
   if (const auto* row = std::get_if<task>(&result.object))
-    return {200, row->id + " " + std::string(to_string(row->state)), false, {}};
-  return {200, "ok", false, {}};
+    return {200, row->id + " " + std::string(to_string(row->state)), false, {}, {}};
+  return {200, "ok", false, {}, {}};
 }
 
 inline actors::request_context context_for(principal who) {

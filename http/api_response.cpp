@@ -50,15 +50,16 @@ actors::response_renderer make_renderer(unsigned success_status) {
     if (!outcome.outcome.ok()) {
       const auto& failure = outcome.outcome.failure();
       return actors::rendered_response{
-          describe(failure.code).http_status, http::serialize(error_json(failure)), false, {}};
+          describe(failure.code).http_status, http::serialize(error_json(failure)), false, {}, {}};
     }
     return actors::rendered_response{
-        static_cast<std::uint16_t>(success_status), object_body(outcome.object), false, {}};
+        static_cast<std::uint16_t>(success_status), object_body(outcome.object), false, {}, {}};
   };
 }
 
 response to_http(actors::rendered_response rendered) {
   response answer = json_response(rendered.status, std::move(rendered.body));
+  answer.stored_body = std::move(rendered.stored_body);
   if (rendered.replayed) {
     answer.headers.emplace_back("Idempotent-Replayed", "true");
     answer.headers.emplace_back("Original-Request", std::move(rendered.original_request_id));

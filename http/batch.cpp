@@ -198,10 +198,12 @@ void note_task_parties(const actors::ledger& ledger, const batch_operation& oper
 
 // The batch in flight: results by index, and which operations wait for which.
 
-// Called once with the whole answer's body; every_one_replayed: each operation's answer
-// was a replay; keep: no operation's answer was one a retry must not see again (5xx, 409
+// Called once with the whole answer's body and, when it differs, the body a replay shows
+// (stored_body; empty: `body`); every_one_replayed: each operation's answer was a replay;
+// keep: no operation's answer was one a retry must not see again (5xx, 409
 // idempotency_key_in_use).
-using batch_finish = std::function<void(std::string body, bool every_one_replayed, bool keep)>;
+using batch_finish = std::function<void(std::string body, std::string stored_body,
+                                        bool every_one_replayed, bool keep)>;
 
 // How far an operation has let its successors go. A funding is decided by the payer's
 // actor: a state-changing operation started after that reaches the payer (and the funded
@@ -220,6 +222,10 @@ struct batch_run {
   std::int64_t now = 0;
   std::vector<batch_operation> operations;
   std::vector<std::string> results;  // {"status":S,"body":B}
+  // Where a replay shows another body than the answer (a new key's secret is shown once):
+  // that result as stored; empty elsewhere.
+  std::vector<std::string> stored_results;
+  std::atomic<bool> shown_once{false};  // some stored_results are set
   std::vector<std::vector<std::size_t>> successors;
   std::unique_ptr<std::atomic<std::size_t>[]> waiting_for;  // unfinished predecessors
   std::vector<bool> changes_state;  // a POST: may start once its predecessors are decided
@@ -242,6 +248,23 @@ std::string derived_operation_key(std::string_view batch_key, std::size_t index)
   return "\x1f" + std::to_string(index) + "\x1f" + to_hex(sha256_of(batch_key));
 }
 
+std::string result_json(unsigned status, const std::string& body) {
+  return "{\"status\":" + std::to_string(status) + ",\"body\":" + body + "}";
+}
+
+// The batch's answer from its results, each replaced by its stored variant where it has one.
+std::string batch_json(const std::vector<std::string>& results,
+                       const std::vector<std::string>& stored_results) {
+  std::string body = R"({"object":"batch","results":[)";
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (i != 0) body.push_back(',');
+    const bool stored = i < stored_results.size() && !stored_results[i].empty();
+    body += stored ? stored_results[i] : results[i];
+  }
+  body += "]}";
+  return body;
+}
+
 // An answer a retry must get a fresh chance at: nothing was decided.
 bool is_transient(const response& answer) {
   return answer.status >= 500 ||
@@ -261,6 +284,7 @@ void api::run_batch(api_call& call) {
   const std::size_t count = operations->size();
   run->operations = std::move(*operations);
   run->results.resize(count);
+  run->stored_results.resize(count);
   run->successors.resize(count);
   run->waiting_for = std::make_unique<std::atomic<std::size_t>[]>(count);
   run->released = std::make_unique<std::atomic<release_stage>[]>(count);
@@ -311,7 +335,8 @@ void api::run_batch(api_call& call) {
     for (auto index : roots) start_batch_operation(run, index);
   };
   if (call.idempotency_key.empty()) {
-    run->finish = [reply = call.reply](std::string body, bool every_one_replayed, bool) {
+    run->finish = [reply = call.reply](std::string body, std::string, bool every_one_replayed,
+                                       bool) {
       response combined = json_response(200, std::move(body));
       if (every_one_replayed) combined.headers.emplace_back("Idempotent-Replayed", "true");
       reply(std::move(combined));
@@ -327,8 +352,10 @@ void api::run_batch(api_call& call) {
   ledger_.submit_composite(
       std::move(*context),
       [run, start](actors::ledger::composite_finish finish) {
-        run->finish = [finish = std::move(finish)](std::string body, bool, bool keep) {
-          finish(actors::rendered_response{200, std::move(body), false, {}}, keep);
+        run->finish = [finish = std::move(finish)](std::string body, std::string stored_body, bool,
+                                                   bool keep) {
+          finish(actors::rendered_response{200, std::move(body), false, {}, std::move(stored_body)},
+                 keep);
         };
         start();
       },
@@ -416,17 +443,18 @@ void api::finish_batch_operation(const std::shared_ptr<batch_run>& run, std::siz
                   [](const auto& header) { return header.first == "Idempotent-Replayed"; });
   if (replayed) run->replayed.fetch_add(1, std::memory_order_relaxed);
   if (is_transient(answer)) run->transient.store(true, std::memory_order_relaxed);
-  run->results[index] =
-      "{\"status\":" + std::to_string(answer.status) + ",\"body\":" + answer.body + "}";
+  run->results[index] = result_json(answer.status, answer.body);
+  if (!answer.stored_body.empty()) {
+    run->stored_results[index] = result_json(answer.status, answer.stored_body);
+    run->shown_once.store(true, std::memory_order_relaxed);
+  }
   complete_if_last(run, index);
   if (run->remaining.fetch_sub(1) != 1) return;
-  std::string body = R"({"object":"batch","results":[)";
-  for (std::size_t i = 0; i < run->results.size(); ++i) {
-    if (i != 0) body.push_back(',');
-    body += run->results[i];
-  }
-  body += "]}";
-  run->finish(std::move(body), run->replayed.load() == run->results.size(), !run->transient.load());
+  auto body = batch_json(run->results, {});
+  auto stored_body =
+      run->shown_once.load() ? batch_json(run->results, run->stored_results) : std::string{};
+  run->finish(std::move(body), std::move(stored_body), run->replayed.load() == run->results.size(),
+              !run->transient.load());
 }
 
 void api::run_operation(const batch_run& batch, std::size_t index, std::string method,

@@ -45,6 +45,9 @@ struct response {
   // Content-Length, Transfer-Encoding, Connection, Request-Id and Server given here are
   // ignored, as is any header whose name or value could break the framing (CR, LF, NUL).
   std::vector<std::pair<std::string, std::string>> headers;
+  // Not sent: what a replay of this answer shows when it is not `body` (a new key's secret
+  // is shown once), for a keyed batch to store of its operations (actors::rendered_response).
+  std::string stored_body;
 };
 
 namespace detail {

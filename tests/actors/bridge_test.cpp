@@ -20,9 +20,9 @@ namespace {
 using namespace std::chrono_literals;
 
 rendered_response render(const operation_result& result) {
-  if (result.outcome.ok()) return {200, "ok", false, {}};
+  if (result.outcome.ok()) return {200, "ok", false, {}, {}};
   const auto& description = describe(result.outcome.code());
-  return {description.http_status, std::string(description.code), false, {}};
+  return {description.http_status, std::string(description.code), false, {}, {}};
 }
 
 // A directory that answers accounts through their slot at once with `account_answer`,
@@ -39,13 +39,13 @@ directory_actor::behavior_type stub_directory(
     directory_actor::stateful_pointer<stub_directory_state> self, std::string account_answer) {
   return {
       [](account_command&) {
-        return rendered_response{500, "wrong path", false, {}};
+        return rendered_response{500, "wrong path", false, {}, {}};
       },
       [](task_command&) {
-        return rendered_response{500, "wrong path", false, {}};
+        return rendered_response{500, "wrong path", false, {}, {}};
       },
       [account_answer](account_command&, answer_slot& slot) {
-        slot.answer(rendered_response{200, account_answer, false, {}});
+        slot.answer(rendered_response{200, account_answer, false, {}, {}});
       },
       [=](task_command& command, answer_slot& slot) {
         if (command.task_id != "dropped") self->state.held.push_back(std::move(slot));
@@ -54,7 +54,8 @@ directory_actor::behavior_type stub_directory(
       [](retired_atom, entity_kind, const std::string&) {},
       [](settled_atom, const std::string&) {},
       [=](sweep_atom) {  // answers everything held, late
-        for (auto& slot : self->state.held) slot.answer(rendered_response{200, "late", false, {}});
+        for (auto& slot : self->state.held)
+          slot.answer(rendered_response{200, "late", false, {}, {}});
         self->state.held.clear();
       },
       [](evict_atom) {},
@@ -156,14 +157,14 @@ TEST(answer_deadlines, the_sweep_forgets_answered_slots_and_times_out_only_overd
   auto waiting = answer_slot::open(recording(got), render);
   deadlines.track(answered);
   deadlines.track(waiting);
-  answered.answer(rendered_response{200, "first", false, {}});
-  answered.answer(rendered_response{200, "second", false, {}});  // dropped: already answered
+  answered.answer(rendered_response{200, "first", false, {}, {}});
+  answered.answer(rendered_response{200, "second", false, {}, {}});  // dropped: already answered
   const auto now = std::chrono::steady_clock::now();
   EXPECT_EQ(deadlines.sweep(now), 0u);
   EXPECT_EQ(deadlines.tracked(), 1u);  // the answered one is gone, the waiting one stays
   EXPECT_EQ(deadlines.sweep(now + std::chrono::seconds(11)), 1u);
   EXPECT_EQ(deadlines.tracked(), 0u);
-  waiting.answer(rendered_response{200, "late", false, {}});
+  waiting.answer(rendered_response{200, "late", false, {}, {}});
   std::lock_guard lock(got->mutex);
   ASSERT_EQ(got->received.size(), 2u);
   EXPECT_EQ(got->received[0].body, "first");

@@ -58,7 +58,7 @@ void say(const std::string& line) {
 rendered_response render(const operation_result& result) {
   if (!result.outcome.ok()) {
     const auto described = describe(result.outcome.code());
-    return {described.http_status, "error " + std::string(described.code), false, {}};
+    return {described.http_status, "error " + std::string(described.code), false, {}, {}};
   }
   std::string body = result.changed ? "ok changed" : "ok unchanged";
   if (const auto* row = std::get_if<account>(&result.object)) body += " account " + row->id;
@@ -66,7 +66,7 @@ rendered_response render(const operation_result& result) {
     body += " task " + row->id + " " + std::string(to_string(row->state));
   if (const auto* row = std::get_if<processor_operation>(&result.object))
     body += " operation " + row->id + " " + std::string(to_string(row->status));
-  return {200, body, false, {}};
+  return {200, body, false, {}, {}};
 }
 
 principal admin() {

@@ -18,18 +18,25 @@ namespace escrowd::actors::testing {
 inline rendered_response render_for_tests(const operation_result& result) {
   if (!result.outcome.ok())
     return {describe(result.outcome.code()).http_status,
-            "error " + std::string(describe(result.outcome.code()).code), false, {}};
+            "error " + std::string(describe(result.outcome.code()).code),
+            false,
+            {},
+            {}};
   std::string body = result.changed ? "ok changed" : "ok unchanged";
   if (const auto* row = std::get_if<account>(&result.object)) body += " account " + row->id;
   if (const auto* row = std::get_if<task>(&result.object))
     body += " task " + row->id + " " + std::string(to_string(row->state));
   if (const auto* row = std::get_if<processor_operation>(&result.object))
     body += " operation " + row->id + " " + std::string(to_string(row->status));
-  return {200, body, false, {}};
+  return {200, body, false, {}, {}};
 }
 
-inline principal admin() { return {principal_role::admin, "key_admin", {}}; }
-inline principal arbiter() { return {principal_role::arbiter, "key_arbiter", {}}; }
+inline principal admin() {
+  return {principal_role::admin, "key_admin", {}};
+}
+inline principal arbiter() {
+  return {principal_role::arbiter, "key_arbiter", {}};
+}
 inline principal account_key(const std::string& account_id) {
   return {principal_role::account, "key_" + account_id, account_id};
 }
@@ -43,7 +50,9 @@ inline request_context context_for(const principal& who) {
   return context;
 }
 
-inline currency usd() { return *currency::parse("usd"); }
+inline currency usd() {
+  return *currency::parse("usd");
+}
 
 class ledger_fixture : public ::testing::Test {
  protected:

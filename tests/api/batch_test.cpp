@@ -4,6 +4,9 @@
 // keying the batch as a whole; the 8,190-operation cap (8,190 accepted, 8,191 refused with
 // 400). The order of operations on shared objects: batch_order_test.cpp.
 #include <boost/json/serialize.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <latch>
 #include <thread>
 
@@ -169,6 +172,48 @@ TEST_F(batch_api, a_key_on_the_batch_keys_the_whole_batch) {
 
 // The same keyed batch sent by many connections at once runs once: the others are told
 // 409 idempotency_key_in_use (not stored) or replay it.
+// api.md: keys are stored hashed. A keyed batch stores its whole answer for replays, but a
+// key it created shows its secret in the first answer only: the replay has "key": null (as a
+// key creation's own replay does), and no file of the data directory holds the secret.
+TEST_F(batch_api, a_keyed_batch_shows_new_key_secrets_once_and_stores_none) {
+  const auto account = create_account();
+  const json::array operations{
+      operation("POST", "/v1/accounts/" + account.id + "/keys"),
+      operation("POST", "/v1/keys", json::object{{"role", "arbiter"}}),
+      operation("POST", "/v1/keys", json::object{{"role", "admin"}}, unique_id("own_key"))};
+  const auto batch_key = unique_id("provision");
+  const auto results =
+      results_of(client().post("/v1/batch", admin(), batch_body(operations), batch_key));
+  ASSERT_EQ(results.size(), 3u);
+  std::vector<std::string> secrets;
+  for (const auto& result : results) {
+    EXPECT_EQ(status_of(result), 201) << json::serialize(result);
+    secrets.push_back(body_field(result, "key"));
+    ASSERT_FALSE(secrets.back().empty()) << json::serialize(result);
+  }
+  EXPECT_EQ(client().get("/v1/accounts/" + account.id, secrets[0]).status, 200u);
+  EXPECT_EQ(client().get("/v1/ledger/verify", secrets[2]).status, 200u);
+
+  const auto replay = client().post("/v1/batch", admin(), batch_body(operations), batch_key);
+  EXPECT_EQ(replay.header("Idempotent-Replayed").value_or(""), "true") << describe(replay);
+  const auto replayed = results_of(replay);
+  ASSERT_EQ(replayed.size(), 3u);
+  for (std::size_t i = 0; i < replayed.size(); ++i) {
+    EXPECT_EQ(status_of(replayed[i]), 201);
+    EXPECT_EQ(body_field(replayed[i], "id"), body_field(results[i], "id"));
+    const auto& body = replayed[i].as_object().at("body").as_object();
+    EXPECT_TRUE(body.contains("key") && body.at("key").is_null()) << json::serialize(body);
+  }
+
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(server().data_dir())) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream file(entry.path(), std::ios::binary);
+    const std::string contents((std::istreambuf_iterator<char>(file)), {});
+    for (const auto& secret : secrets)
+      EXPECT_EQ(contents.find(secret), std::string::npos) << entry.path() << " holds a secret";
+  }
+}
+
 TEST_F(batch_api, concurrent_batches_with_one_key_run_once) {
   const auto payer = funded_account(10'000);
   const auto key = unique_id("idem");

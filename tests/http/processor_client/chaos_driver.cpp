@@ -72,11 +72,12 @@ actors::rendered_response render(const actors::operation_result& result) {
     return {describe(result.outcome.code()).http_status,
             std::string(describe(result.outcome.code()).code),
             false,
+            {},
             {}};
   std::string body = "ok";
   if (const auto* operation = std::get_if<processor_operation>(&result.object))
     body += " " + std::string(to_string(operation->status));
-  return {200, body, false, {}};
+  return {200, body, false, {}, {}};
 }
 
 actors::request_context context(principal who) {
