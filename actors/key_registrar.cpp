@@ -73,6 +73,50 @@ result<std::optional<storage::api_key_record>> read_key(const storage::ledger_st
   return optional_row(snapshot->get_api_key_by_id(key_id));
 }
 
+// Whether an active admin key other than `key_id` remains, not counting those whose
+// revocation is committing. A scan of every key, with an early exit: admin revocations
+// are rare, and an admin key is found after scanning about keys / (admin keys + 1).
+result<bool> another_active_admin(const storage::ledger_store& store, const std::string& key_id,
+                                  const std::set<std::string>& revoking) {
+  auto snapshot = store.snapshot();
+  if (!snapshot) return snapshot.failure();
+  bool found = false;
+  auto scanned = snapshot->for_each_api_key([&](const storage::api_key_record& key) {
+    found = key.role == principal_role::admin && !key.revoked && key.key_id != key_id &&
+            !revoking.contains(key.key_id);
+    return !found;
+  });
+  if (!scanned) return scanned.failure();
+  return found;
+}
+
+void revoke_admin_key(self_pointer self, key_command& command, completion_handle& done) {
+  auto& revoking = self->state.admin_revocations_in_flight;
+  auto another = another_active_admin(*self->state.store, command.key_id, revoking);
+  if (!another) {
+    done.call(render_failure(command.context, another.failure()));
+    return;
+  }
+  if (!*another) {
+    answer(self, {}, command.context,
+           operation_result{escrowd::error{error_code::last_admin_key, {}}, {}, false},
+           std::move(done));
+    return;
+  }
+  revoking.insert(command.key_id);
+  storage::commit_record record;
+  record.api_key_revocations.push_back({command.key_id, command.context.now});
+  auto forget = [self, key_id = command.key_id, done](rendered_response response) {
+    self->state.admin_revocations_in_flight.erase(key_id);
+    done.call(std::move(response));
+  };
+  commit_then(
+      self, self->state.writer, std::move(record), command.context,
+      operation_result{escrowd::status{}, revoked_api_key{command.key_id}, true},
+      [forget](rendered_response response, std::uint64_t) { forget(std::move(response)); },
+      [forget](rendered_response response, escrowd::error) { forget(std::move(response)); });
+}
+
 void revoke(self_pointer self, key_command& command, completion_handle& done) {
   auto known = read_key(*self->state.store, command.key_id);
   if (!known) {
@@ -85,6 +129,8 @@ void revoke(self_pointer self, key_command& command, completion_handle& done) {
            std::move(done));
     return;
   }
+  if ((*known)->role == principal_role::admin && !(*known)->revoked)
+    return revoke_admin_key(self, command, done);
   // Revoking a revoked key again is a no-op answered like the first revocation.
   storage::commit_record record;
   const bool changed = !(*known)->revoked;

@@ -249,6 +249,31 @@ result<std::optional<principal>> ledger::authenticate(std::string_view secret) c
   return std::optional<principal>(std::move(found));
 }
 
+std::uint64_t ledger::revocations_generation() const {
+  return impl_->principals.generation();
+}
+
+result<bool> ledger::key_is_active(const std::string& key_id) const {
+  auto snapshot = impl_->store->snapshot();
+  if (!snapshot) return snapshot.failure();
+  auto stored = optional_row(snapshot->get_api_key_by_id(key_id));
+  if (!stored) return stored.failure();
+  return *stored && !(*stored)->revoked;
+}
+
+// Derived from the secret's hash, so two processes bootstrapping the same secret race into
+// one already_exists instead of two keys, and the operator can be told the id.
+std::string ledger::bootstrap_key_id(std::string_view secret) {
+  const auto hash = storage::hash_api_key_secret(secret);
+  std::uint64_t high = 0;
+  std::uint64_t low = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    high = (high << 8) | hash[i];
+    low = (low << 8) | hash[8 + i];
+  }
+  return make_id(key_id_prefix, high, low);
+}
+
 result<ledger::admin_bootstrap> ledger::bootstrap_admin_key(const std::string& secret,
                                                             std::int64_t now) {
   auto stored = optional_row(impl_->store->get_api_key(storage::hash_api_key_secret(secret)));
@@ -261,16 +286,7 @@ result<ledger::admin_bootstrap> ledger::bootstrap_admin_key(const std::string& s
   if (counts->api_keys > 0) return admin_bootstrap::not_first_start;
   key_command command;
   command.kind = key_command_kind::create;
-  // Derived from the secret's hash, so two processes bootstrapping the same secret race
-  // into one already_exists instead of two keys.
-  const auto hash = storage::hash_api_key_secret(secret);
-  std::uint64_t high = 0;
-  std::uint64_t low = 0;
-  for (std::size_t i = 0; i < 8; ++i) {
-    high = (high << 8) | hash[i];
-    low = (low << 8) | hash[8 + i];
-  }
-  command.key_id = make_id(key_id_prefix, high, low);
+  command.key_id = bootstrap_key_id(secret);
   command.secret = secret;
   command.role = principal_role::admin;
   command.context.principal = principal{principal_role::admin, "bootstrap", {}};

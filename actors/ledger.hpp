@@ -96,12 +96,19 @@ class ledger {
 
   // The principal a bearer secret belongs to; nullopt for an unknown or revoked key.
   [[nodiscard]] result<std::optional<principal>> authenticate(std::string_view secret) const;
+  // Moves on whenever a revocation becomes durable (before it is answered): a caller that
+  // authenticated once and acts for a while (a batch) asks key_is_active only when it did.
+  [[nodiscard]] std::uint64_t revocations_generation() const;
+  // Whether the key `key_id` exists and is not revoked, read from the store.
+  [[nodiscard]] result<bool> key_is_active(const std::string& key_id) const;
   // api.md: the first admin key comes from the operator's secret at first start. Stores
   // `secret` as an admin key only while the ledger holds no API key at all; a secret that
   // is already a key (revoked included: a revocation survives a restart with the same
   // environment) is left as it is; any other secret at a later start is not stored, so a
   // changed environment cannot mint an admin key. Blocks until durable.
   enum class admin_bootstrap : std::uint8_t { stored, already_a_key, not_first_start };
+  // The id of the admin key bootstrap_admin_key stores for `secret` (for DELETE /v1/keys).
+  [[nodiscard]] static std::string bootstrap_key_id(std::string_view secret);
   [[nodiscard]] result<admin_bootstrap> bootstrap_admin_key(const std::string& secret,
                                                             std::int64_t now);
   // Writable: storage has not failed (GET /readyz).

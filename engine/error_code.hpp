@@ -45,6 +45,7 @@ enum class error_code : std::uint16_t {
   processor_state_uncertain = 54,
   review_window_open = 55,
   task_history_full = 56,
+  last_admin_key = 57,
   // 409 / 422 idempotency_error.
   idempotency_key_in_use = 60,
   idempotency_key_reused = 61,

@@ -130,6 +130,12 @@ void api::handle(request incoming, responder respond) {
   call.match = std::move(*matched);
   trace->route = route_template(call.match.route);
   if (!is_public(call.match.route)) {
+    if (incoming.header_count("Authorization") > 1) {
+      // Which principal the client meant is unknown: acting as either one could be wrong.
+      call.reply(error_response(rejection(error_code::parameter_invalid, "Authorization",
+                                          "Send one Authorization header, not several.")));
+      return;
+    }
     const std::string_view authorization = incoming.header("Authorization");
     if (authorization.empty()) {
       call.reply(error_response({error_code::authentication_required, {}}));

@@ -41,6 +41,8 @@ class api final : public request_handler {
   void run_batch(api_call& call);
   void start_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index);
   void launch_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index);
+  // Why the batch's key may not run another operation (revoked since the batch began), if so.
+  std::optional<error> batch_key_refusal(batch_run& run);
   void finish_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index,
                               const response& answer);
   void start_after_decision(const std::shared_ptr<batch_run>& run, std::size_t index);

@@ -236,6 +236,10 @@ struct batch_run {
   std::atomic<std::size_t> remaining{0};
   std::atomic<std::size_t> replayed{0};
   std::atomic<bool> transient{false};
+  // api.md: a revocation takes effect at once, also for the operations of a batch its key
+  // sent before: the ledger's revocations generation when the key was last found active.
+  std::atomic<std::uint64_t> revocations_seen{0};
+  std::atomic<bool> key_revoked{false};
   batch_finish finish;
 };
 
@@ -314,6 +318,10 @@ void api::run_batch(api_call& call) {
       // later one replays the earlier (or is 422) instead of finding the key in use. The
       // control character keeps this name apart from every object id.
       operation.objects.push_back({"\x1fkey\x1f" + operation.idempotency_key, true});
+    // Every operation acts as the batch's key, which a revocation in the batch may end:
+    // operations after one wait for it, and those before it run before it.
+    operation.objects.push_back(
+        {"\x1fprincipals", operation.match && operation.match->route == route::revoke_key});
     touches[index] = std::move(operation.objects);
   }
   const auto predecessors = batch_predecessors(touches);
@@ -323,6 +331,7 @@ void api::run_batch(api_call& call) {
   }
 
   run->who = call.who;
+  run->revocations_seen = ledger_.revocations_generation();
   run->request_id = call.request_id;
   run->now = call.now;
   auto start = [this, run] {
@@ -384,7 +393,26 @@ void api::start_batch_operation(const std::shared_ptr<batch_run>& run, std::size
   }
 }
 
+std::optional<error> api::batch_key_refusal(batch_run& run) {
+  if (run.key_revoked.load()) return error{error_code::api_key_invalid, {}};
+  // Read before the store: a revocation during the read moves it on again.
+  const auto generation = ledger_.revocations_generation();
+  if (!run.who || generation == run.revocations_seen.load()) return std::nullopt;
+  auto active = ledger_.key_is_active(run.who->key_id);
+  if (!active) return active.failure();
+  if (!*active) {
+    run.key_revoked.store(true);
+    return error{error_code::api_key_invalid, {}};
+  }
+  run.revocations_seen.store(generation);
+  return std::nullopt;
+}
+
 void api::launch_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index) {
+  if (auto refusal = batch_key_refusal(*run)) {
+    finish_batch_operation(run, index, error_response(*refusal));
+    return;
+  }
   auto& operation = run->operations[index];
   std::function<void()> on_decided;
   if (run->may_release_when_decided[index])

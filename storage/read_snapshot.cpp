@@ -250,6 +250,13 @@ status read_snapshot::scan(MDB_dbi dbi, std::string_view from, decoder decode,
   return {};
 }
 
+status read_snapshot::for_each_api_key(
+    const std::function<bool(const api_key_record&)>& visit) const {
+  return scan<api_key_record>(
+      tables_.api_keys, {},
+      [](std::string_view, std::string_view value) { return decode_api_key(value); }, visit);
+}
+
 status read_snapshot::for_each_account(const std::function<bool(const account&)>& visit) const {
   return for_each_account_row([&](const account_row& row) { return visit(row.data); });
 }

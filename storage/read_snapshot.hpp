@@ -100,6 +100,8 @@ class read_snapshot {
   [[nodiscard]] status for_each_account_row(
       const std::function<bool(const account_row&)>& visit) const;
   [[nodiscard]] status for_each_task(const std::function<bool(const task&)>& visit) const;
+  [[nodiscard]] status for_each_api_key(
+      const std::function<bool(const api_key_record&)>& visit) const;
   [[nodiscard]] status for_each_operation(
       const std::function<bool(const processor_operation&)>& visit) const;
   [[nodiscard]] status for_each_entry(

@@ -133,6 +133,31 @@ TEST_F(accounts_api, revoked_keys_are_refused_at_once_and_unknown_keys_are_404) 
   expect_error(client().del("/v1/keys/" + unique_id("key"), admin()), 404, "not_found");
 }
 
+// The ledger keeps one active admin key: nothing could create another. On a ledger of its
+// own (the suite's key must live on): the bootstrap key, whose id the server prints at
+// start, may be revoked once a second exists, and then the second is the last.
+TEST_F(accounts_api, the_last_active_admin_key_cannot_be_revoked) {
+  escrowd_server own;
+  ASSERT_TRUE(own.start()) << own.last_problem();
+  api_client to_own(own.port());
+  const std::string printed = "the admin key given is key ";
+  const auto at = own.log().find(printed);
+  ASSERT_NE(at, std::string::npos) << own.log();
+  const std::string after = own.log().substr(at + printed.size());
+  const std::string bootstrap_id = after.substr(0, after.find(' '));
+  const auto second = to_own.post("/v1/keys", own.admin_key(), R"({"role":"admin"})");
+  ASSERT_EQ(second.status, 201u) << describe(second);
+  const auto second_key = second.text("key");
+  EXPECT_EQ(to_own.del("/v1/keys/" + bootstrap_id, second_key).status, 200u);
+  expect_error_shape(to_own.get("/v1/ledger/verify", own.admin_key()), 401);
+  expect_error(to_own.del("/v1/keys/" + second.text("id"), second_key), 409, "last_admin_key");
+  EXPECT_EQ(to_own.get("/v1/ledger/verify", second_key).status, 200u);
+  // Account and arbiter keys are revoked as before.
+  const auto arbiter = to_own.post("/v1/keys", second_key, R"({"role":"arbiter"})");
+  EXPECT_EQ(to_own.del("/v1/keys/" + arbiter.text("id"), second_key).status, 200u);
+  EXPECT_EQ(own.stop(), 0);
+}
+
 TEST_F(accounts_api, account_creation_rejects_bad_input_with_the_param) {
   expect_bad_request(client().post("/v1/accounts", admin(), "{}"), "currency");
   expect_bad_request(client().post("/v1/accounts", admin(), R"({"currency":"USD"})"), "currency");

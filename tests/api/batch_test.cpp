@@ -214,6 +214,52 @@ TEST_F(batch_api, a_keyed_batch_shows_new_key_secrets_once_and_stores_none) {
   }
 }
 
+// api.md: DELETE /v1/keys/{id} revokes at once, and each operation is applied as if sent
+// alone. A batch that revokes its own key: what comes after the revocation waits for it and
+// is then 401; what comes before ran.
+TEST_F(batch_api, operations_after_the_batch_key_is_revoked_are_401) {
+  const auto second = client().post("/v1/keys", admin(), R"({"role":"admin"})");
+  ASSERT_EQ(second.status, 201u) << describe(second);
+  const auto account = create_account();
+  const json::array operations{operation("GET", "/v1/accounts/" + account.id),
+                               operation("DELETE", "/v1/keys/" + second.text("id")),
+                               operation("POST", "/v1/accounts", json::object{{"currency", "usd"}}),
+                               operation("GET", "/v1/accounts/" + account.id)};
+  const auto results = run_expecting(second.text("key"), operations, {200, 200, 401, 401});
+  ASSERT_EQ(results.size(), 4u);
+  expect_error_shape(client().get("/v1/accounts/" + account.id, second.text("key")), 401);
+}
+
+// Revoked by another key while its batch runs: the batch's later operations are refused
+// from then on, never one refused and a later one run.
+TEST_F(batch_api, a_key_revoked_while_its_batch_runs_runs_nothing_more) {
+  const auto payer = funded_account(batch_operations_max);
+  json::array operations;
+  for (std::size_t i = 0; i < batch_operations_max; ++i)
+    operations.push_back(operation(
+        "POST", "/v1/tasks",
+        json::object{{"payer", payer.id}, {"amount", 1}, {"currency", "usd"}, {"fund", true}}));
+  api_client sender(server().port());
+  api_response reply;
+  std::thread batch([&] { reply = sender.post("/v1/batch", payer.key, batch_body(operations)); });
+  // Revoked once the payer's balance shows the batch under way.
+  const auto until = std::chrono::steady_clock::now() + 20s;
+  while (balances_of(payer.id).available == static_cast<std::int64_t>(batch_operations_max) &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(client().del("/v1/keys/" + payer.key_id, admin()).status, 200u);
+  batch.join();
+  const auto results = results_of(reply);
+  ASSERT_EQ(results.size(), batch_operations_max);
+  std::size_t created = 0;
+  while (created < results.size() && status_of(results[created]) == 201) ++created;
+  for (std::size_t i = created; i < results.size(); ++i)
+    ASSERT_EQ(status_of(results[i]), 401) << "operation " << i << " after " << created << " ran";
+  EXPECT_LT(created, results.size()) << "the batch ended before the revocation";
+  EXPECT_EQ(balances_of(payer.id).available,
+            static_cast<std::int64_t>(batch_operations_max - created));
+}
+
 TEST_F(batch_api, concurrent_batches_with_one_key_run_once) {
   const auto payer = funded_account(10'000);
   const auto key = unique_id("idem");

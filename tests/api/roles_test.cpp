@@ -59,6 +59,21 @@ TEST_F(roles_api, missing_malformed_unknown_and_revoked_keys_are_401) {
   expect_error_shape(client().get(target, account.key), 401);
 }
 
+// Two Authorization headers: which principal was meant is unknown, so neither is used
+// (whichever comes first, the valid one included).
+TEST_F(roles_api, two_authorization_headers_are_400_in_either_order) {
+  const auto account = create_account();
+  const auto target = "/v1/accounts/" + account.id;
+  for (const auto& [first, second] : {std::pair{admin(), std::string("sk_unknown")},
+                                      std::pair{std::string("sk_unknown"), admin()}}) {
+    const auto answer =
+        client().send("GET", target, std::nullopt,
+                      {.extra_headers = "Authorization: Bearer " + first +
+                                        "\r\nAuthorization: Bearer " + second + "\r\n"});
+    expect_error(answer, 400, "parameter_invalid", "Authorization");
+  }
+}
+
 TEST_F(roles_api, admin_only_endpoints_are_403_to_account_and_arbiter_keys) {
   const auto account = create_account();
   const auto arbiter = arbiter_key();

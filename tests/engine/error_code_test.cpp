@@ -55,6 +55,7 @@ constexpr expected_row expected_rows[] = {
      invalid_request_error},
     {55, error_code::review_window_open, "review_window_open", 409, invalid_request_error},
     {56, error_code::task_history_full, "task_history_full", 409, invalid_request_error},
+    {57, error_code::last_admin_key, "last_admin_key", 409, invalid_request_error},
     {60, error_code::idempotency_key_in_use, "idempotency_key_in_use", 409, idempotency_error},
     {61, error_code::idempotency_key_reused, "idempotency_key_reused", 422, idempotency_error},
     {70, error_code::rate_limited, "rate_limited", 429, invalid_request_error},

@@ -180,6 +180,10 @@ int serve(const command_line& line) {
       std::cerr << "escrowd: warning: the admin key given (ESCROWD_ADMIN_KEY or "
                    "--admin-key-file) is not a key of this ledger and was not stored: it is "
                    "used only at first start; create further keys with POST /v1/keys\n";
+    else
+      std::cerr << "escrowd: the admin key given is key "
+                << actors::ledger::bootstrap_key_id(*secret)
+                << " (once other admin keys exist, DELETE /v1/keys/<id> revokes it)\n";
   }
 
   http::api api(**ledger, http::api_settings{});
