@@ -6,7 +6,9 @@
 // the api; stop the server before destroying the api.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <string>
 
 #include "actors/ledger.hpp"
 #include "http/api_call.hpp"
@@ -48,9 +50,14 @@ class api final : public request_handler {
   void start_after_decision(const std::shared_ptr<batch_run>& run, std::size_t index);
   void complete_if_last(const std::shared_ptr<batch_run>& run, std::size_t index);
 
+  // A read's answer, or the error it gives instead when it would pass the batch answers'
+  // bounds (api_settings); counts what it keeps.
+  std::string bounded_read_result(batch_run& run, unsigned status, const std::string& body);
+
   actors::ledger& ledger_;
   const api_settings settings_;
   std::unique_ptr<background_worker> background_;
+  std::atomic<std::size_t> batch_answer_bytes_in_flight_{0};
 };
 
 }  // namespace escrowd::http

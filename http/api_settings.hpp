@@ -23,9 +23,18 @@ inline bool is_valid_idempotency_key(std::string_view key) {
 // dispute_reason_length_max), checked here too so that a too-long field is refused before
 // execution and not stored under the request's Idempotency-Key.
 
+// A batch's reads may answer far more than its request carries (8,190 entry listings of
+// 100 entries each: 230 MB from a 600 KB request), and the answer is built in memory.
+// Reads past these bounds answer an error instead: one batch's answer, and the answers of
+// all batches in flight together (the server's memory, whoever sends them).
+inline constexpr std::size_t batch_answer_bytes_max_default = 32 << 20;
+inline constexpr std::size_t batch_answers_in_flight_bytes_max_default = 256 << 20;
+
 struct api_settings {
   std::int64_t idempotency_retention_s = idempotency_retention_s_default;
   std::size_t batch_operations_max = batch_operations_max_default;
+  std::size_t batch_answer_bytes_max = batch_answer_bytes_max_default;
+  std::size_t batch_answers_in_flight_bytes_max = batch_answers_in_flight_bytes_max_default;
 };
 
 }  // namespace escrowd::http

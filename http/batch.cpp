@@ -12,8 +12,6 @@
 // (a crash before the answer was stored) replays the operations that were done.
 #include <algorithm>
 #include <atomic>
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,177 +22,12 @@
 #include "http/api.hpp"
 #include "http/api_call.hpp"
 #include "http/api_response.hpp"
+#include "http/batch_operations.hpp"
 #include "http/batch_order.hpp"
-#include "http/body_reader.hpp"
 #include "http/json_codec.hpp"
 #include "http/query.hpp"
 
 namespace escrowd::http {
-namespace {
-
-namespace json = boost::json;
-
-struct batch_operation {
-  std::optional<route_match> match;  // empty when no route matches (answered 404/405)
-  std::string method;
-  std::string target;
-  std::string body;
-  std::string idempotency_key;
-  std::vector<object_touch> objects;  // ids it reads or writes, for ordering
-  std::string body_id;                // the body's "id" (an object it creates)
-};
-
-std::string field_param(std::size_t index, std::string_view field) {
-  return "operations[" + std::to_string(index) + "]" +
-         (field.empty() ? std::string{} : "." + std::string(field));
-}
-
-// The ids an operation names: the path's {id} and the body's id, payer and worker. A GET
-// only reads them; a task creation only reads its payer (unless it funds the task) and
-// its worker; everything else counts as a write.
-std::vector<object_touch> named_objects(batch_operation& operation, const json::object* body) {
-  const bool reads_only = operation.method == "GET";
-  std::vector<object_touch> objects;
-  if (operation.match && !operation.match->id.empty())
-    objects.push_back({operation.match->id, !reads_only});
-  if (body != nullptr) {
-    const bool creates_task = operation.match && operation.match->route == route::create_task;
-    const auto* fund = body->if_contains("fund");
-    const bool funds = fund != nullptr && (!fund->is_bool() || fund->as_bool());
-    for (std::string_view field : {"id", "payer", "worker"}) {
-      const auto* value = body->if_contains(field);
-      if (value == nullptr || !value->is_string()) continue;
-      const bool writes = !creates_task || field == "id" || (field == "payer" && funds);
-      objects.push_back({std::string(value->as_string()), writes && !reads_only});
-      if (field == "id") operation.body_id = objects.back().id;
-    }
-  }
-  return objects;
-}
-
-result<batch_operation> read_operation(const json::value& item, std::size_t index) {
-  const auto* fields = item.if_object();
-  if (fields == nullptr) return error{error_code::parameter_invalid, field_param(index, {})};
-  batch_operation operation;
-  const json::object* body = nullptr;
-  for (const auto& [name, value] : *fields) {
-    if (name == "method" || name == "path" || name == "idempotency_key") {
-      if (!value.is_string()) return error{error_code::parameter_invalid, field_param(index, name)};
-      std::string text(value.as_string());
-      if (name == "method") operation.method = std::move(text);
-      if (name == "path") operation.target = std::move(text);
-      if (name == "idempotency_key") operation.idempotency_key = std::move(text);
-    } else if (name == "body") {
-      if (value.is_null()) continue;  // null counts as left out
-      body = value.if_object();
-      if (body == nullptr) return error{error_code::parameter_invalid, field_param(index, name)};
-      operation.body = http::serialize(*body);
-    } else {
-      return error{error_code::parameter_unknown, field_param(index, name)};
-    }
-  }
-  if (operation.method.empty())
-    return error{error_code::parameter_missing, field_param(index, "method")};
-  if (operation.target.empty())
-    return error{error_code::parameter_missing, field_param(index, "path")};
-  if (operation.method != "GET" && operation.method != "POST" && operation.method != "DELETE")
-    return error{error_code::parameter_invalid, field_param(index, "method")};
-  if (!operation.target.starts_with("/v1/") || operation.target.starts_with("/v1/batch"))
-    return error{error_code::parameter_invalid, field_param(index, "path")};
-  if (fields->contains("idempotency_key") && !is_valid_idempotency_key(operation.idempotency_key))
-    return error{error_code::idempotency_key_invalid, field_param(index, "idempotency_key")};
-  if (auto matched = match_route(operation.method, split_request_target(operation.target).path))
-    operation.match = std::move(*matched);
-  operation.objects = named_objects(operation, body);
-  return operation;
-}
-
-result<std::vector<batch_operation>> read_operations(std::string_view text, std::size_t max) {
-  auto parsed = parse_json_object(text);
-  if (!parsed) return parsed.failure();
-  const auto& fields = *parsed;
-  for (const auto& member : fields)
-    if (member.key() != "operations")
-      return error{error_code::parameter_unknown, std::string(member.key())};
-  const auto* list = fields.if_contains("operations");
-  if (list == nullptr) return error{error_code::parameter_missing, "operations"};
-  if (!list->is_array() || list->as_array().empty())
-    return rejection(error_code::parameter_invalid, "operations",
-                     "operations is a non-empty array of operations.");
-  if (list->as_array().size() > max) return error{error_code::batch_too_large, "operations"};
-  std::vector<batch_operation> operations;
-  operations.reserve(list->as_array().size());
-  for (const auto& item : list->as_array()) {
-    auto operation = read_operation(item, operations.size());
-    if (!operation) return operation.failure();
-    operations.push_back(std::move(*operation));
-  }
-  return operations;
-}
-
-bool is_task_route(route which) {
-  switch (which) {
-    case route::get_task:
-    case route::assign_task:
-    case route::fund_task:
-    case route::submit_task:
-    case route::approve_task:
-    case route::dispute_task:
-    case route::resolve_task:
-    case route::cancel_task:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// The parties of the tasks that operations earlier in the batch created or assigned a
-// worker to, by task id: what storage does not know yet.
-using task_parties = std::map<std::string, std::vector<std::string>, std::less<>>;
-
-// A task operation also touches the task's payer and worker (funding debits one,
-// releases credit them), so it must keep its place among their operations. The parties
-// come from an operation earlier in the batch that created the task or assigned its worker,
-// or from storage.
-std::vector<std::string> stored_task_parties(const actors::ledger& ledger,
-                                             const std::string& task_id) {
-  auto stored = ledger.read_task(task_id);
-  if (!stored || !*stored) return {};  // an operation on it answers not_found
-  std::vector<std::string> parties{(*stored)->payer};
-  if (!(*stored)->worker.empty()) parties.push_back((*stored)->worker);
-  return parties;
-}
-
-void add_task_parties(const actors::ledger& ledger, const task_parties& known,
-                      batch_operation& operation) {
-  if (!operation.match || !is_task_route(operation.match->route)) return;
-  const bool writes = operation.method != "GET";
-  const auto& task_id = operation.match->id;
-  const auto found = known.find(task_id);
-  for (const auto& party :
-       found != known.end() ? found->second : stored_task_parties(ledger, task_id))
-    operation.objects.push_back({party, writes});
-}
-
-// What a later operation on a task also touches, once `operation` ran: a creation's payer
-// and worker, an assignment's new worker. The parties it had stay too (the creation of an
-// id that exists fails; an assignment's old worker only orders more than needed).
-void note_task_parties(const actors::ledger& ledger, const batch_operation& operation,
-                       task_parties& known) {
-  if (!operation.match) return;
-  const bool creates = operation.match->route == route::create_task && !operation.body_id.empty();
-  if (!creates && operation.match->route != route::assign_task) return;
-  const auto& task_id = creates ? operation.body_id : operation.match->id;
-  auto [found, first] = known.try_emplace(task_id);
-  auto& parties = found->second;
-  if (first && creates) parties = stored_task_parties(ledger, task_id);
-  for (const auto& object : operation.objects)
-    if (object.id != task_id &&
-        std::find(parties.begin(), parties.end(), object.id) == parties.end())
-      parties.push_back(object.id);
-}
-
-}  // namespace
 
 // The batch in flight: results by index, and which operations wait for which.
 
@@ -229,6 +62,7 @@ struct batch_run {
   std::vector<std::vector<std::size_t>> successors;
   std::unique_ptr<std::atomic<std::size_t>[]> waiting_for;  // unfinished predecessors
   std::vector<bool> changes_state;  // a POST: may start once its predecessors are decided
+  std::vector<bool> only_reads;     // a GET: its answer may be refused for its size
   std::vector<bool> may_release_when_decided;  // no later operation shares its key
   std::unique_ptr<std::atomic<release_stage>[]> released;
   // Its own answer plus the operations it started ahead of that are not complete yet.
@@ -240,6 +74,7 @@ struct batch_run {
   // sent before: the ledger's revocations generation when the key was last found active.
   std::atomic<std::uint64_t> revocations_seen{0};
   std::atomic<bool> key_revoked{false};
+  std::atomic<std::size_t> answer_bytes{0};  // of the results so far, counted in flight too
   batch_finish finish;
 };
 
@@ -295,6 +130,7 @@ void api::run_batch(api_call& call) {
   run->incomplete = std::make_unique<std::atomic<std::size_t>[]>(count);
   for (std::size_t index = 0; index < count; ++index) run->incomplete[index] = 1;
   run->changes_state.resize(count);
+  run->only_reads.resize(count);
   run->may_release_when_decided.resize(count, true);
   run->remaining = count;
   std::map<std::string_view, std::size_t> last_with_key;
@@ -303,6 +139,7 @@ void api::run_batch(api_call& call) {
   for (std::size_t index = 0; index < count; ++index) {
     auto& operation = run->operations[index];
     run->changes_state[index] = operation.method == "POST";
+    run->only_reads[index] = operation.method == "GET";
     // A later operation with this key must find it stored, not in use (409): it waits
     // for the answer.
     if (!operation.idempotency_key.empty()) {
@@ -393,6 +230,30 @@ void api::start_batch_operation(const std::shared_ptr<batch_run>& run, std::size
   }
 }
 
+// Soft bounds: reads finishing together may pass them by their own sizes, no more.
+std::string api::bounded_read_result(batch_run& run, unsigned status, const std::string& body) {
+  auto kept = result_json(status, body);
+  std::optional<error> refusal;
+  if (run.answer_bytes.load() + kept.size() > settings_.batch_answer_bytes_max) {
+    refusal = rejection(error_code::batch_too_large, "operations",
+                        "The batch's answer reached its bound of " +
+                            std::to_string(settings_.batch_answer_bytes_max >> 20) +
+                            " MiB: send this read in another request.");
+  } else if (batch_answer_bytes_in_flight_.load() + kept.size() >
+             settings_.batch_answers_in_flight_bytes_max) {
+    refusal = rejection(error_code::overloaded, {},
+                        "The server holds as many batch answers as it may: retry this read.");
+    run.transient.store(true);  // a retry of the batch must run it again
+  }
+  if (refusal) {
+    const auto refused = error_response(*refusal);
+    kept = result_json(refused.status, refused.body);
+  }
+  run.answer_bytes.fetch_add(kept.size());
+  batch_answer_bytes_in_flight_.fetch_add(kept.size());
+  return kept;
+}
+
 std::optional<error> api::batch_key_refusal(batch_run& run) {
   if (run.key_revoked.load()) return error{error_code::api_key_invalid, {}};
   // Read before the store: a revocation during the read moves it on again.
@@ -411,6 +272,12 @@ std::optional<error> api::batch_key_refusal(batch_run& run) {
 void api::launch_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index) {
   if (auto refusal = batch_key_refusal(*run)) {
     finish_batch_operation(run, index, error_response(*refusal));
+    return;
+  }
+  // A read that could only be refused for its size is not run at all: finished with an
+  // empty answer, which the bound (bounded_read_result) then replaces with its refusal.
+  if (run->only_reads[index] && run->answer_bytes.load() >= settings_.batch_answer_bytes_max) {
+    finish_batch_operation(run, index, response{});
     return;
   }
   auto& operation = run->operations[index];
@@ -471,7 +338,13 @@ void api::finish_batch_operation(const std::shared_ptr<batch_run>& run, std::siz
                   [](const auto& header) { return header.first == "Idempotent-Replayed"; });
   if (replayed) run->replayed.fetch_add(1, std::memory_order_relaxed);
   if (is_transient(answer)) run->transient.store(true, std::memory_order_relaxed);
-  run->results[index] = result_json(answer.status, answer.body);
+  run->results[index] = run->only_reads[index]
+                            ? bounded_read_result(*run, answer.status, answer.body)
+                            : result_json(answer.status, answer.body);
+  if (!run->only_reads[index]) {  // a change's answer is always given, and always counted
+    run->answer_bytes.fetch_add(run->results[index].size());
+    batch_answer_bytes_in_flight_.fetch_add(run->results[index].size());
+  }
   if (!answer.stored_body.empty()) {
     run->stored_results[index] = result_json(answer.status, answer.stored_body);
     run->shown_once.store(true, std::memory_order_relaxed);
@@ -481,6 +354,8 @@ void api::finish_batch_operation(const std::shared_ptr<batch_run>& run, std::siz
   auto body = batch_json(run->results, {});
   auto stored_body =
       run->shown_once.load() ? batch_json(run->results, run->stored_results) : std::string{};
+  // Built: what the results held is the answer's now, which the transport sends on.
+  batch_answer_bytes_in_flight_.fetch_sub(run->answer_bytes.load());
   run->finish(std::move(body), std::move(stored_body), run->replayed.load() == run->results.size(),
               !run->transient.load());
 }

@@ -260,6 +260,42 @@ TEST_F(batch_api, a_key_revoked_while_its_batch_runs_runs_nothing_more) {
             static_cast<std::int64_t>(batch_operations_max - created));
 }
 
+// A batch's answer is bounded (32 MiB): 2,000 listings of 100 entries (~60 MB) answer
+// until the bound, and the reads past it are 400 batch_too_large instead (the server's
+// memory is not the size of what a small request can ask for). Changes always answer.
+TEST_F(batch_api, reads_past_the_bound_of_a_batchs_answer_are_400) {
+  const auto payer = funded_account(100);
+  json::array fundings;
+  for (int i = 0; i < 100; ++i)
+    fundings.push_back(operation(
+        "POST", "/v1/tasks",
+        json::object{{"payer", payer.id}, {"amount", 1}, {"currency", "usd"}, {"fund", true}}));
+  ASSERT_EQ(results_of(client().post("/v1/batch", admin(), batch_body(fundings))).size(), 100u);
+  json::array reads;
+  for (int i = 0; i < 2'000; ++i)
+    reads.push_back(operation("GET", "/v1/accounts/" + payer.id + "/entries?limit=100"));
+  reads.push_back(operation("POST", "/v1/accounts", json::object{{"currency", "usd"}}));
+  const auto reply = client().post("/v1/batch", payer.key, batch_body(reads));
+  ASSERT_EQ(reply.status, 200u) << describe(reply).substr(0, 500);
+  EXPECT_LT(reply.body.size(), std::size_t{40} << 20);
+  const auto results = results_of(reply);
+  ASSERT_EQ(results.size(), 2'001u);
+  std::size_t listed = 0;
+  std::size_t refused = 0;
+  for (std::size_t i = 0; i < 2'000; ++i) {
+    if (status_of(results[i]) == 200) {
+      ++listed;
+    } else {
+      ASSERT_EQ(status_of(results[i]), 400) << json::serialize(results[i]);
+      EXPECT_EQ(results[i].at("body").at("error").at("code"), "batch_too_large");
+      ++refused;
+    }
+  }
+  EXPECT_GT(listed, 500u);
+  EXPECT_GT(refused, 500u);
+  EXPECT_EQ(status_of(results[2'000]), 403);  // an account key may not create accounts
+}
+
 TEST_F(batch_api, concurrent_batches_with_one_key_run_once) {
   const auto payer = funded_account(10'000);
   const auto key = unique_id("idem");
