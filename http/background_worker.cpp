@@ -15,11 +15,42 @@ background_worker::~background_worker() {
   thread_.join();
 }
 
+bool background_worker::push_locked(std::function<void()> job) {
+  if (stopping_ || jobs_.size() >= queued_jobs_max_) return false;
+  jobs_.push_back(std::move(job));
+  return true;
+}
+
 bool background_worker::post(std::function<void()> job) {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ || jobs_.size() >= queued_jobs_max_) return false;
-    jobs_.push_back(std::move(job));
+    if (!push_locked(std::move(job))) return false;
+  }
+  wake_.notify_one();
+  return true;
+}
+
+bool background_worker::post_shared(const std::string& kind, std::function<response()> compute,
+                                    std::function<void(response)> reply) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto waiting = shared_waiters_.find(kind); waiting != shared_waiters_.end()) {
+      waiting->second.push_back(std::move(reply));
+      return true;
+    }
+    auto job = [this, kind, compute = std::move(compute)] {
+      // Taken as the job starts: who asks from now on gets a run that starts after asking.
+      std::vector<std::function<void(response)>> waiters;
+      {
+        std::lock_guard taking(mutex_);
+        waiters = std::move(shared_waiters_.at(kind));
+        shared_waiters_.erase(kind);
+      }
+      const response answer = compute();
+      for (auto& waiter : waiters) waiter(answer);
+    };
+    if (!push_locked(std::move(job))) return false;
+    shared_waiters_[kind].push_back(std::move(reply));
   }
   wake_.notify_one();
   return true;

@@ -1,6 +1,9 @@
 // One thread for the API's long jobs (ledger verification, reconciliation scans), so an
 // I/O thread never blocks on a full scan. Jobs run one at a time in arrival order; at most
 // `queued_jobs_max` wait, beyond which post() refuses (the caller answers 429/503).
+// A shared job answers everyone who asked for its kind while it waited or ran: a request
+// arriving then joins it rather than queueing a second full scan behind it (callers that
+// gave up would otherwise leave minutes of scans queued).
 // Thread affinity: post() from any thread. Lifetime: the destructor runs the queued jobs'
 // refusal path by dropping them (their replies then answer 500 through the responder)
 // and joins the thread.
@@ -10,8 +13,13 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
+
+#include "http/request.hpp"
 
 namespace escrowd::http {
 
@@ -24,14 +32,21 @@ class background_worker {
 
   // False when the queue is full or the worker is stopping.
   [[nodiscard]] bool post(std::function<void()> job);
+  // Runs `compute` once for every caller of this `kind` until it has run, and gives each
+  // caller's `reply` its answer. False as post().
+  [[nodiscard]] bool post_shared(const std::string& kind, std::function<response()> compute,
+                                 std::function<void(response)> reply);
 
  private:
   void run();
+  bool push_locked(std::function<void()> job);
 
   const std::size_t queued_jobs_max_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void()>> jobs_;
+  std::map<std::string, std::vector<std::function<void(response)>>>
+      shared_waiters_;  // by kind, not yet run
   bool stopping_ = false;
   std::thread thread_;
 };
