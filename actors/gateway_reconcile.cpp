@@ -52,9 +52,13 @@ void record_background_run(gateway_state& state, const reconciliation_run& run,
   auto& log = telemetry::process_logger();
   const auto& report = run.report;
   const bool completed = response.status == 200;
+  using telemetry::reconciliation_outcome;
+  const auto outcome = !completed                        ? reconciliation_outcome::failed
+                       : report.processor_lists_complete ? reconciliation_outcome::completed
+                                                         : reconciliation_outcome::incomplete;
   if (state.metrics != nullptr)
     state.metrics->record_background_reconciliation(
-        completed, completed ? report.differences_total : 0, report.repaired, run.repairs_refused);
+        outcome, completed ? report.differences_total : 0, report.repaired, run.repairs_refused);
   if (!completed) {
     log.warn("background reconciliation failed",
              {{"status", response.status}, {"answer", response.body}});

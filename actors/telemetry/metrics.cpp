@@ -373,10 +373,11 @@ void metrics::record_webhook(webhook_outcome outcome) {
   families_->webhooks[static_cast<std::size_t>(outcome)]->Increment();
 }
 
-void metrics::record_background_reconciliation(bool completed, std::uint64_t differences,
+void metrics::record_background_reconciliation(reconciliation_outcome outcome,
+                                               std::uint64_t differences,
                                                std::uint64_t repairs_applied,
                                                std::uint64_t repairs_refused) {
-  families_->reconciliation.record(completed, differences, repairs_applied, repairs_refused);
+  families_->reconciliation.record(outcome, differences, repairs_applied, repairs_refused);
 }
 
 void metrics::observe_storage_stats(const storage::storage_stats& stats) {

@@ -73,6 +73,10 @@ inline constexpr std::size_t processor_call_outcome_count = 8;
 [[nodiscard]] processor_call_outcome processor_call_outcome_of(int http_status, bool timed_out);
 
 // The answer to one webhook delivery (ledger::handle_webhook's outcomes).
+// A background reconciliation run compared everything (completed), answered with a list
+// cut short so some objects went unchecked (incomplete), or could not compare at all.
+enum class reconciliation_outcome : std::uint8_t { completed, incomplete, failed };
+
 enum class webhook_outcome : std::uint8_t {
   settled,    // the operation moved, the event id recorded in the same commit
   unchanged,  // already in that state (the gateway's result came first)
@@ -133,9 +137,9 @@ class metrics {
   void record_coalesced_key();
   void set_outbox_oldest_age(double seconds);
   void record_webhook(webhook_outcome outcome);
-  // One background reconciliation run (a GET's report-only run is not counted): whether it
-  // compared at all, the differences it found, the repairs it applied and those refused.
-  void record_background_reconciliation(bool completed, std::uint64_t differences,
+  // One background reconciliation run (a GET's report-only run is not counted): how far it
+  // compared, the differences it found, the repairs it applied and those refused.
+  void record_background_reconciliation(reconciliation_outcome outcome, std::uint64_t differences,
                                         std::uint64_t repairs_applied,
                                         std::uint64_t repairs_refused);
 

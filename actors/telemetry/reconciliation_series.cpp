@@ -20,6 +20,7 @@ reconciliation_series::reconciliation_series(prometheus::Registry& registry)
       repairs_(counters(registry, "escrowd_reconciliation_repairs_total",
                         "Repairs made by background reconciliation, by outcome.")),
       runs_completed_(runs_.Add({{"outcome", "completed"}})),
+      runs_incomplete_(runs_.Add({{"outcome", "incomplete"}})),
       runs_failed_(runs_.Add({{"outcome", "failed"}})),
       differences_(counters(registry, "escrowd_reconciliation_differences_total",
                             "Differences with the processor found by background runs, summed "
@@ -28,9 +29,19 @@ reconciliation_series::reconciliation_series(prometheus::Registry& registry)
       repairs_applied_(repairs_.Add({{"outcome", "applied"}})),
       repairs_refused_(repairs_.Add({{"outcome", "refused"}})) {}
 
-void reconciliation_series::record(bool completed, std::uint64_t differences,
+void reconciliation_series::record(reconciliation_outcome outcome, std::uint64_t differences,
                                    std::uint64_t repairs_applied, std::uint64_t repairs_refused) {
-  (completed ? runs_completed_ : runs_failed_).Increment();
+  switch (outcome) {
+    case reconciliation_outcome::completed:
+      runs_completed_.Increment();
+      break;
+    case reconciliation_outcome::incomplete:
+      runs_incomplete_.Increment();
+      break;
+    case reconciliation_outcome::failed:
+      runs_failed_.Increment();
+      break;
+  }
   differences_.Increment(static_cast<double>(differences));
   repairs_applied_.Increment(static_cast<double>(repairs_applied));
   repairs_refused_.Increment(static_cast<double>(repairs_refused));

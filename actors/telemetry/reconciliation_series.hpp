@@ -12,21 +12,23 @@
 
 #include <cstdint>
 
+#include "actors/telemetry/metrics.hpp"
+
 namespace escrowd::actors::telemetry {
 
 class reconciliation_series {
  public:
   explicit reconciliation_series(prometheus::Registry& registry);
 
-  // One background run: `completed` false when it could not compare (processor or storage
-  // unreachable), then the other counts are zero.
-  void record(bool completed, std::uint64_t differences, std::uint64_t repairs_applied,
-              std::uint64_t repairs_refused);
+  // One background run; a failed one counts zero differences and repairs.
+  void record(reconciliation_outcome outcome, std::uint64_t differences,
+              std::uint64_t repairs_applied, std::uint64_t repairs_refused);
 
  private:
   prometheus::Family<prometheus::Counter>& runs_;
   prometheus::Family<prometheus::Counter>& repairs_;
   prometheus::Counter& runs_completed_;
+  prometheus::Counter& runs_incomplete_;
   prometheus::Counter& runs_failed_;
   prometheus::Counter& differences_;
   prometheus::Counter& repairs_applied_;

@@ -298,7 +298,13 @@ struct stripe_client::impl {
       idle.push_back(used);
     else
       --open;
-    if (end.resend) queue.push_front(std::move(*end.resend));
+    if (end.resend) {
+      // The processor closed a connection that sat idle; the others idled as long, so the
+      // resend (its one chance) goes on a new connection rather than another stale one.
+      open -= idle.size();
+      idle.clear();
+      queue.push_front(std::move(*end.resend));
+    }
     dispatch();
   }
 

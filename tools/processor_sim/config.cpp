@@ -97,6 +97,10 @@ std::map<std::string, setter> setters() {
                                        webhook_retry_delay_ms_max, [](sim_config & c) -> auto& {
                                          return c.webhook_retry_delay_ms;
                                        })},
+      {"--connection-idle-timeout-ms",
+       bounded(
+           connection_idle_timeout_ms_default,
+           [](sim_config & c) -> auto& { return c.connection_idle_timeout_ms; })},
       {"--idempotency-ttl-s",
        bounded(
            365 * day_ms / 1000, [](sim_config & c) -> auto& { return c.api.idempotency_ttl_s; })},
@@ -131,6 +135,7 @@ A Stripe-compatible payment processor simulator for tests (see tools/processor_s
   --webhook-secret S            signing secret for Stripe-Signature (default whsec_test)
   --webhook-retry-delay-ms N    first webhook retry delay, doubled per attempt (default 100)
   --payout-settle-ms N          pending payouts settle after N ms (default 200)
+  --connection-idle-timeout-ms N  close keep-alive connections idle N ms (default 120000)
   --idempotency-ttl-s N         how long idempotency keys are kept (default 86400)
   --authorization-expiry-s N    uncaptured authorizations are canceled after N s (default 7 d)
   --seed N                      seed for fault draws and ids (default: drawn at start)

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api.hpp"
+#include "limits.hpp"
 
 namespace escrowd::processor_sim {
 
@@ -16,6 +17,8 @@ struct sim_config {
   std::string webhook_url;  // empty: no webhooks
   std::string webhook_secret = "whsec_test";
   std::int64_t webhook_retry_delay_ms = 0;
+  // A keep-alive connection idle this long is closed (a client must notice and reconnect).
+  std::int64_t connection_idle_timeout_ms = connection_idle_timeout_ms_default;
   std::string state_file;  // empty: records in memory only
   api_options api;
 };

@@ -11,7 +11,7 @@ namespace escrowd::processor_sim {
 inline constexpr std::size_t request_body_bytes_max = 64 * 1024;
 inline constexpr std::size_t request_header_bytes_max = 16 * 1024;
 inline constexpr std::size_t connections_max = 1024;
-inline constexpr std::int64_t connection_idle_timeout_ms = 120'000;
+inline constexpr std::int64_t connection_idle_timeout_ms_default = 120'000;
 
 // Form decoding: Stripe caps metadata at 50 keys of 40 chars and values of 500 chars.
 inline constexpr std::size_t form_fields_max = 256;

@@ -37,7 +37,7 @@ int run(const sim::sim_config& config) {
     webhooks = std::make_unique<sim::webhook_sender>(io, *target, config.webhook_secret,
                                                      config.webhook_retry_delay_ms);
   }
-  sim::server http(io, logic, webhooks.get());
+  sim::server http(io, logic, webhooks.get(), config.connection_idle_timeout_ms);
   std::string error;
   if (!http.listen(config.listen_host, config.listen_port, error)) {
     std::cerr << "escrowd-processor-sim: " << error << "\n";

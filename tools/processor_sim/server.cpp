@@ -44,7 +44,7 @@ class session : public std::enable_shared_from_this<session> {
     parser_.emplace();
     parser_->body_limit(request_body_bytes_max);
     parser_->header_limit(static_cast<std::uint32_t>(request_header_bytes_max));
-    stream_.expires_after(std::chrono::milliseconds(connection_idle_timeout_ms));
+    stream_.expires_after(std::chrono::milliseconds(shared_->idle_timeout_ms));
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
@@ -105,7 +105,7 @@ class session : public std::enable_shared_from_this<session> {
     response->body() = std::move(reply.body);
     response->keep_alive(keep_alive_);
     response->prepare_payload();
-    stream_.expires_after(std::chrono::milliseconds(connection_idle_timeout_ms));
+    stream_.expires_after(std::chrono::milliseconds(shared_->idle_timeout_ms));
     http::async_write(stream_, *response,
                       [self = shared_from_this(), response](beast::error_code ec, std::size_t) {
                         if (ec || !self->keep_alive_) return self->close();
@@ -147,11 +147,12 @@ class session : public std::enable_shared_from_this<session> {
 
 }  // namespace
 
-server::server(asio::io_context& io, api& logic, webhook_sender* webhooks)
+server::server(asio::io_context& io, api& logic, webhook_sender* webhooks,
+               std::int64_t idle_timeout_ms)
     : io_(io),
       acceptor_(io),
       sweep_timer_(io),
-      shared_(std::make_shared<server_shared>(server_shared{logic, webhooks, 0})) {
+      shared_(std::make_shared<server_shared>(server_shared{logic, webhooks, 0, idle_timeout_ms})) {
   if (webhooks != nullptr) {
     logic.set_webhook_stats([webhooks] { return webhooks->stats_json(); });
     webhooks->on_settled([&logic](std::uint64_t delivery) { logic.webhook_settled(delivery); });

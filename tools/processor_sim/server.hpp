@@ -12,10 +12,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "api.hpp"
+#include "limits.hpp"
 #include "webhook_sender.hpp"
 
 namespace escrowd::processor_sim {
@@ -26,6 +28,7 @@ struct server_shared {
   api& logic;
   webhook_sender* webhooks = nullptr;  // null: events are discarded
   std::size_t connections = 0;
+  std::int64_t idle_timeout_ms = connection_idle_timeout_ms_default;
 
   void forward_events() {
     auto events = logic.take_events();
@@ -37,7 +40,8 @@ struct server_shared {
 
 class server {
  public:
-  server(boost::asio::io_context& io, api& logic, webhook_sender* webhooks);
+  server(boost::asio::io_context& io, api& logic, webhook_sender* webhooks,
+         std::int64_t idle_timeout_ms = connection_idle_timeout_ms_default);
 
   // Binds and listens; false with a reason when the address is unusable.
   [[nodiscard]] bool listen(const std::string& host, std::uint16_t port, std::string& error);

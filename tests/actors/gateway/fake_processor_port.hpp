@@ -87,6 +87,11 @@ class fake_processor_port final : public processor_port {
     std::lock_guard lock(mutex_);
     failing_lists_ = on;
   }
+  // Lists of `kind` alone go unanswered (a run then compares the other kind only).
+  void fail_lists_of(std::optional<processor_kind> kind) {
+    std::lock_guard lock(mutex_);
+    failing_kind_ = kind;
+  }
   void hold(bool on) {
     std::lock_guard lock(mutex_);
     holding_ = on;
@@ -179,7 +184,7 @@ class fake_processor_port final : public processor_port {
     std::unique_lock lock(mutex_);
     ++lists_;
     processor_page page;
-    if (failing_lists_) return answer(lock, [done, page] { done(page); });
+    if (failing_lists_ || failing_kind_ == kind) return answer(lock, [done, page] { done(page); });
     page.answered = true;
     page.http_status = 200;
     bool started = starting_after.empty();
@@ -252,6 +257,7 @@ class fake_processor_port final : public processor_port {
   std::size_t finds_ = 0;
   std::size_t lists_ = 0;
   bool failing_lists_ = false;
+  std::optional<processor_kind> failing_kind_;
   std::size_t max_in_flight_ = 0;
 };
 

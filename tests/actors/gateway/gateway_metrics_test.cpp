@@ -177,6 +177,16 @@ TEST_F(gateway_metrics_test, background_reconciliation_counts_runs_differences_a
   EXPECT_EQ(metric("escrowd_reconciliation_repairs_total", {{"outcome", "refused"}}), 0);
   EXPECT_GE(metric("escrowd_reconciliation_differences_total"), 1);
 
+  // With one kind's lists unanswered a run compares only the other: counted as incomplete,
+  // not completed (a dashboard must not read it as all well).
+  port_->fail_lists_of(processor_kind::withdrawal);
+  wait_until(
+      [&] {
+        return metric("escrowd_reconciliation_runs_total", {{"outcome", "incomplete"}}) >= 1;
+      },
+      "an incomplete background run counted");
+  port_->fail_lists_of(std::nullopt);
+
   // With the processor unreachable a run compares nothing: counted as failed.
   port_->fail_lists(true);
   wait_until(

@@ -213,10 +213,12 @@ TEST(metrics, actors_and_processor) {
   sink.set_outbox_oldest_age(12.5);
   sink.record_webhook(webhook_outcome::duplicate);
   sink.set_operations_awaiting_reconciliation(processor_kind::withdrawal, 2);
-  sink.record_background_reconciliation(true, 3, 2, 1);
-  sink.record_background_reconciliation(false, 0, 0, 0);
+  sink.record_background_reconciliation(reconciliation_outcome::completed, 3, 2, 1);
+  sink.record_background_reconciliation(reconciliation_outcome::incomplete, 0, 0, 0);
+  sink.record_background_reconciliation(reconciliation_outcome::failed, 0, 0, 0);
   const auto text = sink.exposition();
   EXPECT_EQ(value_of(text, "escrowd_reconciliation_runs_total", {{"outcome", "completed"}}), 1);
+  EXPECT_EQ(value_of(text, "escrowd_reconciliation_runs_total", {{"outcome", "incomplete"}}), 1);
   EXPECT_EQ(value_of(text, "escrowd_reconciliation_runs_total", {{"outcome", "failed"}}), 1);
   EXPECT_EQ(value_of(text, "escrowd_reconciliation_differences_total"), 3);
   EXPECT_EQ(value_of(text, "escrowd_reconciliation_repairs_total", {{"outcome", "applied"}}), 2);

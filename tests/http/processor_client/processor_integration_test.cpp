@@ -323,6 +323,29 @@ TEST_F(processor_integration, the_client_speaks_stripe_to_the_simulator) {
   EXPECT_TRUE(page.has_more);
 }
 
+// The processor closes keep-alive connections that sit idle (Stripe's and the simulator's
+// servers do). The pool's connections idled together, so after a pause every one is stale:
+// the one resend a stale connection earns must go out on a new connection, or a list (a
+// reconciliation) fails with a connection error that blames the processor.
+TEST_F(processor_integration, after_a_pause_longer_than_the_processors_keep_alive_calls_succeed) {
+  start({"--connection-idle-timeout-ms", "200"}, false);
+  constexpr int concurrent = 6;
+  std::vector<std::promise<actors::processor_page>> warm(concurrent);
+  for (auto& promise : warm)
+    client_->list(topup, "", 1,
+                  [&promise](actors::processor_page page) { promise.set_value(std::move(page)); });
+  for (auto& promise : warm) ASSERT_TRUE(promise.get_future().get().answered);
+  std::this_thread::sleep_for(600ms);
+  for (int round = 0; round < 3; ++round) {
+    std::promise<actors::processor_page> listed;
+    client_->list(topup, "", 1,
+                  [&listed](actors::processor_page page) { listed.set_value(std::move(page)); });
+    const auto page = listed.get_future().get();
+    EXPECT_TRUE(page.answered) << "round " << round << ": " << page.detail;
+    std::this_thread::sleep_for(300ms);
+  }
+}
+
 TEST_F(processor_integration, https_to_a_plain_server_fails_retryably) {
   start({}, false);
   stripe_client_config config;
