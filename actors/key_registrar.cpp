@@ -14,7 +14,7 @@ result<storage::commit_record> creation_record(const storage::ledger_store& stor
   if (command.role == principal_role::account) {
     auto owner = optional_row(store.get_account(command.account_id));
     if (!owner) return owner.failure();
-    if (!*owner) return error{error_code::not_found, "account"};
+    if (!*owner) return error{error_code::not_found, "id"};  // the path's account id
   }
   storage::api_key_record created;
   created.key_id = command.key_id;
@@ -125,7 +125,7 @@ void revoke(self_pointer self, key_command& command, completion_handle& done) {
   }
   if (!*known) {
     answer(self, {}, command.context,
-           operation_result{escrowd::error{error_code::not_found, "key"}, {}, false},
+           operation_result{escrowd::error{error_code::not_found, "id"}, {}, false},
            std::move(done));
     return;
   }

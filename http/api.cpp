@@ -117,6 +117,10 @@ void api::handle(request incoming, responder respond) {
   if (call.method == "HEAD") call.method = "GET";
   auto trace = std::make_shared<request_trace>();
   trace->request_id = call.request_id;
+  // Echoed on every answer to a POST with one valid key, refusals (401, 415, ...) included.
+  if (call.method == "POST" && incoming.header_count("Idempotency-Key") == 1 &&
+      is_valid_idempotency_key(call.idempotency_key))
+    trace->idempotency_key = call.idempotency_key;
   call.reply = observed(ledger_, trace, std::move(respond));
   const std::size_t keys_sent = incoming.header_count("Idempotency-Key");
   auto matched = match_route(call.method, call.path);
@@ -180,7 +184,6 @@ void api::handle(request incoming, responder respond) {
       call.reply(error_response({error_code::idempotency_key_invalid, "Idempotency-Key"}));
       return;
     }
-    trace->idempotency_key = call.idempotency_key;
   }
   dispatch(std::move(call));
 }

@@ -159,6 +159,12 @@ status create_key(api_call& call) {
 status revoke_key(api_call& call) {
   if (auto allowed = check_access(call, action::revoke_key, {}); !allowed) return allowed;
   if (auto valid = check_path_id(call); !valid) return valid;
+  // api.md: unknown fields are rejected, a DELETE's body included (it takes none).
+  if (!call.body.empty()) {
+    auto body = body_reader::parse(call.body);
+    if (!body) return body.failure();
+    if (auto unread = body->finish(); !unread) return unread;
+  }
   actors::key_command command;
   command.kind = actors::key_command_kind::revoke;
   command.key_id = call.match.id;

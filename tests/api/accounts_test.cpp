@@ -158,6 +158,21 @@ TEST_F(accounts_api, the_last_active_admin_key_cannot_be_revoked) {
   EXPECT_EQ(own.stop(), 0);
 }
 
+// A DELETE takes no body: an unknown field is 400 as on every endpoint, and nothing is
+// revoked. A missing key or account in the path is 404 naming `id`, as GETs do.
+TEST_F(accounts_api, key_endpoints_refuse_unknown_fields_and_name_the_path_id) {
+  const auto account = create_account();
+  expect_error(
+      client().send("DELETE", "/v1/keys/" + account.key_id, R"({"x":1})", {.key = admin()}), 400,
+      "parameter_unknown", "x");
+  EXPECT_EQ(client().get("/v1/accounts/" + account.id, account.key).status, 200u);
+  expect_error(client().del("/v1/keys/" + unique_id("key"), admin()), 404, "not_found", "id");
+  expect_error(client().post("/v1/accounts/" + unique_id("nobody") + "/keys", admin()), 404,
+               "not_found", "id");
+  EXPECT_EQ(client().send("DELETE", "/v1/keys/" + account.key_id, "{}", {.key = admin()}).status,
+            200u);
+}
+
 TEST_F(accounts_api, account_creation_rejects_bad_input_with_the_param) {
   expect_bad_request(client().post("/v1/accounts", admin(), "{}"), "currency");
   expect_bad_request(client().post("/v1/accounts", admin(), R"({"currency":"USD"})"), "currency");

@@ -39,6 +39,10 @@ TEST_F(idempotency_api, replay_is_byte_identical_with_replay_headers_and_no_seco
   expect_replay_of(second, first);
   EXPECT_EQ(first.header("Idempotency-Key").value_or(""), key) << "echoed, as Stripe does";
   EXPECT_EQ(second.header("Idempotency-Key").value_or(""), key);
+  // A refusal echoes it too: an unknown key (401).
+  const auto refused = client().post("/v1/accounts", "sk_unknown", body, key);
+  EXPECT_EQ(refused.status, 401u) << describe(refused);
+  EXPECT_EQ(refused.header("Idempotency-Key"), key);
   const auto third = client().post("/v1/accounts", admin(), body, key);
   expect_replay_of(third, first);
   EXPECT_EQ(client().get("/v1/accounts/" + id, admin()).status, 200u);
