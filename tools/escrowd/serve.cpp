@@ -12,6 +12,7 @@
 #include "http/api.hpp"
 #include "http/processor_client/stripe_client.hpp"
 #include "http/server.hpp"
+#include "http/startup_gate.hpp"
 #include "tools/escrowd/embedded_processor.hpp"
 #include "tools/escrowd/storage_failure.hpp"
 
@@ -100,8 +101,28 @@ int serve(const command_line& line) {
     return 2;
   }
 
-  // Without --processor-url the bundled simulator stands in for Stripe. Its webhooks need
-  // escrowd's address, known up front unless the port is chosen by the kernel.
+  // Listening before the ledger is open: recovery (opening, verifying) takes a while on a
+  // large store, and meanwhile /healthz says the process is alive and the rest 503.
+  http::startup_gate gate;
+  http::server_config server_settings;
+  server_settings.listen_address = endpoint->address;
+  server_settings.port = endpoint->port;
+  http::server server(server_settings, gate);
+  auto port = server.start();
+  if (!port) {
+    std::cerr << "escrowd: cannot listen on " << line.listen << ": "
+              << describe(port.code()).message << "\n";
+    return 1;
+  }
+  std::ostringstream listening;
+  if (endpoint->address.find(':') != std::string::npos) {
+    listening << "[" << endpoint->address << "]:" << *port;
+  } else {
+    listening << endpoint->address << ":" << *port;
+  }
+
+  // Without --processor-url the bundled simulator stands in for Stripe; its webhooks go to
+  // the address just bound.
   embedded_processor simulator;
   std::string processor_url = line.processor_url;
   // The embedded simulator signs with a secret of its own unless one is given.
@@ -110,8 +131,7 @@ int serve(const command_line& line) {
                                          : std::string(embedded_webhook_secret);
   if (processor_url.empty()) {
     embedded_processor_options simulator_options;
-    if (endpoint->port != 0)
-      simulator_options.webhook_url = "http://" + line.listen + "/v1/processor/webhooks";
+    simulator_options.webhook_url = "http://" + listening.str() + "/v1/processor/webhooks";
     simulator_options.webhook_secret = webhook_secret;
     auto bound = simulator.listen(simulator_options, problem);
     if (!bound) {
@@ -187,22 +207,7 @@ int serve(const command_line& line) {
   }
 
   http::api api(**ledger, http::api_settings{});
-  http::server_config server_settings;
-  server_settings.listen_address = endpoint->address;
-  server_settings.port = endpoint->port;
-  http::server server(server_settings, api);
-  auto port = server.start();
-  if (!port) {
-    std::cerr << "escrowd: cannot listen on " << line.listen << ": "
-              << describe(port.code()).message << "\n";
-    return 1;
-  }
-  std::ostringstream listening;
-  if (endpoint->address.find(':') != std::string::npos) {
-    listening << "[" << endpoint->address << "]:" << *port;
-  } else {
-    listening << endpoint->address << ":" << *port;
-  }
+  gate.open(api);
   std::cout << "escrowd ready listen=" << listening.str() << " data_dir=" << line.data_dir
             << " accounts=" << verified->accounts_checked
             << " entries=" << verified->entries_checked << " processor=" << processor_url
