@@ -66,6 +66,15 @@ bool assign_flag(command_line& line, const std::string& flag, const std::string&
     line.scheduler_stealing = value == "stealing";
   } else if (flag == "--reconcile-every") {
     return parse_reconcile_every(value, flag, line, problem);
+  } else if (flag == "--map-size-gib") {
+    std::uint32_t gib = 0;
+    auto [end, failure] = std::from_chars(value.data(), value.data() + value.size(), gib);
+    if (failure != std::errc{} || end != value.data() + value.size() || gib == 0 ||
+        gib > map_size_gib_max) {
+      problem = "--map-size-gib takes a number from 1 to " + std::to_string(map_size_gib_max);
+      return false;
+    }
+    line.map_size_gib = gib;
   } else {
     problem = "unknown flag " + flag;
     return false;
@@ -118,6 +127,7 @@ usage:
   escrowd serve [--listen 127.0.0.1:8080] [--data-dir ./data] [--processor-url URL]
                 [--webhook-secret S] [--threads N] [--admin-key-file FILE]
                 [--scheduler sharing|stealing] [--reconcile-every SECONDS]
+                [--map-size-gib N]
       Start the server. The first admin key comes from ESCROWD_ADMIN_KEY or
       --admin-key-file at first start. Without --processor-url the bundled processor
       simulator runs on a loopback port and keeps its records in D/processor-sim.log
@@ -127,6 +137,8 @@ usage:
       --reconcile-every: seconds between background reconciliations with the processor,
       which settle what it finished and reverse payouts that failed after paid (default
       600; 0: off, then nothing repairs them; GET /v1/reconciliation only reports).
+      --map-size-gib: how large the store's memory map may grow (default 64); a store
+      that reached it (503 storage_full until a restart) restarts with a larger one.
   escrowd verify --data-dir D
       Recompute every balance from the journal; exit 0 only if the ledger verifies.
   escrowd backup --data-dir D --to FILE

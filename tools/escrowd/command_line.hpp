@@ -24,7 +24,13 @@ struct command_line {
   // --reconcile-every: seconds between the gateway's background reconciliation runs, which
   // repair what the processor settled; 0: off; unset: the gateway's default (10 minutes).
   std::optional<std::uint32_t> reconcile_every_s;
+  // --map-size-gib: the ceiling the store's memory map may grow to (unset: storage's
+  // default, 64 GiB); a store that reached its ceiling restarts with a higher one.
+  std::optional<std::uint32_t> map_size_gib;
 };
+
+// The most --map-size-gib accepts: 16 TiB, beyond any disk these servers are given.
+inline constexpr std::uint32_t map_size_gib_max = 16 * 1024;
 
 // The most --reconcile-every accepts: a week (a longer wait leaves a failed payout
 // unreversed for longer than any operator would accept).

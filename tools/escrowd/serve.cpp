@@ -161,6 +161,7 @@ int serve(const command_line& line) {
   config.scheduler = line.scheduler_stealing ? actors::scheduler_policy::stealing
                                              : actors::scheduler_policy::sharing;
   config.processor = *processor;
+  if (line.map_size_gib) config.map_size_bytes_max = std::uint64_t{*line.map_size_gib} << 30;
   if (line.reconcile_every_s)
     config.gateway.reconciliation_interval =
         *line.reconcile_every_s == 0

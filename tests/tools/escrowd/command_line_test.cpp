@@ -92,4 +92,17 @@ TEST(command_line, usage_names_every_command) {
 }
 
 }  // namespace
+// A store at its map ceiling restarts with a higher one: --map-size-gib, 1 to 16384.
+TEST(command_line, map_size_gib_sets_the_stores_ceiling_within_bounds) {
+  auto larger = parse_command_line({"serve", "--map-size-gib", "256"});
+  ASSERT_TRUE(larger.parsed.has_value()) << larger.problem;
+  EXPECT_EQ(larger.parsed->map_size_gib, 256u);
+  EXPECT_FALSE(parse_command_line({"serve"}).parsed->map_size_gib.has_value());
+  for (const char* bad : {"0", "16385", "-1", "1.5", "x", ""}) {
+    auto refused = parse_command_line({"serve", "--map-size-gib", bad});
+    EXPECT_FALSE(refused.parsed.has_value()) << bad;
+    EXPECT_NE(refused.problem.find("--map-size-gib"), std::string::npos) << refused.problem;
+  }
+}
+
 }  // namespace escrowd
