@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -52,7 +53,8 @@ struct rendered_response {
   std::string original_request_id;  // that earlier request's Request-Id, when replayed
   // What the idempotency record stores and a replay shows, when it is not `body`: a new
   // key's secret is shown once and never stored (a batch carries it for its operations).
-  std::string stored_body;
+  // Rarely set, and an answer is moved many times on its way: a pointer, not a string.
+  std::shared_ptr<const std::string> stored_body;
 };
 
 // Pure and thread-safe: called on the deciding actor's thread.

@@ -42,8 +42,8 @@ void answer_issued(self_pointer self, storage::commit_record record, const reque
   issued_api_key without_secret = issued;
   without_secret.secret.clear();
   auto shown = context.render(operation_result{escrowd::status{}, std::move(issued), true});
-  shown.stored_body =
-      context.render(operation_result{escrowd::status{}, std::move(without_secret), true}).body;
+  shown.stored_body = std::make_shared<const std::string>(
+      context.render(operation_result{escrowd::status{}, std::move(without_secret), true}).body);
   commit_rendered(
       self, self->state.writer, std::move(record), context, std::move(shown),
       [done](rendered_response response, std::uint64_t) { done.call(std::move(response)); },

@@ -16,7 +16,7 @@ void attach_idempotency(storage::commit_record& record, const request_context& c
   stored.fingerprint = claim.fingerprint;
   stored.endpoint = claim.endpoint;
   stored.status_code = response.status;
-  stored.response_body = response.stored_body.empty() ? response.body : response.stored_body;
+  stored.response_body = response.stored_body ? *response.stored_body : response.body;
   stored.request_id = claim.request_id;
   stored.created_at = claim.created_at;
   stored.expires_at = claim.expires_at;

@@ -59,7 +59,7 @@ actors::response_renderer make_renderer(unsigned success_status) {
 
 response to_http(actors::rendered_response rendered) {
   response answer = json_response(rendered.status, std::move(rendered.body));
-  answer.stored_body = std::move(rendered.stored_body);
+  if (rendered.stored_body) answer.stored_body = *rendered.stored_body;
   if (rendered.replayed) {
     answer.headers.emplace_back("Idempotent-Replayed", "true");
     answer.headers.emplace_back("Original-Request", std::move(rendered.original_request_id));

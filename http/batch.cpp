@@ -200,7 +200,10 @@ void api::run_batch(api_call& call) {
       [run, start](actors::ledger::composite_finish finish) {
         run->finish = [finish = std::move(finish)](std::string body, std::string stored_body, bool,
                                                    bool keep) {
-          finish(actors::rendered_response{200, std::move(body), false, {}, std::move(stored_body)},
+          auto stored = stored_body.empty()
+                            ? nullptr
+                            : std::make_shared<const std::string>(std::move(stored_body));
+          finish(actors::rendered_response{200, std::move(body), false, {}, std::move(stored)},
                  keep);
         };
         start();
