@@ -15,11 +15,13 @@
 namespace escrowd::http {
 namespace {
 
+// Each test declares its worker last: destroyed first, it joins its thread before the
+// promises and latches its jobs refer to go.
 TEST(background_worker, a_full_queue_refuses) {
-  background_worker worker(1);
   std::promise<void> release;
   auto released = release.get_future().share();
   std::latch started(1);
+  background_worker worker(1);
   ASSERT_TRUE(worker.post([&] {
     started.count_down();
     released.wait();
@@ -31,19 +33,19 @@ TEST(background_worker, a_full_queue_refuses) {
 }
 
 TEST(background_worker, a_shared_job_runs_once_for_all_who_asked_before_it_started) {
-  background_worker worker(4);
   std::promise<void> release;
   auto released = release.get_future().share();
   std::latch blocker_started(1);
+  std::atomic<int> runs{0};
+  std::mutex answered_mutex;
+  std::vector<std::string> answers;
+  std::latch all_answered(5);
+  background_worker worker(4);
   ASSERT_TRUE(worker.post([&] {
     blocker_started.count_down();
     released.wait();
   }));
   blocker_started.wait();
-  std::atomic<int> runs{0};
-  std::mutex answered_mutex;
-  std::vector<std::string> answers;
-  std::latch all_answered(5);
   auto compute = [&] {
     response answer;
     answer.body = "run " + std::to_string(++runs);
@@ -65,13 +67,13 @@ TEST(background_worker, a_shared_job_runs_once_for_all_who_asked_before_it_start
 }
 
 TEST(background_worker, who_asks_while_a_shared_job_runs_gets_a_later_run) {
-  background_worker worker(4);
   std::promise<void> release;
   auto released = release.get_future().share();
   std::latch first_running(1);
   std::atomic<int> runs{0};
   std::promise<std::string> first_answer;
   std::promise<std::string> second_answer;
+  background_worker worker(4);
   ASSERT_TRUE(worker.post_shared(
       "verify",
       [&] {

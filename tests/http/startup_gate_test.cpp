@@ -14,6 +14,7 @@ namespace escrowd::http::testing {
 namespace {
 
 TEST(startup_gate, alive_but_not_ready_until_the_api_is_open) {
+  echo_handler api;  // outlives the server, which may hand it requests until it stops
   startup_gate gate;
   server instance{test_config(), gate};
   test_client client{start_or_fail(instance)};
@@ -32,7 +33,6 @@ TEST(startup_gate, alive_but_not_ready_until_the_api_is_open) {
     EXPECT_NE(refused->body.find("\"not_ready\""), std::string::npos) << refused->body;
   }
 
-  echo_handler api;
   gate.open(api);
   ASSERT_TRUE(client.send(get_request("/v1/accounts/acct_1")));
   auto served = client.read_response();
