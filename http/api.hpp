@@ -50,9 +50,9 @@ class api final : public request_handler {
   void start_after_decision(const std::shared_ptr<batch_run>& run, std::size_t index);
   void complete_if_last(const std::shared_ptr<batch_run>& run, std::size_t index);
 
-  // A read's answer, or the error it gives instead when it would pass the batch answers'
-  // bounds (api_settings); counts what it keeps.
-  std::string bounded_read_result(batch_run& run, unsigned status, const std::string& body);
+  // Why a read's answer of `size` bytes is not given: it would pass the batch answers'
+  // bounds (api_settings).
+  std::optional<error> read_size_refusal(batch_run& run, std::size_t size);
 
   actors::ledger& ledger_;
   const api_settings settings_;

@@ -58,7 +58,6 @@ struct batch_run {
   // Where a replay shows another body than the answer (a new key's secret is shown once):
   // that result as stored; empty elsewhere.
   std::vector<std::string> stored_results;
-  std::atomic<bool> shown_once{false};  // some stored_results are set
   std::vector<std::vector<std::size_t>> successors;
   std::unique_ptr<std::atomic<std::size_t>[]> waiting_for;  // unfinished predecessors
   std::vector<bool> changes_state;  // a POST: may start once its predecessors are decided
@@ -102,6 +101,13 @@ std::string batch_json(const std::vector<std::string>& results,
   }
   body += "]}";
   return body;
+}
+
+error answer_bound_refusal(const api_settings& settings) {
+  return rejection(error_code::batch_too_large, "operations",
+                   "The batch's answer reached its bound of " +
+                       std::to_string(settings.batch_answer_bytes_max >> 20) +
+                       " MiB: send this read in another request.");
 }
 
 // An answer a retry must get a fresh chance at: nothing was decided.
@@ -234,27 +240,15 @@ void api::start_batch_operation(const std::shared_ptr<batch_run>& run, std::size
 }
 
 // Soft bounds: reads finishing together may pass them by their own sizes, no more.
-std::string api::bounded_read_result(batch_run& run, unsigned status, const std::string& body) {
-  auto kept = result_json(status, body);
-  std::optional<error> refusal;
-  if (run.answer_bytes.load() + kept.size() > settings_.batch_answer_bytes_max) {
-    refusal = rejection(error_code::batch_too_large, "operations",
-                        "The batch's answer reached its bound of " +
-                            std::to_string(settings_.batch_answer_bytes_max >> 20) +
-                            " MiB: send this read in another request.");
-  } else if (batch_answer_bytes_in_flight_.load() + kept.size() >
-             settings_.batch_answers_in_flight_bytes_max) {
-    refusal = rejection(error_code::overloaded, {},
-                        "The server holds as many batch answers as it may: retry this read.");
+std::optional<error> api::read_size_refusal(batch_run& run, std::size_t size) {
+  if (run.answer_bytes.load() + size > settings_.batch_answer_bytes_max)
+    return answer_bound_refusal(settings_);
+  if (batch_answer_bytes_in_flight_.load() + size > settings_.batch_answers_in_flight_bytes_max) {
     run.transient.store(true);  // a retry of the batch must run it again
+    return rejection(error_code::overloaded, {},
+                     "The server holds as many batch answers as it may: retry this read.");
   }
-  if (refusal) {
-    const auto refused = error_response(*refusal);
-    kept = result_json(refused.status, refused.body);
-  }
-  run.answer_bytes.fetch_add(kept.size());
-  batch_answer_bytes_in_flight_.fetch_add(kept.size());
-  return kept;
+  return std::nullopt;
 }
 
 std::optional<error> api::batch_key_refusal(batch_run& run) {
@@ -277,10 +271,9 @@ void api::launch_batch_operation(const std::shared_ptr<batch_run>& run, std::siz
     finish_batch_operation(run, index, error_response(*refusal));
     return;
   }
-  // A read that could only be refused for its size is not run at all: finished with an
-  // empty answer, which the bound (bounded_read_result) then replaces with its refusal.
+  // A read that could only be refused for its size is not run at all.
   if (run->only_reads[index] && run->answer_bytes.load() >= settings_.batch_answer_bytes_max) {
-    finish_batch_operation(run, index, response{});
+    finish_batch_operation(run, index, error_response(answer_bound_refusal(settings_)));
     return;
   }
   auto& operation = run->operations[index];
@@ -341,22 +334,24 @@ void api::finish_batch_operation(const std::shared_ptr<batch_run>& run, std::siz
                   [](const auto& header) { return header.first == "Idempotent-Replayed"; });
   if (replayed) run->replayed.fetch_add(1, std::memory_order_relaxed);
   if (is_transient(answer)) run->transient.store(true, std::memory_order_relaxed);
-  run->results[index] = run->only_reads[index]
-                            ? bounded_read_result(*run, answer.status, answer.body)
-                            : result_json(answer.status, answer.body);
-  if (!run->only_reads[index]) {  // a change's answer is always given, and always counted
-    run->answer_bytes.fetch_add(run->results[index].size());
-    batch_answer_bytes_in_flight_.fetch_add(run->results[index].size());
+  auto result = result_json(answer.status, answer.body);
+  if (run->only_reads[index]) {  // a change's answer is always given
+    if (auto refusal = read_size_refusal(*run, result.size())) {
+      const auto refused = error_response(*refusal);
+      result = result_json(refused.status, refused.body);
+    }
   }
-  if (!answer.stored_body.empty()) {
+  run->answer_bytes.fetch_add(result.size());
+  batch_answer_bytes_in_flight_.fetch_add(result.size());
+  run->results[index] = std::move(result);
+  if (!answer.stored_body.empty())
     run->stored_results[index] = result_json(answer.status, answer.stored_body);
-    run->shown_once.store(true, std::memory_order_relaxed);
-  }
   complete_if_last(run, index);
   if (run->remaining.fetch_sub(1) != 1) return;
   auto body = batch_json(run->results, {});
-  auto stored_body =
-      run->shown_once.load() ? batch_json(run->results, run->stored_results) : std::string{};
+  const bool shown_once = std::any_of(run->stored_results.begin(), run->stored_results.end(),
+                                      [](const auto& stored) { return !stored.empty(); });
+  auto stored_body = shown_once ? batch_json(run->results, run->stored_results) : std::string{};
   // Built: what the results held is the answer's now, which the transport sends on.
   batch_answer_bytes_in_flight_.fetch_sub(run->answer_bytes.load());
   run->finish(std::move(body), std::move(stored_body), run->replayed.load() == run->results.size(),

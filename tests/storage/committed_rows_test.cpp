@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+
 namespace escrowd::storage {
 namespace {
 
@@ -19,16 +22,22 @@ void stage(committed_rows<account_row>& cache, const account_row& row) {
   cache.stage(row.data.id, row);
 }
 
+// The row's balance, or nothing when the cache has no row `id`.
+std::optional<std::int64_t> available_in(const committed_rows<account_row>& cache,
+                                         const std::string& id) {
+  const auto* found = cache.find(id);
+  if (found == nullptr) return std::nullopt;
+  return found->data.available;
+}
+
 TEST(committed_rows, a_staged_row_is_found_before_commit_and_kept_after) {
   committed_rows<account_row> cache(16);
   EXPECT_EQ(cache.find("a"), nullptr);
   stage(cache, row("a", 5));
-  ASSERT_NE(cache.find("a"), nullptr);
-  EXPECT_EQ(cache.find("a")->data.available, 5);
+  EXPECT_EQ(available_in(cache, "a"), 5);
   EXPECT_EQ(cache.size(), 0u);  // not committed yet
   cache.commit();
-  ASSERT_NE(cache.find("a"), nullptr);
-  EXPECT_EQ(cache.find("a")->data.available, 5);
+  EXPECT_EQ(available_in(cache, "a"), 5);
   EXPECT_EQ(cache.size(), 1u);
 }
 
@@ -38,9 +47,9 @@ TEST(committed_rows, an_aborted_transaction_leaves_the_committed_row) {
   cache.commit();
   stage(cache, row("a", 7));
   stage(cache, row("b", 1));
-  EXPECT_EQ(cache.find("a")->data.available, 7);
+  EXPECT_EQ(available_in(cache, "a"), 7);
   cache.abort();
-  EXPECT_EQ(cache.find("a")->data.available, 5);
+  EXPECT_EQ(available_in(cache, "a"), 5);
   EXPECT_EQ(cache.find("b"), nullptr);
 }
 
@@ -49,7 +58,7 @@ TEST(committed_rows, the_last_stage_of_a_row_wins) {
   stage(cache, row("a", 1));
   stage(cache, row("a", 2));
   cache.commit();
-  EXPECT_EQ(cache.find("a")->data.available, 2);
+  EXPECT_EQ(available_in(cache, "a"), 2);
 }
 
 TEST(committed_rows, a_forgotten_row_is_gone_once_committed_and_back_on_abort) {
@@ -60,8 +69,7 @@ TEST(committed_rows, a_forgotten_row_is_gone_once_committed_and_back_on_abort) {
   cache.forget("a");
   EXPECT_EQ(cache.find("a"), nullptr);  // the open transaction's last write is on disk only
   cache.abort();
-  ASSERT_NE(cache.find("a"), nullptr);
-  EXPECT_EQ(cache.find("a")->data.available, 1);
+  EXPECT_EQ(available_in(cache, "a"), 1);
   stage(cache, row("a", 3));
   cache.forget("a");
   stage(cache, row("c", 4));
@@ -80,11 +88,11 @@ TEST(committed_rows, a_row_written_by_many_transactions_counts_once) {
     cache.commit();
   }
   EXPECT_EQ(cache.size(), 1u);
-  EXPECT_EQ(cache.find("a")->data.available, 3);
+  EXPECT_EQ(available_in(cache, "a"), 3);
   stage(cache, row("a", 4));
   cache.abort();
   EXPECT_EQ(cache.size(), 1u);
-  EXPECT_EQ(cache.find("a")->data.available, 3);
+  EXPECT_EQ(available_in(cache, "a"), 3);
   cache.forget("a");
   cache.commit();
   EXPECT_EQ(cache.size(), 0u);
@@ -101,7 +109,7 @@ TEST(committed_rows, it_starts_over_rather_than_outgrow_its_bound) {
   cache.commit();
   EXPECT_EQ(cache.size(), 1u);
   EXPECT_EQ(cache.find("a"), nullptr);
-  EXPECT_EQ(cache.find("c")->data.available, 3);
+  EXPECT_EQ(available_in(cache, "c"), 3);
 }
 
 TEST(committed_rows, clear_forgets_everything) {
@@ -121,9 +129,10 @@ TEST(committed_rows, the_writer_moves_accounts_and_tasks_together) {
   kept.commit();
   kept.tasks.stage("t", task_standing{0, task_state::released, 0});
   kept.abort();
-  ASSERT_NE(kept.tasks.find("t"), nullptr);
-  EXPECT_EQ(kept.tasks.find("t")->escrow, 5);
-  EXPECT_EQ(kept.accounts.find("a")->data.available, 1);
+  const auto* task = kept.tasks.find("t");
+  ASSERT_NE(task, nullptr);
+  EXPECT_EQ(task->escrow, 5);
+  EXPECT_EQ(available_in(kept.accounts, "a"), 1);
   kept.clear();
   EXPECT_EQ(kept.tasks.find("t"), nullptr);
   EXPECT_EQ(kept.accounts.find("a"), nullptr);
