@@ -4,6 +4,7 @@
 
 #include "engine/error_message.hpp"
 #include "engine/id.hpp"
+#include "engine/money.hpp"
 
 namespace escrowd {
 namespace {
@@ -153,6 +154,13 @@ result<processor_outcome> request_topup(const account& owner,
                                         std::int64_t now) {
   if (auto valid = validate_request(command, "payment_method", payment_method_length_max); !valid)
     return valid.failure();
+  // Refused before the card is charged: once it is, a credit that cannot be applied would
+  // leave the top-up charged and pending until the balance made room.
+  const auto after_pending = checked_add(owner.available, owner.pending_topup);
+  if (!after_pending || !checked_add(*after_pending, command.amount))
+    return rejection(error_code::balance_overflow, "amount",
+                     "The balance with its pending top-ups and this amount would pass the "
+                     "largest balance an account may hold.");
   processor_outcome outcome{
       new_operation(processor_kind::topup, owner, command, now), true, {}, {}};
   outcome.deltas = {{owner.id, balance_field::pending_topup, command.amount}};

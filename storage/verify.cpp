@@ -23,10 +23,27 @@ std::string describe_book(std::string_view key) {
   return text;
 }
 
+// Sums wider than any stored balance: a stored balance is an int64, but the clearing book
+// (all the money in a currency, which no row stores) and the sums over a corrupt store's
+// rows may pass it, and those must be counted exactly, not reported as overflowing.
+__extension__ using wide_sum = __int128;
+
+std::string decimal(wide_sum value) {
+  if (value == 0) return "0";
+  const bool negative = value < 0;
+  std::string digits;
+  for (; value != 0; value /= 10) {
+    const auto digit = static_cast<int>(value % 10);
+    digits.push_back(static_cast<char>('0' + (negative ? -digit : digit)));
+  }
+  if (negative) digits.push_back('-');
+  return {digits.rbegin(), digits.rend()};
+}
+
 struct derived_sums {
-  std::int64_t escrowed = 0;
-  std::int64_t pending_topup = 0;
-  std::int64_t held = 0;
+  wide_sum escrowed = 0;
+  wide_sum pending_topup = 0;
+  wide_sum held = 0;
 };
 
 // Accumulates problems and the recomputed balances during one verification.
@@ -54,15 +71,9 @@ class verifier {
       problem("cannot read " + std::string(table) + ": " + std::string(failure.failure().param) +
               " is unreadable or corrupt");
   }
-  void add(const std::string& key, std::int64_t amount) {
-    auto& balance = books_[key];
-    auto sum = checked_add(balance, amount);
-    if (!sum)
-      problem(describe_book(key) + " overflows");
-    else
-      balance = *sum;
-  }
-  std::int64_t take_book(book_kind kind, std::string_view owner, const currency& code) {
+  // A book's journal sum (legs are int64, so 2^64 legs would be needed to pass wide_sum).
+  void add(const std::string& key, std::int64_t amount) { books_[key] += amount; }
+  wide_sum take_book(book_kind kind, std::string_view owner, const currency& code) {
     auto found = books_.find(book_key(kind, owner, code));
     if (found == books_.end()) return 0;
     const auto balance = found->second;
@@ -80,14 +91,13 @@ class verifier {
       expected = item.sequence + 1;
       for (const auto& leg : item.entry.legs) {
         add(book_key(leg.book.kind, leg.book.owner, leg.book.currency), leg.amount);
-        auto& sum = currency_sums_[leg.book.currency.str()];
-        sum += leg.amount;  // bounded: every book sum was checked above
+        currency_sums_[leg.book.currency.str()] += leg.amount;
       }
       check_links(item);
       return true;
     }));
     for (const auto& [code, sum] : currency_sums_)
-      if (sum != 0) problem("currency " + code + " sums to " + std::to_string(sum) + ", not 0");
+      if (sum != 0) problem("currency " + code + " sums to " + decimal(sum) + ", not 0");
   }
 
   // Every account's entries must form its chain: each entry's link for an owner is the
@@ -120,11 +130,11 @@ class verifier {
       const auto held = take_book(book_kind::pending_withdrawal, row.id, row.currency);
       if (row.available != available)
         problem("account " + row.id + ": available " + std::to_string(row.available) +
-                " but its journal legs sum to " + std::to_string(available));
+                " but its journal legs sum to " + decimal(available));
       if (row.pending_withdrawal != held)
         problem("account " + row.id + ": pending_withdrawal " +
                 std::to_string(row.pending_withdrawal) + " but its journal legs sum to " +
-                std::to_string(held));
+                decimal(held));
       accounts_.emplace(row.id, row);
       return true;
     }));
@@ -136,7 +146,7 @@ class verifier {
       const auto escrow = take_book(book_kind::escrow, row.id, row.currency);
       if (row.escrow != escrow)
         problem("task " + row.id + ": escrow " + std::to_string(row.escrow) +
-                " but its journal legs sum to " + std::to_string(escrow));
+                " but its journal legs sum to " + decimal(escrow));
       if (row.escrow != escrow_by_state(row))
         problem("task " + row.id + ": escrow " + std::to_string(row.escrow) +
                 " does not match its state " + std::string(to_string(row.state)));
@@ -164,13 +174,13 @@ class verifier {
       const derived_sums sums = found == derived_.end() ? derived_sums{} : found->second;
       if (row.escrowed != sums.escrowed)
         problem("account " + id + ": escrowed " + std::to_string(row.escrowed) +
-                " but its funded tasks hold " + std::to_string(sums.escrowed));
+                " but its funded tasks hold " + decimal(sums.escrowed));
       if (row.pending_topup != sums.pending_topup)
         problem("account " + id + ": pending_topup " + std::to_string(row.pending_topup) +
-                " but its open top-ups sum to " + std::to_string(sums.pending_topup));
+                " but its open top-ups sum to " + decimal(sums.pending_topup));
       if (row.pending_withdrawal != sums.held)
         problem("account " + id + ": pending_withdrawal " + std::to_string(row.pending_withdrawal) +
-                " but its open withdrawals sum to " + std::to_string(sums.held));
+                " but its open withdrawals sum to " + decimal(sums.held));
     }
     for (const auto& [id, sums] : derived_)
       if (!accounts_.contains(id)) problem("tasks or operations refer to unknown account " + id);
@@ -181,15 +191,15 @@ class verifier {
     for (const auto& [key, balance] : books_) {
       if (book_kind(std::uint8_t(key[0])) == book_kind::processor_clearing) continue;
       if (balance != 0)
-        problem(describe_book(key) + " holds " + std::to_string(balance) +
+        problem(describe_book(key) + " holds " + decimal(balance) +
                 " but has no stored row");
     }
   }
 
   const read_snapshot& snapshot_;
   verify_report report_;
-  std::unordered_map<std::string, std::int64_t> books_;
-  std::map<std::string, std::int64_t> currency_sums_;
+  std::unordered_map<std::string, wide_sum> books_;
+  std::map<std::string, wide_sum> currency_sums_;
   std::map<std::string, account> accounts_;
   std::unordered_map<std::string, derived_sums> derived_;
   std::unordered_map<std::string, std::uint64_t> newest_entry_;  // by account id

@@ -1,6 +1,7 @@
 // Tests engine/processor_operation.hpp's requests: a top-up is pending and moves no booked
 // money, a withdrawal holds its amount at once; validation and bounds; the processor
 // idempotency key each operation derives.
+#include <limits>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -32,6 +33,21 @@ TEST_F(processor_test, topup_request_is_pending_and_moves_no_booked_money) {
   EXPECT_FALSE(outcome->entry.has_value());
   EXPECT_EQ(outcome->deltas,
             (std::vector<account_delta>{{owner.id, balance_field::pending_topup, amount}}));
+}
+
+// The credit a top-up brings must fit once it succeeds, with the top-ups pending before it.
+TEST_F(processor_test, topup_request_whose_credit_could_not_fit_is_balance_overflow) {
+  constexpr auto largest = std::numeric_limits<std::int64_t>::max();
+  owner.available = largest - 2 * amount;
+  owner.pending_topup = amount;
+  EXPECT_TRUE(request_topup(owner, command("top_1"), clock.now()));
+  owner.pending_topup = amount + 1;
+  expect_rejected(request_topup(owner, command("top_1"), clock.now()),
+                  {error_code::balance_overflow, "amount"});
+  owner.available = largest;
+  owner.pending_topup = 0;
+  expect_rejected(request_topup(owner, command("top_1"), clock.now()),
+                  {error_code::balance_overflow, "amount"});
 }
 
 TEST_F(processor_test, withdrawal_request_holds_the_amount_at_once) {

@@ -261,6 +261,24 @@ TEST_F(commit_batch_test, an_overflowing_balance_is_refused) {
   EXPECT_EQ(commit({record}).records[0].outcome.code(), error_code::balance_overflow);
 }
 
+// All the money in a currency (the clearing book, which no row stores) may pass int64 while
+// every account's balance fits: the ledger still verifies, summed exactly.
+TEST_F(commit_batch_test, money_in_a_currency_past_int64_verifies) {
+  expect_ok({open_account_record("a"), open_account_record("b")});
+  constexpr std::int64_t topups_per_account = 4'700;  // 4.7 * 10^18 each, 9.4 * 10^18 in all
+  for (const std::string owner : {"a", "b"}) {
+    for (std::int64_t half = 0; half < 2; ++half) {  // a batch holds at most 4,096 records
+      std::vector<commit_record> records;
+      for (std::int64_t i = half; i < topups_per_account; i += 2)
+        records.push_back(
+            topup_record(new_account(owner), "top_" + owner + std::to_string(i), amount_max, now));
+      expect_ok(std::move(records));
+    }
+  }
+  EXPECT_EQ(store->get_account("b").value().available, topups_per_account * amount_max);
+  expect_verified();
+}
+
 TEST_F(commit_batch_test, a_live_idempotency_key_cannot_be_stored_twice_an_expired_one_can) {
   fund_a(100);
   commit_record first;
