@@ -125,6 +125,15 @@ void api::run_batch(api_call& call) {
     call.reply(error_response(operations.failure()));
     return;
   }
+  // Such an operation would always find its key in use by the batch that carries it.
+  for (std::size_t index = 0; index < operations->size(); ++index) {
+    if (call.idempotency_key.empty() || (*operations)[index].idempotency_key != call.idempotency_key)
+      continue;
+    call.reply(error_response(rejection(
+        error_code::parameter_invalid, "operations[" + std::to_string(index) + "].idempotency_key",
+        "An operation's idempotency_key must differ from the batch's Idempotency-Key.")));
+    return;
+  }
   auto run = std::make_shared<batch_run>();
   const std::size_t count = operations->size();
   run->operations = std::move(*operations);

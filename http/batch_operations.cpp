@@ -48,15 +48,19 @@ result<batch_operation> read_operation(const json::value& item, std::size_t inde
   if (fields == nullptr) return error{error_code::parameter_invalid, field_param(index, {})};
   batch_operation operation;
   const json::object* body = nullptr;
+  bool keyed = false;
   for (const auto& [name, value] : *fields) {
+    if (value.is_null() && (name == "method" || name == "path" || name == "idempotency_key" ||
+                            name == "body"))
+      continue;  // null counts as left out (api.md)
     if (name == "method" || name == "path" || name == "idempotency_key") {
       if (!value.is_string()) return error{error_code::parameter_invalid, field_param(index, name)};
+      keyed = keyed || name == "idempotency_key";
       std::string text(value.as_string());
       if (name == "method") operation.method = std::move(text);
       if (name == "path") operation.target = std::move(text);
       if (name == "idempotency_key") operation.idempotency_key = std::move(text);
     } else if (name == "body") {
-      if (value.is_null()) continue;  // null counts as left out
       body = value.if_object();
       if (body == nullptr) return error{error_code::parameter_invalid, field_param(index, name)};
       operation.body = http::serialize(*body);
@@ -72,7 +76,7 @@ result<batch_operation> read_operation(const json::value& item, std::size_t inde
     return error{error_code::parameter_invalid, field_param(index, "method")};
   if (!operation.target.starts_with("/v1/") || operation.target.starts_with("/v1/batch"))
     return error{error_code::parameter_invalid, field_param(index, "path")};
-  if (fields->contains("idempotency_key") && !is_valid_idempotency_key(operation.idempotency_key))
+  if (keyed && !is_valid_idempotency_key(operation.idempotency_key))
     return error{error_code::idempotency_key_invalid, field_param(index, "idempotency_key")};
   if (auto matched = match_route(operation.method, split_request_target(operation.target).path))
     operation.match = std::move(*matched);
@@ -119,7 +123,7 @@ result<std::vector<batch_operation>> read_operations(std::string_view text, std:
     if (member.key() != "operations")
       return error{error_code::parameter_unknown, std::string(member.key())};
   const auto* list = fields.if_contains("operations");
-  if (list == nullptr) return error{error_code::parameter_missing, "operations"};
+  if (list == nullptr || list->is_null()) return error{error_code::parameter_missing, "operations"};
   if (!list->is_array() || list->as_array().empty())
     return rejection(error_code::parameter_invalid, "operations",
                      "operations is a non-empty array of operations.");

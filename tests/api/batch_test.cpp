@@ -380,6 +380,31 @@ TEST_F(batch_api, malformed_batches_are_400_and_need_a_key) {
   expect_bad_request(client().post("/v1/batch", admin(), "{}"), "operations");
   expect_bad_request(client().post("/v1/batch", admin(), R"({"operations":{}})"), "operations");
   expect_error_shape(client().post("/v1/batch", "", R"({"operations":[]})"), 401);
+  // null counts as left out (api.md), in the batch as in any body.
+  const auto missing = client().post("/v1/batch", admin(), R"({"operations":null})");
+  expect_bad_request(missing, "operations");
+  EXPECT_EQ(missing.error_code(), "parameter_missing");
+  const auto no_method =
+      client().post("/v1/batch", admin(), R"({"operations":[{"method":null,"path":"/v1/keys"}]})");
+  expect_bad_request(no_method, "operations[0].method");
+  EXPECT_EQ(no_method.error_code(), "parameter_missing");
+  const auto unkeyed = client().post(
+      "/v1/batch", admin(),
+      R"({"operations":[{"method":"GET","path":"/v1/tasks/none","idempotency_key":null,"body":null}]})");
+  ASSERT_EQ(unkeyed.status, 200u) << describe(unkeyed);
+  EXPECT_EQ(status_of(results_of(unkeyed).at(0)), 404);
+}
+
+// Such an operation would always find its key in use by its own batch: the batch is refused.
+TEST_F(batch_api, an_operation_keyed_with_the_batchs_own_key_is_400) {
+  const auto own_key = unique_id("batch-key");
+  const auto shared = json::array{operation("POST", "/v1/accounts",
+                                            json::object{{"currency", "usd"}}, own_key)};
+  expect_bad_request(client().post("/v1/batch", admin(), batch_body(shared), own_key),
+                     "operations[0].idempotency_key");
+  const auto retried = client().post("/v1/batch", admin(), batch_body(shared), own_key);
+  expect_bad_request(retried, "operations[0].idempotency_key");
+  EXPECT_FALSE(retried.header("Idempotent-Replayed").has_value());
 }
 
 }  // namespace
