@@ -1,8 +1,10 @@
 #include "http/query.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "engine/error_message.hpp"
+#include "http/request.hpp"
 
 namespace escrowd::http {
 namespace {
@@ -35,7 +37,43 @@ std::optional<std::string> percent_decode(std::string_view encoded) {
   return decoded;
 }
 
+bool is_unreserved(char c) {  // RFC 3986 2.3
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+bool starts_with_scheme(std::string_view target, std::string_view scheme) {
+  return target.size() >= scheme.size() && ascii_iequals(target.substr(0, scheme.size()), scheme);
+}
+
 }  // namespace
+
+std::string normalized_target(std::string_view target) {
+  if (starts_with_scheme(target, "http://") || starts_with_scheme(target, "https://")) {
+    const auto authority = target.find("://") + 3;
+    const auto origin = target.find_first_of("/?", authority);
+    target = origin == std::string_view::npos ? std::string_view{} : target.substr(origin);
+  }
+  std::string normal;
+  if (target.empty() || target.front() == '?') normal.push_back('/');
+  const auto path_end = std::min(target.find('?'), target.size());
+  if (target.substr(0, path_end).find('%') == std::string_view::npos) return normal.append(target);
+  normal.reserve(target.size());
+  for (std::size_t i = 0; i < path_end; ++i) {
+    if (target[i] == '%' && i + 2 < path_end) {
+      const int high = hex_value(target[i + 1]);
+      const int low = hex_value(target[i + 2]);
+      const char decoded = static_cast<char>(high * 16 + low);
+      if (high >= 0 && low >= 0 && is_unreserved(decoded)) {
+        normal.push_back(decoded);
+        i += 2;
+        continue;
+      }
+    }
+    normal.push_back(target[i]);
+  }
+  return normal.append(target.substr(path_end));
+}
 
 split_target split_request_target(std::string_view target) {
   const std::size_t mark = target.find('?');
@@ -51,6 +89,9 @@ result<query_parameters> query_parameters::parse(std::string_view query) {
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     if (pair.empty()) continue;
     const std::size_t eq = pair.find('=');
+    if (eq == 0)
+      return rejection(error_code::parameter_invalid, "query",
+                       "The query string has a parameter without a name.");
     auto name = percent_decode(pair.substr(0, eq));
     auto value =
         percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));

@@ -19,9 +19,15 @@ struct split_target {
 
 [[nodiscard]] split_target split_request_target(std::string_view target);
 
+// The target as routes read it: an absolute-form target (RFC 9112 3.2.2: "http://host/p")
+// in origin form ("/p"), and in its path the percent-encoded unreserved characters decoded
+// (RFC 3986 6.2.2.2: "/v1/accounts/%61" is "/v1/accounts/a"); the rest stays as sent, so
+// an encoded '/' never becomes a separator. The query is the parser's to decode.
+[[nodiscard]] std::string normalized_target(std::string_view target);
+
 class query_parameters {
  public:
-  // parameter_invalid on bad percent-encoding or a repeated name.
+  // parameter_invalid on bad percent-encoding, a repeated name or a value without a name.
   [[nodiscard]] static result<query_parameters> parse(std::string_view query);
 
   // Removes and returns the parameter, so finish() can name any the endpoint did not take.

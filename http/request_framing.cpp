@@ -6,6 +6,8 @@ namespace escrowd::http {
 
 std::optional<std::string> framing_refusal(const request_framing& framing) {
   if (!framing.transfer_encodings.empty()) {
+    if (framing.version < 11)
+      return "An HTTP/1.0 request may not carry Transfer-Encoding (RFC 9112 6.1).";
     std::size_t codings = 0;
     bool only_chunked = true;
     for (auto field : framing.transfer_encodings) {

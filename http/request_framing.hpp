@@ -19,7 +19,9 @@ struct request_framing {
 
 // Why the request must be refused with 400 and its connection closed; nullopt if it may be
 // read. Refused: a Transfer-Encoding other than exactly "chunked" (RFC 9112 6.3: a request
-// whose final coding is not chunked MUST be; no other coding is implemented here), and an
+// whose final coding is not chunked MUST be; no other coding is implemented here), any
+// Transfer-Encoding in HTTP/1.0 (6.1: its framing MUST be treated as faulty: an HTTP/1.0
+// proxy would read the chunks as the next request), and an
 // HTTP/1.1 request without exactly one Host (3.2: MUST).
 [[nodiscard]] std::optional<std::string> framing_refusal(const request_framing& framing);
 

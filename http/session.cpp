@@ -11,6 +11,7 @@
 #include <exception>
 #include <utility>
 
+#include "http/query.hpp"
 #include "http/request_framing.hpp"
 #include "http/request_id.hpp"
 #include "http/response_encoder.hpp"
@@ -23,8 +24,6 @@ namespace asio = boost::asio;
 namespace beast_http = boost::beast::http;
 using boost::system::error_code;
 
-// What one read asks the kernel for while waiting for a request to start or lingering.
-constexpr std::size_t read_chunk_bytes = 8 * 1024;
 // Beast reads at most 64 KiB at a time; the buffer holds one header plus one such read.
 constexpr std::size_t read_ahead_bytes_max = 2 * 64 * 1024;
 
@@ -158,11 +157,25 @@ void session::on_bytes(error_code failure, std::size_t bytes) {
 }
 
 void session::read_header() {
+  if (skip_empty_lines()) return wait_for_bytes();
   phase_ = read_phase::header;
   arm_read_deadline(context_.config.header_timeout_ms);
   beast_http::async_read_header(
       socket_, buffer_, *parser_,
       [self = shared_from_this()](error_code failure, std::size_t) { self->on_header(failure); });
+}
+
+bool session::skip_empty_lines() {
+  constexpr std::size_t empty_line_bytes_max = 8;
+  while (empty_line_bytes_ < empty_line_bytes_max) {
+    const std::string_view buffered(static_cast<const char*>(buffer_.data().data()),
+                                    buffer_.size());
+    const std::size_t line = buffered.starts_with("\r\n") ? 2 : buffered.starts_with('\n') ? 1 : 0;
+    if (line == 0) return buffered == "\r";  // the rest of the line is yet to come
+    buffer_.consume(line);
+    empty_line_bytes_ += line;
+  }
+  return buffer_.size() == 0;
 }
 
 void session::on_header(error_code failure) {
@@ -177,7 +190,16 @@ void session::on_header(error_code failure) {
     disarm_read_deadline();
     return enqueue_error(escrowd::error_code::parameter_invalid, *refused);
   }
-  const auto body_limit = body_limit_for(parser_->get());
+  const auto& header = parser_->get();
+  reading_.method = to_string(header.method_string());
+  reading_.target =
+      normalized_target(std::string_view(header.target().data(), header.target().size()));
+  reading_.headers.clear();
+  reading_.headers.reserve(8);
+  for (const auto& field : header)
+    reading_.headers.emplace_back(to_string(field.name_string()), to_string(field.value()));
+  reading_keep_alive_ = header.keep_alive();
+  const auto body_limit = body_limit_for(header.method(), reading_.target);
   parser_->body_limit(body_limit);
   if (const auto declared = parser_->content_length(); declared && *declared > body_limit) {
     phase_ = read_phase::none;
@@ -194,11 +216,10 @@ void session::on_header(error_code failure) {
                          });
 }
 
-std::uint64_t session::body_limit_for(const beast_http::request_header<>& header) const {
+std::uint64_t session::body_limit_for(beast_http::verb method, std::string_view target) const {
   const auto& config = context_.config;
-  const std::string_view target(header.target().data(), header.target().size());
   const auto path = target.substr(0, target.find('?'));
-  if (header.method() == beast_http::verb::post && path == config.batch_path)
+  if (method == beast_http::verb::post && path == config.batch_path)
     return config.batch_body_bytes_max;
   return config.request_body_bytes_max;
 }
@@ -214,18 +235,14 @@ void session::on_request() {
   auto message = parser_->release();
   parser_.reset();
 
-  request incoming;
-  incoming.method = to_string(message.method_string());
-  incoming.target = to_string(message.target());
+  request incoming = std::move(reading_);
+  reading_ = request{};
+  empty_line_bytes_ = 0;
   incoming.body = std::move(message.body());
   incoming.request_id = make_request_id();
   incoming.remote_address = remote_address_;
-  incoming.headers.reserve(8);
-  for (const auto& field : message) {
-    incoming.headers.emplace_back(to_string(field.name_string()), to_string(field.value()));
-  }
 
-  const bool keep_alive = message.keep_alive() && !draining_;
+  const bool keep_alive = reading_keep_alive_ && !draining_;
   slots_.push_back(slot{.request_id = incoming.request_id,
                         .answer = std::nullopt,
                         .http_version = message.version(),
@@ -398,91 +415,5 @@ void session::on_written(error_code failure, std::size_t slots_written, bool clo
 }
 
 // ---- Closing ---------------------------------------------------------------------------
-
-// Reading has stopped for good; once nothing is owed or being written, close.
-void session::finish_if_done() {
-  if (closed_ || !read_stopped_ || phase_ != read_phase::none) return;
-  if (writing_ || !slots_.empty()) return;
-  close_socket();
-}
-
-void session::begin_linger() {
-  read_stopped_ = true;
-  // While stopping, or if a read is still outstanding, do not linger: close.
-  if (draining_ || phase_ != read_phase::none) return close_socket();
-  error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  phase_ = read_phase::linger;
-  lingered_bytes_ = 0;
-  arm_read_deadline(context_.config.linger_timeout_ms);
-  linger_read();
-}
-
-void session::linger_read() {
-  buffer_.clear();
-  socket_.async_read_some(buffer_.prepare(read_chunk_bytes),
-                          [self = shared_from_this()](error_code failure, std::size_t bytes) {
-                            self->on_lingered(failure, bytes);
-                          });
-}
-
-void session::on_lingered(error_code failure, std::size_t bytes) {
-  lingered_bytes_ += bytes;
-  if (closed_) return;
-  if (failure || lingered_bytes_ >= context_.config.linger_bytes_max) return close_socket();
-  linger_read();
-}
-
-void session::close_socket() {
-  if (closed_) return;
-  closed_ = true;
-  phase_ = read_phase::none;
-  error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
-  read_deadline_.cancel();
-  write_deadline_.cancel();
-  // The caller is a handler holding its own reference, so this is not the last one.
-  context_.registry.remove(registry_key_);
-}
-
-// ---- Deadlines -------------------------------------------------------------------------
-
-void session::arm_read_deadline(std::chrono::milliseconds timeout) {
-  if (read_deadline_.arm(timeout)) wait_on(read_deadline_, &session::on_read_deadline);
-}
-
-void session::disarm_read_deadline() {
-  read_deadline_.disarm();
-}
-
-void session::on_read_deadline(error_code failure) {
-  if (deadline_passed(read_deadline_, failure, &session::on_read_deadline) && !closed_ &&
-      phase_ != read_phase::none)
-    close_socket();
-}
-
-void session::arm_write_deadline() {
-  if (write_deadline_.arm(context_.config.write_timeout_ms))
-    wait_on(write_deadline_, &session::on_write_deadline);
-}
-
-void session::on_write_deadline(error_code failure) {
-  if (deadline_passed(write_deadline_, failure, &session::on_write_deadline) && !closed_ &&
-      writing_)
-    close_socket();
-}
-
-void session::wait_on(lazy_deadline& deadline, deadline_handler on_end) {
-  deadline.timer().async_wait(
-      [self = shared_from_this(), on_end](error_code failure) { ((*self).*on_end)(failure); });
-}
-
-bool session::deadline_passed(lazy_deadline& deadline, error_code failure,
-                              deadline_handler on_end) {
-  const auto end = deadline.wait_ended(failure);
-  if (end == deadline_wait_end::rewait) wait_on(deadline, on_end);
-  return end == deadline_wait_end::passed;
-}
 
 }  // namespace escrowd::http

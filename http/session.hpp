@@ -98,10 +98,14 @@ class session final : public std::enable_shared_from_this<session>, public detai
   void wait_for_bytes();
   void on_bytes(boost::system::error_code failure, std::size_t bytes);
   void read_header();
+  // Drops empty lines before a request line (RFC 9112 2.2: a server SHOULD ignore at least
+  // one; some clients send a CRLF after a body), a few bytes' worth per request. True when
+  // nothing is left to parse until more bytes arrive.
+  [[nodiscard]] bool skip_empty_lines();
   void on_header(boost::system::error_code failure);
   // The body a request may have: larger for POST to config.batch_path (413 above it).
-  [[nodiscard]] std::uint64_t body_limit_for(
-      const boost::beast::http::request_header<>& header) const;
+  [[nodiscard]] std::uint64_t body_limit_for(boost::beast::http::verb method,
+                                             std::string_view target) const;
   void on_body(boost::system::error_code failure);
   void on_request();
   void on_read_failed(boost::system::error_code failure);
@@ -137,6 +141,9 @@ class session final : public std::enable_shared_from_this<session>, public detai
   bool deadline_passed(lazy_deadline& deadline, boost::system::error_code failure,
                        deadline_handler on_end);
 
+  // What one read asks the kernel for while waiting for a request to start or lingering.
+  static constexpr std::size_t read_chunk_bytes = 8 * 1024;
+
   session_context& context_;
   const kind kind_;
   const boost::asio::any_io_executor strand_;  // immutable: read from any thread by deliver()
@@ -145,6 +152,12 @@ class session final : public std::enable_shared_from_this<session>, public detai
   lazy_deadline write_deadline_;
   boost::beast::flat_buffer buffer_;
   std::optional<parser_type> parser_;
+  // The request being read, from its header section: fields a chunked body's trailer adds
+  // to the parser's message are not headers (RFC 9110 6.5: never merged, nor trusted for
+  // authentication), so they are neither handed on nor read for keep-alive.
+  request reading_;
+  bool reading_keep_alive_ = false;
+  std::size_t empty_line_bytes_ = 0;  // skipped before the request being read
   std::string remote_address_;
   std::uint64_t registry_key_ = 0;
 

@@ -23,6 +23,10 @@ TEST(query, decodes_percent_escapes_and_plus) {
 TEST(query, rejects_bad_escapes_repeats_and_leftovers) {
   EXPECT_EQ(query_parameters::parse("a=%zz").code(), error_code::parameter_invalid);
   EXPECT_EQ(query_parameters::parse("a=%4").code(), error_code::parameter_invalid);
+  auto nameless = query_parameters::parse("limit=1&=x");
+  ASSERT_FALSE(nameless);
+  EXPECT_EQ(nameless.failure().param, "query");
+  EXPECT_EQ(nameless.failure().code, error_code::parameter_invalid);
   auto repeated = query_parameters::parse("limit=1&limit=2");
   ASSERT_FALSE(repeated);
   EXPECT_EQ(repeated.failure().param, "limit");
@@ -32,6 +36,16 @@ TEST(query, rejects_bad_escapes_repeats_and_leftovers) {
   auto finished = leftover->finish();
   EXPECT_EQ(finished.code(), error_code::parameter_unknown);
   EXPECT_EQ(finished.failure().param, "colour");
+}
+
+TEST(query, targets_are_normalized_to_origin_form_with_unreserved_characters_decoded) {
+  EXPECT_EQ(normalized_target("/v1/tasks/t1?limit=5"), "/v1/tasks/t1?limit=5");
+  EXPECT_EQ(normalized_target("http://host:8080/v1/tasks/t1?a=b"), "/v1/tasks/t1?a=b");
+  EXPECT_EQ(normalized_target("https://host?a=b"), "/?a=b");
+  EXPECT_EQ(normalized_target("http://host"), "/");
+  EXPECT_EQ(normalized_target("/v1/tasks/%74%31%2d%5F%2e%7E"), "/v1/tasks/t1-_.~");
+  EXPECT_EQ(normalized_target("/v1/tasks/a%2Fb%00%zz%4"), "/v1/tasks/a%2Fb%00%zz%4");
+  EXPECT_EQ(normalized_target("/a?b=%61"), "/a?b=%61");  // the query is the parser's
 }
 
 TEST(query, limit_defaults_to_10_and_must_be_1_to_100) {

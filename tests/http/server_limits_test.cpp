@@ -164,6 +164,21 @@ TEST(server_limits_test, a_request_hidden_in_a_body_of_another_coding_is_never_r
   }
 }
 
+// RFC 9112 6.1: an HTTP/1.0 proxy reads no body here, and the chunks as the next request.
+TEST(server_limits_test, http_1_0_with_transfer_encoding_is_refused_and_closed) {
+  echo_handler handler;
+  server instance{test_config(), handler};
+  test_client client{start_or_fail(instance)};
+  ASSERT_TRUE(client.send(
+      "POST /outer HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "2\r\n{}\r\n0\r\n\r\n" +
+      get_request("/after")));
+  expect_transport_error(client.read_response(), 400, "invalid_request_error", "parameter_invalid");
+  std::string after;
+  EXPECT_TRUE(client.wait_closed(std::chrono::seconds{2}, &after));
+  EXPECT_EQ(after, "") << "a request after the refused one was answered";
+}
+
 TEST(server_limits_test, error_after_pipelined_requests_comes_after_their_answers) {
   deferred_handler handler;
   server instance{test_config(), handler};

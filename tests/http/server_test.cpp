@@ -72,6 +72,66 @@ TEST(server_test, post_body_and_headers_reach_the_handler) {
   EXPECT_EQ(answer->header("Request-Id"), parked.incoming.request_id);
 }
 
+// RFC 9110 6.5: trailer fields are not headers: a chunked body's trailer neither
+// authenticates, keys nor types a request, nor closes its connection.
+TEST(server_test, a_chunked_bodys_trailer_fields_are_not_headers) {
+  deferred_handler handler;
+  server instance{test_config(), handler};
+  test_client client{start_or_fail(instance)};
+  ASSERT_TRUE(
+      client.send("POST /v1/accounts HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                  "Content-Type: application/json\r\n\r\n"
+                  "2\r\n{}\r\n0\r\nAuthorization: Bearer k\r\nIdempotency-Key: t\r\n"
+                  "Content-Type: text/plain\r\nConnection: close\r\n\r\n" +
+                  get_request("/next")));
+  ASSERT_TRUE(handler.wait_for(1));
+  const auto parked = handler.take(0);
+  EXPECT_EQ(parked.incoming.body, "{}");
+  EXPECT_EQ(parked.incoming.header("authorization"), "");
+  EXPECT_EQ(parked.incoming.header("idempotency-key"), "");
+  EXPECT_EQ(parked.incoming.header_count("content-type"), 1u);
+  EXPECT_EQ(parked.incoming.header("content-type"), "application/json");
+  parked.respond(text_response("first"));
+  ASSERT_TRUE(handler.wait_for(2)) << "the trailer's Connection: close ended the connection";
+  EXPECT_EQ(handler.take(1).incoming.target, "/next");
+}
+
+// RFC 9112 3.2.2 (a server MUST accept the absolute form) and RFC 3986 6.2.2.2 (encoded
+// unreserved characters are the characters themselves); an encoded '/' stays encoded.
+TEST(server_test, targets_reach_the_handler_in_origin_form) {
+  deferred_handler handler;
+  server instance{test_config(), handler};
+  test_client client{start_or_fail(instance)};
+  ASSERT_TRUE(client.send(get_request("http://127.0.0.1:1/v1/accounts/a?limit=1") +
+                          get_request("HTTP://x") + get_request("/v1/accounts/%61%2Fb%7e?x=%61")));
+  ASSERT_TRUE(handler.wait_for(3));
+  EXPECT_EQ(handler.take(0).incoming.target, "/v1/accounts/a?limit=1");
+  EXPECT_EQ(handler.take(1).incoming.target, "/");
+  EXPECT_EQ(handler.take(2).incoming.target, "/v1/accounts/a%2Fb~?x=%61");
+}
+
+// RFC 9112 2.2: a server SHOULD ignore at least one empty line before a request line
+// (some clients send a CRLF after a body).
+TEST(server_test, empty_lines_before_a_request_are_ignored) {
+  echo_handler handler;
+  server instance{test_config(), handler};
+  test_client client{start_or_fail(instance)};
+  ASSERT_TRUE(
+      client.send("\r\n" + post_request("/first", "{}") + "\r\n\n" + get_request("/second")));
+  for (const std::string_view expected : {"POST /first {}", "GET /second "}) {
+    const auto answer = client.read_response();
+    ASSERT_TRUE(answer.has_value()) << expected;
+    EXPECT_EQ(answer->status, 200u) << answer->body;
+    EXPECT_EQ(answer->body, expected);
+  }
+  ASSERT_TRUE(client.send("\r"));  // the rest of the line arrives later
+  std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  ASSERT_TRUE(client.send("\n" + get_request("/third")));
+  const auto third = client.read_response();
+  ASSERT_TRUE(third.has_value());
+  EXPECT_EQ(third->body, "GET /third ");
+}
+
 TEST(server_test, a_pipelined_unsafe_request_starts_only_after_every_earlier_answer) {
   deferred_handler handler;
   server instance{test_config(), handler};

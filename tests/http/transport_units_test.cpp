@@ -44,6 +44,11 @@ TEST(request_framing_test, http_1_1_needs_exactly_one_host) {
   EXPECT_FALSE(framing_refusal({10, 0, {}}).has_value()) << "HTTP/1.0 has no Host rule";
 }
 
+TEST(request_framing_test, http_1_0_may_not_carry_transfer_encoding) {
+  EXPECT_TRUE(framing_refusal({10, 1, {"chunked"}}).has_value());
+  EXPECT_FALSE(framing_refusal({10, 1, {}}).has_value());
+}
+
 TEST(request_id_test, has_the_prefix_and_base62_characters) {
   const auto id = make_request_id();
   ASSERT_EQ(id.size(), 24u);
