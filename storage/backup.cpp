@@ -1,19 +1,78 @@
 // Backups: LMDB's consistent copy (mdb_env_copyfd2 with MDB_CP_COMPACT runs inside its own
-// read transaction, so writers continue). The copy goes to a temporary file that is
-// fsync'd and then renamed, so a crash never leaves a half-written file under the name.
+// read transaction, so writers continue). The copy goes to a temporary file of its own
+// (two backups to one name never write into each other's) that is fsync'd and then
+// renamed, so a crash never leaves a half-written file under the name.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <system_error>
 
+#include "engine/error_message.hpp"
 #include "storage/ledger_store.hpp"
 
 namespace escrowd::storage {
+namespace {
+
+error backup_refusal(std::string_view param, std::string message) {
+  return rejection(error_code::storage_failed, param, std::move(message));
+}
+
+// Whether `inner` is `outer` or lies under it, after resolving links and dots.
+bool lies_within(const std::filesystem::path& inner, const std::filesystem::path& outer) {
+  std::error_code failure;
+  const auto resolved_inner = std::filesystem::weakly_canonical(inner, failure);
+  if (failure) return false;
+  const auto resolved_outer = std::filesystem::weakly_canonical(outer, failure);
+  if (failure) return false;
+  auto walked = resolved_inner.begin();
+  for (const auto& part : resolved_outer) {
+    if (walked == resolved_inner.end() || *walked != part) return part.empty();
+    ++walked;
+  }
+  return true;
+}
+
+// The target may only be a new name or a regular file, which it replaces: never the
+// store's own files (renamed over a live data.mdb, it would take every later commit with
+// it at the next restart), a directory, a device or a symbolic link.
+status check_backup_target(const std::filesystem::path& file,
+                           const std::filesystem::path& data_dir) {
+  if (lies_within(file, data_dir))
+    return backup_refusal("backup_file", file.string() + " is inside the data directory " +
+                                             data_dir.string() +
+                                             ": write the backup somewhere else.");
+  std::error_code failure;
+  const auto status = std::filesystem::symlink_status(file, failure);
+  if (failure && status.type() != std::filesystem::file_type::not_found)
+    return backup_refusal("backup_file",
+                          "Cannot inspect " + file.string() + ": " + failure.message() + ".");
+  if (status.type() != std::filesystem::file_type::not_found &&
+      status.type() != std::filesystem::file_type::regular)
+    return backup_refusal("backup_file", file.string() +
+                                             " exists and is not a regular file: name a new "
+                                             "file or a regular file to replace.");
+  return {};
+}
+
+}  // namespace
 
 status ledger_store::backup(const std::filesystem::path& file) const {
-  const std::string temporary = file.string() + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return error{error_code::storage_failed, "backup_file"};
+  std::filesystem::path data_dir;
+  {
+    std::lock_guard lock(stats_mutex_);
+    data_dir = options_.data_dir;
+  }
+  if (auto allowed = check_backup_target(file, data_dir); !allowed) return allowed;
+  std::string temporary = file.string() + ".tmp.XXXXXX";
+  const int fd = ::mkostemp(temporary.data(), O_CLOEXEC);
+  if (fd < 0)
+    return backup_refusal("backup_file",
+                          "Cannot create " + temporary + ": " + std::strerror(errno) + ".");
+  (void)::fchmod(fd, 0640);
   gate_.enter_shared();
   int rc = env_ ? mdb_env_copyfd2(env_.get(), fd, MDB_CP_COMPACT) : EINVAL;
   gate_.leave_shared();
@@ -22,7 +81,7 @@ status ledger_store::backup(const std::filesystem::path& file) const {
   if (rc == MDB_SUCCESS && std::rename(temporary.c_str(), file.c_str()) != 0) rc = errno;
   if (rc != MDB_SUCCESS) {
     ::unlink(temporary.c_str());
-    return lmdb_error(rc, "backup");
+    return lmdb_error(rc, "backup", "write the backup " + file.string());
   }
   // Make the rename itself durable.
   const auto directory = file.has_parent_path() ? file.parent_path() : ".";

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <system_error>
 #include <utility>
 
@@ -15,10 +16,15 @@ namespace escrowd::storage {
 result<data_dir_lock> data_dir_lock::acquire(const std::filesystem::path& data_dir) {
   std::error_code created;
   std::filesystem::create_directories(data_dir, created);
-  if (created) return error{error_code::storage_failed, "data_dir"};
+  if (created)
+    return rejection(
+        error_code::storage_failed, "data_dir",
+        "Cannot create the data directory " + data_dir.string() + ": " + created.message() + ".");
   const auto path = data_dir / "writer.lock";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) return error{error_code::storage_failed, "data_dir"};
+  if (fd < 0)
+    return rejection(error_code::storage_failed, "data_dir",
+                     "Cannot open " + path.string() + ": " + std::strerror(errno) + ".");
   // flock, not fcntl locks: an fcntl lock is the process's, so a second store in this
   // process would take it again; a flock belongs to this open file description.
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -28,7 +34,8 @@ result<data_dir_lock> data_dir_lock::acquire(const std::filesystem::path& data_d
       return rejection(
           error_code::storage_failed, "data_dir",
           "The data directory " + data_dir.string() + " is in use by another escrowd process.");
-    return error{error_code::storage_failed, "data_dir"};
+    return rejection(error_code::storage_failed, "data_dir",
+                     "Cannot lock " + path.string() + ": " + std::strerror(cause) + ".");
   }
   return data_dir_lock(fd);
 }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <system_error>
 
+#include "engine/error_message.hpp"
 #include "storage/keys.hpp"
 #include "storage/meta_codec.hpp"
 
@@ -13,6 +14,23 @@ namespace {
 std::uint64_t clamp_map_size(const store_options& options) {
   const auto ceiling = std::max(options.map_size_bytes_max, map_size_bytes_min);
   return std::clamp(options.map_size_bytes_initial, map_size_bytes_min, ceiling);
+}
+
+// LMDB maps the data file: reading a page past its end is SIGBUS, in the server and in
+// verify alike. A file cut short (a bad copy, a truncation) is refused before any read.
+status check_data_file_length(const std::filesystem::path& data_dir, const MDB_envinfo& info,
+                              MDB_env* env) {
+  MDB_stat stat{};
+  if (mdb_env_stat(env, &stat) != MDB_SUCCESS) return {};
+  std::error_code failure;
+  const auto file = data_dir / "data.mdb";
+  const auto length = std::filesystem::file_size(file, failure);
+  const auto needed = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * stat.ms_psize;
+  if (failure || length >= needed) return {};
+  return rejection(error_code::storage_failed, "data_file",
+                   file.string() + " is " + std::to_string(length) + " bytes, shorter than the " +
+                       std::to_string(needed) +
+                       " its pages need: it was cut short. Restore it from a backup.");
 }
 
 }  // namespace
@@ -45,7 +63,11 @@ status ledger_store::open_env(const store_options& options) {
   }
   std::error_code failure;
   if (!options.read_only) std::filesystem::create_directories(options.data_dir, failure);
-  if (failure) return error{error_code::storage_failed, "data_dir"};
+  if (failure)
+    return rejection(error_code::storage_failed, "data_dir",
+                     "Cannot create the data directory " + options.data_dir.string() + ": " +
+                         failure.message() + ".");
+  const std::string opening = "open the store in " + options.data_dir.string();
   MDB_env* raw = nullptr;
   if (int rc = mdb_env_create(&raw); rc != MDB_SUCCESS) return lmdb_error(rc, "open");
   lmdb_env_handle env(raw);
@@ -57,12 +79,13 @@ status ledger_store::open_env(const store_options& options) {
   // flags stay at LMDB's synchronous defaults on purpose.
   const unsigned flags = MDB_NOTLS | (options.read_only ? MDB_RDONLY : 0u);
   if (rc == MDB_SUCCESS) rc = mdb_env_open(raw, options.data_dir.c_str(), flags, 0640);
-  if (rc != MDB_SUCCESS) return lmdb_error(rc, "open");
+  if (rc != MDB_SUCCESS) return lmdb_error(rc, "open", opening);
   // A process killed inside a read transaction leaves its reader slot taken; free it.
   int stale = 0;
-  if (rc = mdb_reader_check(raw, &stale); rc != MDB_SUCCESS) return lmdb_error(rc, "open");
+  if (rc = mdb_reader_check(raw, &stale); rc != MDB_SUCCESS) return lmdb_error(rc, "open", opening);
   MDB_envinfo info{};
   mdb_env_info(raw, &info);
+  if (auto whole = check_data_file_length(options.data_dir, info, raw); !whole) return whole;
   map_size_bytes_ = std::max<std::uint64_t>(map_size_bytes_, info.me_mapsize);
 
   lmdb_txn txn;

@@ -74,6 +74,12 @@ error lmdb_error(int code, std::string_view param) {
   return error{error_code::storage_failed, std::string(param)};
 }
 
+error lmdb_error(int code, std::string_view param, std::string_view doing) {
+  auto failure = lmdb_error(code, param);
+  failure.message = "Cannot " + std::string(doing) + ": " + mdb_strerror(code) + ".";
+  return failure;
+}
+
 error write_failure(int code, std::string_view param) {
   if (is_space_error(code)) return error{error_code::storage_full, std::string(param)};
   return error{error_code::storage_failed, std::string(param)};

@@ -91,6 +91,9 @@ class lmdb_cursor {
 // MDB_MAP_FULL, ENOSPC and EDQUOT become storage_full; MDB_NOTFOUND not_found;
 // MDB_KEYEXIST already_exists; everything else storage_failed. `param` names the operation.
 [[nodiscard]] error lmdb_error(int code, std::string_view param);
+// lmdb_error with a sentence for an operator: what was being done, where, and LMDB's or
+// the system's reason (for failures a command line reports: opening, backing up).
+[[nodiscard]] error lmdb_error(int code, std::string_view param, std::string_view doing);
 // A write transaction that failed as a whole: storage_full for a full disk or map, else
 // storage_failed. Never a client's conflict: a duplicate key or a missing one at this
 // stage means another process wrote the store or a bug, and the client must retry (5xx).

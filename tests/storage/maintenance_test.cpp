@@ -217,6 +217,54 @@ TEST_F(maintenance_test, a_backup_opens_elsewhere_and_verifies) {
   EXPECT_TRUE(std::filesystem::exists(file2));
 }
 
+// Renamed over the live data.mdb, a backup took every later commit with it at the next
+// restart; a device or link at the name was replaced by a regular file.
+TEST_F(maintenance_test, a_backup_is_refused_inside_the_data_directory_and_over_special_files) {
+  expect_ok({open_account_record("a")});
+  const auto data = dir.path() / "data";
+  for (const auto& target :
+       {data / "data.mdb", data / "lock.mdb", data / "copy.mdb", data / ".." / "data" / "x"}) {
+    const auto refused = store->backup(target);
+    EXPECT_EQ(refused.code(), error_code::storage_failed) << target;
+    EXPECT_NE(refused.failure().message.find("inside the data directory"), std::string::npos)
+        << refused.failure().message;
+  }
+  EXPECT_FALSE(std::filesystem::exists(data / "copy.mdb"));
+  const auto link = dir / "link.mdb";
+  std::filesystem::create_symlink(dir / "elsewhere.mdb", link);
+  EXPECT_EQ(store->backup(link).code(), error_code::storage_failed);
+  EXPECT_TRUE(std::filesystem::is_symlink(link));
+  EXPECT_EQ(store->backup(dir.path()).code(), error_code::storage_failed);  // a directory
+  EXPECT_EQ(store->backup("/dev/null").code(), error_code::storage_failed);
+  const auto sibling = dir / "data-backup.mdb";  // a name that only starts like the dir's
+  EXPECT_TRUE(store->backup(sibling).ok());
+  EXPECT_TRUE(store->backup(sibling).ok()) << "an existing regular file is replaced";
+  std::size_t leftovers = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    leftovers += entry.path().filename().string().find(".tmp") != std::string::npos;
+  EXPECT_EQ(leftovers, 0u);
+}
+
+// LMDB maps the file: a page past its end was SIGBUS in the server and in verify alike.
+TEST_F(maintenance_test, a_data_file_cut_short_is_refused_at_open) {
+  expect_ok({open_account_record("a"), open_account_record("b")});
+  for (int i = 0; i < 50; ++i)
+    expect_ok({topup_record(*store->get_account("a"), "top" + std::to_string(i), 100, now)});
+  store.reset();
+  const auto file = dir.path() / "data" / "data.mdb";
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
+  store_options options;
+  options.data_dir = dir.path() / "data";
+  for (const bool read_only : {true, false}) {
+    options.read_only = read_only;
+    auto refused = ledger_store::open(options);
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.failure().param, "data_file");
+    EXPECT_NE(refused.failure().message.find("cut short"), std::string::npos)
+        << refused.failure().message;
+  }
+}
+
 TEST_F(maintenance_test, verify_reports_a_row_that_disagrees_with_the_journal) {
   expect_ok({open_account_record("a"), open_account_record("b")});
   expect_ok({topup_record(*store->get_account("a"), "top", 100, now)});
