@@ -21,6 +21,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view format_name = "escrowd-processor-sim-state";
+constexpr std::string_view generation_line_prefix = "{\"generation\":";
 // Compaction writes in pieces of about this size rather than holding the whole file twice.
 constexpr std::size_t compaction_chunk_bytes = 1 << 20;
 
@@ -75,6 +76,17 @@ std::uint64_t read_header(const json::object& header) {
   return static_cast<std::uint64_t>(generation->get_int64());
 }
 
+// A start that could not compact records its generation in a line of its own (open()).
+std::uint64_t read_generation_line(std::string_view line) {
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(line, ec);
+  const json::value* generation =
+      !ec && parsed.is_object() ? parsed.get_object().if_contains("generation") : nullptr;
+  if (generation == nullptr || !generation->is_int64() || generation->get_int64() < 0)
+    throw journal_format_error("a generation line without a generation");
+  return static_cast<std::uint64_t>(generation->get_int64());
+}
+
 void replay_line(std::string_view line, sim_records& records) {
   boost::system::error_code ec;
   json::value parsed = json::parse(line, ec);
@@ -104,6 +116,8 @@ std::uint64_t replay(std::string_view contents, sim_records& records, const std:
         if (ec || !header.is_object())
           throw journal_format_error("not a processor simulator state file");
         generation = read_header(header.get_object()) + 1;
+      } else if (line.starts_with(generation_line_prefix)) {
+        generation = read_generation_line(line) + 1;
       } else {
         replay_line(line, records);
       }
@@ -213,11 +227,34 @@ std::unique_ptr<sim_journal> sim_journal::open(const std::string& path, sim_reco
     return nullptr;
   }
   records.idempotency.expire(records.clock.now_ms());
-  const auto compacted = compact(path, records, generation, problem);
-  if (!compacted) return nullptr;
   compaction_trigger trigger(compaction);
-  trigger.compacted(compacted->size_bytes);
-  return std::unique_ptr<sim_journal>(new sim_journal(path, compacted->fd, generation, trigger));
+  if (const auto compacted = compact(path, records, generation, problem)) {
+    trigger.compacted(compacted->size_bytes);
+    return std::unique_ptr<sim_journal>(new sim_journal(path, compacted->fd, generation, trigger));
+  }
+  // The old file is whole: start on it as it is (on a full disk there is no room for a
+  // compacted copy, but reads must go on), once this start's generation is on file, so that
+  // the next start draws no id this one may hand out. A torn last line is cut off first: a
+  // line appended behind it would turn it into garbage in the middle.
+  const auto complete_bytes = contents.rfind('\n') + 1;  // npos + 1 == 0: no header
+  if (complete_bytes == 0) return nullptr;
+  const std::string marker = json::serialize(json::object{{"generation", generation}}) + "\n";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  const bool marked = fd >= 0 && ::ftruncate(fd, static_cast<off_t>(complete_bytes)) == 0 &&
+                      write_all(fd, marker) && ::fsync(fd) == 0;
+  if (!marked) {
+    problem += "; nor can it append to " + path + ": " + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return nullptr;
+  }
+  std::fprintf(stderr,
+               "escrowd-processor-sim: cannot compact the state file at start (%s); appending "
+               "to it as it is\n",
+               problem.c_str());
+  problem.clear();
+  trigger.compacted(complete_bytes + marker.size());
+  trigger.failed();
+  return std::unique_ptr<sim_journal>(new sim_journal(path, fd, generation, trigger));
 }
 
 bool sim_journal::rewrite(const sim_records& records, std::string& problem) {

@@ -16,7 +16,10 @@
 // restarts; the owner rewrites it the same way while running once due_for_compaction() says
 // it has grown enough (compaction_trigger.hpp). Until the rename the old file is whole and in
 // use; after it the new one is, so a crash during a rewrite loses nothing either way, and a
-// PATH.tmp left behind is ignored (the next rewrite truncates it).
+// PATH.tmp left behind is ignored (the next rewrite truncates it). A start that cannot write
+// the compacted copy (a full disk) appends to the old file instead, behind a line
+// {"generation":N} recording its generation (the next start draws its ids from N+1), and
+// refuses to start only if even that line cannot be written.
 // Thread affinity: the simulator's single I/O thread. Lifetime: owned by the api.
 #pragma once
 

@@ -9,6 +9,8 @@
 #include <boost/json/parse.hpp>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "sim_journal_fixture.hpp"
 
@@ -143,6 +145,30 @@ TEST_F(sim_journal_compaction_test, a_crash_between_writing_the_temporary_file_a
     EXPECT_EQ(sim().everything(), before) << written.size() << " bytes in PATH.tmp";
     EXPECT_FALSE(fs::exists(temporary));
   }
+}
+
+// A start that cannot write its compacted copy (a full disk) starts on the old file as it
+// is, its torn last line cut off, once its generation is on file: the next start draws no
+// id this one handed out, and finds everything.
+TEST_F(sim_journal_compaction_test, a_start_that_cannot_compact_appends_to_the_old_file) {
+  build_world();
+  const fs::path temporary = file_.string() + ".tmp";
+  fs::create_directory(temporary);
+  append_to_file(R"({"changes":[)");  // torn
+  std::vector<std::string> ids;
+  for (int restart = 0; restart < 3; ++restart) {
+    start();
+    EXPECT_EQ(stat("failed_compactions"), 0u);
+    ids.push_back(sim().post("/v1/payment_intents", visa));
+  }
+  EXPECT_NE(ids[0], ids[1]);
+  EXPECT_NE(ids[1], ids[2]);
+  EXPECT_NE(ids[0], ids[2]);
+  const std::string before = sim().everything();
+  fs::remove(temporary);
+  start();  // compacts again
+  EXPECT_EQ(sim().everything(), before);
+  EXPECT_EQ(file_text().find(R"({"generation")"), std::string::npos) << "compacted away";
 }
 
 }  // namespace
