@@ -6,6 +6,9 @@
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <future>
+#include <string_view>
+
+#include "engine/error_message.hpp"
 
 namespace escrowd::http {
 namespace {
@@ -15,6 +18,10 @@ using boost::system::error_code;
 
 // Accept errors are mostly descriptor exhaustion; retrying at once would spin.
 constexpr std::chrono::milliseconds accept_retry_delay_ms{50};
+
+error listen_failure(std::string_view param, const error_code& failure) {
+  return rejection(escrowd::error_code::internal, param, failure.message() + ".");
+}
 
 }  // namespace
 
@@ -27,12 +34,12 @@ listener::listener(asio::io_context& io, session_context& context)
 status listener::open(const asio::ip::tcp::endpoint& endpoint) {
   error_code failure;
   acceptor_.open(endpoint.protocol(), failure);
-  if (failure) return error{escrowd::error_code::internal, "listen_address"};
+  if (failure) return listen_failure("listen_address", failure);
   acceptor_.set_option(asio::socket_base::reuse_address(true), failure);
   acceptor_.bind(endpoint, failure);
-  if (failure) return error{escrowd::error_code::internal, "port"};
+  if (failure) return listen_failure("port", failure);
   acceptor_.listen(static_cast<int>(context_.config.listen_backlog_max), failure);
-  if (failure) return error{escrowd::error_code::internal, "port"};
+  if (failure) return listen_failure("port", failure);
   port_ = acceptor_.local_endpoint(failure).port();
   return {};
 }

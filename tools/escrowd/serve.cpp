@@ -110,8 +110,10 @@ int serve(const command_line& line) {
   http::server server(server_settings, gate);
   auto port = server.start();
   if (!port) {
+    const auto& failure = port.failure();
     std::cerr << "escrowd: cannot listen on " << line.listen << ": "
-              << describe(port.code()).message << "\n";
+              << (failure.message.empty() ? describe(failure.code).message : failure.message)
+              << "\n";
     return 1;
   }
   std::ostringstream listening;
