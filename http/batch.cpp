@@ -127,7 +127,8 @@ void api::run_batch(api_call& call) {
   }
   // Such an operation would always find its key in use by the batch that carries it.
   for (std::size_t index = 0; index < operations->size(); ++index) {
-    if (call.idempotency_key.empty() || (*operations)[index].idempotency_key != call.idempotency_key)
+    if (call.idempotency_key.empty() ||
+        (*operations)[index].idempotency_key != call.idempotency_key)
       continue;
     call.reply(error_response(rejection(
         error_code::parameter_invalid, "operations[" + std::to_string(index) + "].idempotency_key",

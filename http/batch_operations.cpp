@@ -50,8 +50,8 @@ result<batch_operation> read_operation(const json::value& item, std::size_t inde
   const json::object* body = nullptr;
   bool keyed = false;
   for (const auto& [name, value] : *fields) {
-    if (value.is_null() && (name == "method" || name == "path" || name == "idempotency_key" ||
-                            name == "body"))
+    if (value.is_null() &&
+        (name == "method" || name == "path" || name == "idempotency_key" || name == "body"))
       continue;  // null counts as left out (api.md)
     if (name == "method" || name == "path" || name == "idempotency_key") {
       if (!value.is_string()) return error{error_code::parameter_invalid, field_param(index, name)};

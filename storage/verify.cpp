@@ -191,8 +191,7 @@ class verifier {
     for (const auto& [key, balance] : books_) {
       if (book_kind(std::uint8_t(key[0])) == book_kind::processor_clearing) continue;
       if (balance != 0)
-        problem(describe_book(key) + " holds " + decimal(balance) +
-                " but has no stored row");
+        problem(describe_book(key) + " holds " + decimal(balance) + " but has no stored row");
     }
   }
 

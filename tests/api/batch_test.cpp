@@ -398,8 +398,8 @@ TEST_F(batch_api, malformed_batches_are_400_and_need_a_key) {
 // Such an operation would always find its key in use by its own batch: the batch is refused.
 TEST_F(batch_api, an_operation_keyed_with_the_batchs_own_key_is_400) {
   const auto own_key = unique_id("batch-key");
-  const auto shared = json::array{operation("POST", "/v1/accounts",
-                                            json::object{{"currency", "usd"}}, own_key)};
+  const auto shared =
+      json::array{operation("POST", "/v1/accounts", json::object{{"currency", "usd"}}, own_key)};
   expect_bad_request(client().post("/v1/batch", admin(), batch_body(shared), own_key),
                      "operations[0].idempotency_key");
   const auto retried = client().post("/v1/batch", admin(), batch_body(shared), own_key);
