@@ -142,7 +142,8 @@ usage:
   escrowd verify --data-dir D
       Recompute every balance from the journal; exit 0 only if the ledger verifies.
   escrowd backup --data-dir D --to FILE
-      Write a consistent copy of the ledger, safe while the server runs.
+      Write a consistent copy of the ledger, safe while the server runs. FILE must lie
+      outside D; a regular file there is replaced (restore: copy it to DIR/data.mdb).
   escrowd --help
 
 environment: ESCROWD_DATA_DIR, ESCROWD_LISTEN, ESCROWD_PROCESSOR_URL,
