@@ -58,7 +58,7 @@ result<batch_operation> read_operation(const json::value& item, std::size_t inde
       keyed = keyed || name == "idempotency_key";
       std::string text(value.as_string());
       if (name == "method") operation.method = std::move(text);
-      if (name == "path") operation.target = std::move(text);
+      if (name == "path") operation.target = normalized_target(text);  // as if sent alone
       if (name == "idempotency_key") operation.idempotency_key = std::move(text);
     } else if (name == "body") {
       body = value.if_object();

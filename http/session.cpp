@@ -171,7 +171,8 @@ bool session::skip_empty_lines() {
     const std::string_view buffered(static_cast<const char*>(buffer_.data().data()),
                                     buffer_.size());
     const std::size_t line = buffered.starts_with("\r\n") ? 2 : buffered.starts_with('\n') ? 1 : 0;
-    if (line == 0) return buffered == "\r";  // the rest of the line is yet to come
+    // Nothing, or a CR whose LF is yet to come: wait for more before parsing.
+    if (line == 0) return buffered.empty() || buffered == "\r";
     buffer_.consume(line);
     empty_line_bytes_ += line;
   }

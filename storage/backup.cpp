@@ -21,19 +21,18 @@ error backup_refusal(std::string_view param, std::string message) {
   return rejection(error_code::storage_failed, param, std::move(message));
 }
 
-// Whether `inner` is `outer` or lies under it, after resolving links and dots.
-bool lies_within(const std::filesystem::path& inner, const std::filesystem::path& outer) {
+// Whether `file` would lie in `directory`: some directory above it is that directory,
+// compared as files (device and inode), so neither links, dots nor a bind mount hide it.
+bool lies_within(const std::filesystem::path& file, const std::filesystem::path& directory) {
   std::error_code failure;
-  const auto resolved_inner = std::filesystem::weakly_canonical(inner, failure);
+  auto above = std::filesystem::absolute(file, failure).parent_path();
   if (failure) return false;
-  const auto resolved_outer = std::filesystem::weakly_canonical(outer, failure);
-  if (failure) return false;
-  auto walked = resolved_inner.begin();
-  for (const auto& part : resolved_outer) {
-    if (walked == resolved_inner.end() || *walked != part) return part.empty();
-    ++walked;
+  for (;;) {
+    std::error_code missing;
+    if (std::filesystem::equivalent(above, directory, missing) && !missing) return true;
+    if (above == above.parent_path()) return false;
+    above = above.parent_path();
   }
-  return true;
 }
 
 // The target may only be a new name or a regular file, which it replaces: never the

@@ -395,6 +395,15 @@ TEST_F(batch_api, malformed_batches_are_400_and_need_a_key) {
   EXPECT_EQ(status_of(results_of(unkeyed).at(0)), 404);
 }
 
+// "As if sent alone": an operation's path is read as a request's target is.
+TEST_F(batch_api, an_operations_path_is_normalized_as_a_requests_target_is) {
+  const auto payer = funded_account(10);
+  const auto encoded = "/v1/%61ccounts/" + payer.id;  // as the transport reads /v1/accounts/
+  const auto results = run_expecting(payer.key, {operation("GET", encoded)}, {200});
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(body_field(results[0], "id"), payer.id);
+}
+
 // Such an operation would always find its key in use by its own batch: the batch is refused.
 TEST_F(batch_api, an_operation_keyed_with_the_batchs_own_key_is_400) {
   const auto own_key = unique_id("batch-key");

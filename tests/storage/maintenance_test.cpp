@@ -4,6 +4,7 @@
 // journal (written behind the store's back with raw LMDB).
 #include <gtest/gtest.h>
 #include <lmdb.h>
+#include <sys/mount.h>
 
 #include <functional>
 
@@ -243,6 +244,21 @@ TEST_F(maintenance_test, a_backup_is_refused_inside_the_data_directory_and_over_
   for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
     leftovers += entry.path().filename().string().find(".tmp") != std::string::npos;
   EXPECT_EQ(leftovers, 0u);
+}
+
+// A bind mount gives the data directory another name: the files are compared, not names.
+TEST_F(maintenance_test, a_backup_into_the_data_directory_through_a_bind_mount_is_refused) {
+  expect_ok({open_account_record("a")});
+  const auto bound = dir / "bound";
+  std::filesystem::create_directory(bound);
+  const auto data = dir.path() / "data";
+  if (::mount(data.c_str(), bound.c_str(), nullptr, MS_BIND, nullptr) != 0)
+    GTEST_SKIP() << "cannot bind-mount here (needs root)";
+  const auto refused = store->backup(bound / "data.mdb");
+  ::umount2(bound.c_str(), MNT_DETACH);
+  EXPECT_EQ(refused.code(), error_code::storage_failed);
+  EXPECT_NE(refused.failure().message.find("inside the data directory"), std::string::npos)
+      << refused.failure().message;
 }
 
 // LMDB maps the file: a page past its end was SIGBUS in the server and in verify alike.
