@@ -99,7 +99,7 @@ void decide_processor_request(self_pointer self, const account_command& command,
                               bool reloaded = false) {
   auto& state = self->state;
   if (!state.current) {
-    reject(self, command.context, {error_code::not_found, "account"}, std::move(deliver));
+    reject(self, command.context, {error_code::not_found, "id"}, std::move(deliver));
     return;
   }
   const bool is_topup = command.kind == account_command_kind::request_topup;
@@ -155,7 +155,7 @@ void decide_operation_command(self_pointer self, const account_command& command,
   auto stored = current_operation(state, command.operation_kind, command.operation_id);
   if (!stored) return deliver(render_failure(context, stored.failure()), true);
   if (!*stored || (*stored)->account_id != state.id || !state.current) {
-    reject(self, context, {error_code::not_found, "operation"}, std::move(deliver));
+    reject(self, context, {error_code::not_found, "id"}, std::move(deliver));
     return;
   }
   auto row = stored_outbox_row(state, command, **stored);

@@ -55,7 +55,7 @@ std::optional<escrowd::error> refusal(const task_command& command, const task& c
     case access::forbidden:
       return escrowd::error{error_code::permission_denied, {}};
     case access::hidden:
-      return escrowd::error{error_code::not_found, {}};
+      return escrowd::error{error_code::not_found, "id"};
   }
   return escrowd::error{error_code::permission_denied, {}};
 }
@@ -233,7 +233,7 @@ void decide(self_pointer self, const task_command& command, deliverer deliver) {
   auto& state = self->state;
   if (command.kind == task_command_kind::create || command.kind == task_command_kind::create_funded)
     return decide_create(self, command, std::move(deliver));
-  if (!state.current) return refuse(command, {error_code::not_found, {}}, deliver);
+  if (!state.current) return refuse(command, {error_code::not_found, "id"}, deliver);
   if (auto refused = refusal(command, *state.current)) return refuse(command, *refused, deliver);
 
   if (command.kind == task_command_kind::fund)

@@ -5,12 +5,15 @@
 2. Its routes are exactly those in tests/api/routes.txt, the list of routes the black-box
    tests hit (the test client refuses to send elsewhere), so the document and the tests cover
    the same API.
-3. Shape rules: every response documents Request-Id; every error response uses the error
+3. Shape rules: every response documents Request-Id; every error code of
+   engine/error_code.cpp is listed in the error schema; every error response uses the error
    schema; every JSON request body object with properties sets additionalProperties: false;
    every POST with an effect takes Idempotency-Key; operations without a key are exactly the
    health, readiness, metrics and webhook ones.
 4. With --escrowd: starts the server on a loopback port and probes every documented route
-   (it must not answer 404 route_not_found or 405), and probes undocumented neighbours
+   (it must not answer 404 route_not_found or 405; with an unknown query parameter, and a
+   POST with a body that is not JSON, it must answer a status the operation declares), and
+   probes undocumented neighbours
    (other methods on documented paths, plausible list endpoints), which must be 404
    route_not_found or 405: a route the server answers must be documented.
 
@@ -107,6 +110,10 @@ def check_document(spec):
         if method == "POST" and (method, path) not in UNAUTHENTICATED:
             if ("header", "Idempotency-Key") not in names:
                 problem(f"{where}: no Idempotency-Key parameter")
+        if ("header", "Idempotency-Key") in names:
+            for status in ("413", "422"):  # a body past the limit; a key reused elsewhere
+                if status not in operation.get("responses", {}):
+                    problem(f"{where}: takes Idempotency-Key but does not declare {status}")
         body = operation.get("requestBody")
         if body and (method, path) not in OPEN_BODIES:
             schema = body.get("content", {}).get("application/json", {}).get("schema")
@@ -125,6 +132,24 @@ def check_document(spec):
                 schema = response.get("content", {}).get("application/json", {}).get("schema")
                 if schema != {"$ref": "#/components/schemas/error"}:
                     problem(f"{where} {status}: error response without the error schema")
+
+
+# Codes in engine/error_code.cpp the server never answers (kept for the processor's words).
+UNANSWERED_CODES = {"ok", "rate_limited"}
+
+
+def check_error_codes(spec, table_file):
+    """Every error code the engine can answer is listed in the error schema's description,
+    so a client written from the document knows each one it can meet."""
+    with open(table_file) as table:
+        codes = set(re.findall(r'\{"([a-z_]+)", \d{3},', table.read())) - UNANSWERED_CODES
+    if not codes:
+        problem(f"{table_file}: no error codes found")
+    listed = resolve(spec, {"$ref": "#/components/schemas/error"})["properties"]["error"][
+        "properties"]["code"].get("description", "")
+    for code in sorted(codes):
+        if f"`{code}`" not in listed:
+            problem(f"error code {code} is not listed in the error schema's code description")
 
 
 def check_routes(spec, routes_file):
@@ -162,13 +187,13 @@ def start_server(binary, data_dir, admin_key):
     raise RuntimeError("escrowd did not become ready:\n" + output.decode(errors="replace"))
 
 
-def ask(port, method, path, admin_key):
+def ask(port, method, path, admin_key, content_type="application/json"):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     headers = {"Authorization": f"Bearer {admin_key}"}
     body = None
     if method in ("POST", "PUT", "PATCH"):
         body = "{}"
-        headers["Content-Type"] = "application/json"
+        headers["Content-Type"] = content_type
     connection.request(method, path, body=body, headers=headers)
     response = connection.getresponse()
     text = response.read().decode(errors="replace")
@@ -178,6 +203,14 @@ def ask(port, method, path, admin_key):
     except (ValueError, AttributeError):
         code = ""
     return response.status, code
+
+
+def check_declared(operation, method, path, status, code):
+    """A status the server answers (to an unknown query parameter or a body that is not
+    JSON) must be one the operation declares: clients generated from the document expect it."""
+    if str(status) not in operation.get("responses", {}):
+        problem(f"{method} {path}: the server answers {status} {code}, which the operation "
+                "does not declare")
 
 
 def not_routed(status, code):
@@ -192,13 +225,18 @@ def probe(spec, binary):
         server, port = start_server(binary, os.path.join(data_dir, "data"), admin_key)
         documented = set()
         paths = set()
-        for method, path, _, _ in operations(spec):
+        for method, path, operation, _ in operations(spec):
             concrete = re.sub(r"\{[^}]+\}", "probe-missing", path)
             documented.add((method, concrete))
             paths.add(concrete)
             status, code = ask(port, method, concrete, admin_key)
             if not_routed(status, code):
                 problem(f"{method} {path}: documented, but the server answers {status} {code}")
+            check_declared(operation, method, path, *ask(port, method, concrete + "?probe=1",
+                                                         admin_key))
+            if method == "POST":
+                check_declared(operation, method, path,
+                               *ask(port, method, concrete, admin_key, "text/plain"))
         neighbours = {(m.upper(), p) for p in paths for m in METHODS} - documented
         extra = {(m, p.replace("probe", "probe-missing")) for m, p in UNDOCUMENTED_PROBES}
         for method, path in sorted(neighbours | (extra - documented)):
@@ -221,11 +259,15 @@ def main():
     parser.add_argument("--spec", required=True)
     parser.add_argument("--routes", required=True)
     parser.add_argument("--escrowd", help="the escrowd binary to probe (optional)")
+    parser.add_argument("--error-codes", help="engine/error_code.cpp, whose codes the document "
+                        "must list (optional)")
     arguments = parser.parse_args()
     with open(arguments.spec) as document:
         spec = yaml.safe_load(document)
     check_document(spec)
     check_routes(spec, arguments.routes)
+    if arguments.error_codes:
+        check_error_codes(spec, arguments.error_codes)
     if arguments.escrowd:
         probe(spec, arguments.escrowd)
     for text in problems:

@@ -113,7 +113,7 @@ TEST_F(processor_api, processor_requests_are_validated) {
   expect_bad_request(client().post(withdrawals, account.key, R"({"amount":10})"), "destination");
   expect_error(client().post("/v1/accounts/" + unique_id("nobody") + "/topups", admin(),
                              R"({"amount":10,"payment_method":"pm_card_visa"})"),
-               404, "not_found");
+               404, "not_found", "id");
   expect_error(client().get("/v1/topups/" + unique_id("top"), admin()), 404, "not_found");
   expect_error(client().get("/v1/withdrawals/" + unique_id("wd"), admin()), 404, "not_found");
 }
@@ -150,8 +150,11 @@ TEST_F(processor_api, admin_retry_and_cancel_refuse_settled_operations) {
       expect_bad_request(client().post(path + action, admin(), R"({"force":true})"), "force");
     }
   }
-  expect_error(client().post("/v1/topups/top_missing/retry", admin(), "{}"), 404, "not_found");
-  expect_error(client().post("/v1/withdrawals/wd_missing/cancel", admin(), "{}"), 404, "not_found");
+  // An unknown object named by the path is 404 with `param: id`, on every route.
+  expect_error(client().post("/v1/topups/top_missing/retry", admin(), "{}"), 404, "not_found",
+               "id");
+  expect_error(client().post("/v1/withdrawals/wd_missing/cancel", admin(), "{}"), 404, "not_found",
+               "id");
   EXPECT_EQ(balances_of(account.id), (balances{500, 0, 0, 0}));
 }
 

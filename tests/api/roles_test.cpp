@@ -97,7 +97,7 @@ TEST_F(roles_api, another_accounts_objects_look_exactly_like_missing_ones) {
   const auto nobody = unique_id("missing");
 
   const auto account_hidden = client().get("/v1/accounts/" + other.id, mine.key);
-  expect_error(account_hidden, 404, "not_found");
+  expect_error(account_hidden, 404, "not_found", "id");
   expect_same_answer(account_hidden, client().get("/v1/accounts/" + nobody, mine.key));
   expect_same_answer(client().get("/v1/accounts/" + other.id + "/entries", mine.key),
                      client().get("/v1/accounts/" + nobody + "/entries", mine.key));
@@ -111,10 +111,13 @@ TEST_F(roles_api, another_accounts_objects_look_exactly_like_missing_ones) {
                                    R"({"amount":100,"destination":"ba_test"})"));
 
   const auto task_hidden = client().get("/v1/tasks/" + task, mine.key);
-  expect_error(task_hidden, 404, "not_found");
+  expect_error(task_hidden, 404, "not_found", "id");
   expect_same_answer(task_hidden, client().get("/v1/tasks/" + nobody, mine.key));
   for (const auto* name : {"fund", "submit", "approve", "cancel"}) {
-    expect_same_answer(client().post("/v1/tasks/" + task + "/" + name, mine.key, "{}"),
+    const auto transition_hidden = client().post("/v1/tasks/" + task + "/" + name, mine.key, "{}");
+    // The object the path names is `param: id`, as on every route.
+    expect_error(transition_hidden, 404, "not_found", "id");
+    expect_same_answer(transition_hidden,
                        client().post("/v1/tasks/" + nobody + "/" + name, mine.key, "{}"));
   }
   expect_same_answer(

@@ -128,10 +128,11 @@ usage:
                 [--webhook-secret S] [--threads N] [--admin-key-file FILE]
                 [--scheduler sharing|stealing] [--reconcile-every SECONDS]
                 [--map-size-gib N]
-      Start the server. The first admin key comes from ESCROWD_ADMIN_KEY or
-      --admin-key-file at first start. Without --processor-url the bundled processor
-      simulator runs on a loopback port and keeps its records in D/processor-sim.log
-      across restarts. --threads: the actors' scheduler threads (0: one
+      Start the server. The first admin key (at least 16 characters) comes from
+      ESCROWD_ADMIN_KEY or --admin-key-file at first start. Without --processor-url the
+      bundled processor simulator runs on a loopback port and keeps its records in
+      D/processor-sim.log across restarts; with it, STRIPE_API_KEY is the processor's
+      secret key. --threads: the actors' scheduler threads (0: one
       fewer than the cores, at least 1); --scheduler: how they share the actors (default
       sharing: idle threads sleep; stealing: idle threads poll each other's queues).
       --reconcile-every: seconds between background reconciliations with the processor,
