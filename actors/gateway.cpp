@@ -24,8 +24,7 @@ double draw(gateway_state& state) {
 // Whole seconds for the row's next_attempt_at, rounded up so a restart never drives a row
 // earlier than its backoff said.
 std::int64_t seconds_after(milliseconds delay) {
-  const auto due = std::chrono::system_clock::now().time_since_epoch() + delay;
-  return std::chrono::ceil<std::chrono::seconds>(due).count();
+  return unix_seconds_after_ms(delay.count());
 }
 
 std::string_view kind_word(processor_kind kind) {

@@ -1,5 +1,6 @@
 #include "engine/task.hpp"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,7 +52,11 @@ result<task_outcome> transitioned(const task& current, task_transition transitio
   next = current;
   next.state = to;
   if (current.state != to) next.last_transition = transition;
-  next.history.push_back({transition, to, now, actor});
+  // History reads in order even if the clock that stamped an earlier item was ahead (a
+  // clock stepped back while the server was down).
+  const std::int64_t at =
+      current.history.empty() ? now : std::max(now, current.history.back().time);
+  next.history.push_back({transition, to, at, actor});
   outcome->changed = true;
   adjust(*outcome);
   return outcome;

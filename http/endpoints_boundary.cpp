@@ -1,6 +1,7 @@
 // The processor boundary's operator side (issue 6): signed webhooks, reconciliation, and
 // an admin's retry or cancel of an operation that waits for reconciliation. The decisions
 // live in the actors' gateway; these handlers only check the request and authorize.
+#include "actors/ledger_clock.hpp"
 #include "engine/id.hpp"
 #include "http/api_response.hpp"
 #include "http/body_reader.hpp"
@@ -48,7 +49,9 @@ status cancel_withdrawal(api_call& call) {
 
 status processor_webhooks(api_call& call) {
   // The signature covers the raw bytes: the body goes on untouched.
-  call.ledger.handle_webhook(std::move(call.body), call.signature, call.now, reply_with(call));
+  // The signed timestamp is the processor's clock: compared with the system clock itself.
+  call.ledger.handle_webhook(std::move(call.body), call.signature, actors::system_unix_now(),
+                             reply_with(call));
   return {};
 }
 

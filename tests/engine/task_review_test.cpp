@@ -235,6 +235,20 @@ TEST_F(task_test, cancel_from_funded_refunds_the_payer) {
                                              {payer.id, balance_field::escrowed, -amount}}));
 }
 
+// A clock stepped back (between two runs of the server) stamps a transition before the last
+// one: history keeps its order, the item takes the last one's time.
+TEST_F(task_test, history_never_goes_back_in_time) {
+  clock.advance(3'600);
+  const task submitted = submitted_task();
+  const std::int64_t earlier = clock.now() - 3'000;
+  const auto approved = must(approve_task(submitted, payer.id, earlier)).task;
+  ASSERT_EQ(approved.history.size(), submitted.history.size() + 1);
+  EXPECT_EQ(approved.history.back().transition, task_transition::approve);
+  EXPECT_EQ(approved.history.back().time, submitted.history.back().time);
+  const auto later = must(approve_task(submitted, payer.id, clock.now() + 5)).task;
+  EXPECT_EQ(later.history.back().time, clock.now() + 5);
+}
+
 TEST_F(task_test, cancel_on_cancelled_is_a_noop) {
   const task from_open = cancelled_open_task();
   expect_noop(cancel_task(from_open, payer.id, clock.now()), from_open);

@@ -21,18 +21,33 @@ std::string environment_or(const char* name, std::string fallback) {
   return value != nullptr && *value != '\0' ? std::string(value) : fallback;
 }
 
-// Whole seconds from 0 to reconcile_every_s_max; `source` names the flag or variable.
-bool parse_reconcile_every(const std::string& value, const std::string& source, command_line& line,
-                           std::string& problem) {
-  std::uint32_t seconds = 0;
+// Whole seconds from `least` to `most` into `out`; `source` names the flag or variable.
+template <class Seconds>
+bool parse_seconds(const std::string& value, const std::string& source, Seconds least, Seconds most,
+                   std::optional<Seconds>& out, std::string& problem) {
+  Seconds seconds = 0;
   auto [end, failure] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (failure != std::errc{} || end != value.data() + value.size() ||
-      seconds > reconcile_every_s_max) {
-    problem = source + " takes seconds from 0 (off) to " + std::to_string(reconcile_every_s_max);
+  if (failure != std::errc{} || end != value.data() + value.size() || seconds < least ||
+      seconds > most) {
+    problem = source + " takes seconds from " + std::to_string(least) +
+              (least == 0 ? " (off)" : "") + " to " + std::to_string(most);
     return false;
   }
-  line.reconcile_every_s = seconds;
+  out = seconds;
   return true;
+}
+
+bool parse_reconcile_every(const std::string& value, const std::string& source, command_line& line,
+                           std::string& problem) {
+  return parse_seconds<std::uint32_t>(value, source, 0, reconcile_every_s_max,
+                                      line.reconcile_every_s, problem);
+}
+
+bool parse_idempotency_retention(const std::string& value, const std::string& source,
+                                 command_line& line, std::string& problem) {
+  return parse_seconds<std::int64_t>(value, source, idempotency_retention_s_min,
+                                     idempotency_retention_s_max, line.idempotency_retention_s,
+                                     problem);
 }
 
 // Assigns the value of one `--flag value` or `--flag=value`; false if the flag is unknown.
@@ -66,6 +81,8 @@ bool assign_flag(command_line& line, const std::string& flag, const std::string&
     line.scheduler_stealing = value == "stealing";
   } else if (flag == "--reconcile-every") {
     return parse_reconcile_every(value, flag, line, problem);
+  } else if (flag == "--idempotency-retention") {
+    return parse_idempotency_retention(value, flag, line, problem);
   } else if (flag == "--map-size-gib") {
     std::uint32_t gib = 0;
     auto [end, failure] = std::from_chars(value.data(), value.data() + value.size(), gib);
@@ -93,6 +110,11 @@ parse_outcome parse_command_line(const std::vector<std::string>& arguments) {
   if (const auto every = environment_or("ESCROWD_RECONCILE_EVERY_S", {}); !every.empty()) {
     std::string problem;
     if (!parse_reconcile_every(every, "ESCROWD_RECONCILE_EVERY_S", line, problem))
+      return {std::nullopt, problem};
+  }
+  if (const auto kept = environment_or("ESCROWD_IDEMPOTENCY_RETENTION_S", {}); !kept.empty()) {
+    std::string problem;
+    if (!parse_idempotency_retention(kept, "ESCROWD_IDEMPOTENCY_RETENTION_S", line, problem))
       return {std::nullopt, problem};
   }
   if (arguments.empty()) return {line, {}};
@@ -127,7 +149,7 @@ usage:
   escrowd serve [--listen 127.0.0.1:8080] [--data-dir ./data] [--processor-url URL]
                 [--webhook-secret S] [--threads N] [--admin-key-file FILE]
                 [--scheduler sharing|stealing] [--reconcile-every SECONDS]
-                [--map-size-gib N]
+                [--map-size-gib N] [--idempotency-retention SECONDS]
       Start the server. The first admin key (at least 16 characters) comes from
       ESCROWD_ADMIN_KEY or --admin-key-file at first start. Without --processor-url the
       bundled processor simulator runs on a loopback port and keeps its records in
@@ -140,6 +162,8 @@ usage:
       600; 0: off, then nothing repairs them; GET /v1/reconciliation only reports).
       --map-size-gib: how large the store's memory map may grow (default 64); a store
       that reached it (503 storage_full until a restart) restarts with a larger one.
+      --idempotency-retention: how long an Idempotency-Key's stored answer is replayed
+      (default 86400, a day; 60 to 31536000).
   escrowd verify --data-dir D
       Recompute every balance from the journal; exit 0 only if the ledger verifies.
   escrowd backup --data-dir D --to FILE
@@ -149,7 +173,7 @@ usage:
 
 environment: ESCROWD_DATA_DIR, ESCROWD_LISTEN, ESCROWD_PROCESSOR_URL,
              ESCROWD_WEBHOOK_SECRET, ESCROWD_ADMIN_KEY, STRIPE_API_KEY,
-             ESCROWD_RECONCILE_EVERY_S,
+             ESCROWD_RECONCILE_EVERY_S, ESCROWD_IDEMPOTENCY_RETENTION_S,
              ESCROWD_MALLOC_TUNING=off (keep glibc's default per-thread cache)
 )";
 }

@@ -27,7 +27,13 @@ struct command_line {
   // --map-size-gib: the ceiling the store's memory map may grow to (unset: storage's
   // default, 64 GiB); a store that reached its ceiling restarts with a higher one.
   std::optional<std::uint32_t> map_size_gib;
+  // --idempotency-retention: seconds a key's stored answer is replayed (unset: a day).
+  std::optional<std::int64_t> idempotency_retention_s;
 };
+
+// --idempotency-retention's range: a minute (shorter outlives no client's retry) to a year.
+inline constexpr std::int64_t idempotency_retention_s_min = 60;
+inline constexpr std::int64_t idempotency_retention_s_max = 365 * 24 * 3600;
 
 // The most --map-size-gib accepts: 16 TiB, beyond any disk these servers are given.
 inline constexpr std::uint32_t map_size_gib_max = 16 * 1024;

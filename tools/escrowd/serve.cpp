@@ -209,7 +209,10 @@ int serve(const command_line& line) {
                 << " (once other admin keys exist, DELETE /v1/keys/<id> revokes it)\n";
   }
 
-  http::api api(**ledger, http::api_settings{});
+  http::api_settings api_settings;
+  if (line.idempotency_retention_s)
+    api_settings.idempotency_retention_s = *line.idempotency_retention_s;
+  http::api api(**ledger, api_settings);
   gate.open(api);
   std::cout << "escrowd ready listen=" << listening.str() << " data_dir=" << line.data_dir
             << " accounts=" << verified->accounts_checked

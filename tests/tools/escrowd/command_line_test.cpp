@@ -84,10 +84,37 @@ TEST(command_line, reconcile_every_falls_back_to_the_environment_and_the_flag_wi
   EXPECT_NE(refused.problem.find("ESCROWD_RECONCILE_EVERY_S"), std::string::npos);
 }
 
+// api.md: replays within the retention window, "default 24 h, configurable".
+TEST(command_line, idempotency_retention_is_a_minute_to_a_year_by_flag_or_environment) {
+  EXPECT_FALSE(parse_command_line({"serve"}).parsed->idempotency_retention_s.has_value());
+  auto week = parse_command_line({"serve", "--idempotency-retention", "604800"});
+  ASSERT_TRUE(week.parsed.has_value()) << week.problem;
+  EXPECT_EQ(week.parsed->idempotency_retention_s, 604'800);
+  for (const char* bad : {"0", "59", "-60", "day", "31536001", ""}) {
+    auto refused = parse_command_line({"serve", "--idempotency-retention", bad});
+    EXPECT_FALSE(refused.parsed.has_value()) << bad;
+    EXPECT_NE(refused.problem.find("--idempotency-retention"), std::string::npos)
+        << refused.problem;
+  }
+  ::setenv("ESCROWD_IDEMPOTENCY_RETENTION_S", "7200", 1);
+  auto from_environment = parse_command_line({"serve"});
+  auto flag_wins = parse_command_line({"serve", "--idempotency-retention=60"});
+  ::setenv("ESCROWD_IDEMPOTENCY_RETENTION_S", "1", 1);
+  auto refused = parse_command_line({"serve"});
+  ::unsetenv("ESCROWD_IDEMPOTENCY_RETENTION_S");
+  ASSERT_TRUE(from_environment.parsed.has_value()) << from_environment.problem;
+  EXPECT_EQ(from_environment.parsed->idempotency_retention_s, 7'200);
+  ASSERT_TRUE(flag_wins.parsed.has_value()) << flag_wins.problem;
+  EXPECT_EQ(flag_wins.parsed->idempotency_retention_s, 60);
+  EXPECT_FALSE(refused.parsed.has_value());
+  EXPECT_NE(refused.problem.find("ESCROWD_IDEMPOTENCY_RETENTION_S"), std::string::npos);
+}
+
 TEST(command_line, usage_names_every_command) {
   const auto usage = usage_text();
   for (const char* word : {"serve", "verify", "backup", "--data-dir", "--scheduler",
-                           "ESCROWD_ADMIN_KEY", "--reconcile-every", "ESCROWD_RECONCILE_EVERY_S"})
+                           "ESCROWD_ADMIN_KEY", "--reconcile-every", "ESCROWD_RECONCILE_EVERY_S",
+                           "--idempotency-retention", "ESCROWD_IDEMPOTENCY_RETENTION_S"})
     EXPECT_NE(usage.find(word), std::string::npos) << word;
 }
 
