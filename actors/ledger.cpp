@@ -171,7 +171,8 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
   state->timer =
       system.spawn(review_timer, state->store.get(), state->directory,
                    config.review_scan_interval.count() != 0 ? config.review_scan_interval
-                                                            : review_scan_interval_default);
+                                                            : review_scan_interval_default,
+                   state->metrics.get());
   return std::unique_ptr<ledger>(new ledger(std::move(state)));
 }
 

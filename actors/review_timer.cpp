@@ -1,7 +1,10 @@
 #include "actors/review_timer.hpp"
 
+#include <algorithm>
+
 #include "actors/limits.hpp"
 #include "actors/reply.hpp"
+#include "actors/telemetry/metrics.hpp"
 #include "actors/wall_clock.hpp"
 #include "storage/ledger_store.hpp"
 
@@ -34,6 +37,10 @@ void scan(self_pointer self) {
   if (!snapshot) return;
   auto due = snapshot->list_review_deadlines(now, review_releases_per_scan_max);
   if (!due) return;
+  // Earliest first: a deadline passed longer ago than a scan or two means the releases lag.
+  if (state.metrics != nullptr)
+    state.metrics->set_review_window_overdue(
+        due->empty() ? 0.0 : double(std::max<std::int64_t>(0, now - due->front().deadline)));
   for (const auto& deadline : *due) {
     if (!state.lapsing.insert(deadline.task_id).second) continue;
     self->request(state.directory, commit_timeout * 2, lapse_command(deadline.task_id, now))
@@ -47,8 +54,9 @@ void scan(self_pointer self) {
 
 review_timer_actor::behavior_type review_timer(
     review_timer_actor::stateful_pointer<review_timer_state> self, storage::ledger_store* store,
-    directory_actor directory, std::chrono::milliseconds interval) {
+    directory_actor directory, std::chrono::milliseconds interval, telemetry::metrics* metrics) {
   self->state.store = store;
+  self->state.metrics = metrics;
   self->state.directory = std::move(directory);
   self->state.interval = interval;
   self->send(self, sweep_atom::value);

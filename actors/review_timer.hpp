@@ -16,6 +16,9 @@
 namespace escrowd::storage {
 class ledger_store;
 }
+namespace escrowd::actors::telemetry {
+class metrics;
+}
 
 namespace escrowd::actors {
 
@@ -24,11 +27,12 @@ struct review_timer_state {
   directory_actor directory;
   std::chrono::milliseconds interval{0};
   std::unordered_set<std::string> lapsing;  // lapse commands still out
+  telemetry::metrics* metrics = nullptr;    // may be null
   static inline const char* name = "review_timer";
 };
 
 review_timer_actor::behavior_type review_timer(
     review_timer_actor::stateful_pointer<review_timer_state> self, storage::ledger_store* store,
-    directory_actor directory, std::chrono::milliseconds interval);
+    directory_actor directory, std::chrono::milliseconds interval, telemetry::metrics* metrics);
 
 }  // namespace escrowd::actors

@@ -90,6 +90,8 @@ void commit_observer::observe_tasks(const storage::commit_record& record) {
     std::optional<task_state> from;
     if (history.size() >= 2) from = history[history.size() - 2].to;
     metrics_.record_task_transition(from, history.back().to);
+    if (history.back().transition == task_transition::review_window_lapsed)
+      metrics_.record_review_window_release();
   }
 }
 

@@ -131,6 +131,14 @@ struct metrics::families {
       counter_family(registry, "escrowd_task_transitions_total",
                      "Durable task transitions, by state before (none: created) and after.");
   series_slots<Counter, task_transition_slots> task_transitions{transitions_family};
+  Family<Counter>& review_releases_family =
+      counter_family(registry, "escrowd_review_window_releases_total",
+                     "Submitted tasks released to their worker because the review window lapsed.");
+  Counter& review_window_releases = review_releases_family.Add({});
+  Family<Gauge>& review_overdue_family = gauge_family(
+      registry, "escrowd_review_window_overdue_seconds",
+      "How long past its deadline the earliest submitted task awaiting release is (0: none).");
+  Gauge& review_window_overdue = review_overdue_family.Add({});
 
   Family<Gauge>& escrow =
       gauge_family(registry, "escrowd_escrow_minor_units",
@@ -306,6 +314,14 @@ void metrics::record_task_transition(std::optional<task_state> from, task_state 
             return prometheus::Labels{{"from", state_label(from)}, {"to", state_label(to)}};
           })
       .Increment();
+}
+
+void metrics::record_review_window_release() {
+  families_->review_window_releases.Increment();
+}
+
+void metrics::set_review_window_overdue(double seconds) {
+  families_->review_window_overdue.Set(seconds);
 }
 
 void metrics::set_money(const currency& which, money_gauge gauge, std::int64_t minor_units) {

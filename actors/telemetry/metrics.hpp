@@ -118,6 +118,11 @@ class metrics {
 
   // A durable task transition; `from` is empty for the creation.
   void record_task_transition(std::optional<task_state> from, task_state to);
+  // A durable release by a lapsed review window (also counted as a transition above).
+  void record_review_window_release();
+  // Set by the review timer at each scan: how long past its deadline the earliest submitted
+  // task still waiting for release is (0 when none).
+  void set_review_window_overdue(double seconds);
 
   // Money per currency, set to the exact sum by the commit observer.
   void set_money(const currency& which, money_gauge gauge, std::int64_t minor_units);

@@ -189,6 +189,39 @@ TEST_F(ledger_metrics_test, http_requests_recorded_through_the_facade) {
             1);
 }
 
+// A window that lapsed while the ledger was down: the first scan after the restart finds it
+// overdue by the downtime (one scan an hour here, so nothing overwrites that reading) and
+// releases it; an approval is not a lapse.
+TEST_F(ledger_metrics_test, review_window_releases_and_how_overdue_the_earliest_one_is) {
+  ASSERT_EQ(create_account("payer").status, 200);
+  ASSERT_EQ(create_account("worker").status, 200);
+  top_up("payer", 1'000, "top_1");
+  ASSERT_EQ(create_task("lapses", "payer", "worker", 100, true, 1).status, 200);
+  ASSERT_EQ(task_call(task_command_kind::submit, "lapses", account_key("worker")).status, 200);
+  ledger_.reset();
+  std::this_thread::sleep_for(std::chrono::milliseconds(3'100));
+  ledger_config config;
+  config.review_scan_interval = std::chrono::hours(1);
+  open_ledger(config);
+  ASSERT_EQ(create_task("approved", "payer", "worker", 100, true).status, 200);
+  ASSERT_EQ(task_call(task_command_kind::submit, "approved", account_key("worker")).status, 200);
+  ASSERT_EQ(task_call(task_command_kind::approve, "approved", account_key("payer")).status, 200);
+  task_state state = task_state::submitted;
+  for (int attempt = 0; attempt < 250 && state != task_state::released; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    state = (*ledger_->read_task("lapses"))->state;
+  }
+  ASSERT_EQ(state, task_state::released);
+  const auto text = ledger_->metrics_exposition();
+  EXPECT_EQ(value(text, "escrowd_review_window_releases_total"), 1);
+  EXPECT_EQ(
+      value(text, "escrowd_task_transitions_total", {{"from", "submitted"}, {"to", "released"}}),
+      2);
+  // Deadline = submission second + 2; down for 3.1 s: at least a second overdue.
+  EXPECT_GE(value(text, "escrowd_review_window_overdue_seconds"), 1);
+  EXPECT_LE(value(text, "escrowd_review_window_overdue_seconds"), 10);
+}
+
 TEST_F(ledger_metrics_test, metrics_off_counts_nothing_and_the_ledger_still_works) {
   ledger_.reset();
   ledger_config config;
