@@ -1,12 +1,16 @@
 // Backups: LMDB's consistent copy (mdb_env_copyfd2 with MDB_CP_COMPACT runs inside its own
 // read transaction, so writers continue). The copy goes to a temporary file of its own
 // (two backups to one name never write into each other's) that is fsync'd and then
-// renamed, so a crash never leaves a half-written file under the name.
+// renamed, so a crash never leaves a half-written file under the name. A backup holds a
+// lock on its temporary file while it writes; the next backup to the same name removes the
+// temporaries no live backup holds (one killed mid-copy left its file behind).
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <system_error>
@@ -57,6 +61,30 @@ status check_backup_target(const std::filesystem::path& file,
   return {};
 }
 
+// Time a temporary file must have stood unchanged before it counts as abandoned: it closes
+// the moment between a live backup's mkostemp and its flock.
+constexpr auto abandoned_after = std::chrono::seconds(10);
+
+// Removes `file`'s temporaries (FILE.tmp.XXXXXX) that no live backup holds locked.
+void remove_abandoned_temporaries(const std::filesystem::path& file) {
+  const auto directory = file.has_parent_path() ? file.parent_path() : ".";
+  const std::string prefix = file.filename().string() + ".tmp.";
+  std::error_code failure;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, failure)) {
+    const auto name = entry.path().filename().string();
+    if (name.size() != prefix.size() + 6 || !name.starts_with(prefix)) continue;
+    const int fd = ::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct stat info {};
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) &&
+        now - std::chrono::seconds(info.st_mtim.tv_sec) >= abandoned_after &&
+        ::flock(fd, LOCK_EX | LOCK_NB) == 0)
+      ::unlink(entry.path().c_str());
+    ::close(fd);
+  }
+}
+
 }  // namespace
 
 status ledger_store::backup(const std::filesystem::path& file) const {
@@ -66,11 +94,13 @@ status ledger_store::backup(const std::filesystem::path& file) const {
     data_dir = options_.data_dir;
   }
   if (auto allowed = check_backup_target(file, data_dir); !allowed) return allowed;
+  remove_abandoned_temporaries(file);
   std::string temporary = file.string() + ".tmp.XXXXXX";
   const int fd = ::mkostemp(temporary.data(), O_CLOEXEC);
   if (fd < 0)
     return backup_refusal("backup_file",
                           "Cannot create " + temporary + ": " + std::strerror(errno) + ".");
+  (void)::flock(fd, LOCK_EX);  // a new file: nobody else holds it
   (void)::fchmod(fd, 0640);
   gate_.enter_shared();
   int rc = env_ ? mdb_env_copyfd2(env_.get(), fd, MDB_CP_COMPACT) : EINVAL;

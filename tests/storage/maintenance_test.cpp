@@ -2,10 +2,15 @@
 // entries, outbox iteration, the review-deadline index, bounded idempotency reaping, a
 // backup that opens and verifies, and verify_ledger noticing rows that disagree with the
 // journal (written behind the store's back with raw LMDB).
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <lmdb.h>
+#include <sys/file.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <fstream>
 #include <functional>
 
 #include "storage/account_codec.hpp"
@@ -216,6 +221,36 @@ TEST_F(maintenance_test, a_backup_opens_elsewhere_and_verifies) {
   const auto file2 = dir / "backup2.mdb";
   ASSERT_TRUE(backup_data_dir(dir.path() / "data", file2).ok());
   EXPECT_TRUE(std::filesystem::exists(file2));
+}
+
+// A backup killed mid-copy leaves its temporary file: the next backup to that name removes
+// it, but never one a live backup holds (locked), one written a moment ago (a live backup
+// between creating and locking it), or another name's.
+TEST_F(maintenance_test, a_backup_removes_the_temporaries_killed_backups_left) {
+  const auto file = dir / "backup.mdb";
+  const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5);
+  auto temporary = [&](const std::string& name, bool aged) {
+    const auto path = dir / name;
+    std::ofstream(path) << "half a copy";
+    if (aged) std::filesystem::last_write_time(path, old);
+    return path;
+  };
+  const auto abandoned = temporary("backup.mdb.tmp.Aa0001", true);
+  const auto held = temporary("backup.mdb.tmp.Bb0002", true);
+  const auto fresh = temporary("backup.mdb.tmp.Cc0003", false);
+  const auto other_name = temporary("other.mdb.tmp.Dd0004", true);
+  const auto not_a_temporary = temporary("backup.mdb.tmp.too-long", true);
+  const int holder = ::open(held.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(holder, 0);
+  ASSERT_EQ(::flock(holder, LOCK_EX), 0);
+  ASSERT_TRUE(store->backup(file).ok());
+  ::close(holder);
+  EXPECT_FALSE(std::filesystem::exists(abandoned));
+  EXPECT_TRUE(std::filesystem::exists(held));
+  EXPECT_TRUE(std::filesystem::exists(fresh));
+  EXPECT_TRUE(std::filesystem::exists(other_name));
+  EXPECT_TRUE(std::filesystem::exists(not_a_temporary));
+  EXPECT_TRUE(std::filesystem::exists(file));
 }
 
 // Renamed over the live data.mdb, a backup took every later commit with it at the next
