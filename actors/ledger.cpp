@@ -10,6 +10,7 @@
 
 #include "actors/account_identities.hpp"
 #include "actors/bridge.hpp"
+#include "actors/clock_checkpoint.hpp"
 #include "actors/directory.hpp"
 #include "actors/idempotency_gate.hpp"
 #include "actors/key_registrar.hpp"
@@ -39,6 +40,8 @@ struct ledger::impl {
   std::unique_ptr<bridge> front;  // the facade's way in to the directory
   key_registrar_actor keys;
   review_timer_actor timer;
+  caf::actor clock_keeper;  // saves the ledger's clock in the data directory
+  std::filesystem::path data_dir;
   idempotency_gate gate;
   principal_cache principals{authenticated_secrets_max};
   account_identities identities{account_identities_max};
@@ -66,6 +69,7 @@ status ledger::impl::start_telemetry() {
 }
 
 void ledger::impl::refresh_scrape_values() {
+  metrics->set_ledger_clock_offset(double(process_ledger_clock().offset_ns()) / 1e9);
   metrics->observe_storage_stats(store->stats());
   metrics->set_idempotency_keys_in_flight(gate.claims_in_flight());
   auto snapshot = store->snapshot();
@@ -134,8 +138,11 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
   auto store = storage::ledger_store::open(options);
   if (!store) return store.failure();
 
+  // Under the data directory's lock: this ledger alone resumes and saves its clock.
+  resume_ledger_clock(config.data_dir);
   auto state = std::make_unique<impl>();
   state->store = std::move(*store);
+  state->data_dir = config.data_dir;
   state->system_config = std::make_unique<caf::actor_system_config>();
   state->system_config->set("scheduler.max-threads", config.scheduler_threads != 0
                                                          ? config.scheduler_threads
@@ -173,6 +180,7 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
                    config.review_scan_interval.count() != 0 ? config.review_scan_interval
                                                             : review_scan_interval_default,
                    state->metrics.get());
+  state->clock_keeper = spawn_clock_keeper(system, state->data_dir);
   return std::unique_ptr<ledger>(new ledger(std::move(state)));
 }
 
@@ -183,6 +191,7 @@ ledger::~ledger() {
   // first, then the directory (its children follow), then the writer, then the system.
   impl_->processor->stop();  // first: late processor answers are dropped from here on
   caf::anon_send_exit(impl_->timer, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(impl_->clock_keeper, caf::exit_reason::user_shutdown);
   impl_->front->stop();
   caf::anon_send_exit(impl_->keys, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->directory, caf::exit_reason::user_shutdown);
@@ -192,6 +201,8 @@ ledger::~ledger() {
   impl_->writer.queue->clear();
   // A detached actor's thread ends only when its last handle is gone.
   impl_->timer = nullptr;
+  impl_->clock_keeper = nullptr;
+  (void)save_ledger_clock(impl_->data_dir);  // the last reading, for the next start
   impl_->keys = nullptr;
   impl_->directory = nullptr;
   impl_->writer.actor = nullptr;

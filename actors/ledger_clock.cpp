@@ -30,6 +30,42 @@ std::int64_t ledger_clock::now_ns() {
   const std::int64_t elapsed_now = elapsed_();
   const std::int64_t system_now = system_();
   std::lock_guard lock(mutex_);
+  return advance(elapsed_now, system_now);
+}
+
+clock_reading ledger_clock::checkpoint() {
+  const std::int64_t elapsed_now = elapsed_();
+  const std::int64_t system_now = system_();
+  std::lock_guard lock(mutex_);
+  const std::int64_t ledger_now = advance(elapsed_now, system_now);
+  return {last_elapsed_ns_, ledger_now};
+}
+
+void ledger_clock::resume(const clock_reading& saved, bool same_boot) {
+  const std::int64_t elapsed_now = elapsed_();
+  const std::int64_t system_now = system_();
+  std::lock_guard lock(mutex_);
+  const std::int64_t resumed =
+      same_boot ? saved.ledger_ns + std::max<std::int64_t>(0, elapsed_now - saved.elapsed_ns)
+                : std::max(saved.ledger_ns, system_now);
+  if (!started_) {  // nothing was stamped yet: the saved clock rules, not the system's
+    started_ = true;
+    last_elapsed_ns_ = elapsed_now;
+    last_ledger_ns_ = resumed;
+    return;
+  }
+  const std::int64_t current = advance(elapsed_now, system_now);
+  last_ledger_ns_ = std::max(current, resumed);
+}
+
+std::int64_t ledger_clock::offset_ns() {
+  const std::int64_t elapsed_now = elapsed_();
+  const std::int64_t system_now = system_();
+  std::lock_guard lock(mutex_);
+  return advance(elapsed_now, system_now) - system_now;
+}
+
+std::int64_t ledger_clock::advance(std::int64_t elapsed_now, std::int64_t system_now) {
   if (!started_) {
     started_ = true;
     last_elapsed_ns_ = elapsed_now;

@@ -8,7 +8,9 @@
 // window and write history out of order. After a step of S seconds the ledger's time meets
 // the system clock again after 20 S seconds; meanwhile windows and retention run at most 5%
 // fast or slow. Comparisons with another party's clock (a webhook's signed timestamp) use
-// the system clock itself.
+// the system clock itself. The clock survives restarts through a checkpoint (a reading of
+// both clocks, saved by clock_checkpoint.hpp): on the same boot the ledger resumes where it
+// was plus the time elapsed since; after a reboot its last time is a floor.
 // Thread affinity: any thread (one mutex); one process-wide instance behind unix_now().
 #pragma once
 
@@ -17,6 +19,12 @@
 #include <mutex>
 
 namespace escrowd::actors {
+
+// The ledger's time and the elapsed clock's reading at the same moment.
+struct clock_reading {
+  std::int64_t elapsed_ns = 0;
+  std::int64_t ledger_ns = 0;
+};
 
 class ledger_clock {
  public:
@@ -27,11 +35,25 @@ class ledger_clock {
 
   [[nodiscard]] std::int64_t now_ns();
 
+  // Now, as a pair to save.
+  [[nodiscard]] clock_reading checkpoint();
+  // Continues from a saved pair: with `same_boot` (its elapsed reading is comparable) from
+  // its time plus the time elapsed since, else from its time or the system clock, whichever
+  // is later. Never turns this clock back: resumed after it handed out a time, it can only
+  // move forward (a server resumes before its first request).
+  void resume(const clock_reading& saved, bool same_boot);
+
+  // The ledger's time minus the system clock's, now.
+  [[nodiscard]] std::int64_t offset_ns();
+
   // The share of the elapsed time by which the ledger's time may move towards the system
   // clock: 1/20.
   static constexpr std::int64_t drift_divisor = 20;
 
  private:
+  // Advances the state to `elapsed_now` and returns the ledger's time then. Needs mutex_.
+  std::int64_t advance(std::int64_t elapsed_now, std::int64_t system_now);
+
   reading elapsed_;
   reading system_;
   std::mutex mutex_;

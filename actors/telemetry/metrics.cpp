@@ -139,6 +139,11 @@ struct metrics::families {
       registry, "escrowd_review_window_overdue_seconds",
       "How long past its deadline the earliest submitted task awaiting release is (0: none).");
   Gauge& review_window_overdue = review_overdue_family.Add({});
+  Family<Gauge>& clock_offset_family = gauge_family(
+      registry, "escrowd_ledger_clock_offset_seconds",
+      "The ledger's clock minus the system clock: nonzero while a step of the system clock "
+      "is absorbed.");
+  Gauge& ledger_clock_offset = clock_offset_family.Add({});
 
   Family<Gauge>& escrow =
       gauge_family(registry, "escrowd_escrow_minor_units",
@@ -322,6 +327,10 @@ void metrics::record_review_window_release() {
 
 void metrics::set_review_window_overdue(double seconds) {
   families_->review_window_overdue.Set(seconds);
+}
+
+void metrics::set_ledger_clock_offset(double seconds) {
+  families_->ledger_clock_offset.Set(seconds);
 }
 
 void metrics::set_money(const currency& which, money_gauge gauge, std::int64_t minor_units) {

@@ -123,6 +123,8 @@ class metrics {
   // Set by the review timer at each scan: how long past its deadline the earliest submitted
   // task still waiting for release is (0 when none).
   void set_review_window_overdue(double seconds);
+  // The ledger's clock minus the system clock (actors/ledger_clock.hpp), set at scrape.
+  void set_ledger_clock_offset(double seconds);
 
   // Money per currency, set to the exact sum by the commit observer.
   void set_money(const currency& which, money_gauge gauge, std::int64_t minor_units);

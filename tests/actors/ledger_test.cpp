@@ -4,10 +4,13 @@
 // actor was not told of, many threads on many accounts with the ledger verified after,
 // actor eviction and reload under load, and a restart that keeps every acknowledged change.
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <thread>
 #include <vector>
 
+#include "actors/clock_checkpoint.hpp"
 #include "tests/actors/ledger_fixture.hpp"
 
 namespace escrowd::actors::testing {
@@ -240,6 +243,20 @@ TEST_F(ledger_test, a_lapsed_review_window_releases_to_the_worker_also_after_a_r
   EXPECT_EQ(task_call(task_command_kind::approve, "t1", account_key("payer")).body,
             "error invalid_state_transition");
   EXPECT_TRUE(ledger_->verify()->ok);
+}
+
+// The ledger saves its clock in the data directory (actors/clock_checkpoint.hpp) while it
+// runs and when it closes, for the next start on this boot to resume.
+TEST_F(ledger_test, the_ledger_leaves_its_clock_in_the_data_directory) {
+  create_account("payer");
+  ledger_.reset();
+  const auto saved =
+      load_clock_checkpoint(std::filesystem::path(data_dir_) / clock_checkpoint_name);
+  ASSERT_TRUE(saved.has_value());
+  EXPECT_EQ(saved->boot_id, current_boot_id());
+  EXPECT_LE(std::abs(saved->reading.ledger_ns / 1'000'000'000 - system_unix_now()), 2);
+  open_ledger({});
+  EXPECT_EQ(read_account("payer").available, 0);
 }
 
 }  // namespace

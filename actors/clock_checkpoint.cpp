@@ -1,0 +1,72 @@
+#include "actors/clock_checkpoint.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <chrono>
+#include <fstream>
+
+#include "actors/actors.hpp"
+
+namespace escrowd::actors {
+namespace {
+
+constexpr const char* format_line = "escrowd ledger clock 1";
+
+}  // namespace
+
+std::string current_boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(in, id);
+  return id;
+}
+
+std::optional<saved_clock> load_clock_checkpoint(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  std::string format;
+  saved_clock saved;
+  if (!std::getline(in, format) || format != format_line) return std::nullopt;
+  if (!std::getline(in, saved.boot_id)) return std::nullopt;
+  if (!(in >> saved.reading.elapsed_ns >> saved.reading.ledger_ns)) return std::nullopt;
+  return saved;
+}
+
+bool save_clock_checkpoint(const std::filesystem::path& file, const saved_clock& saved) {
+  auto temporary = file;
+  temporary += ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << format_line << '\n'
+        << saved.boot_id << '\n'
+        << saved.reading.elapsed_ns << ' ' << saved.reading.ledger_ns << '\n';
+    out.flush();
+    if (!out) return false;
+  }
+  std::error_code failure;
+  std::filesystem::rename(temporary, file, failure);
+  return !failure;
+}
+
+void resume_ledger_clock(const std::filesystem::path& data_dir) {
+  const auto saved = load_clock_checkpoint(data_dir / clock_checkpoint_name);
+  if (!saved) return;
+  const auto boot = current_boot_id();
+  process_ledger_clock().resume(saved->reading, !boot.empty() && boot == saved->boot_id);
+}
+
+bool save_ledger_clock(const std::filesystem::path& data_dir) {
+  return save_clock_checkpoint(data_dir / clock_checkpoint_name,
+                               {current_boot_id(), process_ledger_clock().checkpoint()});
+}
+
+caf::actor spawn_clock_keeper(caf::actor_system& system, std::filesystem::path data_dir) {
+  return system.spawn([data_dir = std::move(data_dir)](caf::event_based_actor* self) {
+    self->send(self, sweep_atom::value);
+    return caf::behavior{[=](sweep_atom) {
+      (void)save_ledger_clock(data_dir);
+      self->delayed_send(self, std::chrono::seconds(1), sweep_atom::value);
+    }};
+  });
+}
+
+}  // namespace escrowd::actors
