@@ -2,6 +2,8 @@
 // destroyed on the spot, so it is always dropped after the mutex is unlocked.
 #include "http/connection_registry.hpp"
 
+#include "http/session.hpp"
+
 namespace escrowd::http {
 
 std::uint64_t connection_registry::add(kind connection_kind, std::shared_ptr<session> connection) {
@@ -45,6 +47,21 @@ std::vector<std::shared_ptr<session>> connection_registry::snapshot() const {
   alive.reserve(entries_.size());
   for (const auto& [key, item] : entries_) alive.push_back(item.connection);
   return alive;
+}
+
+std::shared_ptr<session> connection_registry::longest_waiting(std::int64_t since_ns) const {
+  std::shared_ptr<session> longest;
+  std::int64_t longest_since = since_ns + 1;
+  std::lock_guard lock{mutex_};
+  for (const auto& [key, item] : entries_) {
+    if (item.connection_kind != kind::served) continue;
+    const auto since = item.connection->waiting_since_ns();
+    if (since != 0 && since < longest_since) {
+      longest_since = since;
+      longest = item.connection;
+    }
+  }
+  return longest;
 }
 
 bool connection_registry::wait_until_empty(std::chrono::steady_clock::time_point deadline) {

@@ -2,9 +2,10 @@
 // until it closes its socket, whether or not an operation is pending (a connection waiting
 // for its handler's answers has none). Counted for the connection cap, listed so stop() can
 // ask each to drain and then close, and awaited by stop().
-// Thread affinity: any thread (one mutex; touched once per connection open and close, and by
-// stop(), never per request). Lifetimes: owned by the server; clear() it after the I/O
-// threads stopped and before the io_context is destroyed, so no session outlives it.
+// Thread affinity: any thread (one mutex; touched once per connection open and close, by
+// stop(), and by the listener at the cap; never per request). Lifetimes: owned by the server;
+// clear() it after the I/O threads stopped and before the io_context is destroyed, so no session
+// outlives it.
 #pragma once
 
 #include <chrono>
@@ -21,6 +22,13 @@ namespace escrowd::http {
 
 class session;
 
+// The steady clock in nanoseconds: when a connection began to wait for a request.
+[[nodiscard]] inline std::int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 class connection_registry {
  public:
   enum class kind : std::uint8_t { served, rejected };
@@ -36,6 +44,11 @@ class connection_registry {
 
   // The open sessions, for stop() to drain or close.
   std::vector<std::shared_ptr<session>> snapshot() const;
+
+  // The served connection that has waited longest for a request with nothing owed, if it
+  // began waiting at or before `since_ns` (steady clock); a scan of every connection, made
+  // only when the cap is reached.
+  [[nodiscard]] std::shared_ptr<session> longest_waiting(std::int64_t since_ns) const;
 
   // true if every connection is gone before the deadline.
   bool wait_until_empty(std::chrono::steady_clock::time_point deadline);

@@ -6,6 +6,7 @@
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <future>
+#include <optional>
 #include <string_view>
 
 #include "engine/error_message.hpp"
@@ -84,11 +85,25 @@ void listener::on_accept(error_code failure, asio::ip::tcp::socket socket) {
   }
   // Only this strand adds sessions, so counting then adding cannot overshoot the caps.
   const auto& config = context_.config;
-  if (context_.registry.count(session::kind::served) < config.connections_max) {
-    std::make_shared<session>(std::move(socket), context_, session::kind::served)->start();
+  const auto served = context_.registry.count(session::kind::served);
+  std::optional<session::kind> admitted;
+  if (served < config.connections_max) {
+    admitted = session::kind::served;
+  } else if (auto waiting =
+                 served < config.connections_max + config.rejected_connections_max
+                     ? context_.registry.longest_waiting(
+                           steady_now_ns() -
+                           std::chrono::nanoseconds(config.waiting_evictable_after_ms).count())
+                     : nullptr) {
+    // At the cap, the connection that has waited longest for a request (idle, or trickling
+    // a header) gives its place to this one. The count passes the cap until it has closed,
+    // and by one for good if it turns busy first: bounded by the margin above.
+    waiting->evict_if_waiting();
+    admitted = session::kind::served;
   } else if (context_.registry.count(session::kind::rejected) < config.rejected_connections_max) {
-    std::make_shared<session>(std::move(socket), context_, session::kind::rejected)->start();
+    admitted = session::kind::rejected;
   }
+  if (admitted) std::make_shared<session>(std::move(socket), context_, *admitted)->start();
   // else: the socket closes as it goes out of scope.
   accept_next();
 }

@@ -21,6 +21,8 @@ inline constexpr std::size_t batch_body_bytes_max = 8 * 1024 * 1024;
 inline constexpr std::size_t pipelined_requests_max = 64;
 inline constexpr std::size_t connections_max = 1024;
 inline constexpr std::size_t rejected_connections_max = 64;
+inline constexpr milliseconds waiting_evictable_after_ms{1'000};
+inline constexpr std::size_t answer_bytes_owed_max = 1024 * 1024;
 inline constexpr std::size_t linger_bytes_max = 1024 * 1024;
 inline constexpr milliseconds header_timeout_ms{10'000};
 inline constexpr milliseconds body_timeout_ms{30'000};
@@ -54,9 +56,16 @@ struct server_config {
   // connections are closed at once.
   std::size_t connections_max = defaults::connections_max;
   std::size_t rejected_connections_max = defaults::rejected_connections_max;
+  // At the cap, a new connection takes the place of the served one that has waited longest
+  // for a request with nothing owed to it (idle keep-alive, or a header still trickling in),
+  // if it has waited this long: idle or slow connections cannot lock others out.
+  std::chrono::milliseconds waiting_evictable_after_ms = defaults::waiting_evictable_after_ms;
 
   // Requests read ahead of their responses on one connection; reading pauses at the cap.
   std::size_t pipelined_requests_max = defaults::pipelined_requests_max;
+  // Reading also pauses while the answers ready but not yet written on one connection hold
+  // this many body bytes (a client that pipelines without reading cannot pile up answers).
+  std::size_t answer_bytes_owed_max = defaults::answer_bytes_owed_max;
   std::size_t request_header_bytes_max = defaults::request_header_bytes_max;  // 431 above
   std::size_t request_body_bytes_max = defaults::request_body_bytes_max;      // 413 above
   std::size_t batch_body_bytes_max = defaults::batch_body_bytes_max;  // the same, for batch_path

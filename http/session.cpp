@@ -109,6 +109,13 @@ void session::close_now() {
   asio::post(strand_, [self = shared_from_this()] { self->close_socket(); });
 }
 
+void session::evict_if_waiting() {
+  asio::post(strand_, [self = shared_from_this()] {
+    const bool waiting = self->phase_ == read_phase::idle || self->phase_ == read_phase::header;
+    if (waiting && self->slots_.empty() && self->waiting_since_ns() != 0) self->close_socket();
+  });
+}
+
 void session::deliver(std::uint64_t sequence, response answer) {
   asio::post(strand_, [self = shared_from_this(), sequence, answer = std::move(answer)]() mutable {
     self->on_answer(sequence, std::move(answer));
@@ -119,7 +126,8 @@ void session::deliver(std::uint64_t sequence, response answer) {
 
 void session::read_next() {
   if (closed_ || read_stopped_ || phase_ != read_phase::none) return;
-  if (slots_.size() >= context_.config.pipelined_requests_max) return;  // resumed by a write
+  if (slots_.size() >= context_.config.pipelined_requests_max) return;      // resumed by a write
+  if (answer_bytes_owed_ >= context_.config.answer_bytes_owed_max) return;  // the same
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(context_.config.request_header_bytes_max));
   // The largest any request may have: on_header narrows it once the target is known
@@ -132,6 +140,7 @@ void session::read_next() {
 
 void session::wait_for_bytes() {
   phase_ = read_phase::idle;
+  waiting_since_ns_.store(slots_.empty() ? steady_now_ns() : 0, std::memory_order_relaxed);
   // A client waiting for answers we owe is not idle. A rejected connection gets no idle
   // allowance: it holds one of the few rejected_connections_max places.
   // Nor does a connection that has sent nothing yet: a client that opens connections and
@@ -180,6 +189,7 @@ bool session::skip_empty_lines() {
 }
 
 void session::on_header(error_code failure) {
+  waiting_since_ns_.store(0, std::memory_order_relaxed);  // a request came: not evictable
   if (failure) return on_read_failed(failure);
   if (kind_ == kind::rejected) {
     phase_ = read_phase::none;
@@ -344,6 +354,7 @@ void session::enqueue_error(escrowd::error_code code, std::string_view message) 
     context_.handler.answered_by_transport({}, {}, answer.status);
   }
   parser_.reset();
+  answer_bytes_owed_ += answer.body.size();
   slots_.push_back(slot{.request_id = make_request_id(),
                         .answer = std::move(answer),
                         .http_version = version == 10 ? 10u : 11u,
@@ -358,6 +369,7 @@ void session::on_answer(std::uint64_t sequence, response answer) {
   auto& target = slots_[sequence - first_sequence_];
   if (target.answer) return;
   target.answer = checked(std::move(answer));
+  answer_bytes_owed_ += target.answer->body.size();
   start_held();
   write_ready();
 }
@@ -403,6 +415,8 @@ void session::on_written(error_code failure, std::size_t slots_written, bool clo
   write_deadline_.disarm();
   if (closed_) return;
   if (failure) return close_socket();
+  for (std::size_t written = 0; written < slots_written; ++written)
+    answer_bytes_owed_ -= slots_[written].answer->body.size();
   slots_.erase(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(slots_written));
   first_sequence_ += slots_written;
   write_headers_.clear();
@@ -410,6 +424,7 @@ void session::on_written(error_code failure, std::size_t slots_written, bool clo
   if (close_after) return begin_linger();
   if (phase_ == read_phase::idle && slots_.empty()) {
     arm_read_deadline(context_.config.idle_timeout_ms);  // nothing owed: now it is idle
+    waiting_since_ns_.store(steady_now_ns(), std::memory_order_relaxed);
   }
   read_next();  // reading may have paused on a full pipeline
   write_ready();

@@ -22,6 +22,7 @@
 // destroys the io_context, and with them every session, before the context).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -74,6 +75,14 @@ class session final : public std::enable_shared_from_this<session>, public detai
   void drain();
   // stop(), phase two: close now, whatever is owed.
   void close_now();
+  // Closes the connection if it still waits for a request with nothing owed (the listener
+  // needs its place under the cap).
+  void evict_if_waiting();
+  // Since when (steady clock, ns) the connection waits for a request with nothing owed;
+  // 0 while it reads one, runs one or owes an answer. Any thread.
+  [[nodiscard]] std::int64_t waiting_since_ns() const {
+    return waiting_since_ns_.load(std::memory_order_relaxed);
+  }
 
   void deliver(std::uint64_t sequence, response answer) override;
 
@@ -161,7 +170,9 @@ class session final : public std::enable_shared_from_this<session>, public detai
   std::string remote_address_;
   std::uint64_t registry_key_ = 0;
 
-  std::deque<slot> slots_;  // at most pipelined_requests_max
+  std::deque<slot> slots_;             // at most pipelined_requests_max
+  std::size_t answer_bytes_owed_ = 0;  // body bytes of the answers in slots_
+  std::atomic<std::int64_t> waiting_since_ns_{0};
   // Read but not yet handed to the handler: RFC 9112 9.3.2 lets a server process pipelined
   // requests in parallel only while they are all safe, so a request waits while an
   // earlier unsafe one is unanswered, and an unsafe one waits for every earlier answer.

@@ -4,6 +4,7 @@
 // shape with a Request-Id and Connection: close. Deadlines are set to a few hundred ms.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -305,6 +306,90 @@ TEST(server_limits_test, connections_over_the_cap_get_503_overloaded_then_beyond
     if (!served_again) std::this_thread::sleep_for(std::chrono::milliseconds{10});
   }
   EXPECT_TRUE(served_again);
+}
+
+// Idle keep-alive connections held every place under the cap, locking others out for the
+// idle timeout (and for good with one request a minute each): at the cap, the connection
+// that has waited longest for a request gives its place to the new one.
+TEST(server_limits_test, at_the_cap_the_longest_idle_connection_gives_way) {
+  echo_handler handler;
+  auto config = test_config();
+  config.connections_max = 2;
+  config.rejected_connections_max = 2;
+  config.waiting_evictable_after_ms = std::chrono::milliseconds{100};
+  server instance{config, handler};
+  const auto port = start_or_fail(instance);
+  test_client first{port};
+  ASSERT_TRUE(first.send(get_request("/first")));
+  ASSERT_TRUE(first.read_response().has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  test_client second{port};
+  ASSERT_TRUE(second.send(get_request("/second")));
+  ASSERT_TRUE(second.read_response().has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds{200});  // both idle past 100 ms
+
+  test_client newcomer{port};
+  ASSERT_TRUE(newcomer.send(get_request("/newcomer")));
+  const auto answer = newcomer.read_response();
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->status, 200u) << answer->body;
+  EXPECT_TRUE(first.wait_closed(std::chrono::seconds{2})) << "the longest idle gives way";
+  ASSERT_TRUE(second.send(get_request("/second-again")));
+  const auto again = second.read_response();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->status, 200u);
+}
+
+// A connection owed an answer, or one whose request came a moment ago, keeps its place:
+// the new one is refused as before.
+TEST(server_limits_test, a_busy_connection_at_the_cap_keeps_its_place) {
+  deferred_handler handler;
+  auto config = test_config();
+  config.connections_max = 1;
+  config.rejected_connections_max = 1;
+  config.waiting_evictable_after_ms = std::chrono::milliseconds{100};
+  server instance{config, handler};
+  const auto port = start_or_fail(instance);
+  test_client busy{port};
+  ASSERT_TRUE(busy.send(get_request("/busy")));
+  ASSERT_TRUE(handler.wait_for(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds{250});
+  test_client newcomer{port};
+  ASSERT_TRUE(newcomer.send(get_request("/newcomer")));
+  expect_transport_error(newcomer.read_response(), 503, "api_error", "overloaded");
+  handler.take(0).respond(text_response("still served"));
+  const auto answer = busy.read_response();
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->body, "still served");
+}
+
+// A client that pipelines requests for large answers and reads none made the server render
+// and hold every answer (1.4 GB over 1,000 connections): reading pauses once the answers
+// owed on a connection pass the bound, until the client reads.
+TEST(server_limits_test, reading_pauses_while_unread_answers_pass_the_bound) {
+  class large_answers final : public request_handler {
+   public:
+    void handle(request, responder respond) override {
+      ++handled;
+      respond(text_response(std::string(32 * 1024 * 1024, 'x')));  // past the socket buffers
+    }
+    std::atomic<int> handled{0};
+  } handler;
+  auto config = test_config();
+  config.answer_bytes_owed_max = 1024 * 1024;
+  server instance{config, handler};
+  test_client client{start_or_fail(instance)};
+  std::string pipeline;
+  for (int request = 0; request < 6; ++request) pipeline += get_request("/large");
+  ASSERT_TRUE(client.send(pipeline));
+  std::this_thread::sleep_for(std::chrono::milliseconds{500});
+  EXPECT_LE(handler.handled.load(), 2) << "answers rendered while none was read";
+  for (int request = 0; request < 6; ++request) {
+    const auto answer = client.read_response();
+    ASSERT_TRUE(answer.has_value()) << request;
+    EXPECT_EQ(answer->body.size(), 32u * 1024 * 1024);
+  }
+  EXPECT_EQ(handler.handled.load(), 6);
 }
 
 }  // namespace
