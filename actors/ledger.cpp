@@ -6,6 +6,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "actors/account_identities.hpp"
@@ -43,6 +44,11 @@ struct ledger::impl {
   caf::actor clock_keeper;  // saves the ledger's clock in the data directory
   std::filesystem::path data_dir;
   idempotency_gate gate;
+  struct {
+    std::mutex mutex;
+    std::shared_ptr<const std::string> text;  // guarded by mutex
+    std::chrono::steady_clock::time_point rendered_at;
+  } recent_exposition;
   principal_cache principals{authenticated_secrets_max};
   account_identities identities{account_identities_max};
   std::unique_ptr<processor_boundary> processor;  // the gateway, webhooks, reconciliation
@@ -349,6 +355,19 @@ storage::storage_stats ledger::storage_statistics() const {
 
 std::string ledger::metrics_exposition() const {
   return impl_->metrics ? impl_->metrics->exposition() : std::string{};
+}
+
+std::shared_ptr<const std::string> ledger::recent_metrics_exposition(
+    std::chrono::milliseconds max_age) const {
+  auto& recent = impl_->recent_exposition;
+  const auto now = std::chrono::steady_clock::now();
+  // Held while rendering: scrapes that arrive meanwhile wait for this rendering, not their own.
+  std::lock_guard lock(recent.mutex);
+  if (!recent.text || now - recent.rendered_at >= max_age) {
+    recent.text = std::make_shared<const std::string>(metrics_exposition());
+    recent.rendered_at = now;
+  }
+  return recent.text;
 }
 
 void ledger::record_http_request(std::string_view route, unsigned status, double seconds) {

@@ -120,6 +120,10 @@ class ledger {
   // GET /metrics: every metric in the Prometheus text format (empty with metrics off).
   // Reads cheap counts from storage; safe to call from any thread at any rate.
   [[nodiscard]] std::string metrics_exposition() const;
+  // The same, rendered at most once per `max_age`: scrapes meanwhile share the last one (a
+  // flood of unauthenticated scrapes costs one rendering per `max_age`, not one each).
+  [[nodiscard]] std::shared_ptr<const std::string> recent_metrics_exposition(
+      std::chrono::milliseconds max_age) const;
   // One answered HTTP request. `route` is the route template ("POST /v1/tasks/{id}/fund"),
   // never the raw path; `seconds` from the request's arrival to its response.
   void record_http_request(std::string_view route, unsigned status, double seconds);

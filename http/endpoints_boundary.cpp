@@ -1,6 +1,8 @@
 // The processor boundary's operator side (issue 6): signed webhooks, reconciliation, and
 // an admin's retry or cancel of an operation that waits for reconciliation. The decisions
 // live in the actors' gateway; these handlers only check the request and authorize.
+#include <chrono>
+
 #include "actors/ledger_clock.hpp"
 #include "engine/id.hpp"
 #include "http/api_response.hpp"
@@ -62,8 +64,12 @@ status reconciliation(api_call& call) {
   return {};
 }
 
+// Prometheus scrapes every 15 s or so; a second-old exposition costs it nothing, and a flood
+// of scrapes (the route needs no key) then costs one rendering a second.
+constexpr std::chrono::milliseconds metrics_max_age{1'000};
+
 status metrics(api_call& call) {
-  response answer = json_response(200, call.ledger.metrics_exposition());
+  response answer = json_response(200, *call.ledger.recent_metrics_exposition(metrics_max_age));
   answer.content_type = "text/plain; version=0.0.4; charset=utf-8";
   call.reply(std::move(answer));
   return {};

@@ -3,6 +3,9 @@
 // in request order, a read pipelined behind a write sees it, and a keep-alive connection
 // serves many requests; HEAD answers a GET's headers without its body; answers the
 // connection gives by itself (size limits, malformed HTTP) are counted in /metrics.
+#include <chrono>
+#include <thread>
+
 #include "tests/api/api_fixture.hpp"
 #include "tests/http/test_client.hpp"
 
@@ -118,12 +121,18 @@ TEST_F(transport_api, answers_the_connection_gives_itself_are_counted) {
     EXPECT_TRUE(raw.wait_closed(std::chrono::seconds{5}, &received));
     return received.substr(0, received.find("\r\n"));
   };
-  const auto before = client().get("/metrics", admin()).body;
+  // /metrics is rendered at most once a second (scrapes share it): wait for one after.
+  const auto rendered_after = [&](std::chrono::steady_clock::time_point moment) {
+    std::this_thread::sleep_until(moment + std::chrono::milliseconds{1'100});
+    return client().get("/metrics", admin()).body;
+  };
+  const auto before = rendered_after(std::chrono::steady_clock::now());
+  const auto sent = std::chrono::steady_clock::now();
   EXPECT_EQ(answered("POST /v1/accounts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      "Content-Type: application/json\r\nContent-Length: 50000000\r\n\r\n"),
             "HTTP/1.1 413 Payload Too Large");
   EXPECT_EQ(answered("GARBAGE\r\n\r\n"), "HTTP/1.1 400 Bad Request");
-  const auto after = client().get("/metrics", admin()).body;
+  const auto after = rendered_after(sent);
   EXPECT_EQ(requests_counted(after, "POST /v1/accounts", 413) -
                 requests_counted(before, "POST /v1/accounts", 413),
             1);

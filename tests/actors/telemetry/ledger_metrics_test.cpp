@@ -222,6 +222,23 @@ TEST_F(ledger_metrics_test, review_window_releases_and_how_overdue_the_earliest_
   EXPECT_LE(value(text, "escrowd_review_window_overdue_seconds"), 10);
 }
 
+// GET /metrics needs no key: scrapes within the age share one rendering.
+TEST_F(ledger_metrics_test, recent_exposition_is_rendered_once_per_age) {
+  const auto first = ledger_->recent_metrics_exposition(std::chrono::hours(1));
+  ASSERT_NE(first, nullptr);
+  ledger_->record_http_request("POST /v1/accounts", 201, 0.003);
+  const auto shared = ledger_->recent_metrics_exposition(std::chrono::hours(1));
+  EXPECT_EQ(shared.get(), first.get()) << "rendered again within its age";
+  EXPECT_FALSE(value_of(*shared, "escrowd_http_requests_total",
+                        {{"route", "POST /v1/accounts"}, {"status", "201"}})
+                   .has_value());
+  const auto fresh = ledger_->recent_metrics_exposition(std::chrono::milliseconds(0));
+  EXPECT_NE(fresh.get(), first.get());
+  EXPECT_EQ(value(*fresh, "escrowd_http_requests_total",
+                  {{"route", "POST /v1/accounts"}, {"status", "201"}}),
+            1);
+}
+
 TEST_F(ledger_metrics_test, metrics_off_counts_nothing_and_the_ledger_still_works) {
   ledger_.reset();
   ledger_config config;
