@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <future>
 #include <string>
+#include <thread>
 
 #include "actors/ledger.hpp"
 #include "actors/wall_clock.hpp"
@@ -134,6 +135,16 @@ class ledger_fixture : public ::testing::Test {
     auto row = ledger_->read_account(id);
     EXPECT_TRUE(row.has_value() && row->has_value()) << id;
     return row.has_value() && row->has_value() ? **row : account{};
+  }
+
+  // The task's state once it is `wanted`, or after about 5 s (the review timer's releases).
+  task_state state_when(const std::string& id, task_state wanted) {
+    task_state state = (*ledger_->read_task(id))->state;
+    for (int attempt = 0; attempt < 250 && state != wanted; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      state = (*ledger_->read_task(id))->state;
+    }
+    return state;
   }
 
   std::string data_dir_;

@@ -229,12 +229,7 @@ TEST_F(ledger_test, a_lapsed_review_window_releases_to_the_worker_also_after_a_r
   ledger_config config;
   config.review_scan_interval = std::chrono::milliseconds(20);
   open_ledger(config);
-  task_state state = task_state::submitted;
-  for (int attempt = 0; attempt < 250 && state != task_state::released; ++attempt) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    state = (*ledger_->read_task("t1"))->state;
-  }
-  ASSERT_EQ(state, task_state::released);
+  ASSERT_EQ(state_when("t1", task_state::released), task_state::released);
   const auto released = **ledger_->read_task("t1");
   EXPECT_EQ(released.last_transition, task_transition::review_window_lapsed);
   EXPECT_EQ(released.history.back().actor, "system");

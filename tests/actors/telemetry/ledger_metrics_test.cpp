@@ -206,12 +206,7 @@ TEST_F(ledger_metrics_test, review_window_releases_and_how_overdue_the_earliest_
   ASSERT_EQ(create_task("approved", "payer", "worker", 100, true).status, 200);
   ASSERT_EQ(task_call(task_command_kind::submit, "approved", account_key("worker")).status, 200);
   ASSERT_EQ(task_call(task_command_kind::approve, "approved", account_key("payer")).status, 200);
-  task_state state = task_state::submitted;
-  for (int attempt = 0; attempt < 250 && state != task_state::released; ++attempt) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    state = (*ledger_->read_task("lapses"))->state;
-  }
-  ASSERT_EQ(state, task_state::released);
+  ASSERT_EQ(state_when("lapses", task_state::released), task_state::released);
   const auto text = ledger_->metrics_exposition();
   EXPECT_EQ(value(text, "escrowd_review_window_releases_total"), 1);
   EXPECT_EQ(
