@@ -1,15 +1,22 @@
 #include "actors/clock_checkpoint.hpp"
 
+#include <atomic>
 #include <caf/event_based_actor.hpp>
 #include <chrono>
 #include <fstream>
 
 #include "actors/actors.hpp"
+#include "actors/telemetry/log.hpp"
 
 namespace escrowd::actors {
 namespace {
 
 constexpr const char* format_line = "escrowd ledger clock 1";
+
+// A saved time outside 2020..2200 is not one this server wrote (a damaged or foreign file):
+// it is ignored, not trusted, and the arithmetic on it cannot overflow.
+constexpr std::int64_t plausible_from_ns = 1'577'836'800LL * 1'000'000'000;   // 2020-01-01
+constexpr std::int64_t plausible_until_ns = 7'258'118'400LL * 1'000'000'000;  // 2200-01-01
 
 }  // namespace
 
@@ -28,6 +35,9 @@ std::optional<saved_clock> load_clock_checkpoint(const std::filesystem::path& fi
   if (!std::getline(in, format) || format != format_line) return std::nullopt;
   if (!std::getline(in, saved.boot_id)) return std::nullopt;
   if (!(in >> saved.reading.elapsed_ns >> saved.reading.ledger_ns)) return std::nullopt;
+  if (saved.reading.elapsed_ns < 0 || saved.reading.ledger_ns < plausible_from_ns ||
+      saved.reading.ledger_ns >= plausible_until_ns)
+    return std::nullopt;
   return saved;
 }
 
@@ -55,8 +65,16 @@ void resume_ledger_clock(const std::filesystem::path& data_dir) {
 }
 
 bool save_ledger_clock(const std::filesystem::path& data_dir) {
-  return save_clock_checkpoint(data_dir / clock_checkpoint_name,
-                               {current_boot_id(), process_ledger_clock().checkpoint()});
+  const bool saved = save_clock_checkpoint(
+      data_dir / clock_checkpoint_name, {current_boot_id(), process_ledger_clock().checkpoint()});
+  // Said once per failing stretch: the next start then resumes from an older reading.
+  static std::atomic<bool> failing{false};
+  if (!saved && !failing.exchange(true))
+    telemetry::process_logger().warn(
+        "cannot save the ledger's clock; a restart resumes from its last saved reading",
+        {{"file", (data_dir / clock_checkpoint_name).string()}});
+  if (saved) failing.store(false);
+  return saved;
 }
 
 caf::actor spawn_clock_keeper(caf::actor_system& system, std::filesystem::path data_dir) {

@@ -45,8 +45,10 @@ void ledger_clock::resume(const clock_reading& saved, bool same_boot) {
   const std::int64_t elapsed_now = elapsed_();
   const std::int64_t system_now = system_();
   std::lock_guard lock(mutex_);
+  // Readings come from clock_checkpoint's plausible range, so the sum cannot overflow.
   const std::int64_t resumed =
-      same_boot ? saved.ledger_ns + std::max<std::int64_t>(0, elapsed_now - saved.elapsed_ns)
+      same_boot ? saved.ledger_ns +
+                      std::clamp<std::int64_t>(elapsed_now - saved.elapsed_ns, 0, elapsed_now)
                 : std::max(saved.ledger_ns, system_now);
   if (!started_) {  // nothing was stamped yet: the saved clock rules, not the system's
     started_ = true;

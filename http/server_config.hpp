@@ -22,7 +22,7 @@ inline constexpr std::size_t pipelined_requests_max = 64;
 inline constexpr std::size_t connections_max = 1024;
 inline constexpr std::size_t rejected_connections_max = 64;
 inline constexpr milliseconds waiting_evictable_after_ms{1'000};
-inline constexpr std::size_t answer_bytes_owed_max = 1024 * 1024;
+inline constexpr std::size_t answer_bytes_owed_max = 256 * 1024;
 inline constexpr std::size_t linger_bytes_max = 1024 * 1024;
 inline constexpr milliseconds header_timeout_ms{10'000};
 inline constexpr milliseconds body_timeout_ms{30'000};
@@ -57,8 +57,10 @@ struct server_config {
   std::size_t connections_max = defaults::connections_max;
   std::size_t rejected_connections_max = defaults::rejected_connections_max;
   // At the cap, a new connection takes the place of the served one that has waited longest
-  // for a request with nothing owed to it (idle keep-alive, or a header still trickling in),
-  // if it has waited this long: idle or slow connections cannot lock others out.
+  // for a whole request with nothing owed to it (idle keep-alive, or a header or body still
+  // trickling in), if it has waited this long: idle or slow connections cannot lock others
+  // out. The price: under a flood of new connections, idle keep-alive clients are closed
+  // and reconnect.
   std::chrono::milliseconds waiting_evictable_after_ms = defaults::waiting_evictable_after_ms;
 
   // Requests read ahead of their responses on one connection; reading pauses at the cap.

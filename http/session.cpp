@@ -111,9 +111,15 @@ void session::close_now() {
 
 void session::evict_if_waiting() {
   asio::post(strand_, [self = shared_from_this()] {
-    const bool waiting = self->phase_ == read_phase::idle || self->phase_ == read_phase::header;
-    if (waiting && self->slots_.empty() && self->waiting_since_ns() != 0) self->close_socket();
+    const auto phase = self->phase_;
+    const bool reading =
+        phase == read_phase::idle || phase == read_phase::header || phase == read_phase::body;
+    if (reading && self->slots_.empty() && self->waiting_since_ns() != 0) self->close_socket();
   });
+}
+
+void session::begin_waiting() {
+  if (waiting_since_ns() == 0) waiting_since_ns_.store(steady_now_ns(), std::memory_order_relaxed);
 }
 
 void session::deliver(std::uint64_t sequence, response answer) {
@@ -140,7 +146,7 @@ void session::read_next() {
 
 void session::wait_for_bytes() {
   phase_ = read_phase::idle;
-  waiting_since_ns_.store(slots_.empty() ? steady_now_ns() : 0, std::memory_order_relaxed);
+  if (slots_.empty()) begin_waiting();
   // A client waiting for answers we owe is not idle. A rejected connection gets no idle
   // allowance: it holds one of the few rejected_connections_max places.
   // Nor does a connection that has sent nothing yet: a client that opens connections and
@@ -189,7 +195,6 @@ bool session::skip_empty_lines() {
 }
 
 void session::on_header(error_code failure) {
-  waiting_since_ns_.store(0, std::memory_order_relaxed);  // a request came: not evictable
   if (failure) return on_read_failed(failure);
   if (kind_ == kind::rejected) {
     phase_ = read_phase::none;
@@ -241,6 +246,7 @@ void session::on_body(error_code failure) {
 }
 
 void session::on_request() {
+  waiting_since_ns_.store(0, std::memory_order_relaxed);  // a whole request: owed an answer
   phase_ = read_phase::none;
   disarm_read_deadline();
   auto message = parser_->release();
@@ -339,6 +345,7 @@ void session::send_continue_if_expected() {
 // ---- Answers and writing ---------------------------------------------------------------
 
 void session::enqueue_error(escrowd::error_code code, std::string_view message) {
+  waiting_since_ns_.store(0, std::memory_order_relaxed);  // owed this answer now
   read_stopped_ = true;
   const auto version = parser_ ? parser_->get().version() : 11u;
   auto answer = transport_error(code, message);
@@ -424,8 +431,9 @@ void session::on_written(error_code failure, std::size_t slots_written, bool clo
   if (close_after) return begin_linger();
   if (phase_ == read_phase::idle && slots_.empty()) {
     arm_read_deadline(context_.config.idle_timeout_ms);  // nothing owed: now it is idle
-    waiting_since_ns_.store(steady_now_ns(), std::memory_order_relaxed);
   }
+  // Owing nothing while a request is still coming (or none): it waits on its client.
+  if (slots_.empty() && phase_ != read_phase::none && phase_ != read_phase::linger) begin_waiting();
   read_next();  // reading may have paused on a full pipeline
   write_ready();
 }

@@ -78,8 +78,9 @@ class session final : public std::enable_shared_from_this<session>, public detai
   // Closes the connection if it still waits for a request with nothing owed (the listener
   // needs its place under the cap).
   void evict_if_waiting();
-  // Since when (steady clock, ns) the connection waits for a request with nothing owed;
-  // 0 while it reads one, runs one or owes an answer. Any thread.
+  // Since when (steady clock, ns) the connection has owed nothing while waiting for a whole
+  // request (idle, or its header or body still arriving); 0 once a request is whole, while
+  // it runs and while an answer is owed. Any thread.
   [[nodiscard]] std::int64_t waiting_since_ns() const {
     return waiting_since_ns_.load(std::memory_order_relaxed);
   }
@@ -105,6 +106,7 @@ class session final : public std::enable_shared_from_this<session>, public detai
   // Reading.
   void read_next();
   void wait_for_bytes();
+  void begin_waiting();  // sets waiting_since_ns_ unless already set
   void on_bytes(boost::system::error_code failure, std::size_t bytes);
   void read_header();
   // Drops empty lines before a request line (RFC 9112 2.2: a server SHOULD ignore at least

@@ -140,6 +140,12 @@ TEST(clock_checkpoint, saves_and_loads_a_reading_and_refuses_anything_else) {
   EXPECT_FALSE(load_clock_checkpoint(file).has_value());
   std::ofstream(file) << "escrowd ledger clock 1\nboot-1\n12\n";  // torn
   EXPECT_FALSE(load_clock_checkpoint(file).has_value());
+  // Not a time this server wrote: ignored rather than trusted (nor overflowing a resume).
+  for (const char* reading : {"12 9223372036854775807", "12 -5", "-1 1800000000000000000", "12 100",
+                              "12 7300000000000000000"}) {
+    std::ofstream(file) << "escrowd ledger clock 1\nboot-1\n" << reading << "\n";
+    EXPECT_FALSE(load_clock_checkpoint(file).has_value()) << reading;
+  }
   EXPECT_FALSE(current_boot_id().empty());
   std::filesystem::remove_all(dir);
 }

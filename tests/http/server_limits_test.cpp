@@ -340,6 +340,34 @@ TEST(server_limits_test, at_the_cap_the_longest_idle_connection_gives_way) {
   EXPECT_EQ(again->status, 200u);
 }
 
+// A body trickling in (whole header, one byte of a declared 100) held its place for the body
+// deadline, and so did a header trickling in after an answered pipelined request: both wait
+// on their client with nothing owed, and give way too.
+TEST(server_limits_test, at_the_cap_a_trickling_body_or_second_request_gives_way) {
+  echo_handler handler;
+  auto config = test_config();
+  config.connections_max = 2;
+  config.rejected_connections_max = 2;
+  config.waiting_evictable_after_ms = std::chrono::milliseconds{100};
+  server instance{config, handler};
+  const auto port = start_or_fail(instance);
+  test_client slow_body{port};
+  ASSERT_TRUE(slow_body.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nx"));
+  test_client second_request{port};
+  ASSERT_TRUE(second_request.send(get_request("/answered") + "GET /trickled HTTP/1.1\r\n"));
+  ASSERT_TRUE(second_request.read_response().has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds{250});
+  for (int newcomer_number = 0; newcomer_number < 2; ++newcomer_number) {
+    test_client newcomer{port};
+    ASSERT_TRUE(newcomer.send(get_request("/newcomer")));
+    const auto answer = newcomer.read_response();
+    ASSERT_TRUE(answer.has_value()) << newcomer_number;
+    EXPECT_EQ(answer->status, 200u) << newcomer_number << " " << answer->body;
+  }
+  EXPECT_TRUE(slow_body.wait_closed(std::chrono::seconds{2}));
+  EXPECT_TRUE(second_request.wait_closed(std::chrono::seconds{2}));
+}
+
 // A connection owed an answer, or one whose request came a moment ago, keeps its place:
 // the new one is refused as before.
 TEST(server_limits_test, a_busy_connection_at_the_cap_keeps_its_place) {
@@ -376,7 +404,7 @@ TEST(server_limits_test, reading_pauses_while_unread_answers_pass_the_bound) {
     std::atomic<int> handled{0};
   } handler;
   auto config = test_config();
-  config.answer_bytes_owed_max = 1024 * 1024;
+  config.answer_bytes_owed_max = 256 * 1024;
   server instance{config, handler};
   test_client client{start_or_fail(instance)};
   std::string pipeline;
