@@ -83,7 +83,7 @@ void listener::on_accept(error_code failure, asio::ip::tcp::socket socket) {
     });
     return;
   }
-  // Only this strand adds sessions, so counting then adding cannot overshoot the caps.
+  // Only this strand adds sessions, so counting then adding overshoots a cap only where said.
   const auto& config = context_.config;
   const auto served = context_.registry.count(session::kind::served);
   std::optional<session::kind> admitted;
@@ -95,9 +95,10 @@ void listener::on_accept(error_code failure, asio::ip::tcp::socket socket) {
                            steady_now_ns() -
                            std::chrono::nanoseconds(config.waiting_evictable_after_ms).count())
                      : nullptr) {
-    // At the cap, the connection that has waited longest for a request (idle, or trickling
-    // a header) gives its place to this one. The count passes the cap until it has closed,
-    // and by one for good if it turns busy first: bounded by the margin above.
+    // At the cap, the connection that has owed nothing longest while waiting on its client
+    // (idle, or a header or body trickling in) gives its place to this one. The count passes
+    // the cap until it has closed, and by one for good if it turns busy first: bounded by
+    // the margin above.
     waiting->evict_if_waiting();
     admitted = session::kind::served;
   } else if (context_.registry.count(session::kind::rejected) < config.rejected_connections_max) {
