@@ -77,14 +77,22 @@ bool save_ledger_clock(const std::filesystem::path& data_dir) {
   return saved;
 }
 
+namespace {
+
+caf::behavior clock_keeper(caf::event_based_actor* self, std::filesystem::path data_dir) {
+  self->send(self, sweep_atom::value);
+  return {[=](sweep_atom) {
+    (void)save_ledger_clock(data_dir);
+    self->delayed_send(self, std::chrono::seconds(1), sweep_atom::value);
+  }};
+}
+
+}  // namespace
+
+// A function and its argument, not a capturing lambda: CAF 0.17 runs an actor spawned
+// without arguments through a null std::tuple<> pointer (undefined behaviour UBSan stops on).
 caf::actor spawn_clock_keeper(caf::actor_system& system, std::filesystem::path data_dir) {
-  return system.spawn([data_dir = std::move(data_dir)](caf::event_based_actor* self) {
-    self->send(self, sweep_atom::value);
-    return caf::behavior{[=](sweep_atom) {
-      (void)save_ledger_clock(data_dir);
-      self->delayed_send(self, std::chrono::seconds(1), sweep_atom::value);
-    }};
-  });
+  return system.spawn(clock_keeper, std::move(data_dir));
 }
 
 }  // namespace escrowd::actors
