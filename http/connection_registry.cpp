@@ -56,11 +56,13 @@ std::shared_ptr<session> connection_registry::longest_waiting(std::int64_t since
   for (const auto& [key, item] : entries_) {
     if (item.connection_kind != kind::served) continue;
     const auto since = item.connection->waiting_since_ns();
-    if (since != 0 && since < longest_since) {
+    if (since > 0 && since < longest_since) {  // waiting, and not yet claimed
       longest_since = since;
       longest = item.connection;
     }
   }
+  // Taken for eviction: never chosen again while it closes (it stays listed until then).
+  if (longest && !longest->claim_for_eviction(longest_since)) longest.reset();
   return longest;
 }
 

@@ -46,8 +46,8 @@ class connection_registry {
   std::vector<std::shared_ptr<session>> snapshot() const;
 
   // The served connection that has waited longest for a request with nothing owed, if it
-  // began waiting at or before `since_ns` (steady clock); a scan of every connection, made
-  // only when the cap is reached.
+  // began waiting at or before `since_ns` (steady clock), claimed for eviction so that no
+  // later call picks it again; a scan of every connection, made only when the cap is reached.
   [[nodiscard]] std::shared_ptr<session> longest_waiting(std::int64_t since_ns) const;
 
   // true if every connection is gone before the deadline.

@@ -114,7 +114,8 @@ void session::evict_if_waiting() {
     const auto phase = self->phase_;
     const bool reading =
         phase == read_phase::idle || phase == read_phase::header || phase == read_phase::body;
-    if (reading && self->slots_.empty() && self->waiting_since_ns() != 0) self->close_socket();
+    if (reading && self->slots_.empty() && self->waiting_since_ns() == evicting)
+      self->close_socket();
   });
 }
 
@@ -174,6 +175,7 @@ void session::on_bytes(error_code failure, std::size_t bytes) {
 void session::read_header() {
   if (skip_empty_lines()) return wait_for_bytes();
   phase_ = read_phase::header;
+  if (slots_.empty()) begin_waiting();  // also a header already buffered, owing nothing
   arm_read_deadline(context_.config.header_timeout_ms);
   beast_http::async_read_header(
       socket_, buffer_, *parser_,

@@ -84,6 +84,10 @@ class session final : public std::enable_shared_from_this<session>, public detai
   [[nodiscard]] std::int64_t waiting_since_ns() const {
     return waiting_since_ns_.load(std::memory_order_relaxed);
   }
+  // Marks the connection as taken for eviction if it still waits since `since_ns`.
+  [[nodiscard]] bool claim_for_eviction(std::int64_t since_ns) {
+    return waiting_since_ns_.compare_exchange_strong(since_ns, evicting, std::memory_order_relaxed);
+  }
 
   void deliver(std::uint64_t sequence, response answer) override;
 
@@ -174,7 +178,9 @@ class session final : public std::enable_shared_from_this<session>, public detai
 
   std::deque<slot> slots_;             // at most pipelined_requests_max
   std::size_t answer_bytes_owed_ = 0;  // body bytes of the answers in slots_
+  // 0: not waiting; `evicting`: claimed by the listener, closed by evict_if_waiting().
   std::atomic<std::int64_t> waiting_since_ns_{0};
+  static constexpr std::int64_t evicting = -1;
   // Read but not yet handed to the handler: RFC 9112 9.3.2 lets a server process pipelined
   // requests in parallel only while they are all safe, so a request waits while an
   // earlier unsafe one is unanswered, and an unsafe one waits for every earlier answer.

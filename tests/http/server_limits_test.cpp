@@ -357,8 +357,10 @@ TEST(server_limits_test, at_the_cap_a_trickling_body_or_second_request_gives_way
   ASSERT_TRUE(second_request.send(get_request("/answered") + "GET /trickled HTTP/1.1\r\n"));
   ASSERT_TRUE(second_request.read_response().has_value());
   std::this_thread::sleep_for(std::chrono::milliseconds{250});
+  // Both newcomers stay connected, so the second finds the cap reached too.
+  std::vector<std::unique_ptr<test_client>> newcomers;
   for (int newcomer_number = 0; newcomer_number < 2; ++newcomer_number) {
-    test_client newcomer{port};
+    auto& newcomer = *newcomers.emplace_back(std::make_unique<test_client>(port));
     ASSERT_TRUE(newcomer.send(get_request("/newcomer")));
     const auto answer = newcomer.read_response();
     ASSERT_TRUE(answer.has_value()) << newcomer_number;
