@@ -74,6 +74,27 @@ void listener::accept_next() {
       });
 }
 
+// Only this strand adds sessions, so counting then adding overshoots a cap only where said.
+std::optional<session::kind> listener::admission() {
+  const auto& config = context_.config;
+  const auto served = context_.registry.count(session::kind::served);
+  if (served < config.connections_max) return session::kind::served;
+  // At the cap, the connection that has owed nothing longest while waiting on its client
+  // (idle, or a header or body trickling in) gives its place. The count passes the cap until
+  // it has closed, and by one for good if it turns busy first: bounded by this margin.
+  if (served < config.connections_max + config.rejected_connections_max) {
+    const auto waited_since =
+        steady_now_ns() - std::chrono::nanoseconds(config.waiting_evictable_after_ms).count();
+    if (auto waiting = context_.registry.longest_waiting(waited_since)) {
+      waiting->evict_if_waiting();
+      return session::kind::served;
+    }
+  }
+  if (context_.registry.count(session::kind::rejected) < config.rejected_connections_max)
+    return session::kind::rejected;
+  return std::nullopt;
+}
+
 void listener::on_accept(error_code failure, asio::ip::tcp::socket socket) {
   if (failure == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (failure) {
@@ -83,27 +104,7 @@ void listener::on_accept(error_code failure, asio::ip::tcp::socket socket) {
     });
     return;
   }
-  // Only this strand adds sessions, so counting then adding overshoots a cap only where said.
-  const auto& config = context_.config;
-  const auto served = context_.registry.count(session::kind::served);
-  std::optional<session::kind> admitted;
-  if (served < config.connections_max) {
-    admitted = session::kind::served;
-  } else if (auto waiting =
-                 served < config.connections_max + config.rejected_connections_max
-                     ? context_.registry.longest_waiting(
-                           steady_now_ns() -
-                           std::chrono::nanoseconds(config.waiting_evictable_after_ms).count())
-                     : nullptr) {
-    // At the cap, the connection that has owed nothing longest while waiting on its client
-    // (idle, or a header or body trickling in) gives its place to this one. The count passes
-    // the cap until it has closed, and by one for good if it turns busy first: bounded by
-    // the margin above.
-    waiting->evict_if_waiting();
-    admitted = session::kind::served;
-  } else if (context_.registry.count(session::kind::rejected) < config.rejected_connections_max) {
-    admitted = session::kind::rejected;
-  }
+  const auto admitted = admission();
   if (admitted) std::make_shared<session>(std::move(socket), context_, *admitted)->start();
   // else: the socket closes as it goes out of scope.
   accept_next();

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "engine/result.hpp"
 #include "http/session.hpp"
@@ -33,6 +34,8 @@ class listener final : public std::enable_shared_from_this<listener> {
  private:
   void accept_next();
   void on_accept(boost::system::error_code failure, boost::asio::ip::tcp::socket socket);
+  // How a new connection is taken: served, answered 503 (rejected), or closed (nothing).
+  [[nodiscard]] std::optional<session::kind> admission();
 
   boost::asio::io_context& io_;
   session_context& context_;

@@ -308,15 +308,22 @@ TEST(server_limits_test, connections_over_the_cap_get_503_overloaded_then_beyond
   EXPECT_TRUE(served_again);
 }
 
+// A cap of `served` connections (and as many answered 503), where a connection that has
+// waited 100 ms for its request may give way.
+server_config capped_config(std::size_t served) {
+  auto config = test_config();
+  config.connections_max = served;
+  config.rejected_connections_max = served;
+  config.waiting_evictable_after_ms = std::chrono::milliseconds{100};
+  return config;
+}
+
 // Idle keep-alive connections held every place under the cap, locking others out for the
 // idle timeout (and for good with one request a minute each): at the cap, the connection
 // that has waited longest for a request gives its place to the new one.
 TEST(server_limits_test, at_the_cap_the_longest_idle_connection_gives_way) {
   echo_handler handler;
-  auto config = test_config();
-  config.connections_max = 2;
-  config.rejected_connections_max = 2;
-  config.waiting_evictable_after_ms = std::chrono::milliseconds{100};
+  auto config = capped_config(2);
   server instance{config, handler};
   const auto port = start_or_fail(instance);
   test_client first{port};
@@ -345,10 +352,7 @@ TEST(server_limits_test, at_the_cap_the_longest_idle_connection_gives_way) {
 // on their client with nothing owed, and give way too.
 TEST(server_limits_test, at_the_cap_a_trickling_body_or_second_request_gives_way) {
   echo_handler handler;
-  auto config = test_config();
-  config.connections_max = 2;
-  config.rejected_connections_max = 2;
-  config.waiting_evictable_after_ms = std::chrono::milliseconds{100};
+  auto config = capped_config(2);
   server instance{config, handler};
   const auto port = start_or_fail(instance);
   test_client slow_body{port};
@@ -374,10 +378,7 @@ TEST(server_limits_test, at_the_cap_a_trickling_body_or_second_request_gives_way
 // the new one is refused as before.
 TEST(server_limits_test, a_busy_connection_at_the_cap_keeps_its_place) {
   deferred_handler handler;
-  auto config = test_config();
-  config.connections_max = 1;
-  config.rejected_connections_max = 1;
-  config.waiting_evictable_after_ms = std::chrono::milliseconds{100};
+  auto config = capped_config(1);
   server instance{config, handler};
   const auto port = start_or_fail(instance);
   test_client busy{port};
