@@ -81,7 +81,7 @@ api::api(actors::ledger& ledger, api_settings settings)
     : ledger_(ledger), settings_(settings), background_(std::make_unique<background_worker>()) {}
 
 void api::stop() {
-  background_.reset();
+  background_->stop();
 }
 
 // Counted with a duration of 0: such answers go out as soon as the request is read, and
@@ -216,7 +216,7 @@ void api::dispatch(api_call call) {
     run_batch(call);
     return;
   }
-  if (!background_) {
+  if (background_->stopped()) {
     call.reply(error_response({error_code::not_ready, {}}));
     return;
   }

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "actors/ledger.hpp"
 #include "http/api_call.hpp"
@@ -47,8 +48,9 @@ class api final : public request_handler {
   std::optional<error> batch_key_refusal(batch_run& run);
   void finish_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index,
                               const response& answer);
+  void start_batch_operations(const std::shared_ptr<batch_run>& run,
+                              const std::vector<std::size_t>& ready);
   void start_after_decision(const std::shared_ptr<batch_run>& run, std::size_t index);
-  void complete_if_last(const std::shared_ptr<batch_run>& run, std::size_t index);
 
   // Why a read's answer of `size` bytes is not given: it would pass the batch answers'
   // bounds (api_settings).

@@ -6,13 +6,26 @@ background_worker::background_worker(std::size_t queued_jobs_max)
     : queued_jobs_max_(queued_jobs_max), thread_([this] { run(); }) {}
 
 background_worker::~background_worker() {
+  stop();
+}
+
+void background_worker::stop() {
+  // Destroyed outside the lock: a dropped reply answers through its responder.
+  std::deque<std::function<void()>> dropped_jobs;
+  std::map<std::string, std::vector<std::function<void(response)>>> dropped_waiters;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
-    jobs_.clear();
+    dropped_jobs.swap(jobs_);
+    dropped_waiters.swap(shared_waiters_);
   }
   wake_.notify_all();
-  thread_.join();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+bool background_worker::stopped() const {
+  std::lock_guard lock(mutex_);
+  return stopping_;
 }
 
 bool background_worker::push_locked(std::function<void()> job) {
@@ -43,8 +56,10 @@ bool background_worker::post_shared(const std::string& kind, std::function<respo
       std::vector<std::function<void(response)>> waiters;
       {
         std::lock_guard taking(mutex_);
-        waiters = std::move(shared_waiters_.at(kind));
-        shared_waiters_.erase(kind);
+        auto waiting = shared_waiters_.find(kind);
+        if (waiting == shared_waiters_.end()) return;  // stop() dropped them
+        waiters = std::move(waiting->second);
+        shared_waiters_.erase(waiting);
       }
       const response answer = compute();
       for (auto& waiter : waiters) waiter(answer);

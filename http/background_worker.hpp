@@ -4,9 +4,11 @@
 // A shared job answers everyone who asked for its kind while it waited or ran: a request
 // arriving then joins it rather than queueing a second full scan behind it (callers that
 // gave up would otherwise leave minutes of scans queued).
-// Thread affinity: post() from any thread. Lifetime: the destructor runs the queued jobs'
-// refusal path by dropping them (their replies then answer 500 through the responder)
-// and joins the thread.
+// Thread affinity: post() and stop() from any thread. Lifetime: stop() (or the destructor)
+// runs the queued jobs' refusal path by dropping them (their replies then answer 500
+// through the responder) and joins the thread; posts after it are refused. The object
+// stays valid after stop(), for callers still holding a reference to it (a batch whose
+// operations outlive the server's drain).
 #pragma once
 
 #include <condition_variable>
@@ -32,6 +34,9 @@ class background_worker {
 
   // False when the queue is full or the worker is stopping.
   [[nodiscard]] bool post(std::function<void()> job);
+  // Drops what waits, lets the running job end and joins the thread. Idempotent.
+  void stop();
+  [[nodiscard]] bool stopped() const;
   // Runs `compute` once for every caller of this `kind` until it has run, and gives each
   // caller's `reply` its answer. False as post().
   [[nodiscard]] bool post_shared(const std::string& kind, std::function<response()> compute,
@@ -42,7 +47,7 @@ class background_worker {
   bool push_locked(std::function<void()> job);
 
   const std::size_t queued_jobs_max_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void()>> jobs_;
   std::map<std::string, std::vector<std::function<void(response)>>>

@@ -3,7 +3,7 @@
 // or worker of a body) starts once the earlier operations on it answered, and one that
 // only reads it once the earlier writes did (batch_order.hpp); the others run at once, so
 // the writes of one batch share group commits. A funding's successors that change state
-// start once the payer decided it, before it is durable (release_stage below): fundings
+// start once the payer decided it, before it is durable (batch_schedule.hpp): fundings
 // from one payer would otherwise commit one sync after another.
 // An Idempotency-Key on the batch keys the batch as a whole, as on any POST: the stored
 // answer replayed, 422 on another body, 409 while it runs. Its operations without a key of
@@ -24,6 +24,7 @@
 #include "http/api_response.hpp"
 #include "http/batch_operations.hpp"
 #include "http/batch_order.hpp"
+#include "http/batch_schedule.hpp"
 #include "http/json_codec.hpp"
 #include "http/query.hpp"
 
@@ -38,17 +39,6 @@ namespace escrowd::http {
 using batch_finish = std::function<void(std::string body, std::string stored_body,
                                         bool every_one_replayed, bool keep)>;
 
-// How far an operation has let its successors go. A funding is decided by the payer's
-// actor: a state-changing operation started after that reaches the payer (and the funded
-// task, busy until the funding is durable) behind it, so it may start then. Reads see the
-// disk and wait until the funding is durable, as does everything after an operation that
-// credits an account (the credited account's actor learns of a credit only from the disk)
-// or that creates an object others read from the disk (account_actor.hpp, task_actor.cpp).
-// An operation started early is complete, and lets the rest of its successors go, only
-// once the operations it started ahead of are complete too: otherwise a read behind it
-// (one that answered at once, say an already_exists) would pass the funding it depends on.
-enum class release_stage : std::uint8_t { none, decided, complete };
-
 struct batch_run {
   std::optional<principal> who;
   std::string request_id;
@@ -58,14 +48,9 @@ struct batch_run {
   // Where a replay shows another body than the answer (a new key's secret is shown once):
   // that result as stored; empty elsewhere.
   std::vector<std::string> stored_results;
-  std::vector<std::vector<std::size_t>> successors;
-  std::unique_ptr<std::atomic<std::size_t>[]> waiting_for;  // unfinished predecessors
-  std::vector<bool> changes_state;  // a POST: may start once its predecessors are decided
-  std::vector<bool> only_reads;     // a GET: its answer may be refused for its size
+  std::optional<batch_schedule> schedule;
+  std::vector<bool> only_reads;                // a GET: its answer may be refused for its size
   std::vector<bool> may_release_when_decided;  // no later operation shares its key
-  std::unique_ptr<std::atomic<release_stage>[]> released;
-  // Its own answer plus the operations it started ahead of that are not complete yet.
-  std::unique_ptr<std::atomic<std::size_t>[]> incomplete;
   std::atomic<std::size_t> remaining{0};
   std::atomic<std::size_t> replayed{0};
   std::atomic<bool> transient{false};
@@ -140,12 +125,7 @@ void api::run_batch(api_call& call) {
   run->operations = std::move(*operations);
   run->results.resize(count);
   run->stored_results.resize(count);
-  run->successors.resize(count);
-  run->waiting_for = std::make_unique<std::atomic<std::size_t>[]>(count);
-  run->released = std::make_unique<std::atomic<release_stage>[]>(count);
-  run->incomplete = std::make_unique<std::atomic<std::size_t>[]>(count);
-  for (std::size_t index = 0; index < count; ++index) run->incomplete[index] = 1;
-  run->changes_state.resize(count);
+  std::vector<bool> changes_state(count);  // a POST: may start once its predecessors decided
   run->only_reads.resize(count);
   run->may_release_when_decided.resize(count, true);
   run->remaining = count;
@@ -154,7 +134,7 @@ void api::run_batch(api_call& call) {
   std::vector<std::vector<object_touch>> touches(count);
   for (std::size_t index = 0; index < count; ++index) {
     auto& operation = run->operations[index];
-    run->changes_state[index] = operation.method == "POST";
+    changes_state[index] = operation.method == "POST";
     run->only_reads[index] = operation.method == "GET";
     // A later operation with this key must find it stored, not in use (409): it waits
     // for the answer.
@@ -177,11 +157,7 @@ void api::run_batch(api_call& call) {
         {"\x1fprincipals", operation.match && operation.match->route == route::revoke_key});
     touches[index] = std::move(operation.objects);
   }
-  const auto predecessors = batch_predecessors(touches);
-  for (std::size_t index = 0; index < count; ++index) {
-    for (auto predecessor : predecessors[index]) run->successors[predecessor].push_back(index);
-    run->waiting_for[index] = predecessors[index].size();
-  }
+  run->schedule.emplace(batch_predecessors(touches), std::move(changes_state));
 
   run->who = call.who;
   run->revocations_seen = ledger_.revocations_generation();
@@ -191,10 +167,7 @@ void api::run_batch(api_call& call) {
     // The roots are chosen before any starts: a root can finish (and start its
     // successors, whose counts reach 0) while this loop still runs, and such a successor
     // must not be started a second time here.
-    std::vector<std::size_t> roots;
-    for (std::size_t index = 0; index < run->operations.size(); ++index)
-      if (run->waiting_for[index] == 0) roots.push_back(index);
-    for (auto index : roots) start_batch_operation(run, index);
+    start_batch_operations(run, run->schedule->roots());
   };
   if (call.idempotency_key.empty()) {
     run->finish = [reply = call.reply](std::string body, std::string, bool every_one_replayed,
@@ -296,45 +269,15 @@ void api::launch_batch_operation(const std::shared_ptr<batch_run>& run, std::siz
       [this, run, index](response answer) { finish_batch_operation(run, index, answer); });
 }
 
-// The funding `index` was decided: its successors that change state may start, and each
-// is then incomplete until this one is. Counted before the stage is published, so that a
-// completion racing with this (the funding answered `timeout` meanwhile) never finds a
-// count not yet raised; if the completion came first, the counts are taken back.
-void api::start_after_decision(const std::shared_ptr<batch_run>& run, std::size_t index) {
-  const auto& successors = run->successors[index];
-  for (auto successor : successors)
-    if (run->changes_state[successor]) run->incomplete[successor].fetch_add(1);
-  auto expected = release_stage::none;
-  const bool first = run->released[index].compare_exchange_strong(expected, release_stage::decided);
-  for (auto successor : successors) {
-    if (!run->changes_state[successor]) continue;
-    if (!first)
-      complete_if_last(run, successor);
-    else if (run->waiting_for[successor].fetch_sub(1) == 1)
-      start_batch_operation(run, successor);
-  }
+void api::start_batch_operations(const std::shared_ptr<batch_run>& run,
+                                 const std::vector<std::size_t>& ready) {
+  for (auto index : ready) start_batch_operation(run, index);
 }
 
-// `index` answered, or an operation it started ahead of completed. When that was the last
-// thing it waited for, it completes: the successors it started early lose a reason to be
-// incomplete, the others lose a predecessor to wait for. A worklist rather than recursion:
-// a chain of thousands of fundings completes in one go.
-void api::complete_if_last(const std::shared_ptr<batch_run>& run, std::size_t index) {
-  if (run->incomplete[index].fetch_sub(1) != 1) return;
-  std::vector<std::size_t> completing{index};
-  while (!completing.empty()) {
-    const auto done = completing.back();
-    completing.pop_back();
-    const bool started_early =
-        run->released[done].exchange(release_stage::complete) == release_stage::decided;
-    for (auto successor : run->successors[done]) {
-      if (started_early && run->changes_state[successor]) {
-        if (run->incomplete[successor].fetch_sub(1) == 1) completing.push_back(successor);
-      } else if (run->waiting_for[successor].fetch_sub(1) == 1) {
-        start_batch_operation(run, successor);
-      }
-    }
-  }
+void api::start_after_decision(const std::shared_ptr<batch_run>& run, std::size_t index) {
+  std::vector<std::size_t> ready;
+  run->schedule->decided(index, ready);
+  start_batch_operations(run, ready);
 }
 
 void api::finish_batch_operation(const std::shared_ptr<batch_run>& run, std::size_t index,
@@ -356,7 +299,9 @@ void api::finish_batch_operation(const std::shared_ptr<batch_run>& run, std::siz
   run->results[index] = std::move(result);
   if (!answer.stored_body.empty())
     run->stored_results[index] = result_json(answer.status, answer.stored_body);
-  complete_if_last(run, index);
+  std::vector<std::size_t> ready;
+  run->schedule->answered(index, ready);
+  start_batch_operations(run, ready);
   if (run->remaining.fetch_sub(1) != 1) return;
   auto body = batch_json(run->results, {});
   const bool shown_once = std::any_of(run->stored_results.begin(), run->stored_results.end(),

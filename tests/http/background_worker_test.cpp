@@ -1,6 +1,8 @@
 // Tests http/background_worker.hpp: jobs run one at a time in order, a full queue refuses,
 // and a shared job answers everyone who asked for its kind before it started with one run,
 // while those asking once it runs get a run of their own that starts after they asked.
+// stop() drops what waits (a shared job's callers included), lets the running job end and
+// leaves the worker refusing, valid to call until it is destroyed.
 #include "http/background_worker.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +12,7 @@
 #include <latch>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace escrowd::http {
@@ -98,6 +101,41 @@ TEST(background_worker, who_asks_while_a_shared_job_runs_gets_a_later_run) {
   release.set_value();
   EXPECT_EQ(first_answer.get_future().get(), "run 1");
   EXPECT_EQ(second_answer.get_future().get(), "run 2");
+}
+
+TEST(background_worker, stop_drops_what_waits_and_refuses_later_posts) {
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::latch started(1);
+  std::atomic<bool> running_ended{false}, queued_ran{false}, shared_ran{false};
+  std::atomic<int> shared_answers{0};
+  background_worker worker(4);
+  ASSERT_TRUE(worker.post([&] {
+    started.count_down();
+    released.wait();
+    running_ended = true;
+  }));
+  started.wait();
+  ASSERT_TRUE(worker.post([&] { queued_ran = true; }));
+  ASSERT_TRUE(worker.post_shared(
+      "scan",
+      [&] {
+        shared_ran = true;
+        return response{};
+      },
+      [&](response) { ++shared_answers; }));
+  std::thread stopper([&] { worker.stop(); });
+  while (!worker.stopped()) std::this_thread::yield();
+  release.set_value();
+  stopper.join();
+  EXPECT_TRUE(running_ended);
+  EXPECT_FALSE(queued_ran);
+  EXPECT_FALSE(shared_ran);
+  EXPECT_EQ(shared_answers, 0);  // dropped: its responder answers for it
+  EXPECT_FALSE(worker.post([] {}));
+  EXPECT_FALSE(worker.post_shared(
+      "scan", [] { return response{}; }, [](response) {}));
+  worker.stop();  // again: nothing left to do
 }
 
 }  // namespace
