@@ -75,10 +75,22 @@ void reject(self_pointer self, const request_context& context, escrowd::error fa
                   std::move(deliver));
 }
 
+void decide(self_pointer self, const account_command& command,
+            std::function<void(rendered_response, bool)> deliver);
+
+// An answer that writes nothing of the account waits for the account's records in flight
+// (entity_lifecycle.hpp): true if the command was taken back, to be decided again.
+bool decided_again_once_durable(self_pointer self, const account_command& command,
+                                const std::function<void(rendered_response, bool)>& deliver) {
+  return decide_again_once_durable(self,
+                                   [self, command, deliver] { decide(self, command, deliver); });
+}
+
 void decide_create(self_pointer self, const account_command& command,
                    std::function<void(rendered_response, bool)> deliver) {
   auto& state = self->state;
   if (state.current) {
+    if (decided_again_once_durable(self, command, deliver)) return;
     reject(self, command.context, {error_code::already_exists, "id"}, std::move(deliver));
     return;
   }
@@ -161,6 +173,9 @@ void decide_operation_command(self_pointer self, const account_command& command,
   auto row = stored_outbox_row(state, command, **stored);
   if (!row) return deliver(render_failure(context, row.failure()), true);
   auto decision = decide_operation(command, **stored, *row, context.now);
+  if ((!decision || !decision->outcome.changed) &&
+      decided_again_once_durable(self, command, deliver))
+    return;
   if (!decision) {
     reject(self, context, decision.failure(), std::move(deliver));
     return;
@@ -170,6 +185,7 @@ void decide_operation_command(self_pointer self, const account_command& command,
   if (changed) {
     auto next = apply_deltas(*state.current, decision->outcome.deltas);
     if (!next) {
+      if (decided_again_once_durable(self, command, deliver)) return;
       reject(self, context, next.failure(), std::move(deliver));
       return;
     }
@@ -308,6 +324,7 @@ account_actor::behavior_type account_actor_behavior(
         return promise;
       },
       [=](retire_atom) { request_retire(self); },
+      [=](reload_atom) { retry_reload(self); },
   };
 }
 

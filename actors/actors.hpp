@@ -41,6 +41,7 @@ using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using evict_atom = caf::atom_constant<caf::atom("evict")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using reap_atom = caf::atom_constant<caf::atom("reap")>;
+using reload_atom = caf::atom_constant<caf::atom("reload")>;
 using kick_atom = caf::atom_constant<caf::atom("kick")>;
 using drive_atom = caf::atom_constant<caf::atom("drive")>;
 using reconcile_atom = caf::atom_constant<caf::atom("reconcile")>;
@@ -76,13 +77,13 @@ struct storage_writer_ref {
 using account_actor = caf::typed_actor<caf::replies_to<account_command>::with<rendered_response>,
                                        caf::reacts_to<account_command, answer_slot>,
                                        caf::replies_to<fund_request>::with<fund_verdict>,
-                                       caf::reacts_to<retire_atom>>;
+                                       caf::reacts_to<retire_atom>, caf::reacts_to<reload_atom>>;
 
 // task_actor: one per task; decides its transitions, queueing commands while a funding
 // decision is with the payer's account actor. `retire` and vacancy as for accounts.
-using task_actor =
-    caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
-                     caf::reacts_to<task_command, answer_slot>, caf::reacts_to<retire_atom>>;
+using task_actor = caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
+                                    caf::reacts_to<task_command, answer_slot>,
+                                    caf::reacts_to<retire_atom>, caf::reacts_to<reload_atom>>;
 
 // directory: id -> live actor, lazy spawn, idle passivation with a cap on live actors.
 // Every message to an entity goes through it (forwarded), so a retiring actor and its

@@ -19,6 +19,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/held_decisions.hpp"
+#include "actors/limits.hpp"
 
 namespace escrowd::storage {
 class ledger_store;
@@ -31,6 +32,7 @@ struct entity_lifecycle {
   bool stale = true;  // loads from disk before the first decision
   bool busy = false;
   bool retire_requested = false;
+  bool reload_retry_armed = false;  // a reload message is on its way to this actor
   // The store opening (ledger_store::opening) read just before the last reload: the
   // actor's records carry it, and the writer refuses them once the store has reopened.
   std::uint64_t loaded_in_opening = 0;
@@ -77,6 +79,16 @@ void request_retire(Self self) {
   maybe_retire(self);
 }
 
+// The `reload` handler: the retry reload_if_stale armed. A vacant actor, or one with
+// nothing waiting, has nothing to load for.
+template <class Self>
+void retry_reload(Self self) {
+  auto& life = self->state.lifecycle;
+  life.reload_retry_armed = false;
+  if (self->state.id.empty() || (life.waiting.empty() && !life.retire_requested)) return;
+  drain(self);
+}
+
 // A vacant actor serves the id of the first command the directory forwards to it: that is
 // how the directory hands it a new id (no message of its own). Its lifecycle is stale, so
 // it loads the id from disk before deciding.
@@ -85,10 +97,24 @@ void take_id_if_vacant(Self self, const std::string& id) {
   if (self->state.id.empty()) self->state.id = id;
 }
 
+// Reloads a stale actor once nothing of its own is in flight. A reload that fails (the
+// store is closed while it reopens after a full disk) is tried again shortly: nothing else
+// might come for the id to try it, and the directory holds the id's messages behind a
+// retirement that waits for the held decisions.
+template <class Self>
+void reload_if_stale(Self self) {
+  auto& life = self->state.lifecycle;
+  if (!life.stale || life.in_flight > 0) return;
+  life.stale = !self->state.reload();
+  if (!life.stale || life.reload_retry_armed) return;
+  life.reload_retry_armed = true;
+  self->delayed_send(self, entity_reload_retry_interval, reload_atom::value);
+}
+
 template <class Self>
 void drain(Self self) {
   auto& life = self->state.lifecycle;
-  if (life.stale && life.in_flight == 0) life.stale = !self->state.reload();
+  reload_if_stale(self);
   while (life.can_decide() && !life.waiting.empty()) {
     auto decide = life.waiting.pop_front();
     decide();
@@ -103,7 +129,7 @@ void drain(Self self) {
 template <class Self, class Decide, class... Parts>
 void when_ready(Self self, Decide decide, Parts&... parts) {
   auto& life = self->state.lifecycle;
-  if (life.stale && life.in_flight == 0) life.stale = !self->state.reload();
+  reload_if_stale(self);
   if (!life.can_decide() || !life.waiting.empty()) {
     life.waiting.push_back(
         [decide = std::move(decide), ... held = std::move(parts)]() mutable { decide(held...); });
@@ -113,6 +139,22 @@ void when_ready(Self self, Decide decide, Parts&... parts) {
     return;
   }
   decide(parts...);
+}
+
+// A decision that writes nothing of its entity (a refusal, a repeat that changes nothing)
+// answers from memory, which runs ahead of the disk while the actor's records are in
+// flight: were one of them to fail, the answer would tell of a state the ledger never
+// reached (a repeated submit answered "submitted" while the first is refused for a full
+// disk). Such a decision is taken back and made again once they are durable, from the
+// disk (the actor reloads: stale), ahead of what arrived meanwhile. Returns whether
+// `decide_again` was taken; the caller then answers nothing now.
+template <class Self, class Decide>
+bool decide_again_once_durable(Self self, Decide&& decide_again) {
+  auto& life = self->state.lifecycle;
+  if (life.in_flight == 0) return false;
+  life.stale = true;
+  life.waiting.push_front(std::forward<Decide>(decide_again));
+  return true;
 }
 
 template <class Self>

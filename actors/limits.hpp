@@ -35,5 +35,8 @@ inline constexpr auto idempotency_reap_interval = std::chrono::seconds(10);
 // How often a sticky-failed storage writer checks whether the store may reopen (a full
 // disk that has room again): a statvfs call each time.
 inline constexpr auto storage_recovery_interval = std::chrono::seconds(1);
+// How soon an entity actor whose reload failed (the store closed while it reopens) tries
+// again while decisions wait for it.
+inline constexpr auto entity_reload_retry_interval = std::chrono::milliseconds(100);
 
 }  // namespace escrowd::actors

@@ -66,6 +66,16 @@ void refuse(const task_command& command, escrowd::error failure, const deliverer
   deliver(command.context.render(operation_result{std::move(failure), {}, false}));
 }
 
+void decide(self_pointer self, const task_command& command, deliverer deliver);
+
+// An answer that writes nothing of the task waits for the task's records in flight
+// (entity_lifecycle.hpp): true if the command was taken back, to be decided again.
+bool decided_again_once_durable(self_pointer self, const task_command& command,
+                                const deliverer& deliver) {
+  return decide_again_once_durable(self,
+                                   [self, command, deliver] { decide(self, command, deliver); });
+}
+
 void commit_decision(self_pointer self, storage::commit_record record,
                      const request_context& context, rendered_response rendered,
                      deliverer deliver) {
@@ -96,6 +106,7 @@ void commit_decision(self_pointer self, storage::commit_record record,
 void decide_outcome(self_pointer self, const task_command& command, result<task_outcome> outcome,
                     bool is_new, deliverer deliver) {
   const auto& context = command.context;
+  if ((!outcome || !outcome->changed) && decided_again_once_durable(self, command, deliver)) return;
   if (!outcome) {
     commit_decision(self, {}, context, operation_result{outcome.failure(), {}, false},
                     std::move(deliver));
@@ -155,6 +166,7 @@ void decide_create(self_pointer self, const task_command& command, deliverer del
   auto& state = self->state;
   const auto& context = command.context;
   if (state.current) {
+    if (decided_again_once_durable(self, command, deliver)) return;
     commit_decision(self, {}, context,
                     operation_result{escrowd::error{error_code::already_exists, "id"}, {}, false},
                     std::move(deliver));
@@ -234,7 +246,10 @@ void decide(self_pointer self, const task_command& command, deliverer deliver) {
   if (command.kind == task_command_kind::create || command.kind == task_command_kind::create_funded)
     return decide_create(self, command, std::move(deliver));
   if (!state.current) return refuse(command, {error_code::not_found, "id"}, deliver);
-  if (auto refused = refusal(command, *state.current)) return refuse(command, *refused, deliver);
+  if (auto refused = refusal(command, *state.current)) {
+    if (decided_again_once_durable(self, command, deliver)) return;
+    return refuse(command, *refused, deliver);
+  }
 
   if (command.kind == task_command_kind::fund)
     return ask_payer_to_fund(self, command, *state.current, false, std::move(deliver));
@@ -292,6 +307,7 @@ task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_
             command, slot);
       },
       [=](retire_atom) { request_retire(self); },
+      [=](reload_atom) { retry_reload(self); },
   };
 }
 
