@@ -33,6 +33,12 @@ bool has_effect(const storage::commit_record& record) {
          !record.webhook_events.empty();
 }
 
+escrowd::error answered_failure(const escrowd::error& refused) {
+  if (refused.code == error_code::already_exists && refused.param == "idempotency_key")
+    return escrowd::error{error_code::idempotency_key_in_use, {}};
+  return refused;
+}
+
 rendered_response render_failure(const request_context& context, const escrowd::error& failure) {
   return context.render(operation_result{failure, std::monostate{}, false});
 }

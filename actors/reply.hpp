@@ -31,6 +31,13 @@ void attach_idempotency(storage::commit_record& record, const request_context& c
 [[nodiscard]] rendered_response render_failure(const request_context& context,
                                                const escrowd::error& failure);
 
+// The failure a caller hears for a record the writer refused. One refused because its
+// idempotency key was taken meanwhile is the retry of a request the caller's deadline gave
+// up on (which released the key) while that request went on: to the client the key is
+// still in use, and a later retry replays the first answer (api.md: 409
+// idempotency_key_in_use), rather than a bare already_exists.
+[[nodiscard]] escrowd::error answered_failure(const escrowd::error& refused);
+
 // Renders `result`, commits `record` (+ idempotency), then calls `on_durable(response,
 // sequence of its journal entry or 0)` or `on_failure(response, error)` on the actor's
 // thread. A record with no effect and no idempotency key is answered without a commit.
@@ -65,7 +72,7 @@ void commit_rendered(Self* self, const storage_writer_ref& writer, storage::comm
     if (committed.outcome.ok()) {
       on_durable(std::move(response), committed.sequence);
     } else {
-      const auto& failure = committed.outcome.failure();
+      const auto failure = answered_failure(committed.outcome.failure());
       on_failure(render(operation_result{failure, std::monostate{}, false}), failure);
     }
   };

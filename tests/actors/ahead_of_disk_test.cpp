@@ -6,9 +6,13 @@
 //   record fails: no 2xx tells of a state the ledger never reached;
 // - a decision held while the store was closed (a reopen after a full disk) is made once it
 //   is open again, with nothing else sent for the id, and even if the directory retired the
-//   actor meanwhile (which then waits for it instead of holding the id's messages forever).
+//   actor meanwhile (which then waits for it instead of holding the id's messages forever);
+// - a retry that reaches the actors while the request it retries still runs (the caller's
+//   deadline gave up on it and released its key) hears 409 idempotency_key_in_use when
+//   the first commits its key, and the first's answer stays the key's.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/send.hpp>
@@ -204,6 +208,34 @@ TEST_F(ahead_of_disk, a_decision_held_while_the_store_was_closed_is_made_once_it
   ASSERT_TRUE(second.within(5s)) << "the id's next command was never delivered";
   EXPECT_EQ(second.future.get().status, first_status == 200 ? 409 : 200)
       << second.future.get().body;
+}
+
+TEST_F(ahead_of_disk, a_retry_racing_the_request_it_retries_hears_its_key_in_use) {
+  start_actors({}, true);
+  const auto now = unix_now();
+  const idempotency_claim key{"admin", "k1", "fp", "POST /v1/accounts", "req_1", now, now + 3600};
+  // Two accounts under one key: the gate lets only one in at a time, so this is what a
+  // retry after the deadline looks like to the actors (the account ids are fresh per try).
+  auto first_command = create("acct_1");
+  first_command.context.idempotency = key;
+  auto retry_command = create("acct_2");
+  retry_command.context.idempotency = key;
+  retry_command.context.idempotency->request_id = "req_2";
+  auto first = send(first_command);
+  auto retry = send(retry_command);
+  ASSERT_TRUE(first.within(5s));
+  ASSERT_TRUE(retry.within(5s));
+  const auto answers = std::vector{first.future.get(), retry.future.get()};
+  const auto succeeded = std::count_if(answers.begin(), answers.end(),
+                                       [](const auto& answer) { return answer.status == 200; });
+  const auto in_use = std::count_if(answers.begin(), answers.end(), [](const auto& answer) {
+    return answer.status == 409 && answer.body == "error idempotency_key_in_use";
+  });
+  EXPECT_EQ(succeeded, 1) << answers[0].body << " / " << answers[1].body;
+  EXPECT_EQ(in_use, 1) << answers[0].body << " / " << answers[1].body;
+  const auto stored = store_->get_idempotency("admin", "k1");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->status_code, 200);
 }
 
 }  // namespace
