@@ -57,9 +57,13 @@ void tell_account(self_pointer self, account_command command, std::function<void
             [on_done](const caf::error&) { on_done(false); });
 }
 
+void look_up(self_pointer self, const std::string& key, const gateway_step& asked);
+
 void drive(self_pointer self, const std::string& key) {
   auto& state = self->state;
   const auto& tracked = state.rows.at(key);
+  if (past_key_resend_horizon(tracked.row.created_at, unix_now(), state.config))
+    return look_up(self, key, past_horizon_lookup());
   processor_request request{tracked.row.operation_kind, key, tracked.row.request_payload};
   ++state.stats.sends;
   request_processor_call(
@@ -113,10 +117,13 @@ void look_up(self_pointer self, const std::string& key, const gateway_step& aske
       [self, key, asked](const call_result& result) {
         auto found = self->state.rows.find(key);
         if (found == self->state.rows.end()) return;
-        auto& row = found->second.row;
-        const auto step = after_lookup(std::get<processor_lookup>(result), asked, row.attempts,
-                                       self->state.config, draw(self->state));
-        if (step.what == next_step::reschedule) ++row.attempts;
+        auto& looked_up = found->second;
+        const auto& lookup = std::get<processor_lookup>(result);
+        const auto step = after_lookup(lookup, asked, looked_up.row.attempts,
+                                       looked_up.empty_lookups, self->state.config,
+                                       draw(self->state));
+        if (lookup.answered && lookup.objects.empty()) ++looked_up.empty_lookups;
+        if (step.what == next_step::reschedule) ++looked_up.row.attempts;
         follow(self, key, step);
       });
 }

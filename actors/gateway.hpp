@@ -54,6 +54,9 @@ struct tracked_row {
   std::string account_id;
   std::string object_id;  // the processor's object, once an answer named it
   std::chrono::milliseconds poll_delay{0};
+  // Answered lookups that found nothing, while tracked (a restart counts again from 0,
+  // which only asks more): send failures must not stand in for them (after_lookup).
+  std::uint32_t empty_lookups = 0;
 };
 
 using call_result = std::variant<processor_reply, processor_lookup, processor_page>;

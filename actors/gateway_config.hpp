@@ -31,6 +31,12 @@ inline constexpr std::uint32_t attempts_max_default = 16;
 // returns). One lookup would do against a processor whose lists are consistent, as
 // Stripe's are; the others cover a list that lags its writes.
 inline constexpr std::uint32_t absence_lookups_default = 3;
+// The processor remembers an idempotency key for 24 h (Stripe; processor-notes.md): a
+// create sent again after that runs again, a second charge or payout if the first reached
+// the processor. An operation requested longer ago than this is never sent again; its
+// records at the processor are looked up instead (found: settled or polled; never found:
+// parked for reconciliation, where an admin cancels it once the processor shows nothing).
+inline constexpr auto key_resend_horizon_default = std::chrono::seconds(23 * 3600);
 // A payout answers `pending`; it is looked at again after this, doubling up to the cap,
 // until it is paid or failed (webhooks usually settle it first).
 inline constexpr auto poll_delay_initial_default = std::chrono::milliseconds(1'000);
@@ -69,6 +75,7 @@ struct gateway_config {
   std::chrono::milliseconds retry_delay_floor{0};
   std::uint32_t attempts_max = 0;
   std::uint32_t absence_lookups = 0;
+  std::chrono::seconds key_resend_horizon{0};
   std::chrono::milliseconds poll_delay_initial{0};
   std::chrono::milliseconds poll_delay_cap{0};
   std::chrono::milliseconds outbox_scan_interval{0};

@@ -18,6 +18,8 @@ gateway_config with_defaults(gateway_config config) {
   pick(config.retry_delay_floor, retry_delay_floor_default);
   if (config.attempts_max == 0) config.attempts_max = attempts_max_default;
   if (config.absence_lookups == 0) config.absence_lookups = absence_lookups_default;
+  if (config.key_resend_horizon.count() <= 0)
+    config.key_resend_horizon = key_resend_horizon_default;
   pick(config.poll_delay_initial, poll_delay_initial_default);
   pick(config.poll_delay_cap, poll_delay_cap_default);
   pick(config.outbox_scan_interval, outbox_scan_interval_default);
@@ -106,17 +108,20 @@ gateway_step after_send(const processor_reply& reply, std::uint32_t attempts,
 }
 
 gateway_step after_lookup(const processor_lookup& lookup, const gateway_step& asked,
-                          std::uint32_t attempts, const gateway_config& config, double random) {
+                          std::uint32_t attempts, std::uint32_t empty_lookups,
+                          const gateway_config& config, double random) {
   const auto& why = asked.reason;
   const std::uint32_t failed = attempts + 1;
   if (!lookup.answered || lookup.objects.empty()) {
-    if (lookup.answered && asked.absence_is_final && failed >= config.absence_lookups) {
+    const std::uint32_t found_nothing = empty_lookups + (lookup.answered ? 1 : 0);
+    if (lookup.answered && asked.absence_is_final && found_nothing >= config.absence_lookups) {
       gateway_step step;
       step.what = next_step::settle;
       step.verdict.status = processor_status::failed;
       step.verdict.failure_code = "processor_error";
       step.verdict.failure_message = "The processor failed the request and has no record of it (" +
-                                     std::to_string(failed) + " lookups); nothing moved there.";
+                                     std::to_string(found_nothing) +
+                                     " lookups); nothing moved there.";
       return step;
     }
     if (failed >= config.attempts_max)
@@ -133,6 +138,18 @@ gateway_step after_lookup(const processor_lookup& lookup, const gateway_step& as
   // Two objects for one operation would be a double charge: never settle on a guess.
   if (lookup.objects.size() > 1) return park(why + "; the processor has several records");
   return step_for_object(lookup.objects.front());
+}
+
+bool past_key_resend_horizon(std::int64_t requested_at, std::int64_t now,
+                             const gateway_config& config) {
+  return now - requested_at >= config.key_resend_horizon.count();
+}
+
+gateway_step past_horizon_lookup() {
+  gateway_step step;
+  step.what = next_step::look_up;
+  step.reason = "requested longer ago than the processor remembers its key: never sent again";
+  return step;
 }
 
 gateway_step after_poll(const processor_lookup& lookup, const std::string& object_id) {

@@ -40,14 +40,22 @@ struct gateway_step {
 
 // After the processor's records were looked up because the send could not tell (`asked`
 // is the look_up step: its reason, whether an absence is final). `attempts` counts the
-// failed attempts before this lookup. An object with a final status settles; one still in
+// failed attempts before this lookup (sends included), `empty_lookups` the answered lookups
+// that found nothing before this one. An object with a final status settles; one still in
 // progress is polled; several park the operation for reconciliation. No object after a
-// failure saved under the key, absence_lookups times: the operation fails. Otherwise no
-// object or no answer sends again with the same key after a backoff, until attempts_max
-// parks it.
+// failure saved under the key in absence_lookups answered lookups: the operation fails. Otherwise
+// no object or no answer sends again with the same key after a backoff, until attempts_max parks
+// it.
 [[nodiscard]] gateway_step after_lookup(const processor_lookup& lookup, const gateway_step& asked,
-                                        std::uint32_t attempts, const gateway_config& config,
-                                        double random);
+                                        std::uint32_t attempts, std::uint32_t empty_lookups,
+                                        const gateway_config& config, double random);
+
+// Whether an operation requested at `requested_at` (Unix seconds) is past the horizon after
+// which a send could run at the processor again (gateway_config::key_resend_horizon).
+[[nodiscard]] bool past_key_resend_horizon(std::int64_t requested_at, std::int64_t now,
+                                           const gateway_config& config);
+// The lookup such an operation gets instead of a send: never final on absence.
+[[nodiscard]] gateway_step past_horizon_lookup();
 
 // After a poll (retrieve by id) answered: settle when final, otherwise poll again.
 [[nodiscard]] gateway_step after_poll(const processor_lookup& lookup, const std::string& object_id);

@@ -114,33 +114,35 @@ TEST(gateway_policy, lookups_settle_poll_or_park) {
   const auto settings = config();
   processor_lookup nothing;
   nothing.answered = true;
-  EXPECT_EQ(after_lookup(nothing, asked(false), 0, settings, 0.5).what, next_step::reschedule);
+  EXPECT_EQ(after_lookup(nothing, asked(false), 0, 0, settings, 0.5).what, next_step::reschedule);
   const auto bound = settings.attempts_max - 1;
-  EXPECT_EQ(after_lookup(nothing, asked(false), bound, settings, 0.5).what, next_step::park);
-  EXPECT_NE(after_lookup(nothing, asked(false), bound, settings, 0.5).reason.find("no record"),
-            std::string::npos);
+  EXPECT_EQ(after_lookup(nothing, asked(false), bound, bound, settings, 0.5).what, next_step::park);
+  EXPECT_NE(
+      after_lookup(nothing, asked(false), bound, bound, settings, 0.5).reason.find("no record"),
+      std::string::npos);
 
   processor_lookup one = nothing;
   one.objects.push_back(object(processor_kind::topup, "succeeded"));
-  EXPECT_EQ(after_lookup(one, asked(false), 0, settings, 0.5).what, next_step::settle);
-  EXPECT_EQ(after_lookup(one, asked(true), 0, settings, 0.5).what, next_step::settle);
+  EXPECT_EQ(after_lookup(one, asked(false), 0, 0, settings, 0.5).what, next_step::settle);
+  EXPECT_EQ(after_lookup(one, asked(true), 0, 0, settings, 0.5).what, next_step::settle);
 
   processor_lookup two = one;
   two.objects.push_back(object(processor_kind::topup, "succeeded"));
-  EXPECT_EQ(after_lookup(two, asked(true), 0, settings, 0.5).what, next_step::park);
+  EXPECT_EQ(after_lookup(two, asked(true), 0, 0, settings, 0.5).what, next_step::park);
 
   processor_lookup in_progress = nothing;
   in_progress.objects.push_back(object(processor_kind::withdrawal, "in_transit"));
-  EXPECT_EQ(after_lookup(in_progress, asked(false), 0, settings, 0.5).what, next_step::poll);
+  EXPECT_EQ(after_lookup(in_progress, asked(false), 0, 0, settings, 0.5).what, next_step::poll);
 }
 
 TEST(gateway_policy, an_unanswered_lookup_sends_again_until_the_attempt_bound_then_parks) {
   const auto settings = config();
   processor_lookup unanswered;
-  const auto again = after_lookup(unanswered, asked(true), 0, settings, 0.5);
+  const auto again = after_lookup(unanswered, asked(true), 0, 0, settings, 0.5);
   EXPECT_EQ(again.what, next_step::reschedule);
   EXPECT_GE(again.delay, settings.retry_delay_floor);
-  const auto last = after_lookup(unanswered, asked(true), settings.attempts_max - 1, settings, 0.5);
+  const auto last = after_lookup(unanswered, asked(true), settings.attempts_max - 1,
+                                 settings.attempts_max - 1, settings, 0.5);
   EXPECT_EQ(last.what, next_step::park);
   EXPECT_NE(last.reason.find("lookup failed"), std::string::npos);
 }
@@ -159,12 +161,21 @@ TEST(gateway_policy, a_saved_failure_with_no_record_fails_after_the_absence_look
 
   processor_lookup nothing;
   nothing.answered = true;
-  EXPECT_EQ(after_lookup(nothing, look, 0, settings, 0.5).what, next_step::reschedule);
-  EXPECT_EQ(after_lookup(nothing, look, 1, settings, 0.5).what, next_step::reschedule);
-  const auto failed = after_lookup(nothing, look, 2, settings, 0.5);
+  EXPECT_EQ(after_lookup(nothing, look, 0, 0, settings, 0.5).what, next_step::reschedule);
+  EXPECT_EQ(after_lookup(nothing, look, 1, 1, settings, 0.5).what, next_step::reschedule);
+  const auto failed = after_lookup(nothing, look, 2, 2, settings, 0.5);
   ASSERT_EQ(failed.what, next_step::settle);
   EXPECT_EQ(failed.verdict.status, processor_status::failed);
   EXPECT_EQ(failed.verdict.failure_code, "processor_error");
+  // Failed sends before the saved failure are attempts, not lookups: with two of them the
+  // first lookup that finds nothing is one of three, however many attempts came before
+  // (a lagging list may show the record at the next).
+  EXPECT_EQ(after_lookup(nothing, look, 2, 0, settings, 0.5).what, next_step::reschedule);
+  EXPECT_EQ(after_lookup(nothing, look, 3, 1, settings, 0.5).what, next_step::reschedule);
+  EXPECT_EQ(after_lookup(nothing, look, 4, 2, settings, 0.5).what, next_step::settle);
+  // An unanswered lookup found nothing out: it does not count as one.
+  processor_lookup unanswered;
+  EXPECT_EQ(after_lookup(unanswered, look, 2, 2, settings, 0.5).what, next_step::reschedule);
 
   // Any other uncertain answer (a first 5xx, an unreadable success) may hide an effect the
   // records do not show yet, or a key still running: it never fails the operation, it
@@ -173,9 +184,33 @@ TEST(gateway_policy, a_saved_failure_with_no_record_fails_after_the_absence_look
   unreadable.kind = reply_kind::uncertain;
   const auto unsure = after_send(unreadable, 0, settings, 0.5);
   EXPECT_FALSE(unsure.absence_is_final);
-  EXPECT_EQ(after_lookup(nothing, unsure, 2, settings, 0.5).what, next_step::reschedule);
-  EXPECT_EQ(after_lookup(nothing, unsure, settings.attempts_max - 1, settings, 0.5).what,
+  EXPECT_EQ(after_lookup(nothing, unsure, 2, 2, settings, 0.5).what, next_step::reschedule);
+  EXPECT_EQ(after_lookup(nothing, unsure, settings.attempts_max - 1, settings.attempts_max - 1,
+                         settings, 0.5)
+                .what,
             next_step::park);
+}
+
+// Past the processor's memory of the key a send could run again: never sent, looked up,
+// and an absence then is never final (the operation parks for an admin to cancel).
+TEST(gateway_policy, an_operation_past_the_key_horizon_is_looked_up_never_sent) {
+  auto settings = config();
+  settings.key_resend_horizon = std::chrono::seconds(3600);
+  EXPECT_FALSE(past_key_resend_horizon(1'000'000, 1'000'000 + 3599, settings));
+  EXPECT_TRUE(past_key_resend_horizon(1'000'000, 1'000'000 + 3600, settings));
+  EXPECT_EQ(with_defaults({}).key_resend_horizon, key_resend_horizon_default);
+  EXPECT_LT(key_resend_horizon_default, std::chrono::hours(24));
+  const auto look = past_horizon_lookup();
+  EXPECT_EQ(look.what, next_step::look_up);
+  EXPECT_FALSE(look.absence_is_final);
+  processor_lookup nothing;
+  nothing.answered = true;
+  EXPECT_EQ(after_lookup(nothing, look, 0, 5, settings, 0.5).what, next_step::reschedule);
+  EXPECT_EQ(after_lookup(nothing, look, settings.attempts_max - 1, 9, settings, 0.5).what,
+            next_step::park);
+  processor_lookup pending_payout = nothing;
+  pending_payout.objects.push_back(object(processor_kind::withdrawal, "pending"));
+  EXPECT_EQ(after_lookup(pending_payout, look, 0, 0, settings, 0.5).what, next_step::poll);
 }
 
 TEST(gateway_policy, a_poll_without_an_answer_polls_again) {
