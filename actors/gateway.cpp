@@ -119,9 +119,9 @@ void look_up(self_pointer self, const std::string& key, const gateway_step& aske
         if (found == self->state.rows.end()) return;
         auto& looked_up = found->second;
         const auto& lookup = std::get<processor_lookup>(result);
-        const auto step = after_lookup(lookup, asked, looked_up.row.attempts,
-                                       looked_up.empty_lookups, self->state.config,
-                                       draw(self->state));
+        const auto step =
+            after_lookup(lookup, asked, looked_up.row.attempts, looked_up.empty_lookups,
+                         self->state.config, draw(self->state));
         if (lookup.answered && lookup.objects.empty()) ++looked_up.empty_lookups;
         if (step.what == next_step::reschedule) ++looked_up.row.attempts;
         follow(self, key, step);
