@@ -126,6 +126,15 @@ storage_writer_actor::behavior_type storage_writer(
         auto reaped =
             self->state.store->reap_expired_idempotency(unix_now(), idempotency_reap_chunk_records);
         const bool more = reaped && *reaped == idempotency_reap_chunk_records;
+        // A reap that failed (a full disk) fails the store as a batch would; with nothing
+        // else to write (a server that is not ready gets no writes) only this reopens it.
+        if (!reaped && self->state.store->failed()) {
+          if (!self->state.failure_logged)
+            telemetry::process_logger().error("storage reap failed",
+                                              {{"code", describe(reaped.code()).code}});
+          self->state.failure_logged = true;
+          arm_recovery(self);
+        }
         if (more)
           self->send(self, reap_atom::value);
         else

@@ -14,6 +14,7 @@
 
 #include "storage/ledger_store.hpp"
 #include "storage/verify.hpp"
+#include "tests/storage/small_filesystem.hpp"
 #include "tests/storage/storage_test_support.hpp"
 
 namespace escrowd::storage {
@@ -183,36 +184,6 @@ TEST(disk_full, a_failed_batch_leaves_no_task_standing_behind_in_the_writer) {
   EXPECT_EQ(store->get_task(previous->id)->state, task_state::cancelled);
   EXPECT_TRUE(verify_ledger(*store)->ok);
 }
-
-// A tmpfs of `size` mounted under a scratch directory, with a filler file taking
-// `filler_bytes` of it; unmounted on destruction. mounted() false where mount is refused.
-struct small_filesystem {
-  small_filesystem(const char* name, const char* size, std::size_t filler_bytes)
-      : dir(name), mount_point(dir / "fs"), filler(mount_point / "filler") {
-    std::filesystem::create_directories(mount_point);
-    if (::mount("tmpfs", mount_point.c_str(), "tmpfs", 0, size) != 0) {
-      refusal = std::strerror(errno);
-      return;
-    }
-    std::ofstream(filler) << std::string(filler_bytes, 'x');
-  }
-  ~small_filesystem() {
-    if (mounted()) ::umount2(mount_point.c_str(), MNT_DETACH);
-  }
-  bool mounted() const { return refusal.empty(); }
-  store_options options() const {
-    store_options out;
-    out.data_dir = mount_point / "data";
-    out.map_size_bytes_initial = 64 << 20;  // far more than the filesystem holds
-    out.map_size_bytes_max = 64 << 20;
-    return out;
-  }
-
-  scratch_dir dir;
-  std::filesystem::path mount_point;
-  std::filesystem::path filler;
-  std::string refusal;
-};
 
 TEST(disk_full, a_full_filesystem_fails_with_storage_full_and_resumes_when_space_is_freed) {
   small_filesystem filesystem("tmpfs", "size=2m", 512 << 10);
