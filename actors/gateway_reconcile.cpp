@@ -19,6 +19,7 @@
 #include "actors/processor_responses.hpp"
 #include "actors/reconciliation.hpp"
 #include "actors/telemetry/log.hpp"
+#include "actors/wall_clock.hpp"
 #include "engine/error_message.hpp"
 
 namespace escrowd::actors {
@@ -198,6 +199,7 @@ void next_kind_or_compare(self_pointer self, const std::shared_ptr<reconciliatio
 void list_next_page(self_pointer self, const std::shared_ptr<reconciliation_run>& run) {
   const auto kind = run->listing;
   const auto cursor = run->cursor;
+  if (cursor.empty()) run->builder.listing_started(kind, unix_now());
   request_processor_call(
       self, "list " + std::string(to_string(kind)) + " " + cursor,
       processor_call_of(kind, port_method::list),

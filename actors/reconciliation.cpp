@@ -69,6 +69,10 @@ void reconciliation_builder::add_processor_object(processor_object object) {
   entry.objects.push_back(std::move(object));
 }
 
+void reconciliation_builder::listing_started(processor_kind kind, std::int64_t at) {
+  listings_started_[kind] = at;
+}
+
 void reconciliation_builder::add(reconciliation_difference difference) {
   ++report_.differences_total;
   // Repairs are never dropped: the report may be cut, the repair work may not.
@@ -83,7 +87,10 @@ void reconciliation_builder::compare(const processor_operation& operation) {
     // A pending operation is still being driven; a failed or cancelled one moved nothing.
     const bool suspicious = operation.status == processor_status::requires_reconciliation ||
                             moved_money(operation.status);
-    if (report_.processor_lists_complete && suspicious)
+    const auto listed_from = listings_started_.find(operation.kind);
+    const bool changed_while_listed =
+        listed_from != listings_started_.end() && operation.updated_at >= listed_from->second;
+    if (report_.processor_lists_complete && suspicious && !changed_while_listed)
       add(difference_for(difference_kind::missing_at_processor, operation));
     return;
   }

@@ -60,6 +60,10 @@ class reconciliation_builder {
 
   void add_processor_object(processor_object object);
   void mark_lists_incomplete() { report_.processor_lists_complete = false; }
+  // When the listing of `kind` asked for its first page (the ledger's clock): lists are
+  // newest first, so an object made after that may be on no page. An operation of the kind
+  // settled or parked since then is not reported missing; the next run judges it.
+  void listing_started(processor_kind kind, std::int64_t at);
   void compare(const processor_operation& operation);
   // Adds the objects no engine operation claimed, and returns the report.
   [[nodiscard]] reconciliation_report finish();
@@ -75,6 +79,7 @@ class reconciliation_builder {
   void compare_one(const processor_operation& operation, const processor_object& object);
 
   std::size_t differences_max_;
+  std::map<processor_kind, std::int64_t> listings_started_;
   std::map<object_key, listed> objects_;
   reconciliation_report report_;
 };

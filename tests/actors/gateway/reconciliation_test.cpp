@@ -142,6 +142,35 @@ TEST(reconciliation, incomplete_lists_report_nothing_as_missing) {
   EXPECT_NE(rendered.body.find(R"("ok":false)"), std::string::npos) << rendered.body;
 }
 
+// Lists are newest first: an operation whose object the processor made after its kind's
+// first page was fetched is on no page. Settled (or parked) since the listing began, it is
+// left for the next run; settled before, its object must have been listed.
+TEST(reconciliation, operations_settled_while_their_kind_was_listed_are_not_reported_missing) {
+  constexpr std::int64_t listing_began = 1'700'000'000;
+  reconciliation_builder builder;
+  builder.listing_started(topup, listing_began);
+  builder.listing_started(withdrawal, listing_began + 5);
+  auto settled_at = [](processor_operation made, std::int64_t at) {
+    made.updated_at = at;
+    return made;
+  };
+  builder.compare(
+      settled_at(operation(topup, "during", processor_status::succeeded), listing_began));
+  builder.compare(
+      settled_at(operation(topup, "before", processor_status::succeeded), listing_began - 1));
+  builder.compare(settled_at(
+      operation(withdrawal, "w_parked_during", processor_status::requires_reconciliation),
+      listing_began + 5));
+  builder.compare(settled_at(operation(withdrawal, "w_paid_before", processor_status::paid),
+                             listing_began + 4));
+  const auto report = builder.finish();
+  ASSERT_EQ(report.differences.size(), 2u);
+  EXPECT_EQ(report.differences[0].kind, difference_kind::missing_at_processor);
+  EXPECT_EQ(report.differences[0].operation_id, "before");
+  EXPECT_EQ(report.differences[1].kind, difference_kind::missing_at_processor);
+  EXPECT_EQ(report.differences[1].operation_id, "w_paid_before");
+}
+
 TEST(reconciliation, the_report_is_bounded_but_repairs_are_kept) {
   reconciliation_builder builder(2);
   for (int i = 0; i < 5; ++i)
