@@ -3,7 +3,8 @@
 // and a poll of the same object in flight is joined) and settles from the object as the
 // processor shows it now. A stale event (payout.paid after the payout failed), one that
 // arrives out of order, or one signed with a leaked secret for an object the processor does
-// not have, then settles nothing wrong.
+// not have, then settles nothing wrong; one the processor does not show final yet is
+// refused (502), to be delivered again.
 #include "actors/gateway.hpp"
 #include "actors/processor_responses.hpp"
 #include "engine/error_message.hpp"
@@ -35,9 +36,16 @@ void confirm_webhook(gateway_actor::stateful_pointer<gateway_state> self,
         const auto& object = lookup.objects.front();
         if (object.operation_id != settle.operation_id || object.amount != confirmation.amount)
           return done.call(webhook_receipt(event_id, "ignored: not this operation's object"));
+        // Every settling event names a final state, so the processor showing the object
+        // still in progress means the answer predates the event (a lookup begun before it,
+        // which this retrieve joined) or a read that lags: not a 200, so the processor
+        // delivers the event again, and a later confirmation settles it.
         auto verdict = verdict_of(object);
         if (!verdict)
-          return done.call(webhook_receipt(event_id, "ignored: not final at the processor"));
+          return done.call(error_rendered(
+              rejection(error_code::processor_error, {},
+                        "The processor does not show the object final yet; deliver the event "
+                        "again.")));
         settle.settlement = std::move(*verdict);
         auto render = settle.context.render;
         self->request(self->state.directory, gateway_command_timeout, std::move(settle))

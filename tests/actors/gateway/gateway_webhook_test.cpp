@@ -102,6 +102,33 @@ TEST_F(gateway_webhook_test, a_paid_payout_that_fails_later_is_reversed_by_its_w
   EXPECT_EQ(read_account("alice").available, 1'000);
 }
 
+// The processor still shows the object in progress when asked (the webhook joined a
+// lookup begun before its event; a processor whose reads lag): not a 200, so the processor
+// delivers the event again, and the delivery after the object is final settles it.
+TEST_F(gateway_webhook_test, a_webhook_the_processor_does_not_confirm_yet_is_delivered_again) {
+  create_account("alice");
+  port_->hold(true);
+  request(topup, "alice", "top_1", 500, "pm_card_visa");
+  wait_until([&] { return port_->held_count() == 1; }, "the send held");
+  port_->hold(false);
+  auto in_progress = topup_object("top_1", 500);
+  in_progress.status = "processing";
+  port_->add_object(in_progress);
+  const auto event = event_json("evt_1", "payment_intent.succeeded", topup_object("top_1", 500));
+  const auto early = signed_webhook(event);
+  EXPECT_EQ(early.status, 502) << early.body;
+  EXPECT_NE(early.body.find("processor_error"), std::string::npos) << early.body;
+  EXPECT_EQ(read(topup, "top_1")->status, processor_status::pending);
+
+  port_->add_object(topup_object("top_1", 500));
+  const auto again = signed_webhook(event);
+  EXPECT_NE(again.body.find(R"("outcome":"settled")"), std::string::npos) << again.body;
+  EXPECT_EQ(read_account("alice").available, 500);
+  port_->release();
+  wait_idle();
+  EXPECT_EQ(read_account("alice").available, 500);  // credited once
+}
+
 TEST_F(gateway_webhook_test, a_webhook_with_a_bad_signature_is_refused) {
   create_account("alice");
   port_->hold(true);
