@@ -21,6 +21,13 @@ error bug(std::string_view param) {
   return error{error_code::internal, std::string(param)};
 }
 
+// Whether `id` can be a key of its table. LMDB answers an empty key with MDB_BAD_VALSIZE,
+// which the applier cannot tell from a failure of the environment: the whole batch would
+// fail and the store would refuse writes until a restart, for one record's bad id.
+bool is_id_sized(std::string_view id) {
+  return !id.empty() && id.size() <= id_length_max;
+}
+
 std::string_view hash_view(const api_key_hash& hash) {
   return {reinterpret_cast<const char*>(hash.data()), hash.size()};
 }
@@ -66,6 +73,7 @@ status record_applier::stage(const commit_record& record, std::uint64_t sequence
 }
 
 result<record_applier::staged_account*> record_applier::load_account(std::string_view id) {
+  if (!is_id_sized(id)) return bug("account");
   for (auto& staged : accounts_)
     if (staged.stored.data.id == id) return &staged;
   if (const auto* cached = kept_.accounts.find(id)) {
@@ -84,7 +92,7 @@ result<record_applier::staged_account*> record_applier::load_account(std::string
 
 status record_applier::stage_accounts(const commit_record& record) {
   for (const auto& created : record.account_creates) {
-    if (created.id.empty() || created.id.size() > id_length_max) return bug("account");
+    if (!is_id_sized(created.id)) return bug("account");
     if (created.available != 0 || created.pending_withdrawal != 0 || created.escrowed != 0 ||
         created.pending_topup != 0)
       return bug("account");
@@ -117,13 +125,14 @@ status record_applier::stage_tasks(const commit_record& record) {
                        [&](const staged_task& staged) { return staged.row->id == id; });
   };
   for (const auto& created : record.task_creates) {
-    if (created.id.empty() || created.id.size() > id_length_max) return bug("task");
+    if (!is_id_sized(created.id)) return bug("task");
     if (created.escrow != escrow_by_state(created)) return bug("task");
     // A stored row with this id is found by the put (put_created_tasks).
     if (known(created.id)) return error{error_code::already_exists, "task"};
     tasks_.push_back({&created, 0, false, 0});
   }
   for (const auto& updated : record.task_updates) {
+    if (!is_id_sized(updated.id)) return bug("task");
     if (updated.escrow != escrow_by_state(updated)) return bug("task");
     if (known(updated.id)) return bug("task");  // one row per task per record
     task_standing old;
@@ -147,7 +156,7 @@ status record_applier::stage_tasks(const commit_record& record) {
 status record_applier::stage_operations(const commit_record& record) {
   for (std::size_t i = 0; i < record.operation_creates.size(); ++i) {
     const auto& created = record.operation_creates[i];
-    if (created.id.empty() || created.id.size() > id_length_max) return bug("operation");
+    if (!is_id_sized(created.id)) return bug("operation");
     for (std::size_t j = 0; j < i; ++j)
       if (record.operation_creates[j].kind == created.kind &&
           record.operation_creates[j].id == created.id)
@@ -155,9 +164,11 @@ status record_applier::stage_operations(const commit_record& record) {
     if (exists(tables_.operations, operation_key(created.kind, created.id)))
       return error{error_code::already_exists, "operation"};
   }
-  for (const auto& updated : record.operation_updates)
+  for (const auto& updated : record.operation_updates) {
+    if (!is_id_sized(updated.id)) return bug("operation");
     if (!exists(tables_.operations, operation_key(updated.kind, updated.id)))
       return error{error_code::not_found, "operation"};
+  }
   return {};
 }
 
@@ -242,7 +253,7 @@ status record_applier::stage_keys_and_events(const commit_record& record) {
     if (key.empty() || key.size() > outbox_key_bytes_max) return bug("outbox");
   for (std::size_t i = 0; i < record.api_key_creates.size(); ++i) {
     const auto& created = record.api_key_creates[i];
-    if (created.key_id.empty() || created.key_id.size() > id_length_max) return bug("api_key");
+    if (!is_id_sized(created.key_id)) return bug("api_key");
     for (std::size_t j = 0; j < i; ++j)
       if (record.api_key_creates[j].key_id == created.key_id ||
           record.api_key_creates[j].hash == created.hash)
@@ -252,6 +263,7 @@ status record_applier::stage_keys_and_events(const commit_record& record) {
       return error{error_code::already_exists, "api_key"};
   }
   for (const auto& revocation : record.api_key_revocations) {
+    if (!is_id_sized(revocation.key_id)) return bug("api_key");
     std::string_view stored;
     int rc = lmdb_get(txn_, tables_.api_key_ids, revocation.key_id, stored);
     if (rc == MDB_NOTFOUND) return error{error_code::not_found, "api_key"};
