@@ -190,6 +190,11 @@ result<processor_outcome> settle(const processor_operation& current, const settl
                      ? settle_topup(current, verdict.status, now)
                      : settle_withdrawal(current, verdict.status, now);
   if (!outcome || !outcome->changed) return outcome;
+  // Cut, it would name another object, which later lookups would then ask for.
+  if (verdict.processor_object_id.size() > processor_object_id_length_max)
+    return rejection(error_code::parameter_invalid, "processor_object_id",
+                     "The processor's object id is longer than " +
+                         std::to_string(processor_object_id_length_max) + " characters.");
   auto& settled = outcome->operation;
   if (!verdict.processor_object_id.empty())
     settled.processor_object_id = verdict.processor_object_id;

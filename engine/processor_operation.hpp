@@ -30,6 +30,8 @@ namespace escrowd {
 inline constexpr std::size_t payment_method_length_max = 255;
 inline constexpr std::size_t destination_length_max = 255;
 inline constexpr std::size_t failure_text_length_max = 512;
+// Stripe's object ids are a few dozen characters; storage keeps at most 4096 bytes.
+inline constexpr std::size_t processor_object_id_length_max = 255;
 
 // Do not renumber: on disk.
 enum class processor_status : std::uint8_t {
@@ -98,7 +100,8 @@ struct settlement {
   std::string failure_message;
 };
 
-// The processor's verdict, from a response, a webhook or reconciliation.
+// The processor's verdict, from a response, a webhook or reconciliation. An object id over
+// processor_object_id_length_max is refused (parameter_invalid), never cut.
 [[nodiscard]] result<processor_outcome> settle(const processor_operation& current,
                                                const settlement& verdict, std::int64_t now);
 

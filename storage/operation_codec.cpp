@@ -5,6 +5,13 @@
 
 namespace escrowd::storage {
 
+bool is_storable(const processor_operation& row) {
+  const auto fits = [](const std::string& text) { return text.size() <= short_string_bytes_max; };
+  return row.id.size() <= id_length_max && row.account_id.size() <= id_length_max &&
+         row.amount >= 0 && fits(row.instrument) && fits(row.processor_object_id) &&
+         fits(row.failure_code) && fits(row.failure_message);
+}
+
 void encode_operation(const processor_operation& row, std::string& out) {
   begin_value(out, value_tag::operation);
   byte_writer writer(out);

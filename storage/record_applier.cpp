@@ -156,7 +156,7 @@ status record_applier::stage_tasks(const commit_record& record) {
 status record_applier::stage_operations(const commit_record& record) {
   for (std::size_t i = 0; i < record.operation_creates.size(); ++i) {
     const auto& created = record.operation_creates[i];
-    if (!is_id_sized(created.id)) return bug("operation");
+    if (!is_id_sized(created.id) || !is_storable(created)) return bug("operation");
     for (std::size_t j = 0; j < i; ++j)
       if (record.operation_creates[j].kind == created.kind &&
           record.operation_creates[j].id == created.id)
@@ -165,7 +165,7 @@ status record_applier::stage_operations(const commit_record& record) {
       return error{error_code::already_exists, "operation"};
   }
   for (const auto& updated : record.operation_updates) {
-    if (!is_id_sized(updated.id)) return bug("operation");
+    if (!is_id_sized(updated.id) || !is_storable(updated)) return bug("operation");
     if (!exists(tables_.operations, operation_key(updated.kind, updated.id)))
       return error{error_code::not_found, "operation"};
   }

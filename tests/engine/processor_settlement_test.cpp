@@ -92,6 +92,18 @@ TEST_F(processor_test, topup_failure_text_is_bounded) {
   EXPECT_EQ(outcome->operation.failure_message.size(), failure_text_length_max);
 }
 
+// The object id is stored with the operation and used to look it up again, so it is not cut
+// like the failure texts: an id longer than any processor makes is refused. Stored, a
+// 5,000-byte id made the operation's row one its decoder refused (every later read failed).
+TEST_F(processor_test, an_object_id_longer_than_any_processor_makes_is_refused) {
+  settlement long_id = verdict(processor_status::succeeded);
+  long_id.processor_object_id = std::string(processor_object_id_length_max + 1, 'p');
+  expect_rejected(settle(topup(processor_status::pending), long_id, clock.now()),
+                  {error_code::parameter_invalid, "processor_object_id"});
+  long_id.processor_object_id.pop_back();
+  EXPECT_TRUE(settle(topup(processor_status::pending), long_id, clock.now()));
+}
+
 TEST_F(processor_test, topup_settlements_from_every_status) {
   using enum processor_status;
   const settlement_probe probes[] = {

@@ -91,5 +91,19 @@ TEST_F(record_applier_test, an_entry_leg_on_an_empty_account_id_is_refused_alone
   expect_refused_alone(std::move(bad), "c");
 }
 
+// The operation decoder refuses strings over short_string_bytes_max; the commit path wrote
+// them, so a processor that answered with a long object id left a row nothing could read
+// again (the top-up's GET, its settlement and verify all failed on it).
+TEST_F(record_applier_test, an_operation_row_its_decoder_would_refuse_is_refused_alone) {
+  auto requested = request_topup(*store->get_account("a"), {"top_long", 10, "pm_card_visa"}, now);
+  ASSERT_TRUE(requested.has_value());
+  commit_record bad;
+  bad.operation_creates.push_back(requested->operation);
+  bad.operation_creates.back().processor_object_id = std::string(5000, 'p');
+  bad.account_deltas = requested->deltas;
+  expect_refused_alone(std::move(bad), "c");
+  EXPECT_EQ(store->get_operation(processor_kind::topup, "top_long").code(), error_code::not_found);
+}
+
 }  // namespace
 }  // namespace escrowd::storage
