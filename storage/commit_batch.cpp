@@ -210,22 +210,24 @@ int ledger_store::reap_chunk(MDB_txn* txn, std::int64_t now, std::size_t limit,
   // The expiry index is ordered by time: the oldest come first, so each call handles a
   // bounded chunk of index keys and stops at the first one still alive. A key whose
   // record was replaced (or is gone) is stale: it is dropped without deleting anything.
+  // So is a key that cannot be read, or whose record cannot: failing here would fail the
+  // store (and again after every restart) for one unreadable value of a table that holds
+  // no money. An unreadable record stays, so a retry under its key is refused, never run.
   for (std::size_t handled = 0; rc == MDB_SUCCESS && handled < limit; ++handled) {
     rc = cursor.get(key, value, MDB_FIRST);
     if (rc != MDB_SUCCESS) break;
-    if (key.size() < 8) return MDB_CORRUPTED;
-    const std::int64_t expires_at = unbias_time(read_big_endian(key));
-    if (expires_at > now) break;
+    const bool readable_key = key.size() >= 8;
+    if (readable_key && unbias_time(read_big_endian(key)) > now) break;
     auto record_key = decode_idempotency_expiry(value);
-    if (!record_key) return MDB_CORRUPTED;
-    std::string_view stored;
-    rc = lmdb_get(txn, tables_.idempotency, *record_key, stored);
-    if (rc == MDB_SUCCESS) {
-      auto record = decode_idempotency(stored);
-      if (!record) return MDB_CORRUPTED;
-      if (record->expires_at == expires_at) {
-        rc = lmdb_del(txn, tables_.idempotency, *record_key);
-        if (rc == MDB_SUCCESS) ++reaped;
+    if (readable_key && record_key && !record_key->empty()) {
+      std::string_view stored;
+      rc = lmdb_get(txn, tables_.idempotency, *record_key, stored);
+      if (rc == MDB_SUCCESS) {
+        auto record = decode_idempotency(stored);
+        if (record && record->expires_at == unbias_time(read_big_endian(key))) {
+          rc = lmdb_del(txn, tables_.idempotency, *record_key);
+          if (rc == MDB_SUCCESS) ++reaped;
+        }
       }
     }
     if (rc == MDB_NOTFOUND) rc = MDB_SUCCESS;

@@ -195,6 +195,30 @@ TEST_F(maintenance_test, reaps_expired_idempotency_records_in_bounded_chunks) {
   EXPECT_EQ(store->stats().idempotency_reaped, 2260u);
 }
 
+// A reaper that met an idempotency record it could not read failed its transaction, and
+// with it the store: every write was refused until a restart, and after the restart the
+// reaper met the same record again. Its index key is dropped; the record stays, so a retry
+// under its key still finds it (and is answered storage_failed), never runs twice.
+TEST_F(maintenance_test, an_unreadable_idempotency_record_does_not_stop_the_reaper_or_writes) {
+  std::vector<commit_record> records(3);
+  for (std::size_t i = 0; i < records.size(); ++i)
+    records[i].idempotency = idempotency_for("key_a", "k" + std::to_string(i), now, 100);
+  expect_ok(std::move(records));
+  rewrite_raw("idempotency", idempotency_key("key_a", "k1"), [](std::string_view stored) {
+    std::string corrupt(stored);
+    corrupt[corrupt.size() / 2] = char(~corrupt[corrupt.size() / 2]);
+    return corrupt;
+  });
+  auto reaped = store->reap_expired_idempotency(now + 100, 100);
+  ASSERT_TRUE(reaped.has_value()) << "system code " << store->stats().failure_system_code;
+  EXPECT_EQ(*reaped, 2u);
+  EXPECT_FALSE(store->failed());
+  EXPECT_EQ(store->get_idempotency("key_a", "k0").code(), error_code::not_found);
+  EXPECT_EQ(store->get_idempotency("key_a", "k1").code(), error_code::storage_failed);
+  EXPECT_EQ(*store->reap_expired_idempotency(now + 100, 100), 0u);
+  expect_ok({open_account_record("a")});
+}
+
 TEST_F(maintenance_test, a_backup_opens_elsewhere_and_verifies) {
   expect_ok({open_account_record("a"), open_account_record("b")});
   expect_ok({topup_record(*store->get_account("a"), "top", 100, now)});
