@@ -3,7 +3,12 @@
 #include <map>
 #include <unordered_map>
 
+#include "storage/api_key_codec.hpp"
+#include "storage/idempotency_codec.hpp"
+#include "storage/keys.hpp"
 #include "storage/limits.hpp"
+#include "storage/meta_codec.hpp"
+#include "storage/outbox_codec.hpp"
 
 namespace escrowd::storage {
 namespace {
@@ -58,6 +63,8 @@ class verifier {
     scan_operations();
     check_derived();
     check_books();
+    scan_review_deadlines();
+    scan_other_tables();
     return std::move(report_);
   }
 
@@ -151,6 +158,7 @@ class verifier {
         problem("task " + row.id + ": escrow " + std::to_string(row.escrow) +
                 " does not match its state " + std::string(to_string(row.state)));
       derived_[row.payer].escrowed += row.escrow;
+      if (row.state == task_state::submitted) submitted_.emplace(row.id, row.review_deadline);
       return true;
     }));
   }
@@ -195,6 +203,67 @@ class verifier {
     }
   }
 
+  // Visits every key and value of a table the snapshot has no typed scan for.
+  template <class Visit>
+  void scan_raw(std::string_view table, MDB_dbi dbi, Visit visit) {
+    lmdb_cursor cursor;
+    std::string_view key, value;
+    int rc = cursor.open(snapshot_.txn(), dbi);
+    if (rc == MDB_SUCCESS) rc = cursor.get(key, value, MDB_FIRST);
+    for (; rc == MDB_SUCCESS; rc = cursor.get(key, value, MDB_NEXT)) visit(key, value);
+    if (rc != MDB_NOTFOUND) problem("cannot read " + std::string(table));
+  }
+
+  // The review timer finds lapsed windows only through this index, which holds exactly the
+  // submitted tasks (FORMAT.md): a submitted task missing from it is never released to its
+  // worker, however long its window has lapsed.
+  void scan_review_deadlines() {
+    scan_raw("review_deadlines", snapshot_.tables().review_deadlines,
+             [&](std::string_view key, std::string_view) {
+               const bool whole = key.size() > 8;
+               const std::string task_id(whole ? key.substr(8) : std::string_view());
+               const auto deadline = whole ? unbias_time(read_big_endian(key)) : 0;
+               const auto found = submitted_.find(task_id);
+               if (whole && found != submitted_.end() && found->second == deadline) {
+                 submitted_.erase(found);
+                 return;
+               }
+               problem("review deadline " + std::to_string(deadline) + " of task '" + task_id +
+                       "' names no task submitted with that deadline");
+             });
+    for (const auto& [id, deadline] : submitted_)
+      problem("task " + id + " is submitted but has no review deadline key at " +
+              std::to_string(deadline));
+  }
+
+  // Tables that hold no money but that money depends on: an unreadable outbox row stops the
+  // gateway's scan (charges and payouts are never sent), an unreadable idempotency record
+  // refuses its retries, an unreadable key its logins, an unreadable webhook event its
+  // redeliveries.
+  void scan_other_tables() {
+    const auto& tables = snapshot_.tables();
+    auto readable = [&](std::string_view table, bool ok, std::string_view key) {
+      if (!ok)
+        problem(std::string(table) + " value under key '" + std::string(key) + "' is corrupt");
+    };
+    scan_raw("outbox", tables.outbox, [&](std::string_view key, std::string_view value) {
+      auto row = decode_outbox(value);
+      readable("outbox", row && row->key == key, key);
+    });
+    scan_raw("idempotency", tables.idempotency, [&](std::string_view key, std::string_view value) {
+      auto row = decode_idempotency(value);
+      readable("idempotency", row && idempotency_key(row->scope, row->key) == key, key);
+    });
+    scan_raw("api_keys", tables.api_keys, [&](std::string_view, std::string_view value) {
+      readable("api_keys", decode_api_key(value).has_value(), "(a key hash)");
+    });
+    scan_raw("webhook_events", tables.webhook_events,
+             [&](std::string_view key, std::string_view value) {
+               auto row = decode_webhook_event(value);
+               readable("webhook_events", row && row->event_id == key, key);
+             });
+  }
+
   const read_snapshot& snapshot_;
   verify_report report_;
   std::unordered_map<std::string, wide_sum> books_;
@@ -202,6 +271,7 @@ class verifier {
   std::map<std::string, account> accounts_;
   std::unordered_map<std::string, derived_sums> derived_;
   std::unordered_map<std::string, std::uint64_t> newest_entry_;  // by account id
+  std::unordered_map<std::string, std::int64_t> submitted_;      // task id -> review deadline
 };
 
 }  // namespace

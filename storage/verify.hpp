@@ -9,6 +9,8 @@
 //     open top-ups, pending_withdrawal = the open withdrawals;
 //   - every account's chain of entries links each entry touching its books to the one
 //     before, and its row's head is its newest entry.
+//   - the review-deadline index holds exactly the submitted tasks, at their deadlines, and
+//     every outbox row, idempotency record, API key and webhook event can be read.
 // Used by GET /v1/ledger/verify and `escrowd verify`. Memory: proportional to the number
 // of accounts, tasks and books (it holds one balance per book).
 // Thread affinity: any; it only reads. Lifetime: the snapshot must outlive the call.

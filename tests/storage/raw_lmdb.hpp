@@ -43,4 +43,27 @@ inline bool rewrite_raw_value(const std::filesystem::path& data_dir, const char*
   return done;
 }
 
+// Deletes one stored key behind the store's back (an index key a bug or a bad copy lost).
+// False on any LMDB error, absence included.
+inline bool delete_raw_value(const std::filesystem::path& data_dir, const char* table,
+                             std::string_view key) {
+  MDB_env* env = nullptr;
+  if (mdb_env_create(&env) != MDB_SUCCESS) return false;
+  MDB_txn* txn = nullptr;
+  MDB_dbi dbi = 0;
+  bool done = mdb_env_set_maxdbs(env, 16) == MDB_SUCCESS &&
+              mdb_env_open(env, data_dir.c_str(), 0, 0640) == MDB_SUCCESS &&
+              mdb_txn_begin(env, nullptr, 0, &txn) == MDB_SUCCESS &&
+              mdb_dbi_open(txn, table, 0, &dbi) == MDB_SUCCESS &&
+              lmdb_del(txn, dbi, key) == MDB_SUCCESS;
+  if (txn != nullptr) {
+    if (done)
+      done = mdb_txn_commit(txn) == MDB_SUCCESS;
+    else
+      mdb_txn_abort(txn);
+  }
+  mdb_env_close(env);
+  return done;
+}
+
 }  // namespace escrowd::storage::testing
