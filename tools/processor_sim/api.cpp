@@ -69,6 +69,13 @@ prepared_call api::prepare(const api_request& request) {
   std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : "";
   if (!journal_caught_up())
     return {finish(state_file_unwritable_reply(), request_id, {}, request.stripe_version), {}, 0};
+  // The path names the endpoint an idempotency key is saved for, and answers quote it.
+  if (!is_utf8(target)) {
+    return {finish(error_reply(errors::malformed_body("the request URL is not valid UTF-8")),
+                   request_id, {}, {}),
+            {},
+            0};
+  }
   if (path.starts_with("/_sim/")) {
     api_reply reply = inspect(request, path, query, request_id);
     commit();  // a clock advance or a reset
@@ -98,8 +105,8 @@ prepared_call api::prepare_route(const api_request& request, route_match route,
     return answer(std::move(reply));
   }
   if (!request.stripe_version.empty() && !is_api_version(request.stripe_version)) {
-    return {finish(error_reply(errors::invalid_api_version(request.stripe_version)), request_id,
-                   echoed_key, {}),
+    const std::string quoted = is_utf8(request.stripe_version) ? request.stripe_version : "";
+    return {finish(error_reply(errors::invalid_api_version(quoted)), request_id, echoed_key, {}),
             {},
             0};
   }
@@ -148,6 +155,8 @@ std::optional<api_reply> api::claim_key(const api_request& request, const std::s
   if (key.empty() || key.size() > idempotency_key_chars_max) {
     return error_reply(errors::idempotency_key_too_long());
   }
+  // Saved with the answer and quoted by the errors about it: text only (see is_utf8).
+  if (!is_utf8(key)) return error_reply(errors::idempotency_key_not_utf8());
   std::string scope = api_key + '\n' + key;
   std::string endpoint =
       endpoint_name(request.method, request.target.substr(0, request.target.find('?')));

@@ -2,6 +2,8 @@
 // misconfigured client cannot mistake the simulator for Stripe.
 #include "auth.hpp"
 
+#include "form_codec.hpp"
+
 namespace escrowd::processor_sim {
 namespace {
 
@@ -57,6 +59,8 @@ auth_result authenticate(std::string_view authorization) {
   }
   while (!key.empty() && key.front() == ' ') key.erase(0, 1);
   if (key.empty()) return {{}, errors::missing_api_key()};
+  // The key scopes the idempotency keys saved in the state file, and the 401 quotes it.
+  if (!is_utf8(key)) return {{}, errors::invalid_api_key("")};
   if (!key.starts_with("sk_test_")) return {{}, errors::invalid_api_key(key)};
   return {key, std::nullopt};
 }

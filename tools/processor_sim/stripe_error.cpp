@@ -107,6 +107,10 @@ stripe_error idempotency_key_too_long() {
               "Idempotency-Key must be between 1 and 255 characters long.");
 }
 
+stripe_error idempotency_key_not_utf8() {
+  return make(400, "invalid_request_error", "", "Idempotency-Key must be valid UTF-8 text.");
+}
+
 stripe_error idempotency_params_mismatch(std::string_view key) {
   return make(400, "idempotency_error", "",
               "Keys for idempotent requests can only be used with the same parameters they were "

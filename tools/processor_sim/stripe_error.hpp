@@ -43,6 +43,7 @@ namespace errors {
                                             int status = 404);
 [[nodiscard]] stripe_error unexpected_state(std::string_view code, std::string_view message);
 [[nodiscard]] stripe_error idempotency_key_too_long();
+[[nodiscard]] stripe_error idempotency_key_not_utf8();
 [[nodiscard]] stripe_error idempotency_params_mismatch(std::string_view key);
 [[nodiscard]] stripe_error idempotency_endpoint_mismatch(std::string_view key,
                                                          std::string_view first_endpoint,

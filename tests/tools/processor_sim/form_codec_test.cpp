@@ -75,6 +75,19 @@ TEST(form_codec, refuses_too_many_fields) {
   EXPECT_FALSE(parse_form(text).params.has_value());
 }
 
+TEST(form_codec, utf8_is_checked_strictly_as_json_parsers_do) {
+  EXPECT_TRUE(is_utf8("plain ascii"));
+  EXPECT_TRUE(is_utf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"));  // é € and an emoji
+  EXPECT_FALSE(is_utf8("\xFF"));
+  EXPECT_FALSE(is_utf8("\xC3"));              // cut short
+  EXPECT_FALSE(is_utf8("\xC0\xAF"));          // overlong
+  EXPECT_FALSE(is_utf8("\xE0\x80\xAF"));      // overlong
+  EXPECT_FALSE(is_utf8("\xED\xA0\x80"));      // a surrogate
+  EXPECT_FALSE(is_utf8("\xF4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(parse_form("metadata[k]=%E2%82").params);
+  EXPECT_TRUE(parse_form("metadata[k]=%E2%82%AC").params);
+}
+
 TEST(form_codec, percent_encode_round_trips) {
   std::string raw = "a b+c/d?e=f&g[h]~ü";
   std::string encoded = percent_encode(raw);
