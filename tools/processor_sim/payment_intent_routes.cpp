@@ -207,19 +207,23 @@ route_outcome create(const route_context& context) {
 route_outcome confirm_existing(const route_context& context) {
   payment_intent* intent = context.state.find_payment_intent(context.object_id);
   if (intent == nullptr) return not_found(context.object_id);
-  if (const std::string* pm = context.params.find("payment_method")) intent->payment_method = *pm;
-  if (const std::string* url = context.params.find("return_url")) intent->return_url = *url;
-  bool confirmable =
-      intent->status == "requires_confirmation" ||
-      (intent->status == "requires_payment_method" && !intent->payment_method.empty());
+  // A refused confirm changes nothing: the new method and URL are taken only once it runs.
+  const std::string* new_method = context.params.find("payment_method");
+  const std::string* new_url = context.params.find("return_url");
+  const std::string& method = new_method ? *new_method : intent->payment_method;
+  const std::string& url = new_url ? *new_url : intent->return_url;
+  bool confirmable = intent->status == "requires_confirmation" ||
+                     (intent->status == "requires_payment_method" && !method.empty());
   if (!confirmable) {
     return error_outcome(errors::unexpected_state(
         "payment_intent_unexpected_state",
         "You cannot confirm this PaymentIntent because it has a status of " + intent->status +
             "."));
   }
-  if (intent->allow_redirects == "always" && intent->return_url.empty())
+  if (intent->allow_redirects == "always" && url.empty())
     return error_outcome(return_url_required());
+  intent->payment_method = method;
+  intent->return_url = url;
   return confirm(*intent, context);
 }
 

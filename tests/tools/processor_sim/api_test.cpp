@@ -204,6 +204,31 @@ TEST_F(api_test, manual_capture_then_capture_and_cancel_rules) {
   EXPECT_EQ(call("GET", "/v1/payment_intents/pi_missing").status, 404);
 }
 
+// A confirm refused for the intent's state (or a missing return_url) attached its
+// payment_method and return_url all the same, so the refused request changed the intent (and
+// the state file): Stripe's errors change nothing.
+TEST_F(api_test, a_refused_confirm_changes_nothing) {
+  auto succeeded = json(call("POST", "/v1/payment_intents", visa));
+  const std::string id(succeeded["id"].as_string());
+  auto refused = call("POST", "/v1/payment_intents/" + id + "/confirm",
+                      "payment_method=pm_card_chargeDeclined&return_url=https://shop.example/r");
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(json(call("GET", "/v1/payment_intents/" + id)), succeeded);
+
+  auto redirecting = json(call("POST", "/v1/payment_intents", "amount=700&currency=usd"));
+  const std::string redirecting_id(redirecting["id"].as_string());
+  auto no_url = call("POST", "/v1/payment_intents/" + redirecting_id + "/confirm",
+                     "payment_method=pm_card_visa");
+  EXPECT_EQ(no_url.status, 400) << no_url.body;
+  EXPECT_EQ(json(call("GET", "/v1/payment_intents/" + redirecting_id)), redirecting);
+  auto confirmed = call("POST", "/v1/payment_intents/" + redirecting_id + "/confirm",
+                        "payment_method=pm_card_visa&return_url=https://shop.example/r");
+  ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+  EXPECT_EQ(json(confirmed)["payment_method"], "pm_card_visa");
+  EXPECT_EQ(json(confirmed)["return_url"], "https://shop.example/r");
+  EXPECT_EQ(json(confirmed)["status"], "succeeded");
+}
+
 TEST_F(api_test, uncaptured_authorization_expires_to_canceled) {
   auto created = json(call("POST", "/v1/payment_intents", visa + "&capture_method=manual"));
   std::string id(created["id"].as_string());
