@@ -29,6 +29,21 @@ std::string ascii_lower(std::string_view text) {
   return lower;
 }
 
+// Metadata is one level of strings: `metadata[a][b]=x` is no key and value, and dropping it
+// silently would store (or, as a list filter, match) something other than what was asked.
+std::optional<stripe_error> check_flat_metadata(const form_params& params) {
+  const std::string prefix = "metadata[";
+  for (auto it = params.fields.lower_bound(prefix);
+       it != params.fields.end() && it->first.starts_with(prefix); ++it) {
+    const std::string_view key = std::string_view(it->first).substr(prefix.size());
+    if (key.find('[') != std::string_view::npos) {
+      const std::string outer = prefix + std::string(key.substr(0, key.find(']') + 1));
+      return errors::parameter_invalid(outer, "Invalid string: metadata values are strings.");
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<stripe_error> check_known_params(const form_params& params,
@@ -79,6 +94,7 @@ checked<std::string> parse_currency(const form_params& params) {
 }
 
 checked<metadata_map> parse_metadata(const form_params& params) {
+  if (auto nested = check_flat_metadata(params)) return {{}, nested};
   metadata_map metadata = nested_fields(params, "metadata");
   if (metadata.size() > metadata_keys_max) {
     return {{}, errors::parameter_invalid("metadata", "You can specify up to 50 keys.")};
@@ -95,7 +111,7 @@ checked<metadata_map> parse_metadata(const form_params& params) {
                                         "Metadata values can have up to 500 characters.")};
     }
   }
-  // A bare `metadata=` (Stripe's way to unset) or deeper nesting is not a map we can store.
+  // A bare `metadata=` (Stripe's way to unset) is not a map we can store.
   for (const auto& [key, value] : params.fields) {
     if (key == "metadata" && !value.empty()) {
       return {{}, errors::parameter_invalid("metadata", "Invalid hash")};
@@ -165,6 +181,7 @@ checked<list_query> parse_list_query(const form_params& params, bool with_status
                                       "ending_before, starting_after.")};
   }
   if (const std::string* text = params.find("status")) query.status = *text;
+  if (auto nested = check_flat_metadata(params)) return {{}, nested};
   query.metadata = nested_fields(params, "metadata");
   return {std::move(query), std::nullopt};
 }

@@ -229,6 +229,20 @@ TEST_F(api_test, a_refused_confirm_changes_nothing) {
   EXPECT_EQ(json(confirmed)["status"], "succeeded");
 }
 
+// metadata[a][b]=x was dropped without a word: the intent was made without that pair, and as
+// a list filter it matched every object instead of none.
+TEST_F(api_test, nested_metadata_is_refused_not_dropped) {
+  auto create = call("POST", "/v1/payment_intents", visa + "&metadata[order][id]=7", "nested");
+  EXPECT_EQ(create.status, 400) << create.body;
+  EXPECT_EQ(json(create)["error"].as_object()["param"], "metadata[order]");
+  EXPECT_EQ(charges(), 0u);
+  ASSERT_EQ(call("POST", "/v1/payment_intents", visa + "&metadata[order]=7").status, 200);
+  auto filter = call("GET", "/v1/payment_intents?metadata[order][id]=8");
+  EXPECT_EQ(filter.status, 400) << filter.body;
+  auto payout = call("POST", "/v1/payouts", "amount=5&currency=usd&metadata[a][b]=c");
+  EXPECT_EQ(payout.status, 400) << payout.body;
+}
+
 TEST_F(api_test, uncaptured_authorization_expires_to_canceled) {
   auto created = json(call("POST", "/v1/payment_intents", visa + "&capture_method=manual"));
   std::string id(created["id"].as_string());
