@@ -12,6 +12,9 @@ inline constexpr std::size_t request_body_bytes_max = 64 * 1024;
 inline constexpr std::size_t request_header_bytes_max = 16 * 1024;
 inline constexpr std::size_t connections_max = 1024;
 inline constexpr std::int64_t connection_idle_timeout_ms_default = 120'000;
+// After a failed accept (out of descriptors: EMFILE, ENFILE) the connection stays queued, so
+// accepting again at once fails again at once: wait this long instead of spinning a core.
+inline constexpr std::int64_t accept_retry_delay_ms = 50;
 
 // Form decoding: Stripe caps metadata at 50 keys of 40 chars and values of 500 chars.
 inline constexpr std::size_t form_fields_max = 256;

@@ -152,6 +152,7 @@ server::server(asio::io_context& io, api& logic, webhook_sender* webhooks,
     : io_(io),
       acceptor_(io),
       sweep_timer_(io),
+      accept_retry_timer_(io),
       shared_(std::make_shared<server_shared>(server_shared{logic, webhooks, 0, idle_timeout_ms})) {
   if (webhooks != nullptr) {
     logic.set_webhook_stats([webhooks] { return webhooks->stats_json(); });
@@ -194,18 +195,24 @@ void server::stop() {
   beast::error_code ignored;
   acceptor_.close(ignored);
   sweep_timer_.cancel();
+  accept_retry_timer_.cancel();
 }
 
 void server::accept() {
   acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
     if (stopped_) return;
-    if (!ec) {
-      if (shared_->connections >= connections_max) {
-        beast::error_code ignored;
-        socket.close(ignored);  // over the bound: refuse rather than queue without limit
-      } else {
-        std::make_shared<session>(std::move(socket), shared_)->read();
-      }
+    if (ec) {
+      accept_retry_timer_.expires_after(std::chrono::milliseconds(accept_retry_delay_ms));
+      accept_retry_timer_.async_wait([this](beast::error_code timer_ec) {
+        if (!timer_ec && !stopped_) accept();
+      });
+      return;
+    }
+    if (shared_->connections >= connections_max) {
+      beast::error_code ignored;
+      socket.close(ignored);  // over the bound: refuse rather than queue without limit
+    } else {
+      std::make_shared<session>(std::move(socket), shared_)->read();
     }
     accept();
   });

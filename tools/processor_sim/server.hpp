@@ -58,6 +58,7 @@ class server {
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer sweep_timer_;
+  boost::asio::steady_timer accept_retry_timer_;
   std::shared_ptr<server_shared> shared_;
   bool stopped_ = false;
 };

@@ -3,10 +3,15 @@
 // processor's records through /_sim. Every test ends by stopping the process with SIGTERM
 // and requiring exit status 0, so a leak reported by LeakSanitizer fails the test.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <fstream>
 #include <future>
+#include <sstream>
+#include <thread>
 
 #include "sim_harness.hpp"
 #include "webhook_signature.hpp"
@@ -270,6 +275,43 @@ TEST_F(sim_test, ids_differ_between_runs_without_a_seed) {
   EXPECT_EQ(sim_->stop(), 0);
   start_unseeded();
   EXPECT_NE(first_payout_id(), first);
+}
+
+// User plus system CPU time of a process so far, in clock ticks (/proc/PID/stat).
+long cpu_ticks(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  std::istringstream fields(text.substr(text.rfind(')') + 2));  // after "pid (name) "
+  std::string field;
+  for (int i = 3; i < 14; ++i) fields >> field;  // state .. cmajflt: fields 3 to 13
+  long user = 0;
+  long system = 0;
+  fields >> user >> system;
+  return user + system;
+}
+
+// Out of descriptors, a failed accept was retried at once, and failed again at once (the
+// connection stays queued): a core spun as long as the descriptors stayed taken.
+TEST_F(sim_test, running_out_of_descriptors_does_not_spin_a_core) {
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit few = saved;
+  few.rlim_cur = 32;  // inherited by the simulator, restored for the test at once
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &few), 0);
+  start({});
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  boost::asio::io_context io;
+  std::vector<boost::asio::ip::tcp::socket> connections;
+  const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                                sim_->port());
+  for (int i = 0; i < 40; ++i) connections.emplace_back(io).connect(endpoint);
+  std::this_thread::sleep_for(200ms);
+  const long before = cpu_ticks(sim_->pid());
+  std::this_thread::sleep_for(1s);
+  const long spent = cpu_ticks(sim_->pid()) - before;
+  EXPECT_LT(spent, sysconf(_SC_CLK_TCK) / 5) << "ticks in one second";
+  connections.clear();
+  EXPECT_EQ(client_->get("/_sim/clock").status, 200) << "serves again once descriptors free up";
 }
 
 TEST(sim_process_test, refuses_bad_flags) {

@@ -32,6 +32,7 @@ class sim_process {
   sim_process& operator=(const sim_process&) = delete;
 
   [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] pid_t pid() const { return pid_; }
   // SIGTERM and wait; the exit status (0 for a clean, leak-free exit), or -1 if killed.
   int stop();
   // SIGKILL and reap: a crash at an arbitrary point.
