@@ -25,6 +25,16 @@ constexpr std::string_view generation_line_prefix = "{\"generation\":";
 // Compaction writes in pieces of about this size rather than holding the whole file twice.
 constexpr std::size_t compaction_chunk_bytes = 1 << 20;
 
+// Builds before the UTF-8 checks at the API's edge stored bytes that are not UTF-8 as they
+// came, and serialization copies them as they are: their files hold such strings. Reading
+// them back beats refusing to start (escrowd serve would not start either) over bytes that
+// change no record's meaning.
+json::value parse_line(std::string_view line, boost::system::error_code& ec) {
+  json::parse_options options;
+  options.allow_invalid_utf8 = true;
+  return json::parse(line, ec, {}, options);
+}
+
 std::string system_error(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
 }
@@ -79,7 +89,7 @@ std::uint64_t read_header(const json::object& header) {
 // A start that could not compact records its generation in a line of its own (open()).
 std::uint64_t read_generation_line(std::string_view line) {
   boost::system::error_code ec;
-  const json::value parsed = json::parse(line, ec);
+  const json::value parsed = parse_line(line, ec);
   const json::value* generation =
       !ec && parsed.is_object() ? parsed.get_object().if_contains("generation") : nullptr;
   if (generation == nullptr || !generation->is_int64() || generation->get_int64() < 0)
@@ -89,7 +99,7 @@ std::uint64_t read_generation_line(std::string_view line) {
 
 void replay_line(std::string_view line, sim_records& records) {
   boost::system::error_code ec;
-  json::value parsed = json::parse(line, ec);
+  json::value parsed = parse_line(line, ec);
   if (ec) throw journal_format_error("not JSON (" + ec.message() + ")");
   const json::object* object = parsed.if_object();
   const json::value* changes = object ? object->if_contains("changes") : nullptr;
@@ -112,7 +122,7 @@ std::uint64_t replay(std::string_view contents, sim_records& records, const std:
     try {
       if (line_number == 1) {
         boost::system::error_code ec;
-        json::value header = json::parse(line, ec);
+        json::value header = parse_line(line, ec);
         if (ec || !header.is_object())
           throw journal_format_error("not a processor simulator state file");
         generation = read_header(header.get_object()) + 1;

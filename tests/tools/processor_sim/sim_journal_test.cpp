@@ -205,6 +205,26 @@ TEST_F(sim_journal_test, bytes_that_are_not_utf8_are_refused_and_never_reach_the
   EXPECT_EQ(replayed.body, accented.body);
 }
 
+// A file an older build wrote with such bytes in it (before they were refused) stopped every
+// start: it is read, bytes and all, and keeps its records and keys.
+TEST_F(sim_journal_test, a_file_holding_bytes_that_are_not_utf8_still_starts) {
+  const auto first =
+      sim().call("POST", "/v1/payment_intents", visa + "&metadata[order]=x", "key-old-build");
+  ASSERT_EQ(first.status, 200) << first.body;
+  sim_.reset();
+  std::string text = file_text();
+  for (std::size_t at = 0; (at = text.find("\"order\":\"x\"", at)) != std::string::npos;)
+    text.replace(at += 9, 1, "\xFF");  // what the old build wrote for metadata[order]=%FF
+  std::ofstream(file_, std::ios::binary | std::ios::trunc) << text;
+  start();
+  // (Answers quoting those bytes are not JSON to a strict parser: only the count is read.)
+  EXPECT_EQ(boost::json::parse(sim().call("GET", "/_sim/stats").body).at("payment_intents"), 1);
+  const auto retried =
+      sim().call("POST", "/v1/payment_intents", visa + "&metadata[order]=x", "key-old-build");
+  EXPECT_EQ(header_of(retried, "Idempotent-Replayed"), "true");
+  start();
+}
+
 TEST_F(sim_journal_test, compaction_keeps_everything_and_only_the_last_state) {
   build_world();
   for (int i = 0; i < 20; ++i) sim().advance_ms(1);  // lines that compaction folds away
