@@ -93,10 +93,13 @@ std::map<std::string, setter> setters() {
       {"--payout-settle-ms",
        bounded(
            day_ms, [](sim_config & c) -> auto& { return c.api.settings.payout_settle_ms; })},
-      {"--webhook-retry-delay-ms", bounded(
-                                       webhook_retry_delay_ms_max, [](sim_config & c) -> auto& {
-                                         return c.webhook_retry_delay_ms;
-                                       })},
+      // At least 1: the delay doubles per attempt, and 0 doubled stays 0, so the 10,000
+      // attempts meant to span three days would all go out within a second.
+      {"--webhook-retry-delay-ms",
+       [](const std::string& v, sim_config& c) {
+         return parse_integer<std::int64_t>(v, c.webhook_retry_delay_ms, 1,
+                                            webhook_retry_delay_ms_max);
+       }},
       {"--connection-idle-timeout-ms",
        bounded(
            connection_idle_timeout_ms_default,

@@ -190,5 +190,14 @@ TEST(parse_command_line, sets_the_state_file_compaction_threshold) {
   EXPECT_FALSE(parse_command_line({"--state-file-compaction-floor-bytes", "-1"}).config);
 }
 
+// A first retry delay of 0 was accepted; doubled it stays 0, so an event for a receiver
+// that was down for a second was abandoned after its 10,000 attempts instead of three days.
+TEST(parse_command_line, refuses_a_webhook_retry_delay_that_cannot_grow) {
+  EXPECT_FALSE(parse_command_line({"--webhook-retry-delay-ms", "0"}).config);
+  const auto parsed = parse_command_line({"--webhook-retry-delay-ms", "1"});
+  ASSERT_TRUE(parsed.config) << parsed.error;
+  EXPECT_EQ(parsed.config->webhook_retry_delay_ms, 1);
+}
+
 }  // namespace
 }  // namespace escrowd::processor_sim::testing
