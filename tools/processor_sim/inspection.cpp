@@ -83,11 +83,17 @@ api_reply api::inspect(const api_request& request, std::string_view path, std::s
   if (post && path == "/_sim/clock/advance") {
     auto form = parse_form(request.body.empty() ? query : std::string_view(request.body));
     std::optional<std::int64_t> ms;
+    const std::int64_t room_ms = clock_offset_ms_max - clock_.offset_ms();
     if (form.params) {
-      if (auto s = parse_nonnegative(form.params->find("seconds"))) ms = *s * 1000;
+      if (auto s = parse_nonnegative(form.params->find("seconds")))
+        ms = *s <= room_ms / 1000 ? *s * 1000 : room_ms + 1;
       if (auto m = parse_nonnegative(form.params->find("ms"))) ms = *m;
     }
     if (!ms) return error_reply(errors::parameter_missing("seconds"));
+    if (*ms > room_ms) {
+      return error_reply(errors::parameter_invalid(
+          "seconds", "The simulator's clock moves at most a century from the wall clock."));
+    }
     clock_.advance_ms(*ms);
     tick();
     return json_reply({{"now_ms", clock_.now_ms()}});

@@ -58,6 +58,10 @@ inline constexpr std::int64_t hang_ms_default = 100'000;
 inline constexpr std::int64_t hang_ms_max = 3'600'000;
 inline constexpr std::int64_t retry_after_s = 1;
 
+// POST /_sim/clock/advance: the clock's total offset stays within a century, so that neither
+// seconds x 1000 nor the wall clock plus the offset can overflow (and stop the clock).
+inline constexpr std::int64_t clock_offset_ms_max = 100LL * 366 * 24 * 60 * 60 * 1000;
+
 // Webhooks.
 inline constexpr std::size_t webhook_queue_max = 100'000;
 inline constexpr std::size_t webhook_concurrency_max = 8;

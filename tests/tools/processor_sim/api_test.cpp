@@ -243,6 +243,21 @@ TEST_F(api_test, nested_metadata_is_refused_not_dropped) {
   EXPECT_EQ(payout.status, 400) << payout.body;
 }
 
+// seconds x 1000 overflowed (undefined; in practice a silent no-op), and an offset near
+// INT64_MAX overflowed the wall clock plus the offset: the clock stopped for good, so no key
+// expired and no payout settled again. Advances past a century are now 400.
+TEST_F(api_test, a_clock_advance_that_would_overflow_is_refused) {
+  const auto huge = call("POST", "/_sim/clock/advance", "seconds=9223372036854775807");
+  EXPECT_EQ(huge.status, 400) << huge.body;
+  const auto at_the_limit = call("POST", "/_sim/clock/advance", "ms=9223372036854775807");
+  EXPECT_EQ(at_the_limit.status, 400) << at_the_limit.body;
+  ASSERT_EQ(call("POST", "/v1/payment_intents", visa, "still-ticking").status, 200);
+  ASSERT_EQ(call("POST", "/_sim/clock/advance", "seconds=61").status, 200);
+  EXPECT_EQ(
+      header(call("POST", "/v1/payment_intents", visa, "still-ticking"), "Idempotent-Replayed"), "")
+      << "the clock still moves and keys still expire";
+}
+
 TEST_F(api_test, uncaptured_authorization_expires_to_canceled) {
   auto created = json(call("POST", "/v1/payment_intents", visa + "&capture_method=manual"));
   std::string id(created["id"].as_string());
