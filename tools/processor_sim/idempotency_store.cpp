@@ -40,7 +40,14 @@ void idempotency_store::complete(const std::string& scope, stored_response respo
 
 void idempotency_store::release(const std::string& scope) {
   auto it = entries_.find(scope);
-  if (it != entries_.end() && !it->second.finished) entries_.erase(it);
+  if (it == entries_.end() || it->second.finished) return;
+  // Its queue element goes too (the api releases right after begin(), so it is the last):
+  // left behind, every refused request grew the queue for a whole ttl, and a key begun
+  // again within the same millisecond had two elements, which finished_keys() both matched,
+  // writing the key twice into every compacted state file.
+  const std::pair<std::int64_t, std::string> element{it->second.created_ms, scope};
+  if (!by_age_.empty() && by_age_.back() == element) by_age_.pop_back();
+  entries_.erase(it);
 }
 
 void idempotency_store::expire(std::int64_t now_ms) {

@@ -58,6 +58,17 @@ TEST(idempotency_store, released_key_executes_anew) {
   EXPECT_EQ(store.begin("k", endpoint, "good", 1).status, begin_status::started);
 }
 
+// A key refused by validation and sent again within the same millisecond was listed twice
+// by finished_keys(), so compaction wrote it twice.
+TEST(idempotency_store, a_released_key_begun_again_is_listed_once) {
+  idempotency_store store(60'000, 10);
+  ASSERT_EQ(store.begin("k", "POST /v1/payouts", "amount=0", 5).status, begin_status::started);
+  store.release("k");
+  ASSERT_EQ(store.begin("k", "POST /v1/payouts", "amount=1", 5).status, begin_status::started);
+  store.complete("k", stored_response{200, "{}", "req_1", {}});
+  EXPECT_EQ(store.finished_keys().size(), 1u);
+}
+
 TEST(idempotency_store, release_never_forgets_a_saved_response) {
   idempotency_store store(ttl_ms, 10);
   ASSERT_EQ(store.begin("k", endpoint, "a", 0).status, begin_status::started);
