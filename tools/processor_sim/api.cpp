@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "auth.hpp"
+#include "engine/utf8.hpp"
 #include "expansion.hpp"
 #include "limits.hpp"
 #include "sim_journal.hpp"  // api owns the journal: its constructor may destroy one

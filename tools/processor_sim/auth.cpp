@@ -2,7 +2,7 @@
 // misconfigured client cannot mistake the simulator for Stripe.
 #include "auth.hpp"
 
-#include "form_codec.hpp"
+#include "engine/utf8.hpp"
 
 namespace escrowd::processor_sim {
 namespace {

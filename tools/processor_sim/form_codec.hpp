@@ -32,10 +32,6 @@ struct form_result {
 // Decodes %XX escapes (and '+' as a space when asked); nullopt on a malformed escape.
 [[nodiscard]] std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space);
 
-// Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF): all the
-// text a JSON answer or the state file may hold, since their parser refuses anything else.
-[[nodiscard]] bool is_utf8(std::string_view text);
-
 // Encodes everything except unreserved characters (RFC 3986), for URLs we build.
 [[nodiscard]] std::string percent_encode(std::string_view text);
 

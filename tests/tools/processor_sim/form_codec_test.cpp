@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/utf8.hpp"
+
 namespace escrowd::processor_sim {
 namespace {
 

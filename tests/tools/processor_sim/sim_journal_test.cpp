@@ -14,6 +14,7 @@
 #include <fstream>
 #include <thread>
 
+#include "engine/utf8.hpp"
 #include "sim_journal_fixture.hpp"
 
 namespace escrowd::processor_sim::testing {
