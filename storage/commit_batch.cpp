@@ -216,15 +216,16 @@ int ledger_store::reap_chunk(MDB_txn* txn, std::int64_t now, std::size_t limit,
   for (std::size_t handled = 0; rc == MDB_SUCCESS && handled < limit; ++handled) {
     rc = cursor.get(key, value, MDB_FIRST);
     if (rc != MDB_SUCCESS) break;
-    const bool readable_key = key.size() >= 8;
-    if (readable_key && unbias_time(read_big_endian(key)) > now) break;
+    std::optional<std::int64_t> expires_at;
+    if (key.size() >= 8) expires_at = unbias_time(read_big_endian(key));
+    if (expires_at && *expires_at > now) break;
     auto record_key = decode_idempotency_expiry(value);
-    if (readable_key && record_key && !record_key->empty()) {
+    if (expires_at && record_key && !record_key->empty()) {
       std::string_view stored;
       rc = lmdb_get(txn, tables_.idempotency, *record_key, stored);
       if (rc == MDB_SUCCESS) {
         auto record = decode_idempotency(stored);
-        if (record && record->expires_at == unbias_time(read_big_endian(key))) {
+        if (record && record->expires_at == *expires_at) {
           rc = lmdb_del(txn, tables_.idempotency, *record_key);
           if (rc == MDB_SUCCESS) ++reaped;
         }

@@ -18,8 +18,8 @@
 #include "storage/keys.hpp"
 #include "storage/ledger_store.hpp"
 #include "storage/verify.hpp"
-#include "tests/storage/raw_lmdb.hpp"
 #include "tests/storage/storage_test_support.hpp"
+#include "tests/storage/store_fixture.hpp"
 
 namespace escrowd::storage {
 namespace {
@@ -28,30 +28,10 @@ using namespace escrowd::storage::testing;
 
 constexpr std::int64_t now = 1'700'000'000;
 
-class maintenance_test : public ::testing::Test {
+class maintenance_test : public store_fixture {
  protected:
+  maintenance_test() : store_fixture("maintenance") {}
   void SetUp() override { reopen(); }
-  void reopen() {
-    store.reset();
-    store_options options;
-    options.data_dir = dir.path() / "data";
-    options.map_size_bytes_initial = 1 << 20;
-    store = ledger_store::open(options).value();
-  }
-  // Replaces one stored value behind the store's back (raw LMDB, store closed meanwhile).
-  void rewrite_raw(const char* table, const std::string& key,
-                   const std::function<std::string(std::string_view)>& change) {
-    store.reset();
-    ASSERT_TRUE(rewrite_raw_value(dir.path() / "data", table, key, change));
-    reopen();
-  }
-  void expect_ok(std::vector<commit_record> records) {
-    auto result = store->commit_batch(records);
-    ASSERT_TRUE(result.outcome.ok());
-    for (const auto& record : result.records) ASSERT_TRUE(record.outcome.ok());
-  }
-  scratch_dir dir{"maintenance"};
-  std::unique_ptr<ledger_store> store;
 };
 
 TEST_F(maintenance_test, lists_an_accounts_entries_newest_first_in_pages) {

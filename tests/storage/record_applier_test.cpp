@@ -11,6 +11,7 @@
 #include "storage/ledger_store.hpp"
 #include "storage/verify.hpp"
 #include "tests/storage/storage_test_support.hpp"
+#include "tests/storage/store_fixture.hpp"
 
 namespace escrowd::storage {
 namespace {
@@ -19,18 +20,12 @@ using namespace escrowd::storage::testing;
 
 constexpr std::int64_t now = 1'700'000'000;
 
-class record_applier_test : public ::testing::Test {
+class record_applier_test : public store_fixture {
  protected:
+  record_applier_test() : store_fixture("applier") {}
   void SetUp() override {
-    store_options options;
-    options.data_dir = dir.path() / "data";
-    options.map_size_bytes_initial = 1 << 20;
-    auto opened = ledger_store::open(options);
-    ASSERT_TRUE(opened.has_value());
-    store = std::move(*opened);
-    auto opened_accounts = store->commit_batch(
-        std::vector<commit_record>{open_account_record("a"), open_account_record("b")});
-    ASSERT_TRUE(opened_accounts.outcome.ok());
+    reopen();
+    expect_ok({open_account_record("a"), open_account_record("b")});
   }
 
   // Commits `bad` after a good record (a new account) in one batch, and checks that only
@@ -53,9 +48,6 @@ class record_applier_test : public ::testing::Test {
     ASSERT_TRUE(report.has_value());
     EXPECT_TRUE(report->ok) << (report->problems.empty() ? "" : report->problems.front());
   }
-
-  scratch_dir dir{"applier"};
-  std::unique_ptr<ledger_store> store;
 };
 
 // LMDB refuses an empty key (MDB_BAD_VALSIZE). Read while checking a record, that code was

@@ -11,8 +11,8 @@
 
 #include "storage/keys.hpp"
 #include "storage/ledger_store.hpp"
-#include "tests/storage/raw_lmdb.hpp"
 #include "tests/storage/storage_test_support.hpp"
+#include "tests/storage/store_fixture.hpp"
 
 namespace escrowd::storage {
 namespace {
@@ -21,8 +21,9 @@ using namespace escrowd::storage::testing;
 
 constexpr std::int64_t now = 1'700'000'000;
 
-class verify_test : public ::testing::Test {
+class verify_test : public store_fixture {
  protected:
+  verify_test() : store_fixture("verify") {}
   void SetUp() override {
     reopen();
     expect_ok({open_account_record("a"), open_account_record("b")});
@@ -40,18 +41,6 @@ class verify_test : public ::testing::Test {
     expect_ok({outbox});
     expect_problems(0, "");
   }
-  void reopen() {
-    store.reset();
-    store_options options;
-    options.data_dir = dir.path() / "data";
-    options.map_size_bytes_initial = 1 << 20;
-    store = ledger_store::open(options).value();
-  }
-  void expect_ok(std::vector<commit_record> records) {
-    auto result = store->commit_batch(records);
-    ASSERT_TRUE(result.outcome.ok());
-    for (const auto& record : result.records) ASSERT_TRUE(record.outcome.ok());
-  }
   // Expects `count` problems, the first one containing `words`.
   void expect_problems(std::uint64_t count, const std::string& words) {
     auto report = verify_ledger(*store);
@@ -64,37 +53,26 @@ class verify_test : public ::testing::Test {
     EXPECT_NE(report->problems.front().find(words), std::string::npos) << report->problems.front();
   }
 
-  scratch_dir dir{"verify"};
-  std::unique_ptr<ledger_store> store;
   std::int64_t deadline = 0;
 };
 
 TEST_F(verify_test, a_submitted_task_missing_from_the_review_deadlines_is_a_problem) {
-  store.reset();
-  ASSERT_TRUE(delete_raw_value(dir.path() / "data", "review_deadlines",
-                               review_deadline_key(deadline, "t1")));
-  reopen();
+  delete_raw("review_deadlines", review_deadline_key(deadline, "t1"));
   expect_problems(1, "task t1 is submitted but has no review deadline key");
 }
 
 TEST_F(verify_test, a_review_deadline_of_no_submitted_task_is_a_problem) {
-  store.reset();
-  ASSERT_TRUE(rewrite_raw_value(dir.path() / "data", "review_deadlines",
-                                review_deadline_key(deadline + 5, "t1"),
-                                [](std::string_view) { return std::string(); }));
-  reopen();
+  rewrite_raw("review_deadlines", review_deadline_key(deadline + 5, "t1"),
+              [](std::string_view) { return std::string(); });
   expect_problems(1, "review deadline");
 }
 
 TEST_F(verify_test, an_unreadable_outbox_row_is_a_problem) {
-  store.reset();
-  ASSERT_TRUE(rewrite_raw_value(dir.path() / "data", "outbox", "topup:top_2:charge",
-                                [](std::string_view stored) {
-                                  std::string corrupt(stored);
-                                  corrupt[corrupt.size() / 2] = char(~corrupt[corrupt.size() / 2]);
-                                  return corrupt;
-                                }));
-  reopen();
+  rewrite_raw("outbox", "topup:top_2:charge", [](std::string_view stored) {
+    std::string corrupt(stored);
+    corrupt[corrupt.size() / 2] = char(~corrupt[corrupt.size() / 2]);
+    return corrupt;
+  });
   expect_problems(1, "outbox");
 }
 
