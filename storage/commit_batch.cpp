@@ -62,12 +62,16 @@ int ledger_store::begin_write(lmdb_txn& txn) {
   return txn.begin(env_.get(), 0);
 }
 
-bool ledger_store::grow_map() {
+bool ledger_store::grow_map(bool wait) {
   const std::uint64_t ceiling = options().map_size_bytes_max;
   if (map_size_bytes_ >= ceiling) return false;
   const std::uint64_t next = std::min(ceiling, map_size_bytes_ * 2);
   // LMDB allows a resize only while this process has no transaction open.
-  gate_.enter_exclusive();
+  if (wait) {
+    gate_.enter_exclusive();
+  } else if (!gate_.try_enter_exclusive()) {
+    return false;
+  }
   read_txns_.drain();
   const int rc = mdb_env_set_mapsize(env_.get(), next);
   gate_.leave_exclusive();
@@ -77,6 +81,13 @@ bool ledger_store::grow_map() {
   stats_.map_size_bytes = next;
   ++stats_.map_growths;
   return true;
+}
+
+void ledger_store::grow_map_ahead() {
+  MDB_envinfo info{};
+  if (mdb_env_info(env_.get(), &info) != MDB_SUCCESS) return;
+  const std::uint64_t used_bytes = (std::uint64_t(info.me_last_pgno) + 1) * page_size_bytes_;
+  if (used_bytes >= map_size_bytes_ / 2) (void)grow_map(/*wait=*/false);
 }
 
 void ledger_store::record_batch(std::size_t size, std::size_t applied, std::uint64_t elapsed_ns) {
@@ -103,7 +114,8 @@ int ledger_store::write_with_growth(const std::function<int(MDB_txn*)>& body) {
     gate_.leave_shared();
     // Nothing of a failed attempt is visible: the transaction was aborted, or its commit
     // failed before the meta page. A full map is grown and the body rerun from scratch.
-    if (rc == MDB_MAP_FULL && attempt < map_growths_per_batch_max && grow_map()) continue;
+    if (rc == MDB_MAP_FULL && attempt < map_growths_per_batch_max && grow_map(/*wait=*/true))
+      continue;
     if (rc != MDB_SUCCESS) {
       rc = classify_write_failure(rc, options().data_dir);
       fail(write_failure(rc, "commit"));
@@ -175,6 +187,7 @@ batch_result ledger_store::commit_batch(std::span<const commit_record> records) 
   }
   kept_rows_.commit();
   next_sequence_ = sequence;
+  grow_map_ahead();
   const auto elapsed = std::chrono::steady_clock::now() - started;
   record_batch(
       records.size(), applied,

@@ -30,6 +30,13 @@ class env_gate {
     --exclusive_waiting_;
     exclusive_ = true;
   }
+  // Exclusive only if nobody holds or waits for the gate now; never blocks.
+  [[nodiscard]] bool try_enter_exclusive() {
+    std::lock_guard lock(mutex_);
+    if (exclusive_ || shared_ != 0 || exclusive_waiting_ != 0) return false;
+    exclusive_ = true;
+    return true;
+  }
   void leave_exclusive() {
     std::lock_guard lock(mutex_);
     exclusive_ = false;

@@ -87,6 +87,10 @@ status ledger_store::open_env(const store_options& options) {
   mdb_env_info(raw, &info);
   if (auto whole = check_data_file_length(options.data_dir, info, raw); !whole) return whole;
   map_size_bytes_ = std::max<std::uint64_t>(map_size_bytes_, info.me_mapsize);
+  MDB_stat environment{};
+  if (rc = mdb_env_stat(raw, &environment); rc != MDB_SUCCESS)
+    return lmdb_error(rc, "open", opening);
+  page_size_bytes_ = environment.ms_psize;
 
   lmdb_txn txn;
   if (rc = txn.begin(raw, options.read_only ? MDB_RDONLY : 0u); rc != MDB_SUCCESS)

@@ -114,7 +114,12 @@ class ledger_store {
   void close_env();
   [[nodiscard]] status check_header(MDB_txn* txn, bool read_only);
   [[nodiscard]] int begin_write(lmdb_txn& txn);
-  [[nodiscard]] bool grow_map();
+  // Doubles the map (up to the ceiling). `wait`: until every open snapshot has ended;
+  // otherwise only if none is open now. Caller holds write_mutex_.
+  [[nodiscard]] bool grow_map(bool wait);
+  // Grows a map that is half used while no snapshot is open, so that MDB_MAP_FULL, whose
+  // growth must wait for every snapshot (a long verify holds one), stays rare.
+  void grow_map_ahead();
   // Runs `body` in a write transaction and commits it; on MDB_MAP_FULL grows the map and
   // reruns `body` from scratch. Any other failure makes the store sticky-failed. Returns
   // the LMDB code. Caller holds write_mutex_.
@@ -133,6 +138,7 @@ class ledger_store {
   lmdb_env_handle env_;
   table_handles tables_;
   std::uint64_t map_size_bytes_ = 0;
+  std::uint64_t page_size_bytes_ = 0;
   std::uint64_t next_sequence_ = 1;              // written by the writer only (under write_mutex_)
   writer_rows kept_rows_{writer_kept_rows_max};  // under write_mutex_
   storage_stats stats_;

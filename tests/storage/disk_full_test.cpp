@@ -24,17 +24,6 @@ using namespace escrowd::storage::testing;
 
 constexpr std::int64_t now = 1'700'000'000;
 
-// A batch of idempotency-only records with bulky bodies: fills pages quickly.
-std::vector<commit_record> bulky_batch(int batch, int size) {
-  std::vector<commit_record> records(std::size_t(size), commit_record{});
-  for (int i = 0; i < size; ++i) {
-    auto row = idempotency_for("key_a", "k" + std::to_string(batch) + "_" + std::to_string(i), now);
-    row.response_body.assign(1500, char('a' + i % 26));
-    records[std::size_t(i)].idempotency = std::move(row);
-  }
-  return records;
-}
-
 // Commits bulky batches until one fails; returns the keys acknowledged before that.
 std::vector<std::string> fill_until_failure(ledger_store& store, batch_result& failure) {
   std::vector<std::string> acknowledged;

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "engine/account.hpp"
 #include "engine/journal.hpp"
@@ -109,6 +110,18 @@ inline idempotency_record idempotency_for(const std::string& scope, const std::s
   row.created_at = now;
   row.expires_at = now + retention_s;
   return row;
+}
+
+// A batch of idempotency-only records with bulky bodies: fills pages quickly.
+inline std::vector<commit_record> bulky_batch(int batch, int size,
+                                              std::int64_t now = 1'700'000'000) {
+  std::vector<commit_record> records(std::size_t(size), commit_record{});
+  for (int i = 0; i < size; ++i) {
+    auto row = idempotency_for("key_a", "k" + std::to_string(batch) + "_" + std::to_string(i), now);
+    row.response_body.assign(1500, char('a' + i % 26));
+    records[std::size_t(i)].idempotency = std::move(row);
+  }
+  return records;
 }
 
 }  // namespace escrowd::storage::testing
