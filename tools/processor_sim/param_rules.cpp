@@ -111,12 +111,17 @@ checked<metadata_map> parse_metadata(const form_params& params) {
                                         "Metadata values can have up to 500 characters.")};
     }
   }
-  // A bare `metadata=` (Stripe's way to unset) is not a map we can store.
+  // A bare `metadata=` is Stripe's way to unset every key, which on a new object leaves none;
+  // any other bare value is not a map.
   for (const auto& [key, value] : params.fields) {
     if (key == "metadata" && !value.empty()) {
       return {{}, errors::parameter_invalid("metadata", "Invalid hash")};
     }
   }
+  // An empty value unsets its key (docs.stripe.com/metadata): on a new object the key is
+  // simply not set. Stored as "", it would show up in answers, events and list filters as a
+  // key the client asked to have removed.
+  std::erase_if(metadata, [](const auto& entry) { return entry.second.empty(); });
   return {std::move(metadata), std::nullopt};
 }
 

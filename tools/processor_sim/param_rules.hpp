@@ -33,6 +33,10 @@ struct checked {
 // A lower-cased ISO currency Stripe supports (a short fixed list).
 [[nodiscard]] checked<std::string> parse_currency(const form_params& params);
 
+// The metadata of a new object: `metadata[k]=v` pairs, without the keys given an empty
+// value (Stripe's "unset"), and none at all for a bare `metadata=`. Every route here that
+// takes metadata creates an object, so unsetting can only mean "not set"; an update route
+// would need the empty-valued keys, to remove them from what the object has.
 [[nodiscard]] checked<metadata_map> parse_metadata(const form_params& params);
 
 // "true"/"false"; absent gives `fallback`.

@@ -243,6 +243,38 @@ TEST_F(api_test, nested_metadata_is_refused_not_dropped) {
   EXPECT_EQ(payout.status, 400) << payout.body;
 }
 
+// `metadata[k]=` was stored as k: "": Stripe documents an empty value as unsetting the key,
+// so a new object never has it, and a bare `metadata=` (unset all) leaves none.
+TEST_F(api_test, an_empty_metadata_value_unsets_the_key_on_every_object) {
+  auto intent = call("POST", "/v1/payment_intents", visa + "&metadata[kept]=1&metadata[unset]=");
+  ASSERT_EQ(intent.status, 200) << intent.body;
+  EXPECT_EQ(json(intent)["metadata"], (boost::json::object{{"kept", "1"}}));
+  auto events = logic_.take_events();
+  ASSERT_FALSE(events.empty());
+  EXPECT_FALSE(boost::json::parse(events[0].body)
+                   .at_pointer("/data/object/metadata")
+                   .as_object()
+                   .contains("unset"));
+  auto charge = boost::json::parse(call("GET", "/_sim/charges").body).as_array().at(0);
+  EXPECT_EQ(charge.at("metadata"), (boost::json::object{{"kept", "1"}}));
+
+  auto payout = call("POST", "/v1/payouts", "amount=5&currency=usd&metadata[a]=&metadata[b]=2");
+  ASSERT_EQ(payout.status, 200) << payout.body;
+  EXPECT_EQ(json(payout)["metadata"], (boost::json::object{{"b", "2"}}));
+  auto record = boost::json::parse(call("GET", "/_sim/payouts").body).as_array().at(0);
+  EXPECT_EQ(record.at("metadata"), (boost::json::object{{"b", "2"}}));
+
+  auto unset_all = call("POST", "/v1/payouts", "amount=5&currency=usd&metadata=");
+  ASSERT_EQ(unset_all.status, 200) << unset_all.body;
+  EXPECT_TRUE(json(unset_all)["metadata"].as_object().empty());
+  auto only_empty = call("POST", "/v1/payment_intents", visa + "&metadata[unset]=");
+  ASSERT_EQ(only_empty.status, 200) << only_empty.body;
+  EXPECT_TRUE(json(only_empty)["metadata"].as_object().empty());
+  // Nothing holds the key, so a list filtering on it finds nothing.
+  auto listed = json(call("GET", "/v1/payment_intents?metadata[unset]="));
+  EXPECT_TRUE(listed["data"].as_array().empty());
+}
+
 // seconds x 1000 overflowed (undefined; in practice a silent no-op), and an offset near
 // INT64_MAX overflowed the wall clock plus the offset: the clock stopped for good, so no key
 // expired and no payout settled again. Advances past a century are now 400.

@@ -86,6 +86,13 @@ class PaymentIntentTest(SimulatorTest):
         self.assertEqual(replay.last_response.headers["Idempotent-Replayed"], "true")
         self.assertEqual(len(self.charges_under_key("topup:t1:charge")), 1)
 
+    def test_an_empty_metadata_value_leaves_the_key_unset(self):
+        # The library sends "" as `metadata[unset]=`, which Stripe documents as unsetting it.
+        intent = self.create_card_charge(1250, metadata={"kept": "1", "unset": ""})
+        self.assertEqual(intent.metadata.to_dict(), {"kept": "1"})
+        payout = stripe.Payout.create(amount=300, currency="usd", metadata={"unset": ""})
+        self.assertEqual(payout.metadata.to_dict(), {})
+
     def test_a_reused_key_with_other_parameters_is_an_idempotency_error(self):
         self.create_card_charge(500, idempotency_key="topup:t2:charge")
         with self.assertRaises(stripe.error.IdempotencyError) as caught:
