@@ -188,6 +188,10 @@ std::optional<api_reply> api::claim_key(const api_request& request, const std::s
   return error_reply(errors::capacity_exhausted("idempotency_keys_max"));
 }
 
+api_reply api::network_error_reply(const stripe_error& error) {
+  return finish(error_reply(error), state_.next_id("req_"), {}, {});
+}
+
 api_reply api::execute(const pending_call& call) {
   api_reply reply;
   try {

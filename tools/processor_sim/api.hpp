@@ -90,6 +90,11 @@ class api {
 
   [[nodiscard]] prepared_call prepare(const api_request& request);
   [[nodiscard]] api_reply execute(const pending_call& call);
+  // The answer the network layer gives itself, to a request it could not read whole (too
+  // large, so it never reaches prepare()) or whose handling threw: `error` with the headers
+  // every answer carries, Request-Id (a fresh one) above all, as every Stripe response has.
+  // Counted under its status; not under requests, which counts what reached prepare().
+  [[nodiscard]] api_reply network_error_reply(const stripe_error& error);
 
   // Settles due payouts and expires due authorizations; called periodically.
   void tick();

@@ -54,7 +54,7 @@ class session : public std::enable_shared_from_this<session> {
   void on_read(beast::error_code ec) {
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
       keep_alive_ = false;
-      return send(error_reply(errors::malformed_body("request too large")));
+      return send(shared_->logic.network_error_reply(errors::malformed_body("request too large")));
     }
     if (ec) return close();  // end of stream, timeout or garbage: nothing to answer
     stream_.expires_never();
@@ -64,7 +64,7 @@ class session : public std::enable_shared_from_this<session> {
     try {
       prepared = shared_->logic.prepare(to_api_request(request));
     } catch (const std::exception& e) {
-      return send(error_reply(errors::api_error(e.what())));
+      return send(shared_->logic.network_error_reply(errors::api_error(e.what())));
     }
     shared_->forward_events();
     if (prepared.reply) return deliver(std::move(*prepared.reply));
@@ -79,7 +79,7 @@ class session : public std::enable_shared_from_this<session> {
     try {
       reply = shared_->logic.execute(call);
     } catch (const std::exception& e) {
-      reply = error_reply(errors::api_error(e.what()));
+      reply = shared_->logic.network_error_reply(errors::api_error(e.what()));
     }
     shared_->forward_events();
     deliver(std::move(reply));
