@@ -1,5 +1,9 @@
-// Idempotency-Key bookkeeping. Decision order follows Stripe: a finished key first checks the
-// endpoint, then the parameters, then replays; an unfinished key answers "in use".
+// Idempotency-Key bookkeeping. Decision order: a known key first checks the endpoint, then
+// the parameters, and only then whether the first request finished (replay) or is still
+// executing ("in use"). So a reuse with other parameters is a mismatch even while the first
+// request runs. Stripe documents the parameter check for every reuse and the 409 for a
+// request that conflicts with one still executing, not which comes first; a retryable 409
+// would only lead the client's retries to the same mismatch once the first request finished.
 #include "idempotency_store.hpp"
 
 #include <algorithm>

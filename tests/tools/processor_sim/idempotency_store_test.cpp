@@ -50,6 +50,17 @@ TEST(idempotency_store, executing_key_is_in_use_until_completed) {
   EXPECT_EQ(store.begin("k", endpoint, "a", 2).status, begin_status::replay);
 }
 
+// Pins a decision rather than a fix: other parameters are a mismatch (400) even while the
+// first request executes, not "in use" (409); idempotency_store.cpp says why.
+TEST(idempotency_store, executing_key_with_other_parameters_is_a_mismatch_not_in_use) {
+  idempotency_store store(ttl_ms, 10);
+  ASSERT_EQ(store.begin("k", endpoint, "amount=1", 0).status, begin_status::started);
+  EXPECT_EQ(store.begin("k", endpoint, "amount=2", 1).status, begin_status::params_mismatch);
+  EXPECT_EQ(store.begin("k", "POST /v1/payouts", "amount=1", 1).status,
+            begin_status::endpoint_mismatch);
+  EXPECT_EQ(store.begin("k", endpoint, "amount=1", 2).status, begin_status::in_use);
+}
+
 TEST(idempotency_store, released_key_executes_anew) {
   idempotency_store store(ttl_ms, 10);
   ASSERT_EQ(store.begin("k", endpoint, "bad", 0).status, begin_status::started);
