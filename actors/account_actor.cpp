@@ -323,6 +323,7 @@ account_actor::behavior_type account_actor_behavior(
             request);
         return promise;
       },
+      [=](commit_answers& answers) { take_commit_answers(self, answers); },
       [=](retire_atom) { request_retire(self); },
       [=](reload_atom) { retry_reload(self); },
   };

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "actors/actors.hpp"
+#include "actors/commit_waiters.hpp"
 #include "actors/entity_lifecycle.hpp"
 #include "storage/ledger_store.hpp"
 
@@ -39,6 +40,7 @@ struct account_actor_state {
   std::optional<account> current;  // empty: no such account on disk
   std::map<std::pair<processor_kind, std::string>, operation_ahead> operations_ahead;
   entity_lifecycle lifecycle;
+  commit_waiters commits;  // this actor's records in flight (reply.hpp)
   storage::ledger_store* store = nullptr;
   storage_writer_ref writer;
   directory_actor directory;

@@ -10,12 +10,14 @@
 #include <memory>
 
 #include "actors/answer_slot.hpp"
+#include "actors/commit_waiters.hpp"
 #include "actors/gateway_config.hpp"
 #include "actors/messages.hpp"
 #include "storage/commit_record.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<escrowd::storage::commit_record>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::storage::commit_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::commit_answers)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::rendered_response)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::task_command)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(escrowd::actors::account_command)
@@ -50,11 +52,12 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 // storage_writer: owns LMDB's single write transaction. Records come through its
 // commit_queue (commit_queue.hpp), not its mailbox: `flush` tells it to take what is
 // queued and commit it as one batch. A record is answered only after the batch that
-// carries it is durable; records queued while a batch syncs form the next batch. After a
-// failed commit every record is refused with the failure until the store reopens: the
-// writer sends itself `resume` every second to ask it to (ledger_store::
-// recover_from_failure). `reap` (self-sent on a timer) deletes expired idempotency records
-// in small chunks between batches, so it never stalls writes.
+// carries it is durable (`commit_answers` to the actor that queued it, commit_waiters.hpp);
+// records queued while a batch syncs form the next batch. After a failed commit every
+// record is refused with the failure until the store reopens: the writer sends itself
+// `resume` every second to ask it to (ledger_store::recover_from_failure). `reap` (self-sent on a
+// timer) deletes expired idempotency records in small chunks between batches, so it never stalls
+// writes.
 using storage_writer_actor = caf::typed_actor<caf::reacts_to<flush_atom>, caf::reacts_to<reap_atom>,
                                               caf::reacts_to<resume_atom>>;
 
@@ -74,16 +77,17 @@ struct storage_writer_ref {
 // decision). `retire` to a vacant actor stops it.
 // A command with an answer_slot is answered through the slot (the facade's path); one
 // without, by CAF's reply (actors asking actors).
-using account_actor = caf::typed_actor<caf::replies_to<account_command>::with<rendered_response>,
-                                       caf::reacts_to<account_command, answer_slot>,
-                                       caf::replies_to<fund_request>::with<fund_verdict>,
-                                       caf::reacts_to<retire_atom>, caf::reacts_to<reload_atom>>;
+using account_actor = caf::typed_actor<
+    caf::replies_to<account_command>::with<rendered_response>,
+    caf::reacts_to<account_command, answer_slot>, caf::replies_to<fund_request>::with<fund_verdict>,
+    caf::reacts_to<commit_answers>, caf::reacts_to<retire_atom>, caf::reacts_to<reload_atom>>;
 
 // task_actor: one per task; decides its transitions, queueing commands while a funding
 // decision is with the payer's account actor. `retire` and vacancy as for accounts.
-using task_actor = caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
-                                    caf::reacts_to<task_command, answer_slot>,
-                                    caf::reacts_to<retire_atom>, caf::reacts_to<reload_atom>>;
+using task_actor =
+    caf::typed_actor<caf::replies_to<task_command>::with<rendered_response>,
+                     caf::reacts_to<task_command, answer_slot>, caf::reacts_to<commit_answers>,
+                     caf::reacts_to<retire_atom>, caf::reacts_to<reload_atom>>;
 
 // directory: id -> live actor, lazy spawn, idle passivation with a cap on live actors.
 // Every message to an entity goes through it (forwarded), so a retiring actor and its
@@ -106,7 +110,8 @@ using review_timer_actor = caf::typed_actor<caf::reacts_to<sweep_atom>>;
 // key_registrar: issues and revokes API keys, and stores the answers no entity decides;
 // calls the completion once durable.
 using key_registrar_actor = caf::typed_actor<caf::reacts_to<key_command, completion_handle>,
-                                             caf::reacts_to<stored_answer, completion_handle>>;
+                                             caf::reacts_to<stored_answer, completion_handle>,
+                                             caf::reacts_to<commit_answers>>;
 
 // gateway: drives the durable outbox to the payment processor (gateway.hpp). `sweep` is its
 // periodic scan of due rows; `kick` asks it to drive one key now (a new top-up or withdrawal,

@@ -6,16 +6,16 @@
 // whole, and the writer is told once per batch: the first record queued after the writer
 // took the last batch sends it `flush`, and everything queued until the writer runs joins
 // that batch (group commit without a timer, as before).
-// The answer still travels as the CAF response to a request id the deciding actor made
-// (reply.hpp), so it runs in that actor's response handler.
+// The answers go back as one `commit_answers` message per actor and batch, each naming the
+// waiter the deciding actor registered for its record (commit_waiters.hpp).
 // Thread affinity: any thread; one mutex.
 // Lifetime: shared by the writer and every deciding actor; clear() before the actor
 // system goes (queued entries hold their requesters' handles).
 #pragma once
 
 #include <caf/actor_control_block.hpp>
-#include <caf/message_id.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <vector>
 
@@ -23,10 +23,10 @@
 
 namespace escrowd::actors {
 
-// Where the writer sends a record's commit_result: the CAF response to `response_id`.
+// Where the writer sends a record's commit_result: to `requester`, for its waiter `waiter`.
 struct commit_reply_address {
   caf::strong_actor_ptr requester;
-  caf::message_id response_id;
+  std::uint64_t waiter = 0;
 };
 
 class commit_queue {

@@ -161,6 +161,7 @@ key_registrar_actor::behavior_type key_registrar(
             [done](rendered_response response, std::uint64_t) { done.call(std::move(response)); },
             [done](rendered_response response, escrowd::error) { done.call(std::move(response)); });
       },
+      [=](commit_answers& answers) { take_commit_answers(self, answers); },
   };
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "actors/actors.hpp"
+#include "actors/commit_waiters.hpp"
 #include "storage/ledger_store.hpp"
 
 namespace escrowd::actors {
@@ -20,6 +21,7 @@ struct key_registrar_state {
   key_registrar_state() = default;  // not an aggregate: see bridge_state
   storage::ledger_store* store = nullptr;
   storage_writer_ref writer;
+  commit_waiters commits;  // this actor's records in flight (reply.hpp)
   // Admin keys whose revocation is committing: no longer counted as active, since the
   // store still shows them so until it is durable.
   std::set<std::string> admin_revocations_in_flight;

@@ -39,6 +39,18 @@ escrowd::error answered_failure(const escrowd::error& refused) {
   return refused;
 }
 
+void answer_commit(commit_waiters& waiters, const commit_answer& answer) {
+  auto waiter = waiters.take(answer.waiter);
+  if (!waiter) return;  // not waiting: never, as the writer answers each record once
+  const auto& committed = answer.result;
+  if (committed.outcome.ok()) {
+    waiter->on_durable(std::move(waiter->response), committed.sequence);
+    return;
+  }
+  const auto failure = answered_failure(committed.outcome.failure());
+  waiter->on_failure(waiter->render(operation_result{failure, std::monostate{}, false}), failure);
+}
+
 rendered_response render_failure(const request_context& context, const escrowd::error& failure) {
   return context.render(operation_result{failure, std::monostate{}, false});
 }

@@ -5,11 +5,11 @@
 #pragma once
 
 #include <caf/event_based_actor.hpp>
-#include <caf/response_handle.hpp>
 #include <functional>
 
 #include "actors/actors.hpp"
 #include "actors/commit_queue.hpp"
+#include "actors/commit_waiters.hpp"
 
 namespace escrowd::actors {
 
@@ -38,9 +38,16 @@ void attach_idempotency(storage::commit_record& record, const request_context& c
 // idempotency_key_in_use), rather than a bare already_exists.
 [[nodiscard]] escrowd::error answered_failure(const escrowd::error& refused);
 
+// Runs the waiter `answer` names (taken out first: it may commit again): on_durable with the
+// rendered response and the record's journal sequence, or on_failure with the failure
+// rendered.
+void answer_commit(commit_waiters& waiters, const commit_answer& answer);
+
 // Renders `result`, commits `record` (+ idempotency), then calls `on_durable(response,
 // sequence of its journal entry or 0)` or `on_failure(response, error)` on the actor's
 // thread. A record with no effect and no idempotency key is answered without a commit.
+// Self's state holds a commit_waiters `commits`, and Self handles `commit_answers` with
+// take_commit_answers.
 template <class Self>
 void commit_then(Self* self, const storage_writer_ref& writer, storage::commit_record record,
                  const request_context& context, const operation_result& result,
@@ -59,39 +66,23 @@ void commit_rendered(Self* self, const storage_writer_ref& writer, storage::comm
     on_durable(std::move(response), 0);
     return;
   }
-  // The handlers keep only the renderer of the context (not the principal, actor name and
-  // idempotency claim): they are copied into CAF's response handler on every commit.
-  // No timeout: the writer answers every record it takes (its flush answers each), and the
-  // bridge's deadline bounds what a caller waits if it never does. A CAF request timeout
-  // per commit cost a round trip through CAF's clock thread.
-  // mutable: CAF runs a response handler once, so the rendered answer moves out (a copy
-  // was two allocations per durable request).
-  auto on_answer = [render = context.render, response = std::move(response),
-                    on_durable = std::move(on_durable),
-                    on_failure](const storage::commit_result& committed) mutable {
-    if (committed.outcome.ok()) {
-      on_durable(std::move(response), committed.sequence);
-    } else {
-      const auto failure = answered_failure(committed.outcome.failure());
-      on_failure(render(operation_result{failure, std::monostate{}, false}), failure);
-    }
-  };
-  // Named first: only after the copy above may `on_failure` move into the second handler.
-  auto on_error = [render = context.render, on_failure = std::move(on_failure)](const caf::error&) {
-    const escrowd::error failure{error_code::timeout, {}};
-    on_failure(render(operation_result{failure, std::monostate{}, false}), failure);
-  };
   // Here, on the deciding actor's thread, rather than in the storage writer, the stage
   // every commit passes one at a time.
   storage::encode_tasks(record);
-  // A request without a request message (commit_queue.hpp): the writer answers the id as
-  // CAF answers a request, and CAF runs the handler registered for it here.
-  const auto request_id = self->new_request_id(caf::message_priority::normal);
-  if (writer.queue->push(std::move(record), {self->ctrl(), request_id.response_id()}))
+  // No timeout: the writer answers every record it takes (a failed batch answers each),
+  // and the bridge's deadline bounds what a caller waits if it never does.
+  const auto waiter = self->state.commits.wait(context.render, std::move(response),
+                                               std::move(on_durable), std::move(on_failure));
+  if (writer.queue->push(std::move(record), {self->ctrl(), waiter}))
     self->send(writer.actor, flush_atom::value);
-  caf::response_handle<Self, caf::detail::type_list<storage::commit_result>, false>{
-      request_id.response_id(), self}
-      .then(std::move(on_answer), std::move(on_error));
+}
+
+// The `commit_answers` handler of an actor that commits with commit_rendered: runs each
+// record's waiter, in the order the writer answered them.
+template <class Self>
+void take_commit_answers(Self* self, commit_answers& answers) {
+  answer_commit(self->state.commits, answers.first);
+  for (auto& answer : answers.more) answer_commit(self->state.commits, answer);
 }
 
 template <class Self>

@@ -306,6 +306,7 @@ task_actor::behavior_type task_actor_behavior(task_actor::stateful_pointer<task_
             },
             command, slot);
       },
+      [=](commit_answers& answers) { take_commit_answers(self, answers); },
       [=](retire_atom) { request_retire(self); },
       [=](reload_atom) { retry_reload(self); },
   };

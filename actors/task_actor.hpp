@@ -18,6 +18,7 @@
 
 #include "actors/account_identities.hpp"
 #include "actors/actors.hpp"
+#include "actors/commit_waiters.hpp"
 #include "actors/entity_lifecycle.hpp"
 #include "storage/ledger_store.hpp"
 
@@ -27,6 +28,7 @@ struct task_actor_state {
   std::string id;
   std::optional<task> current;  // empty: no such task on disk (yet)
   entity_lifecycle lifecycle;
+  commit_waiters commits;     // this actor's records in flight (reply.hpp)
   bool settled_told = false;  // the directory knows this task is settled
   storage::ledger_store* store = nullptr;
   storage_writer_ref writer;

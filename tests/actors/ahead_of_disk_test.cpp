@@ -114,8 +114,10 @@ class ahead_of_disk : public ledger_fixture {
     writer_.queue->take(records, replies, 1000);
     for (auto& reply : replies)
       reply.requester->enqueue(
-          nullptr, reply.response_id,
-          caf::make_message(storage::commit_result{escrowd::error{failure, {}}, 0}), nullptr);
+          nullptr, caf::make_message_id(),
+          caf::make_message(commit_answers{
+              {reply.waiter, storage::commit_result{escrowd::error{failure, {}}, 0}}, {}}),
+          nullptr);
   }
 
   static task_command submit(const std::string& task_id, const std::string& worker) {
