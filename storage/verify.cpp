@@ -5,6 +5,7 @@
 
 #include "storage/api_key_codec.hpp"
 #include "storage/idempotency_codec.hpp"
+#include "storage/implied_entries.hpp"
 #include "storage/keys.hpp"
 #include "storage/limits.hpp"
 #include "storage/meta_codec.hpp"
@@ -45,6 +46,20 @@ std::string decimal(wide_sum value) {
   return {digits.rbegin(), digits.rend()};
 }
 
+std::string reference_key(entry_family family, std::string_view id) {
+  std::string key(1, char(family));
+  key.append(id);
+  return key;
+}
+
+// A book's journal sum (legs are int64, so 2^64 legs would be needed to pass wide_sum) and,
+// for a task's escrow book, the entries naming the task: a well-formed task entry has a
+// leg on it, so they cost no lookup of their own.
+struct book_state {
+  wide_sum balance = 0;
+  referenced_entries task_entries;
+};
+
 struct derived_sums {
   wide_sum escrowed = 0;
   wide_sum pending_topup = 0;
@@ -61,6 +76,7 @@ class verifier {
     scan_accounts();
     scan_tasks();
     scan_operations();
+    check_unreferenced();
     check_derived();
     check_books();
     scan_review_deadlines();
@@ -78,14 +94,12 @@ class verifier {
       problem("cannot read " + std::string(table) + ": " + std::string(failure.failure().param) +
               " is unreadable or corrupt");
   }
-  // A book's journal sum (legs are int64, so 2^64 legs would be needed to pass wide_sum).
-  void add(const std::string& key, std::int64_t amount) { books_[key] += amount; }
-  wide_sum take_book(book_kind kind, std::string_view owner, const currency& code) {
+  book_state take_book(book_kind kind, std::string_view owner, const currency& code) {
     auto found = books_.find(book_key(kind, owner, code));
-    if (found == books_.end()) return 0;
-    const auto balance = found->second;
+    if (found == books_.end()) return {};
+    const auto book = found->second;
     books_.erase(found);  // what remains after the row scans has no row
-    return balance;
+    return book;
   }
 
   void scan_journal() {
@@ -96,11 +110,25 @@ class verifier {
         problem("journal gap: expected sequence " + std::to_string(expected) + ", found " +
                 std::to_string(item.sequence));
       expected = item.sequence + 1;
-      for (const auto& leg : item.entry.legs) {
-        add(book_key(leg.book.kind, leg.book.owner, leg.book.currency), leg.amount);
+      const auto& entry = item.entry;
+      const bool names_task = family_of(entry.kind) == entry_family::task;
+      referenced_entries* named = nullptr;
+      std::uint64_t legs_hash = 0;
+      for (const auto& leg : entry.legs) {
+        legs_hash += leg_hash(leg.book.kind, leg.book.owner, leg.book.currency, leg.amount);
+        auto& book = books_[book_key(leg.book.kind, leg.book.owner, leg.book.currency)];
+        book.balance += leg.amount;
+        if (names_task && !named && leg.book.kind == book_kind::escrow &&
+            leg.book.owner == entry.reference)
+          named = &book.task_entries;  // stays valid: an unordered_map's nodes never move
         currency_sums_[leg.book.currency.str()] += leg.amount;
       }
       check_links(item);
+      if (!named) {
+        named = &references_[reference_key(family_of(entry.kind), entry.reference)];
+        stray_task_entries_ = stray_task_entries_ || names_task;
+      }
+      named->note(entry.kind, item.sequence, legs_hash);
       return true;
     }));
     for (const auto& [code, sum] : currency_sums_)
@@ -123,6 +151,61 @@ class verifier {
     }
   }
 
+  // Takes the journal's entries naming `id` out of references_ (what remains after the row
+  // scans names nothing that exists).
+  referenced_entries take_references(entry_family group, std::string_view id) {
+    auto found = references_.find(reference_key(group, id));
+    if (found == references_.end()) return {};
+    const auto seen = found->second;
+    references_.erase(found);
+    return seen;
+  }
+
+  // Each entry the row's status implies must be in the journal once, with the legs the row
+  // implies; no other entry of its family may name it. The balances alone miss a top-up
+  // credited twice and debited elsewhere, or a release paid to the payer.
+  void check_entries(entry_family group, std::string_view id, std::string_view status,
+                     const referenced_entries& seen, const implied_entries& implied) {
+    auto what = [&] { return std::string(family_name(group)) + " " + std::string(id); };
+    for (std::size_t slot = 0; slot < seen.count.size(); ++slot) {
+      const auto kind = kind_of(group, slot);
+      const std::uint32_t count = implied.implied[slot] ? 1 : 0;
+      if (seen.count[slot] != count) {
+        problem(what() + " is " + std::string(status) + ", which implies " +
+                (count == 0 ? "no " : "one ") + std::string(kind_name(kind)) +
+                " entry, but the journal has " + std::to_string(seen.count[slot]) +
+                (seen.count[slot] == 0
+                     ? ""
+                     : " (the first is entry " + std::to_string(seen.first_sequence[slot]) + ")"));
+        continue;
+      }
+      if (count != 0 && implied.legs_hash[slot] != seen.legs_hash[slot])
+        problem("entry " + std::to_string(seen.first_sequence[slot]) + ", the " +
+                std::string(kind_name(kind)) + " of " + what() +
+                ", moves other books or amounts than the " + std::string(family_name(group)) +
+                " implies");
+    }
+  }
+
+  // What the row scans left names no task or operation that exists.
+  void check_unreferenced() {
+    auto report = [&](entry_family group, std::string_view id, const referenced_entries& seen) {
+      for (std::size_t slot = 0; slot < seen.count.size(); ++slot) {
+        if (seen.count[slot] == 0) continue;
+        problem("entry " + std::to_string(seen.first_sequence[slot]) + " (" +
+                std::string(kind_name(kind_of(group, slot))) + ") names " +
+                std::string(family_name(group)) + " '" + std::string(id) +
+                "', which does not exist");
+        return;
+      }
+    };
+    for (const auto& [key, seen] : references_)
+      report(entry_family(key[0]), std::string_view(key).substr(1), seen);
+    for (const auto& [key, book] : books_)
+      if (book_kind(std::uint8_t(key[0])) == book_kind::escrow)
+        report(entry_family::task, std::string_view(key).substr(4), book.task_entries);
+  }
+
   void scan_accounts() {
     scan_failed("accounts", snapshot_.for_each_account_row([&](const account_row& stored) {
       const account& row = stored.data;
@@ -133,8 +216,8 @@ class verifier {
         problem("account " + row.id + ": newest entry " +
                 std::to_string(stored.last_entry_sequence) + " but the journal's is " +
                 std::to_string(expected_head));
-      const auto available = take_book(book_kind::available, row.id, row.currency);
-      const auto held = take_book(book_kind::pending_withdrawal, row.id, row.currency);
+      const auto available = take_book(book_kind::available, row.id, row.currency).balance;
+      const auto held = take_book(book_kind::pending_withdrawal, row.id, row.currency).balance;
       if (row.available != available)
         problem("account " + row.id + ": available " + std::to_string(row.available) +
                 " but its journal legs sum to " + decimal(available));
@@ -150,7 +233,8 @@ class verifier {
   void scan_tasks() {
     scan_failed("tasks", snapshot_.for_each_task([&](const task& row) {
       ++report_.tasks_checked;
-      const auto escrow = take_book(book_kind::escrow, row.id, row.currency);
+      auto book = take_book(book_kind::escrow, row.id, row.currency);
+      const auto escrow = book.balance;
       if (row.escrow != escrow)
         problem("task " + row.id + ": escrow " + std::to_string(row.escrow) +
                 " but its journal legs sum to " + decimal(escrow));
@@ -158,6 +242,9 @@ class verifier {
         problem("task " + row.id + ": escrow " + std::to_string(row.escrow) +
                 " does not match its state " + std::string(to_string(row.state)));
       derived_[row.payer].escrowed += row.escrow;
+      if (stray_task_entries_) book.task_entries.merge(take_references(entry_family::task, row.id));
+      check_entries(entry_family::task, row.id, to_string(row.state), book.task_entries,
+                    implied_by(row));
       if (row.state == task_state::submitted) submitted_.emplace(row.id, row.review_deadline);
       return true;
     }));
@@ -166,6 +253,12 @@ class verifier {
   void scan_operations() {
     scan_failed("operations", snapshot_.for_each_operation([&](const processor_operation& row) {
       ++report_.operations_checked;
+      const auto group =
+          row.kind == processor_kind::topup ? entry_family::topup : entry_family::withdrawal;
+      const auto seen = take_references(group, row.id);
+      const bool paid_once = group == entry_family::withdrawal &&
+                             seen.count[slot_of(entry_kind::withdrawal_paid)] != 0;
+      check_entries(group, row.id, to_string(row.status), seen, implied_by(row, paid_once));
       const bool open = row.status == processor_status::pending ||
                         row.status == processor_status::requires_reconciliation;
       if (open && row.kind == processor_kind::topup)
@@ -196,10 +289,10 @@ class verifier {
 
   void check_books() {
     // Every book with a row was taken out above; what is left must be clearing books.
-    for (const auto& [key, balance] : books_) {
+    for (const auto& [key, book] : books_) {
       if (book_kind(std::uint8_t(key[0])) == book_kind::processor_clearing) continue;
-      if (balance != 0)
-        problem(describe_book(key) + " holds " + decimal(balance) + " but has no stored row");
+      if (book.balance != 0)
+        problem(describe_book(key) + " holds " + decimal(book.balance) + " but has no stored row");
     }
   }
 
@@ -266,12 +359,16 @@ class verifier {
 
   const read_snapshot& snapshot_;
   verify_report report_;
-  std::unordered_map<std::string, wide_sum> books_;
+  std::unordered_map<std::string, book_state> books_;
   std::map<std::string, wide_sum> currency_sums_;
   std::map<std::string, account> accounts_;
   std::unordered_map<std::string, derived_sums> derived_;
   std::unordered_map<std::string, std::uint64_t> newest_entry_;  // by account id
   std::unordered_map<std::string, std::int64_t> submitted_;      // task id -> review deadline
+  // By family and reference: the entries of operations, and task entries with no leg on
+  // their task's escrow book (none in a sound journal).
+  std::unordered_map<std::string, referenced_entries> references_;
+  bool stray_task_entries_ = false;
 };
 
 }  // namespace

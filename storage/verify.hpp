@@ -9,10 +9,15 @@
 //     open top-ups, pending_withdrawal = the open withdrawals;
 //   - every account's chain of entries links each entry touching its books to the one
 //     before, and its row's head is its newest entry.
+//   - every task and operation has exactly the entries its status implies (a released task
+//     its fund and release, a pending top-up none, a failed withdrawal its hold and either
+//     its return or its payout and reversal), each with the legs its row implies, and no
+//     entry names a task or operation that does not exist;
 //   - the review-deadline index holds exactly the submitted tasks, at their deadlines, and
 //     every outbox row, idempotency record, API key and webhook event can be read.
 // Used by GET /v1/ledger/verify and `escrowd verify`. Memory: proportional to the number
-// of accounts, tasks and books (it holds one balance per book).
+// of accounts, tasks, operations and books: it holds one balance per book and, per task or
+// operation with entries, a count, first sequence and legs hash per kind (about 150 bytes).
 // Thread affinity: any; it only reads. Lifetime: the snapshot must outlive the call.
 #pragma once
 
