@@ -150,6 +150,17 @@ status record_applier::stage_tasks(const commit_record& record) {
     tasks_.push_back(
         {&updated, old.escrow, old.state == task_state::submitted, old.review_deadline});
   }
+  // The rows are checked but the deciding actor's encodings of them are stored
+  // (task_value): bytes that disagreed on a checked field would store an escrow or a
+  // deadline no check saw. Re-encoding every row here would cost the writer, the one
+  // serial stage of a commit, what encoding off its thread saves; the fields are read in
+  // place. The whole bytes are compared in builds with assertions (task_value).
+  if (record.encoded_tasks.size() == tasks_.size())
+    for (std::size_t i = 0; i < tasks_.size(); ++i)
+      if (!holds_checked_fields(record.encoded_tasks[i], *tasks_[i].row))
+        return error{error_code::internal, "encoded_task",
+                     "The encoded task " + tasks_[i].row->id +
+                         " disagrees with its row; the record was not written."};
   return {};
 }
 

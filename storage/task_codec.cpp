@@ -107,4 +107,19 @@ result<task_standing> decode_task_standing(std::string_view stored) {
   return standing;
 }
 
+bool holds_checked_fields(std::string_view stored, const task& row) {
+  auto payload = open_value(stored, value_tag::task, "tasks");
+  if (!payload) return false;
+  byte_reader reader(*payload);
+  auto text = [&] { return reader.raw(reader.u32()); };
+  const bool same_people = text() == row.id && text() == row.payer && text() == row.worker;
+  const bool same_amount = reader.i64() == row.amount && reader.raw(3) == row.currency.view();
+  reader.i64();  // review_window_s
+  reader.i64();  // created_at
+  const bool same_state = reader.u8() == std::uint8_t(row.state);
+  reader.u8();  // last_transition
+  const bool same_escrow = reader.i64() == row.escrow && reader.i64() == row.review_deadline;
+  return reader.ok() && same_people && same_amount && same_state && same_escrow;
+}
+
 }  // namespace escrowd::storage

@@ -21,4 +21,9 @@ struct task_standing {
 };
 [[nodiscard]] result<task_standing> decode_task_standing(std::string_view stored);
 
+// Whether `stored` is an intact task value (envelope, CRC) whose id, payer, worker, amount,
+// currency, state, escrow and review deadline are the row's: every field the storage writer
+// checks a record against or keeps. Reads in place; copies nothing.
+[[nodiscard]] bool holds_checked_fields(std::string_view stored, const task& row);
+
 }  // namespace escrowd::storage

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "storage/ledger_store.hpp"
+#include "storage/task_codec.hpp"
 #include "storage/verify.hpp"
 #include "tests/storage/storage_test_support.hpp"
 #include "tests/storage/store_fixture.hpp"
@@ -95,6 +96,24 @@ TEST_F(record_applier_test, an_operation_row_its_decoder_would_refuse_is_refused
   bad.account_deltas = requested->deltas;
   expect_refused_alone(std::move(bad), "c");
   EXPECT_EQ(store->get_operation(processor_kind::topup, "top_long").code(), error_code::not_found);
+}
+
+// The writer checks a record's task rows but stores the bytes the deciding actor encoded of
+// them. Bytes of another row (here: the task before its funding, under the funding's
+// entry) stored a task holding no escrow beside a journal that funded it; only an
+// assertion compared them, and release builds have none.
+TEST_F(record_applier_test, a_task_encoded_other_than_its_row_is_refused_alone) {
+  expect_ok({topup_record(*store->get_account("a"), "top", 100, now)});
+  create_task_command command{"t1", "b", 40, usd(), 3600, "a"};
+  auto created = create_task(command, *store->get_account("a"), &*store->get_account("b"), now);
+  auto funded = fund_task(created->task, *store->get_account("a"), "a", now);
+  ASSERT_TRUE(funded.has_value());
+  auto bad = from_outcome(*funded, true);
+  bad.encoded_tasks.resize(1);
+  encode_task(created->task, bad.encoded_tasks[0]);
+  expect_refused_alone(std::move(bad), "c");
+  EXPECT_EQ(store->get_task("t1").code(), error_code::not_found);
+  EXPECT_EQ(store->get_account("a")->available, 100);
 }
 
 }  // namespace
