@@ -21,9 +21,9 @@ struct task_standing {
 };
 [[nodiscard]] result<task_standing> decode_task_standing(std::string_view stored);
 
-// Whether `stored` is an intact task value (envelope, CRC) whose id, payer, worker, amount,
-// currency, state, escrow and review deadline are the row's: every field the storage writer
-// checks a record against or keeps. Reads in place; copies nothing.
+// Whether `stored`, a task value encoded in this process, has the row's id, payer, worker,
+// amount, currency, state, escrow and review deadline: every field the storage writer checks
+// a record against or keeps. Reads in place and checks no CRC: cheap enough for the writer.
 [[nodiscard]] bool holds_checked_fields(std::string_view stored, const task& row);
 
 }  // namespace escrowd::storage
