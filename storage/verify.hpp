@@ -16,8 +16,9 @@
 //   - the review-deadline index holds exactly the submitted tasks, at their deadlines, and
 //     every outbox row, idempotency record, API key and webhook event can be read.
 // Used by GET /v1/ledger/verify and `escrowd verify`. Memory: proportional to the number
-// of accounts, tasks, operations and books: it holds one balance per book and, per task or
-// operation with entries, a count, first sequence and legs hash per kind (about 150 bytes).
+// of accounts, tasks, operations and books: it holds one balance per book, each beside 80
+// bytes of entry counts (used by a task's escrow book), and, per operation with entries, the
+// same counts in a map node of their own (about 150 bytes).
 // Thread affinity: any; it only reads. Lifetime: the snapshot must outlive the call.
 #pragma once
 
