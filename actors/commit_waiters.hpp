@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "actors/commands.hpp"
+#include "actors/head_vector.hpp"
 #include "storage/commit_record.hpp"
 
 namespace escrowd::actors {
@@ -62,33 +63,15 @@ class commit_waiters {
 
   // The waiter `id`, taken out; nullopt for an id not waiting (never answered twice).
   std::optional<waiter> take(std::uint64_t id) {
-    std::size_t at = head_;
-    while (at < items_.size() && items_[at].id != id) ++at;
-    if (at == items_.size()) return std::nullopt;
-    waiter taken = std::move(items_[at]);
-    if (at == head_) {
-      ++head_;
-    } else {
-      items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(at));
-    }
-    if (head_ == items_.size()) {
-      items_.clear();
-      head_ = 0;
-    } else if (head_ >= compact_after_taken_min && head_ * 2 >= items_.size()) {
-      // A hot payer's waiters never all end at once: drop the taken slots now and then.
-      items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
-      head_ = 0;
-    }
-    return taken;
+    for (std::size_t at = 0; at < items_.size(); ++at)
+      if (items_[at].id == id) return items_.take(at);
+    return std::nullopt;
   }
 
-  [[nodiscard]] std::size_t size() const { return items_.size() - head_; }
+  [[nodiscard]] std::size_t size() const { return items_.size(); }
 
  private:
-  static constexpr std::size_t compact_after_taken_min = 32;
-
-  std::vector<waiter> items_;
-  std::size_t head_ = 0;
+  head_vector<waiter> items_;
   std::uint64_t next_id_ = 1;
 };
 
