@@ -50,7 +50,8 @@ struct commit_record {
   std::uint64_t decided_in_opening = 0;
   // The stored values of task_creates then task_updates, encoded by encode_tasks off the
   // writer's thread (the writer is the one serial stage of a commit); empty: the writer
-  // encodes them itself. The same bytes either way (compared in builds with assertions).
+  // encodes them itself. A record whose bytes disagree with its rows on a field the writer
+  // checks or keeps is refused (whole bytes compared in builds with assertions).
   std::vector<std::string> encoded_tasks;
 };
 
