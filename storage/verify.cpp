@@ -187,23 +187,30 @@ class verifier {
     }
   }
 
-  // What the row scans left names no task or operation that exists.
+  // What the row scans left names no task or operation that exists. A task takes its escrow
+  // book in its own currency only, so a book left over says no task of that id in that
+  // currency, which is all the scan knows.
   void check_unreferenced() {
-    auto report = [&](entry_family group, std::string_view id, const referenced_entries& seen) {
+    auto report = [&](entry_family group, std::string_view id, const referenced_entries& seen,
+                      std::string_view currency_code) {
       for (std::size_t slot = 0; slot < seen.count.size(); ++slot) {
         if (seen.count[slot] == 0) continue;
+        const std::string named = std::string(family_name(group)) + " '" + std::string(id) + "'";
         problem("entry " + std::to_string(seen.first_sequence[slot]) + " (" +
-                std::string(kind_name(kind_of(group, slot))) + ") names " +
-                std::string(family_name(group)) + " '" + std::string(id) +
-                "', which does not exist");
+                std::string(kind_name(kind_of(group, slot))) + ") " +
+                (currency_code.empty()
+                     ? "names " + named + ", which does not exist"
+                     : "moves the escrow of " + named + " in " + std::string(currency_code) +
+                           ", and no " + named + " in " + std::string(currency_code) + " exists"));
         return;
       }
     };
     for (const auto& [key, seen] : references_)
-      report(entry_family(key[0]), std::string_view(key).substr(1), seen);
+      report(entry_family(key[0]), std::string_view(key).substr(1), seen, {});
     for (const auto& [key, book] : books_)
       if (book_kind(std::uint8_t(key[0])) == book_kind::escrow)
-        report(entry_family::task, std::string_view(key).substr(4), book.task_entries);
+        report(entry_family::task, std::string_view(key).substr(4), book.task_entries,
+               std::string_view(key).substr(1, 3));
   }
 
   void scan_accounts() {

@@ -136,7 +136,9 @@ TEST_F(verify_entries_test, a_task_entry_naming_no_task_is_a_problem) {
 // Its escrow book sums to zero, so the missing row left no balance behind to notice.
 TEST_F(verify_entries_test, the_entries_of_a_deleted_refunded_task_are_a_problem) {
   delete_raw("tasks", "refunded");
-  expect_problems(1, "(task_fund) names task 'refunded', which does not exist");
+  expect_problems(1,
+                  "(task_fund) moves the escrow of task 'refunded' in usd, and no task "
+                  "'refunded' in usd exists");
 }
 
 TEST_F(verify_entries_test, a_paid_withdrawal_without_its_payout_is_a_problem) {
