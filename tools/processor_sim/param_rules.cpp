@@ -44,6 +44,52 @@ std::optional<stripe_error> check_flat_metadata(const form_params& params) {
   return std::nullopt;
 }
 
+stripe_error too_many_metadata_keys() {
+  return errors::parameter_invalid("metadata", "You can specify up to 50 keys.");
+}
+
+// What a request asks of an object's metadata: the pairs as sent, an empty value meaning
+// "unset this key", and whether a bare `metadata=` unsets every key first.
+struct metadata_changes {
+  metadata_map pairs;
+  bool unset_all = false;
+  std::optional<stripe_error> error;
+};
+
+metadata_changes read_metadata_changes(const form_params& params) {
+  metadata_changes out;
+  if (auto nested = check_flat_metadata(params)) {
+    out.error = nested;
+    return out;
+  }
+  out.pairs = nested_fields(params, "metadata");
+  if (out.pairs.size() > metadata_keys_max) {
+    out.error = too_many_metadata_keys();
+    return out;
+  }
+  for (const auto& [key, value] : out.pairs) {
+    if (key.empty() || key.size() > metadata_key_chars_max) {
+      out.error = errors::parameter_invalid("metadata[" + key + "]",
+                                            "Metadata keys must be 1 to 40 characters.");
+      return out;
+    }
+    if (value.size() > metadata_value_chars_max) {
+      out.error = errors::parameter_invalid("metadata[" + key + "]",
+                                            "Metadata values can have up to 500 characters.");
+      return out;
+    }
+  }
+  // An empty bare value is Stripe's "unset every key"; any other bare value is not a map.
+  if (const std::string* bare = params.find("metadata")) {
+    if (!bare->empty()) {
+      out.error = errors::parameter_invalid("metadata", "Invalid hash");
+      return out;
+    }
+    out.unset_all = true;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<stripe_error> check_known_params(const form_params& params,
@@ -94,35 +140,30 @@ checked<std::string> parse_currency(const form_params& params) {
 }
 
 checked<metadata_map> parse_metadata(const form_params& params) {
-  if (auto nested = check_flat_metadata(params)) return {{}, nested};
-  metadata_map metadata = nested_fields(params, "metadata");
-  if (metadata.size() > metadata_keys_max) {
-    return {{}, errors::parameter_invalid("metadata", "You can specify up to 50 keys.")};
-  }
-  for (const auto& [key, value] : metadata) {
-    if (key.empty() || key.size() > metadata_key_chars_max) {
-      return {{},
-              errors::parameter_invalid("metadata[" + key + "]",
-                                        "Metadata keys must be 1 to 40 characters.")};
-    }
-    if (value.size() > metadata_value_chars_max) {
-      return {{},
-              errors::parameter_invalid("metadata[" + key + "]",
-                                        "Metadata values can have up to 500 characters.")};
-    }
-  }
-  // A bare `metadata=` is Stripe's way to unset every key, which on a new object leaves none;
-  // any other bare value is not a map.
-  for (const auto& [key, value] : params.fields) {
-    if (key == "metadata" && !value.empty()) {
-      return {{}, errors::parameter_invalid("metadata", "Invalid hash")};
+  auto changes = read_metadata_changes(params);
+  if (changes.error) return {{}, changes.error};
+  // On a new object an unset key is simply not set. Stored as "", it would show up in
+  // answers, events and list filters as a key the client asked to have removed.
+  std::erase_if(changes.pairs, [](const auto& entry) { return entry.second.empty(); });
+  return {std::move(changes.pairs), std::nullopt};
+}
+
+checked<metadata_map> parse_metadata_update(const form_params& params,
+                                            const metadata_map& current) {
+  auto changes = read_metadata_changes(params);
+  if (changes.error) return {{}, changes.error};
+  metadata_map updated = changes.unset_all ? metadata_map{} : current;
+  for (auto& [key, value] : changes.pairs) {
+    if (value.empty()) {
+      updated.erase(key);
+    } else {
+      updated.insert_or_assign(key, std::move(value));
     }
   }
-  // An empty value unsets its key (docs.stripe.com/metadata): on a new object the key is
-  // simply not set. Stored as "", it would show up in answers, events and list filters as a
-  // key the client asked to have removed.
-  std::erase_if(metadata, [](const auto& entry) { return entry.second.empty(); });
-  return {std::move(metadata), std::nullopt};
+  // Each request may hold 50 pairs, so keys added to an object already holding some can
+  // overflow it: refused whole, like every error, rather than trimmed.
+  if (updated.size() > metadata_keys_max) return {{}, too_many_metadata_keys()};
+  return {std::move(updated), std::nullopt};
 }
 
 checked<bool> parse_bool(const form_params& params, std::string_view name, bool fallback) {

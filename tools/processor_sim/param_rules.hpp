@@ -33,11 +33,20 @@ struct checked {
 // A lower-cased ISO currency Stripe supports (a short fixed list).
 [[nodiscard]] checked<std::string> parse_currency(const form_params& params);
 
-// The metadata of a new object: `metadata[k]=v` pairs, without the keys given an empty
-// value (Stripe's "unset"), and none at all for a bare `metadata=`. Every route here that
-// takes metadata creates an object, so unsetting can only mean "not set"; an update route
-// would need the empty-valued keys, to remove them from what the object has.
+// Metadata as Stripe reads it (docs.stripe.com/metadata): `metadata[k]=v` sets k, an empty
+// value unsets k and a bare `metadata=` unsets every key before the pairs apply. Both forms
+// check the request the same way (flat, 1..40-char keys, values up to 500, at most 50 pairs).
+//
+// A new object: the pairs without the keys given an empty value, and none at all for a bare
+// `metadata=`; unsetting can only mean "not set" there.
 [[nodiscard]] checked<metadata_map> parse_metadata(const form_params& params);
+
+// An existing object (an update such as a capture): `current` with the request's changes
+// applied. The result must still fit in 50 keys, which depends on what the object holds, so
+// only a route executing against the object can know; validation before execution passes an
+// empty `current` to check the request alone.
+[[nodiscard]] checked<metadata_map> parse_metadata_update(const form_params& params,
+                                                          const metadata_map& current);
 
 // "true"/"false"; absent gives `fallback`.
 [[nodiscard]] checked<bool> parse_bool(const form_params& params, std::string_view name,

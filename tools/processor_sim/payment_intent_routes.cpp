@@ -246,6 +246,9 @@ route_outcome capture(const route_context& context) {
                                  "capturable (" +
                                      std::to_string(intent->amount_capturable) + ")."));
   }
+  auto metadata = parse_metadata_update(context.params, intent->metadata);
+  if (metadata.error) return error_outcome(*metadata.error);
+  intent->metadata = std::move(metadata.value);
   intent->status = "succeeded";
   intent->amount_received = to_capture;
   intent->amount_capturable = 0;
@@ -299,8 +302,12 @@ std::optional<stripe_error> validate(route_id id, const form_params& params,
       if (auto e = check_return_url(params)) return e;
       return check_payment_method(params);
     case route_id::capture_payment_intent:
-      if (auto e = check_known_params(params, {"amount_to_capture", "expand"})) return e;
-      return parse_amount(params, "amount_to_capture", false).error;
+      // Of the routes on an existing intent only capture takes metadata, as at Stripe.
+      if (auto e = check_known_params(params, {"amount_to_capture", "expand", "metadata"})) {
+        return e;
+      }
+      if (auto e = parse_amount(params, "amount_to_capture", false).error) return e;
+      return parse_metadata_update(params, {}).error;
     case route_id::cancel_payment_intent:
       if (auto e = check_known_params(params, {"cancellation_reason", "expand"})) return e;
       return parse_choice(params, "cancellation_reason",

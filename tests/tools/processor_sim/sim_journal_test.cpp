@@ -226,6 +226,29 @@ TEST_F(sim_journal_test, a_file_holding_bytes_that_are_not_utf8_still_starts) {
   start();
 }
 
+// A capture's metadata changes reach the file with the capture itself, and the restart
+// replays the merged map, whether from the appended line or from the compacted file.
+TEST_F(sim_journal_test, metadata_merged_by_a_capture_survives_restarts) {
+  const auto id = sim().post("/v1/payment_intents",
+                             visa + "&capture_method=manual&metadata[a]=1&metadata[b]=2");
+  const auto captured = sim().call("POST", "/v1/payment_intents/" + id + "/capture",
+                                   "metadata[b]=&metadata[c]=3", "key-capture");
+  ASSERT_EQ(captured.status, 200) << captured.body;
+  const boost::json::value merged = boost::json::object{{"a", "1"}, {"c", "3"}};
+  for (int restart = 0; restart < 2; ++restart) {
+    start();
+    const auto intent = boost::json::parse(sim().call("GET", "/v1/payment_intents/" + id).body);
+    EXPECT_EQ(intent.at("metadata"), merged) << "restart " << restart;
+    EXPECT_EQ(intent.at("status"), "succeeded") << "restart " << restart;
+    const auto listed = boost::json::parse(
+        sim().call("GET", "/v1/payment_intents?metadata[c]=3&metadata[a]=1").body);
+    EXPECT_EQ(listed.at("data").as_array().size(), 1u) << "restart " << restart;
+    const auto retried = sim().call("POST", "/v1/payment_intents/" + id + "/capture",
+                                    "metadata[b]=&metadata[c]=3", "key-capture");
+    EXPECT_EQ(retried.body, captured.body) << "restart " << restart;
+  }
+}
+
 TEST_F(sim_journal_test, compaction_keeps_everything_and_only_the_last_state) {
   build_world();
   for (int i = 0; i < 20; ++i) sim().advance_ms(1);  // lines that compaction folds away
