@@ -138,6 +138,7 @@ prepared_call api::prepare_route(const api_request& request, route_match route,
   if (call.route.mutating && request.has_idempotency_key) {
     if (auto refused = claim_key(request, auth.api_key, call)) return answer(std::move(*refused));
   }
+  if (stage_hook_) stage_hook_(call_stage::key_claimed);
   if (auto invalid = validate_route(call.route.id, call.params, call.stripe_version)) {
     if (!call.idempotency_scope.empty()) idempotency_.release(call.idempotency_scope);
     return answer(error_reply(*invalid));
@@ -203,6 +204,7 @@ api_reply api::execute(const pending_call& call) {
   // Saved under the key below, so a retry would only replay it: like Stripe, say so, and
   // leave the caller to find out from the processor's records what happened.
   if (reply.status >= 500) reply.set_header("Stripe-Should-Retry", "false");
+  if (stage_hook_) stage_hook_(call_stage::answer_ready);
   if (!call.idempotency_scope.empty()) {
     idempotency_.complete(call.idempotency_scope, to_stored(reply, call.request_id));
   }

@@ -75,6 +75,13 @@ struct api_stats {
   std::uint64_t webhook_duplicates = 0;
 };
 
+// Points of a call's handling where a test may make it throw (api::set_stage_hook), as a
+// failed allocation or a library error could there.
+enum class call_stage {
+  key_claimed,   // prepare: the Idempotency-Key (if any) is claimed, validation is next
+  answer_ready,  // execute: the route ran, its answer is about to be saved under the key
+};
+
 class sim_journal;
 
 class api {
@@ -110,6 +117,9 @@ class api {
   void set_webhook_stats(std::function<boost::json::object()> provider);
 
   [[nodiscard]] const api_stats& stats() const { return stats_; }
+
+  // Test seam: `hook` runs at each call_stage and may throw. Nothing in the binary sets one.
+  void set_stage_hook(std::function<void(call_stage)> hook) { stage_hook_ = std::move(hook); }
 
  private:
   [[nodiscard]] prepared_call prepare_route(const api_request& request, route_match route,
@@ -147,6 +157,7 @@ class api {
   api_stats stats_;
   std::vector<webhook_event> events_;
   std::function<boost::json::object()> webhook_stats_;
+  std::function<void(call_stage)> stage_hook_;
   // With a state file only.
   std::unique_ptr<sim_journal> journal_;
   // An append failed: memory holds records the file lacks. Until a rewrite puts them on
