@@ -19,9 +19,11 @@ struct embedded_processor::impl {
   // config forgot every key at once, so a retried charge would have charged twice),
   // payouts that settle, authorizations that expire after a week, a fresh seed.
   const sim::sim_config defaults = sim::default_config();
-  boost::asio::io_context io{1};
   sim::sim_clock clock;
   sim::api logic{defaults.api, clock};
+  // After the api, so destroyed before it: a handler still queued at exit holds a call
+  // whose key claim releases the key in the api's store (pending_call).
+  boost::asio::io_context io{1};
   std::unique_ptr<sim::webhook_sender> webhooks;
   std::unique_ptr<sim::server> server;
   std::thread thread;

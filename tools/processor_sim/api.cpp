@@ -140,7 +140,7 @@ prepared_call api::prepare_route(const api_request& request, route_match route,
   }
   if (stage_hook_) stage_hook_(call_stage::key_claimed);
   if (auto invalid = validate_route(call.route.id, call.params, call.stripe_version)) {
-    if (!call.idempotency_scope.empty()) idempotency_.release(call.idempotency_scope);
+    call.claim.release();
     return answer(error_reply(*invalid));
   }
   std::int64_t delay_ms = 0;
@@ -166,7 +166,7 @@ std::optional<api_reply> api::claim_key(const api_request& request, const std::s
   switch (begun.status) {
     case begin_status::started:
       call.idempotency_key = key;
-      call.idempotency_scope = std::move(scope);
+      call.claim = key_claim(idempotency_, std::move(scope));
       return std::nullopt;
     case begin_status::replay:
       return replay(*begun.response);
@@ -193,20 +193,26 @@ api_reply api::network_error_reply(const stripe_error& error) {
   return finish(error_reply(error), state_.next_id("req_"), {}, {});
 }
 
-api_reply api::execute(const pending_call& call) {
+api_reply api::execute(pending_call call) {
+  // A 500 is saved under the key, so a retry would only replay it: like Stripe, say so, and
+  // leave the caller to find out from the processor's records what happened.
+  auto mark_final = [](api_reply& reply) {
+    if (reply.status >= 500) reply.set_header("Stripe-Should-Retry", "false");
+  };
   api_reply reply;
   try {
     reply = run_route(call);
+    mark_final(reply);
+    if (stage_hook_) stage_hook_(call_stage::answer_ready);
+    call.claim.complete(to_stored(reply, call.request_id));
   } catch (const std::exception& e) {
-    // A bug, not a fault: answer like Stripe's 500 so the key is still completed.
+    // A bug or an exhausted resource, not a fault. The route may have applied its effect, so
+    // the key must not be freed for a retry to apply it again: answer and save Stripe's 500.
+    // Should saving throw again, the claim leaves with `call` and frees the key, which
+    // beats a key executing for ever.
     reply = error_reply(errors::api_error(std::string("internal simulator error: ") + e.what()));
-  }
-  // Saved under the key below, so a retry would only replay it: like Stripe, say so, and
-  // leave the caller to find out from the processor's records what happened.
-  if (reply.status >= 500) reply.set_header("Stripe-Should-Retry", "false");
-  if (stage_hook_) stage_hook_(call_stage::answer_ready);
-  if (!call.idempotency_scope.empty()) {
-    idempotency_.complete(call.idempotency_scope, to_stored(reply, call.request_id));
+    mark_final(reply);
+    call.claim.complete(to_stored(reply, call.request_id));
   }
   commit();
   // Done in memory only: answered as a response lost on the way. A retry with the key

@@ -8,7 +8,8 @@
 // there before it returns the answer, so the network layer never sends an unrecorded state.
 //
 // Thread affinity: not thread-safe. The simulator runs every call on its single I/O thread.
-// Lifetime: one instance for the whole process; borrows the clock.
+// Lifetime: one instance for the whole process; borrows the clock. Outlives every
+// pending_call, so an io_context whose handlers may hold one is destroyed first.
 #pragma once
 
 #include <boost/json/array.hpp>
@@ -42,13 +43,15 @@ struct api_options {
   compaction_options state_file_compaction;
 };
 
-// A request whose execution began: its idempotency key (if any) is in flight.
+// A request whose execution began: its idempotency key (if any) is in flight until
+// execute() saves the answer. Move-only: dropped unexecuted, on whatever path, it releases
+// the key, so a retry runs afresh (nothing was applied). Must not outlive the api.
 struct pending_call {
   route_match route;
   form_params params;
   std::string request_id;
-  std::string idempotency_key;    // as sent; empty: none
-  std::string idempotency_scope;  // key scoped to the API key; empty: none
+  std::string idempotency_key;  // as sent; empty: none
+  key_claim claim;              // not held without a key
   std::string stripe_version;
   fault_draw faults;
 };
@@ -96,7 +99,9 @@ class api {
   [[nodiscard]] std::optional<std::string> open_state_file(const std::string& path);
 
   [[nodiscard]] prepared_call prepare(const api_request& request);
-  [[nodiscard]] api_reply execute(const pending_call& call);
+  // Saves the answer under the call's key whatever happens once the route may have run,
+  // 500s included, as Stripe does: a retry replays it rather than applying the effect twice.
+  [[nodiscard]] api_reply execute(pending_call call);
   // The answer the network layer gives itself, to a request it could not read whole (too
   // large, so it never reaches prepare()) or whose handling threw: `error` with the headers
   // every answer carries, Request-Id (a fresh one) above all, as every Stripe response has.

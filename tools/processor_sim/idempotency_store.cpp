@@ -37,20 +37,29 @@ begin_result idempotency_store::begin(const std::string& scope, const std::strin
 void idempotency_store::complete(const std::string& scope, stored_response response) {
   auto it = entries_.find(scope);
   if (it == entries_.end()) return;  // expired or reset while executing: nothing to save
+  // The one step that can throw comes first: a failure leaves the key executing, and its
+  // claim can still save another answer or release it.
+  finished_since_taken_.push_back(scope);
   it->second.finished = true;
   it->second.response = std::move(response);
-  finished_since_taken_.push_back(scope);
 }
 
-void idempotency_store::release(const std::string& scope) {
+void idempotency_store::release(const std::string& scope) noexcept {
   auto it = entries_.find(scope);
   if (it == entries_.end() || it->second.finished) return;
-  // Its queue element goes too (the api releases right after begin(), so it is the last):
-  // left behind, every refused request grew the queue for a whole ttl, and a key begun
-  // again within the same millisecond had two elements, which finished_keys() both matched,
-  // writing the key twice into every compacted state file.
-  const std::pair<std::int64_t, std::string> element{it->second.created_ms, scope};
-  if (!by_age_.empty() && by_age_.back() == element) by_age_.pop_back();
+  // Its queue element goes too: left behind, every refused request grew the queue for a
+  // whole ttl, and a key begun again within the same millisecond had two elements, which
+  // finished_keys() both matched, writing the key twice into every compacted state file.
+  // Validation releases right after begin(), so the element is usually the last; a claim
+  // dropped later (a slow call) finds it a few places back.
+  const std::int64_t created_ms = it->second.created_ms;
+  for (auto element = by_age_.rbegin(); element != by_age_.rend(); ++element) {
+    if (element->first == created_ms && element->second == scope) {
+      by_age_.erase(std::next(element).base());
+      break;
+    }
+    if (element->first < created_ms) break;  // sorted by creation: it is not further back
+  }
   entries_.erase(it);
 }
 

@@ -25,7 +25,7 @@ struct stored_response {
 };
 
 enum class begin_status {
-  started,            // the caller executes and then calls complete() or release()
+  started,            // the caller executes, holding the key through a key_claim
   replay,             // a finished response exists: send it back
   params_mismatch,    // same key, same endpoint, other parameters
   endpoint_mismatch,  // same key used first on another endpoint
@@ -58,8 +58,9 @@ class idempotency_store {
                                    const std::string& fingerprint, std::int64_t now_ms);
   // Saves the response of a started key: later begin() calls replay it.
   void complete(const std::string& scope, stored_response response);
-  // Forgets a started key whose outcome must not be saved (validation errors).
-  void release(const std::string& scope);
+  // Forgets a started key whose outcome must not be saved (validation errors). Allocates
+  // nothing, so a claim's destructor can call it.
+  void release(const std::string& scope) noexcept;
   // Drops every key first seen at least ttl ago.
   void expire(std::int64_t now_ms);
   void clear();
@@ -96,6 +97,50 @@ class idempotency_store {
   // recreated appears twice; the stale element is recognised by its older timestamp.
   std::deque<std::pair<std::int64_t, std::string>> by_age_;
   std::vector<std::string> finished_since_taken_;  // scopes, in the order they finished
+};
+
+// The request's hold on a key it started (begin() said `started`): released when dropped
+// unless complete() saved an answer first. Without it, a request that left by an exception
+// (a failed allocation, a library error) or whose pending call was simply dropped kept its
+// key executing for good: every retry answered 409, and expire(), which waits on executing
+// keys, let no younger key go. Move-only; must not outlive its store.
+class key_claim {
+ public:
+  key_claim() = default;
+  key_claim(idempotency_store& store, std::string scope)
+      : store_(&store), scope_(std::move(scope)) {}
+  key_claim(key_claim&& other) noexcept
+      : store_(std::exchange(other.store_, nullptr)), scope_(std::move(other.scope_)) {}
+  key_claim& operator=(key_claim&& other) noexcept {
+    if (this != &other) {
+      drop();
+      store_ = std::exchange(other.store_, nullptr);
+      scope_ = std::move(other.scope_);
+    }
+    return *this;
+  }
+  key_claim(const key_claim&) = delete;
+  key_claim& operator=(const key_claim&) = delete;
+  ~key_claim() { drop(); }
+
+  [[nodiscard]] bool held() const { return store_ != nullptr; }
+  // Saves the answer for replay; the claim is over. If saving throws, the claim is still
+  // held, so the caller can save another answer or let it go.
+  void complete(stored_response response) {
+    if (store_ == nullptr) return;
+    store_->complete(scope_, std::move(response));
+    store_ = nullptr;
+  }
+  // Forgets the key now, as validation errors do: the answer is not saved.
+  void release() noexcept { drop(); }
+
+ private:
+  void drop() noexcept {
+    if (store_ != nullptr) std::exchange(store_, nullptr)->release(scope_);
+  }
+
+  idempotency_store* store_ = nullptr;
+  std::string scope_;
 };
 
 }  // namespace escrowd::processor_sim

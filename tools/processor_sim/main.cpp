@@ -18,9 +18,11 @@ namespace sim = escrowd::processor_sim;
 namespace {
 
 int run(const sim::sim_config& config) {
-  boost::asio::io_context io(1);
   sim::sim_clock clock;
   sim::api logic(config.api, clock);
+  // After the api, so destroyed before it: a handler still queued at exit holds a call
+  // whose key claim releases the key in the api's store (pending_call).
+  boost::asio::io_context io(1);
   if (!config.state_file.empty()) {
     if (auto problem = logic.open_state_file(config.state_file)) {
       std::cerr << "escrowd-processor-sim: cannot use --state-file: " << *problem << "\n";

@@ -68,16 +68,16 @@ class session : public std::enable_shared_from_this<session> {
     }
     shared_->forward_events();
     if (prepared.reply) return deliver(std::move(*prepared.reply));
-    if (prepared.delay_ms <= 0) return execute(*prepared.call);
+    if (prepared.delay_ms <= 0) return execute(std::move(*prepared.call));
     timer_.expires_after(std::chrono::milliseconds(prepared.delay_ms));
     timer_.async_wait([self = shared_from_this(), call = std::move(*prepared.call)](
-                          beast::error_code) { self->execute(call); });
+                          beast::error_code) mutable { self->execute(std::move(call)); });
   }
 
-  void execute(const pending_call& call) {
+  void execute(pending_call call) {
     api_reply reply;
     try {
-      reply = shared_->logic.execute(call);
+      reply = shared_->logic.execute(std::move(call));
     } catch (const std::exception& e) {
       reply = shared_->logic.network_error_reply(errors::api_error(e.what()));
     }

@@ -41,7 +41,7 @@ class api_test : public ::testing::Test {
     request.idempotency_key = key.value_or("");
     auto prepared = logic_.prepare(request);
     if (prepared.reply) return *prepared.reply;
-    return logic_.execute(*prepared.call);
+    return logic_.execute(std::move(*prepared.call));
   }
 
   static boost::json::object json(const api_reply& reply) {

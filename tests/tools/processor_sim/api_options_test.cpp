@@ -165,7 +165,7 @@ TEST(default_config, keeps_keys_for_a_day_and_draws_a_seed) {
   const api_request request = keyed_visa_payment("topup:top_1:charge");
   auto run = [&] {
     auto prepared = logic.prepare(request);
-    return prepared.reply ? *prepared.reply : logic.execute(*prepared.call);
+    return prepared.reply ? *prepared.reply : logic.execute(std::move(*prepared.call));
   };
   const auto first = run();
   ASSERT_EQ(first.status, 200) << first.body;

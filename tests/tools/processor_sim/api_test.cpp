@@ -155,7 +155,7 @@ TEST_F(api_test, key_in_flight_is_409_and_retryable) {
   EXPECT_EQ(json(*second.reply)["error"].as_object()["code"], "idempotency_key_in_use");
   EXPECT_EQ(json(*second.reply)["error"].as_object()["type"], "invalid_request_error");
   EXPECT_EQ(header(*second.reply, "Stripe-Should-Retry"), "true");
-  auto done = logic_.execute(*first.call);
+  auto done = logic_.execute(std::move(*first.call));
   EXPECT_EQ(done.status, 200);
   auto third = logic_.prepare(request);
   ASSERT_TRUE(third.reply.has_value());

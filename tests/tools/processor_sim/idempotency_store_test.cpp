@@ -80,6 +80,38 @@ TEST(idempotency_store, a_released_key_begun_again_is_listed_once) {
   EXPECT_EQ(store.finished_keys().size(), 1u);
 }
 
+// A claim dropped without an answer (an exception, a call never executed) frees its key;
+// one that saved an answer, or was moved from, does not.
+TEST(idempotency_store, a_claim_frees_its_key_unless_it_saved_an_answer) {
+  idempotency_store store(ttl_ms, 10);
+  {
+    ASSERT_EQ(store.begin("dropped", endpoint, "a", 0).status, begin_status::started);
+    key_claim dropped(store, "dropped");
+    ASSERT_EQ(store.begin("saved", endpoint, "a", 0).status, begin_status::started);
+    key_claim saved(store, "saved");
+    saved.complete(response(200, "{}"));
+    EXPECT_FALSE(saved.held());
+    key_claim moved = std::move(dropped);
+    EXPECT_TRUE(moved.held());
+  }
+  EXPECT_EQ(store.size(), 1u);
+  EXPECT_EQ(store.begin("saved", endpoint, "a", 1).status, begin_status::replay);
+  EXPECT_EQ(store.begin("dropped", endpoint, "a", 1).status, begin_status::started);
+}
+
+// A claim dropped after younger keys began (a slow call) left its queue element behind when
+// it was not the last, so the key begun again within the same millisecond was listed twice.
+TEST(idempotency_store, a_key_released_behind_younger_ones_is_listed_once) {
+  idempotency_store store(60'000, 10);
+  ASSERT_EQ(store.begin("slow", endpoint, "a", 5).status, begin_status::started);
+  ASSERT_EQ(store.begin("young", endpoint, "a", 5).status, begin_status::started);
+  store.release("slow");
+  ASSERT_EQ(store.begin("slow", endpoint, "a", 5).status, begin_status::started);
+  store.complete("slow", response(200, "{}"));
+  store.complete("young", response(200, "{}"));
+  EXPECT_EQ(store.finished_keys().size(), 2u);
+}
+
 TEST(idempotency_store, release_never_forgets_a_saved_response) {
   idempotency_store store(ttl_ms, 10);
   ASSERT_EQ(store.begin("k", endpoint, "a", 0).status, begin_status::started);

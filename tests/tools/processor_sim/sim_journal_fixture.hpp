@@ -42,7 +42,7 @@ struct simulator {
     request.idempotency_key = key.value_or("");
     auto prepared = logic.prepare(request);
     if (prepared.reply) return *prepared.reply;
-    return logic.execute(*prepared.call);
+    return logic.execute(std::move(*prepared.call));
   }
   std::string post(std::string target, std::string body, std::optional<std::string> key = {}) {
     auto reply = call("POST", std::move(target), std::move(body), std::move(key));
