@@ -135,6 +135,18 @@ class PaymentIntentTest(SimulatorTest):
         canceled = stripe.PaymentIntent.cancel(unconfirmed.id, cancellation_reason="abandoned")
         self.assertEqual(canceled.status, "canceled")
 
+    def test_capture_updates_metadata_as_the_library_sends_it(self):
+        held = stripe.PaymentIntent.create(amount=700, currency="usd", payment_method="pm_card_visa",
+                                           confirm=True, capture_method="manual",
+                                           payment_method_types=["card"],
+                                           metadata={"order": "7", "drop": "me"})
+        # The library sends an empty value as `metadata[drop]=`: Stripe's "unset this key".
+        captured = stripe.PaymentIntent.capture(held.id, metadata={"drop": "", "note": "paid"})
+        self.assertEqual(captured.status, "succeeded")
+        self.assertEqual(captured.metadata.to_dict(), {"order": "7", "note": "paid"})
+        self.assertEqual(stripe.PaymentIntent.retrieve(held.id).metadata.to_dict(),
+                         {"order": "7", "note": "paid"})
+
     def test_instance_methods_confirm_and_capture(self):
         intent = stripe.PaymentIntent.create(amount=650, currency="usd", capture_method="manual",
                                              payment_method_types=["card"])
