@@ -83,6 +83,7 @@ struct api_stats {
 enum class call_stage {
   key_claimed,   // prepare: the Idempotency-Key (if any) is claimed, validation is next
   answer_ready,  // execute: the route ran, its answer is about to be saved under the key
+  journal_line,  // commit: the changes are taken, their state-file line is being built
 };
 
 class sim_journal;

@@ -48,24 +48,41 @@ void api::commit() {
   std::vector<webhook_event> queued = std::move(events_to_record_);
   events_to_record_.clear();
   if (!journal_) return;
-  boost::json::array changes;
-  if (changed.reset) changes.push_back(reset_change());
-  if (clock_.offset_ms() != recorded_clock_offset_ms_) {
-    recorded_clock_offset_ms_ = clock_.offset_ms();
-    changes.push_back(clock_change(recorded_clock_offset_ms_));
+  // The changes are taken: from here only a rewrite from memory can put them on file. A line
+  // that cannot be built (a failed allocation) therefore marks the file behind, as a failed
+  // append does, instead of leaving memory ahead of the file with no sign of it; the caller's
+  // answer becomes the 503 of a file behind, and the retry replays once a rewrite caught up.
+  try {
+    std::vector<std::uint64_t> deliveries;
+    deliveries.reserve(queued.size());
+    for (webhook_event& event : queued) {
+      deliveries.push_back(event.delivery);
+      undelivered_.emplace(event.delivery, std::move(event));
+    }
+    if (stage_hook_) stage_hook_(call_stage::journal_line);
+    boost::json::array changes;
+    if (changed.reset) changes.push_back(reset_change());
+    if (clock_.offset_ms() != recorded_clock_offset_ms_) {
+      recorded_clock_offset_ms_ = clock_.offset_ms();
+      changes.push_back(clock_change(recorded_clock_offset_ms_));
+    }
+    for (std::size_t position : changed.payment_intents)
+      changes.push_back(object_change(state_.payment_intents()[position]));
+    for (std::size_t position : changed.payouts)
+      changes.push_back(object_change(state_.payouts()[position]));
+    for (const queue_change& change : changed.queue_changes)
+      changes.push_back(queue_change_json(change));
+    for (const finished_key& key : finished) changes.push_back(finished_key_change(key));
+    for (std::uint64_t delivery : deliveries)
+      changes.push_back(webhook_queued_change(undelivered_.at(delivery)));
+    if (!changes.empty()) record(changes);
+  } catch (const std::exception& e) {
+    journal_behind_ = true;
+    std::fprintf(stderr,
+                 "escrowd-processor-sim: cannot write a state file line (%s); rewriting the "
+                 "file from memory before the next answer\n",
+                 e.what());
   }
-  for (std::size_t position : changed.payment_intents)
-    changes.push_back(object_change(state_.payment_intents()[position]));
-  for (std::size_t position : changed.payouts)
-    changes.push_back(object_change(state_.payouts()[position]));
-  for (const queue_change& change : changed.queue_changes)
-    changes.push_back(queue_change_json(change));
-  for (const finished_key& key : finished) changes.push_back(finished_key_change(key));
-  for (webhook_event& event : queued) {
-    changes.push_back(webhook_queued_change(event));
-    undelivered_.emplace(event.delivery, std::move(event));
-  }
-  if (!changes.empty()) record(changes);
 }
 
 void api::webhook_settled(std::uint64_t delivery) {

@@ -297,6 +297,29 @@ TEST_F(sim_journal_test, a_full_disk_answers_503_shows_nothing_and_recovers_once
             written + 1);
 }
 
+// The line of a call's changes could not be built (a failed allocation, injected): the
+// changes were already taken from memory's change lists, so without the file marked behind
+// they never reached it, and a restart lost a charge whose key had answered.
+TEST_F(sim_journal_test, a_line_that_cannot_be_built_is_written_by_a_rewrite_before_answers) {
+  sim().logic.set_stage_hook([armed = true](call_stage reached) mutable {
+    if (reached != call_stage::journal_line || !armed) return;
+    armed = false;
+    throw std::bad_alloc();
+  });
+  const auto failed = sim().call("POST", "/v1/payment_intents", visa, "key-unbuilt");
+  EXPECT_EQ(failed.status, 503) << failed.body;
+  EXPECT_EQ(header_of(failed, "Stripe-Should-Retry"), "true");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1'100));  // a rewrite a second at most
+  const auto retried = sim().call("POST", "/v1/payment_intents", visa, "key-unbuilt");
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(header_of(retried, "Idempotent-Replayed"), "true");
+  start();
+  EXPECT_EQ(boost::json::parse(sim().call("GET", "/_sim/charges").body).as_array().size(), 1u);
+  const auto after_restart = sim().call("POST", "/v1/payment_intents", visa, "key-unbuilt");
+  EXPECT_EQ(header_of(after_restart, "Idempotent-Replayed"), "true");
+  EXPECT_EQ(after_restart.body, retried.body);
+}
+
 // A failed append can leave part of a line at the end of the file. A webhook settled before
 // the rewrite used to be appended behind that part, making it a garbage line in the middle:
 // the next start refused the file. Now nothing is appended until the file was rewritten.
