@@ -166,7 +166,7 @@ std::optional<api_reply> api::claim_key(const api_request& request, const std::s
   switch (begun.status) {
     case begin_status::started:
       call.idempotency_key = key;
-      call.claim = key_claim(idempotency_, std::move(scope));
+      call.claim = std::move(begun.claim);
       return std::nullopt;
     case begin_status::replay:
       return replay(*begun.response);

@@ -23,30 +23,40 @@ begin_result idempotency_store::begin(const std::string& scope, const std::strin
   }
   if (it != entries_.end()) {
     const entry& e = it->second;
-    if (e.endpoint != endpoint) return {begin_status::endpoint_mismatch, nullptr, e.endpoint};
-    if (e.fingerprint != fingerprint) return {begin_status::params_mismatch, nullptr, {}};
-    if (!e.finished) return {begin_status::in_use, nullptr, {}};
-    return {begin_status::replay, &e.response, {}};
+    if (e.endpoint != endpoint) return {begin_status::endpoint_mismatch, nullptr, e.endpoint, {}};
+    if (e.fingerprint != fingerprint) return {begin_status::params_mismatch, nullptr, {}, {}};
+    if (!e.finished) return {begin_status::in_use, nullptr, {}, {}};
+    return {begin_status::replay, &e.response, {}, {}};
   }
-  if (entries_.size() >= capacity_) return {begin_status::full, nullptr, {}};
-  entries_.emplace(scope, entry{endpoint, fingerprint, now_ms, false, {}});
+  if (entries_.size() >= capacity_) return {begin_status::full, nullptr, {}, {}};
+  const std::uint64_t claim_id = ++claims_begun_;
+  entries_.emplace(scope, entry{endpoint, fingerprint, now_ms, false, {}, claim_id});
   by_age_.emplace_back(now_ms, scope);
-  return {begin_status::started, nullptr, {}};
+  return {begin_status::started, nullptr, {}, key_claim(*this, scope, claim_id)};
 }
 
-void idempotency_store::complete(const std::string& scope, stored_response response) {
+idempotency_store::entry* idempotency_store::claimed(const std::string& scope,
+                                                     std::uint64_t claim_id) {
   auto it = entries_.find(scope);
-  if (it == entries_.end()) return;  // expired or reset while executing: nothing to save
+  if (it == entries_.end() || it->second.finished || it->second.claim_id != claim_id)
+    return nullptr;  // reset while executing, perhaps begun again since by another request
+  return &it->second;
+}
+
+void idempotency_store::complete(const std::string& scope, std::uint64_t claim_id,
+                                 stored_response response) {
+  entry* executing = claimed(scope, claim_id);
+  if (executing == nullptr) return;  // nothing of this claim's to save
   // The one step that can throw comes first: a failure leaves the key executing, and its
   // claim can still save another answer or release it.
   finished_since_taken_.push_back(scope);
-  it->second.finished = true;
-  it->second.response = std::move(response);
+  executing->finished = true;
+  executing->response = std::move(response);
 }
 
-void idempotency_store::release(const std::string& scope) noexcept {
+void idempotency_store::release(const std::string& scope, std::uint64_t claim_id) noexcept {
   auto it = entries_.find(scope);
-  if (it == entries_.end() || it->second.finished) return;
+  if (it == entries_.end() || it->second.finished || it->second.claim_id != claim_id) return;
   // Its queue element goes too: left behind, every refused request grew the queue for a
   // whole ttl, and a key begun again within the same millisecond had two elements, which
   // finished_keys() both matched, writing the key twice into every compacted state file.
@@ -115,6 +125,16 @@ void idempotency_store::restore(finished_key key) {
   by_age_.insert(position, {key.created_ms, key.scope});
   entries_[key.scope] = entry{std::move(key.endpoint), std::move(key.fingerprint), key.created_ms,
                               true, std::move(key.response)};
+}
+
+void key_claim::complete(stored_response response) {
+  if (store_ == nullptr) return;
+  store_->complete(scope_, id_, std::move(response));
+  store_ = nullptr;
+}
+
+void key_claim::drop() noexcept {
+  if (store_ != nullptr) std::exchange(store_, nullptr)->release(scope_, id_);
 }
 
 }  // namespace escrowd::processor_sim

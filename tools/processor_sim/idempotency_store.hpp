@@ -42,10 +42,58 @@ struct finished_key {
   stored_response response;
 };
 
+class idempotency_store;
+
+// The request's hold on a key it started (begin() said `started`): released when dropped
+// unless complete() saved an answer first. Without it, a request that left by an exception
+// (a failed allocation, a library error) or whose pending call was simply dropped kept its
+// key executing for good: every retry answered 409, and expire(), which waits on executing
+// keys, let no younger key go. A claim acts only on the entry it began: after a clear()
+// (/_sim/reset) the same key may be begun again by another request, whose entry a slow
+// call's late answer must neither fill nor free. Move-only; must not outlive its store.
+class key_claim {
+ public:
+  key_claim() = default;
+  key_claim(key_claim&& other) noexcept
+      : store_(std::exchange(other.store_, nullptr)),
+        scope_(std::move(other.scope_)),
+        id_(other.id_) {}
+  key_claim& operator=(key_claim&& other) noexcept {
+    if (this != &other) {
+      drop();
+      store_ = std::exchange(other.store_, nullptr);
+      scope_ = std::move(other.scope_);
+      id_ = other.id_;
+    }
+    return *this;
+  }
+  key_claim(const key_claim&) = delete;
+  key_claim& operator=(const key_claim&) = delete;
+  ~key_claim() { drop(); }
+
+  [[nodiscard]] bool held() const { return store_ != nullptr; }
+  // Saves the answer for replay; the claim is over. If saving throws, the claim is still
+  // held, so the caller can save another answer or let it go.
+  void complete(stored_response response);
+  // Forgets the key now, as validation errors do: the answer is not saved.
+  void release() noexcept { drop(); }
+
+ private:
+  friend class idempotency_store;
+  key_claim(idempotency_store& store, std::string scope, std::uint64_t id)
+      : store_(&store), scope_(std::move(scope)), id_(id) {}
+  void drop() noexcept;
+
+  idempotency_store* store_ = nullptr;
+  std::string scope_;
+  std::uint64_t id_ = 0;
+};
+
 struct begin_result {
   begin_status status = begin_status::started;
   const stored_response* response = nullptr;  // with replay; valid until the next call
   std::string first_endpoint;                 // with endpoint_mismatch
+  key_claim claim;                            // held with started
 };
 
 class idempotency_store {
@@ -56,11 +104,6 @@ class idempotency_store {
   // Stripe scopes keys per account. `endpoint` is "POST /v1/payment_intents".
   [[nodiscard]] begin_result begin(const std::string& scope, const std::string& endpoint,
                                    const std::string& fingerprint, std::int64_t now_ms);
-  // Saves the response of a started key: later begin() calls replay it.
-  void complete(const std::string& scope, stored_response response);
-  // Forgets a started key whose outcome must not be saved (validation errors). Allocates
-  // nothing, so a claim's destructor can call it.
-  void release(const std::string& scope) noexcept;
   // Drops every key first seen at least ttl ago.
   void expire(std::int64_t now_ms);
   void clear();
@@ -75,13 +118,23 @@ class idempotency_store {
   void restore(finished_key key);
 
  private:
+  friend class key_claim;
   struct entry {
     std::string endpoint;
     std::string fingerprint;
     std::int64_t created_ms = 0;
     bool finished = false;
     stored_response response;
+    std::uint64_t claim_id = 0;  // the claim that began it; 0 once restored from the file
   };
+
+  // Saves the response of the key `claim_id` began: later begin() calls replay it.
+  void complete(const std::string& scope, std::uint64_t claim_id, stored_response response);
+  // Forgets the key `claim_id` began, unless it finished (validation errors, a dropped
+  // call). Allocates nothing, so a claim's destructor can call it.
+  void release(const std::string& scope, std::uint64_t claim_id) noexcept;
+  // The executing entry `claim_id` began, if it is still there.
+  [[nodiscard]] entry* claimed(const std::string& scope, std::uint64_t claim_id);
 
   [[nodiscard]] bool expired(const entry& e, std::int64_t now_ms) const {
     return now_ms - e.created_ms >= ttl_ms_;
@@ -97,50 +150,7 @@ class idempotency_store {
   // recreated appears twice; the stale element is recognised by its older timestamp.
   std::deque<std::pair<std::int64_t, std::string>> by_age_;
   std::vector<std::string> finished_since_taken_;  // scopes, in the order they finished
-};
-
-// The request's hold on a key it started (begin() said `started`): released when dropped
-// unless complete() saved an answer first. Without it, a request that left by an exception
-// (a failed allocation, a library error) or whose pending call was simply dropped kept its
-// key executing for good: every retry answered 409, and expire(), which waits on executing
-// keys, let no younger key go. Move-only; must not outlive its store.
-class key_claim {
- public:
-  key_claim() = default;
-  key_claim(idempotency_store& store, std::string scope)
-      : store_(&store), scope_(std::move(scope)) {}
-  key_claim(key_claim&& other) noexcept
-      : store_(std::exchange(other.store_, nullptr)), scope_(std::move(other.scope_)) {}
-  key_claim& operator=(key_claim&& other) noexcept {
-    if (this != &other) {
-      drop();
-      store_ = std::exchange(other.store_, nullptr);
-      scope_ = std::move(other.scope_);
-    }
-    return *this;
-  }
-  key_claim(const key_claim&) = delete;
-  key_claim& operator=(const key_claim&) = delete;
-  ~key_claim() { drop(); }
-
-  [[nodiscard]] bool held() const { return store_ != nullptr; }
-  // Saves the answer for replay; the claim is over. If saving throws, the claim is still
-  // held, so the caller can save another answer or let it go.
-  void complete(stored_response response) {
-    if (store_ == nullptr) return;
-    store_->complete(scope_, std::move(response));
-    store_ = nullptr;
-  }
-  // Forgets the key now, as validation errors do: the answer is not saved.
-  void release() noexcept { drop(); }
-
- private:
-  void drop() noexcept {
-    if (store_ != nullptr) std::exchange(store_, nullptr)->release(scope_);
-  }
-
-  idempotency_store* store_ = nullptr;
-  std::string scope_;
+  std::uint64_t claims_begun_ = 0;
 };
 
 }  // namespace escrowd::processor_sim
