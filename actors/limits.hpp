@@ -8,7 +8,9 @@
 namespace escrowd::actors {
 
 // Live entity actors (accounts + tasks) before the directory retires the least recently
-// used; an idle stateful actor costs about 1.2 KB (stack-notes.md).
+// used. A bare stateful actor costs about 1.2 KB (stack-notes.md); a live task actor with
+// its state measured about 2.3 KB in a running server (bench/RESULTS.md, "A memory soak"),
+// so a full directory holds ~230 MB, which glibc keeps for reuse after retirement.
 inline constexpr std::size_t live_actors_max_default = 100'000;
 // An entity unused this long is retired by the next sweep.
 inline constexpr auto actor_idle_timeout_default = std::chrono::seconds(60);

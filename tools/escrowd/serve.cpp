@@ -141,6 +141,11 @@ int serve(const command_line& line) {
       return 1;
     }
     processor_url = *bound;
+    // It keeps every PaymentIntent and Payout it ever created (kill -9 included, in
+    // processor-sim.log) and refuses new ones past a million: say so where an operator looks.
+    std::cerr << "escrowd: no --processor-url: top-ups and withdrawals go to the bundled "
+                 "processor simulator, a stand-in for development and tests that keeps every "
+                 "object it creates (up to 1,000,000 of each kind)\n";
   }
 
   // The simulator takes any sk_test_ key; a real processor needs STRIPE_API_KEY.

@@ -52,16 +52,21 @@ class escrowd_process : public ::testing::Test {
 TEST_F(escrowd_process, serve_reports_ready_and_stops_on_sigterm) {
   const auto data_dir = root_ / "data";
   int out[2];
+  int err[2];
   ASSERT_EQ(pipe(out), 0);
+  ASSERT_EQ(pipe(err), 0);
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
     dup2(out[1], STDOUT_FILENO);
+    dup2(err[1], STDERR_FILENO);
     close(out[0]);
+    close(err[0]);
     execl(ESCROWD_PATH, ESCROWD_PATH, "serve", "--data-dir", data_dir.c_str(), nullptr);
     _exit(127);
   }
   close(out[1]);
+  close(err[1]);
   FILE* lines = fdopen(out[0], "r");
   std::array<char, 512> line{};
   ASSERT_NE(fgets(line.data(), int(line.size()), lines), nullptr);
@@ -71,6 +76,14 @@ TEST_F(escrowd_process, serve_reports_ready_and_stops_on_sigterm) {
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
   fclose(lines);
+  std::string said;
+  for (char chunk[512]; const auto got = read(err[0], chunk, sizeof chunk);) {
+    if (got <= 0) break;
+    said.append(chunk, std::size_t(got));
+  }
+  close(err[0]);
+  // Without --processor-url: the operator is told the bundled simulator stands in.
+  EXPECT_NE(said.find("bundled processor simulator"), std::string::npos) << said;
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
 
