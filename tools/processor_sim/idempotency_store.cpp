@@ -30,9 +30,12 @@ begin_result idempotency_store::begin(const std::string& scope, const std::strin
   }
   if (entries_.size() >= capacity_) return {begin_status::full, nullptr, {}, {}};
   const std::uint64_t claim_id = ++claims_begun_;
+  // The claim first (it copies the scope, which may throw): once the entry exists, any
+  // failure below drops the claim, which removes the entry again.
+  key_claim claim(*this, scope, claim_id);
   entries_.emplace(scope, entry{endpoint, fingerprint, now_ms, false, {}, claim_id});
   by_age_.emplace_back(now_ms, scope);
-  return {begin_status::started, nullptr, {}, key_claim(*this, scope, claim_id)};
+  return {begin_status::started, nullptr, {}, std::move(claim)};
 }
 
 idempotency_store::entry* idempotency_store::claimed(const std::string& scope,
