@@ -163,8 +163,12 @@ result<std::unique_ptr<ledger>> ledger::open(const ledger_config& config) {
     if (auto started = state->start_telemetry(); !started) return started.failure();
   }
   state->writer.queue = std::make_shared<commit_queue>();
-  state->writer.actor = system.spawn<caf::detached>(storage_writer, state->store.get(),
-                                                    state->writer.queue, state->observer.get());
+  storage_writer_settings writer_settings;
+  if (config.webhook_event_retention.count() != 0)
+    writer_settings.webhook_event_retention = config.webhook_event_retention;
+  state->writer.actor =
+      system.spawn<caf::detached>(storage_writer, state->store.get(), state->writer.queue,
+                                  state->observer.get(), writer_settings);
   directory_config directory_settings;
   if (config.live_actors_max != 0) directory_settings.live_actors_max = config.live_actors_max;
   if (config.actor_idle_timeout.count() != 0)

@@ -41,6 +41,7 @@ struct ledger_config {
   std::chrono::milliseconds actor_idle_timeout{0};        // 0: the actors layer's default
   std::chrono::milliseconds directory_sweep_interval{0};  // 0: the actors layer's default
   std::chrono::milliseconds review_scan_interval{0};      // 0: the actors layer's default
+  std::chrono::seconds webhook_event_retention{0};        // 0: the actors layer's default
   // The payment processor (issue 6): the gateway drives top-ups and withdrawals through
   // it. Null: no gateway runs; operations stay pending, reconciliation answers 502.
   // Shared: the caller may keep it (the facade stops using it when destroyed).

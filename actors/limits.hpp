@@ -31,9 +31,14 @@ inline constexpr std::size_t account_identities_max = 65'536;
 // per look.
 inline constexpr auto review_scan_interval_default = std::chrono::milliseconds(1'000);
 inline constexpr std::size_t review_releases_per_scan_max = 1'000;
-// Expired idempotency records deleted per writer turn, and how often the writer looks.
-inline constexpr std::size_t idempotency_reap_chunk_records = 1'000;
-inline constexpr auto idempotency_reap_interval = std::chrono::seconds(10);
+// Expired idempotency records (and old webhook events) deleted per writer turn, and how
+// often the writer looks.
+inline constexpr std::size_t reap_chunk_records = 1'000;
+inline constexpr auto reap_interval = std::chrono::seconds(10);
+// How long a processed webhook event is kept, so that a redelivery is recognised: ten
+// times Stripe's 3 days of retries (processor-notes.md); a copy later still only meets a
+// settled operation, which settles nothing twice.
+inline constexpr auto webhook_event_retention_default = std::chrono::seconds(30 * 86'400);
 // How often a sticky-failed storage writer checks whether the store may reopen (a full
 // disk that has room again): a statvfs call each time.
 inline constexpr auto storage_recovery_interval = std::chrono::seconds(1);

@@ -119,12 +119,14 @@ class record_disposer final : public caf::event_based_actor {
 
 storage_writer_actor::behavior_type storage_writer(
     storage_writer_actor::stateful_pointer<storage_writer_state> self, storage::ledger_store* store,
-    std::shared_ptr<commit_queue> queue, telemetry::commit_observer* observer) {
+    std::shared_ptr<commit_queue> queue, telemetry::commit_observer* observer,
+    storage_writer_settings settings) {
   self->state.store = store;
+  self->state.settings = settings;
   self->state.queue = std::move(queue);
   self->state.observer = observer;
   self->state.disposer = self->spawn<record_disposer>();
-  self->delayed_send(self, idempotency_reap_interval, reap_atom::value);
+  self->delayed_send(self, reap_interval, reap_atom::value);
   return {
       [=](flush_atom) {
         auto& state = self->state;
@@ -143,12 +145,18 @@ storage_writer_actor::behavior_type storage_writer(
       },
       [=](reap_atom) {
         // A full chunk means more may be due: look again right after queued records.
-        auto reaped =
-            self->state.store->reap_expired_idempotency(unix_now(), idempotency_reap_chunk_records);
-        const bool more = reaped && *reaped == idempotency_reap_chunk_records;
+        auto& ledger_store = *self->state.store;
+        const auto now = unix_now();
+        auto reaped = ledger_store.reap_expired_idempotency(now, reap_chunk_records);
+        bool more = reaped && *reaped == reap_chunk_records;
+        if (reaped) {
+          reaped = ledger_store.reap_webhook_events(
+              now - self->state.settings.webhook_event_retention.count(), reap_chunk_records);
+          more = more || (reaped && *reaped == reap_chunk_records);
+        }
         // A reap that failed (a full disk) fails the store as a batch would; with nothing
         // else to write (a server that is not ready gets no writes) only this reopens it.
-        if (!reaped && self->state.store->failed()) {
+        if (!reaped && ledger_store.failed()) {
           if (!self->state.failure_logged)
             telemetry::process_logger().error("storage reap failed",
                                               {{"code", describe(reaped.code()).code}});
@@ -158,7 +166,7 @@ storage_writer_actor::behavior_type storage_writer(
         if (more)
           self->send(self, reap_atom::value);
         else
-          self->delayed_send(self, idempotency_reap_interval, reap_atom::value);
+          self->delayed_send(self, reap_interval, reap_atom::value);
       },
       [=](resume_atom) { try_recovery(self); },
   };

@@ -6,12 +6,14 @@
 
 #include <caf/actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "actors/actors.hpp"
 #include "actors/commit_queue.hpp"
+#include "actors/limits.hpp"
 #include "storage/ledger_store.hpp"
 
 namespace escrowd::actors::telemetry {
@@ -20,8 +22,16 @@ class commit_observer;
 
 namespace escrowd::actors {
 
+// The writer's upkeep between batches (defaults in actors/limits.hpp).
+struct storage_writer_settings {
+  // How long a processed webhook event is kept so a redelivery is recognised: past the
+  // processor's retry window (Stripe retries for 3 days), then reaped.
+  std::chrono::seconds webhook_event_retention = webhook_event_retention_default;
+};
+
 struct storage_writer_state {
   storage::ledger_store* store = nullptr;
+  storage_writer_settings settings;
   std::shared_ptr<commit_queue> queue;  // where the deciding actors put their records
   // The batch being committed, taken from the queue, and where each record's answer goes.
   std::vector<storage::commit_record> records;
@@ -39,6 +49,7 @@ struct storage_writer_state {
 
 storage_writer_actor::behavior_type storage_writer(
     storage_writer_actor::stateful_pointer<storage_writer_state> self, storage::ledger_store* store,
-    std::shared_ptr<commit_queue> queue, telemetry::commit_observer* observer);
+    std::shared_ptr<commit_queue> queue, telemetry::commit_observer* observer,
+    storage_writer_settings settings);
 
 }  // namespace escrowd::actors

@@ -1,5 +1,5 @@
-// ledger_store's write path: commit_batch with map growth and sticky failure, and the
-// bounded idempotency reaper. (The store's open/read half is in ledger_store.cpp.)
+// ledger_store's write path: commit_batch with map growth and sticky failure. (The store's
+// open/read half is in ledger_store.cpp, the reapers in reaping.cpp.)
 #include <sys/statvfs.h>
 
 #include <algorithm>
@@ -193,61 +193,6 @@ batch_result ledger_store::commit_batch(std::span<const commit_record> records) 
       records.size(), applied,
       std::uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
   return out;
-}
-
-result<std::size_t> ledger_store::reap_expired_idempotency(std::int64_t now, std::size_t limit) {
-  limit = std::clamp<std::size_t>(limit, 1, reap_records_per_call_max);
-  std::lock_guard write(write_mutex_);
-  if (failed()) return error{error_code::storage_failed, "sticky"};
-  if (options().read_only) return error{error_code::storage_failed, "read_only"};
-  std::size_t reaped = 0;
-  const int rc = write_with_growth([&](MDB_txn* txn) {
-    reaped = 0;
-    return reap_chunk(txn, now, limit, reaped);
-  });
-  if (rc != MDB_SUCCESS) return write_failure(rc, "reap");
-  std::lock_guard lock(stats_mutex_);
-  stats_.idempotency_reaped += reaped;
-  return reaped;
-}
-
-}  // namespace escrowd::storage
-
-namespace escrowd::storage {
-
-int ledger_store::reap_chunk(MDB_txn* txn, std::int64_t now, std::size_t limit,
-                             std::size_t& reaped) {
-  lmdb_cursor cursor;
-  int rc = cursor.open(txn, tables_.idempotency_expiry);
-  std::string_view key, value;
-  // The expiry index is ordered by time: the oldest come first, so each call handles a
-  // bounded chunk of index keys and stops at the first one still alive. A key whose
-  // record was replaced (or is gone) is stale: it is dropped without deleting anything.
-  // So is a key that cannot be read, or whose record cannot: failing here would fail the
-  // store (and again after every restart) for one unreadable value of a table that holds
-  // no money. An unreadable record stays, so a retry under its key is refused, never run.
-  for (std::size_t handled = 0; rc == MDB_SUCCESS && handled < limit; ++handled) {
-    rc = cursor.get(key, value, MDB_FIRST);
-    if (rc != MDB_SUCCESS) break;
-    std::optional<std::int64_t> expires_at;
-    if (key.size() >= 8) expires_at = unbias_time(read_big_endian(key));
-    if (expires_at && *expires_at > now) break;
-    auto record_key = decode_idempotency_expiry(value);
-    if (expires_at && record_key && !record_key->empty()) {
-      std::string_view stored;
-      rc = lmdb_get(txn, tables_.idempotency, *record_key, stored);
-      if (rc == MDB_SUCCESS) {
-        auto record = decode_idempotency(stored);
-        if (record && record->expires_at == *expires_at) {
-          rc = lmdb_del(txn, tables_.idempotency, *record_key);
-          if (rc == MDB_SUCCESS) ++reaped;
-        }
-      }
-    }
-    if (rc == MDB_NOTFOUND) rc = MDB_SUCCESS;
-    if (rc == MDB_SUCCESS) rc = cursor.del();
-  }
-  return rc == MDB_NOTFOUND ? MDB_SUCCESS : rc;
 }
 
 }  // namespace escrowd::storage

@@ -50,11 +50,24 @@ std::string idempotency_expiry_key(std::int64_t expires_at, std::uint64_t txn_id
   return key;
 }
 
-std::string review_deadline_key(std::int64_t deadline, std::string_view task_id) {
+namespace {
+
+std::string time_then_id(std::int64_t time, std::string_view id) {
   std::string key;
-  append_big_endian(key, bias_time(deadline));
-  key.append(task_id);
+  key.reserve(8 + id.size());
+  append_big_endian(key, bias_time(time));
+  key.append(id);
   return key;
+}
+
+}  // namespace
+
+std::string review_deadline_key(std::int64_t deadline, std::string_view task_id) {
+  return time_then_id(deadline, task_id);
+}
+
+std::string webhook_event_time_key(std::int64_t processed_at, std::string_view event_id) {
+  return time_then_id(processed_at, event_id);
 }
 
 }  // namespace escrowd::storage

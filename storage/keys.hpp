@@ -33,5 +33,8 @@ void append_big_endian(std::string& out, std::uint64_t value);
                                                  std::uint32_t serial);
 // review_deadlines: biased deadline + task id.
 [[nodiscard]] std::string review_deadline_key(std::int64_t deadline, std::string_view task_id);
+// webhook_event_times: biased processed_at + event id (the oldest events come first).
+[[nodiscard]] std::string webhook_event_time_key(std::int64_t processed_at,
+                                                 std::string_view event_id);
 
 }  // namespace escrowd::storage

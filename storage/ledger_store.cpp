@@ -7,6 +7,7 @@
 #include "engine/error_message.hpp"
 #include "storage/keys.hpp"
 #include "storage/meta_codec.hpp"
+#include "storage/webhook_event_index.hpp"
 
 namespace escrowd::storage {
 namespace {
@@ -98,6 +99,10 @@ status ledger_store::open_env(const store_options& options) {
   if (rc = open_tables(txn.get(), !options.read_only, tables_); rc != MDB_SUCCESS)
     return lmdb_error(rc, "tables");
   if (auto header = check_header(txn.get(), options.read_only); !header) return header;
+  if (!options.read_only) {
+    if (rc = index_webhook_events_if_needed(txn.get(), tables_); rc != MDB_SUCCESS)
+      return lmdb_error(rc, "webhook_event_times", opening);
+  }
   lmdb_cursor cursor;
   std::string_view key, value;
   if (rc = cursor.open(txn.get(), tables_.journal); rc != MDB_SUCCESS)

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/commit_record.hpp"
@@ -69,6 +70,10 @@ class ledger_store {
   // before `now` in one small write transaction, deleting the records that expired (stale
   // keys of replaced records are only dropped). Returns how many records it deleted.
   [[nodiscard]] result<std::size_t> reap_expired_idempotency(std::int64_t now, std::size_t limit);
+  // The same for webhook events processed before `processed_before`, oldest first
+  // (webhook_event_index.hpp). Returns how many event rows it deleted.
+  [[nodiscard]] result<std::size_t> reap_webhook_events(std::int64_t processed_before,
+                                                        std::size_t limit);
 
   [[nodiscard]] bool failed() const;
   // Reopens the environment from disk (with new options, e.g. a higher map ceiling) and
@@ -124,6 +129,14 @@ class ledger_store {
   // reruns `body` from scratch. Any other failure makes the store sticky-failed. Returns
   // the LMDB code. Caller holds write_mutex_.
   [[nodiscard]] int write_with_growth(const std::function<int(MDB_txn*)>& body);
+  // One bounded chunk of a reaper inside a write transaction: adds the rows it deleted to
+  // its last argument, returns the LMDB code.
+  using chunk_reaper = std::function<int(MDB_txn*, std::size_t limit, std::size_t& reaped)>;
+  // Runs `chunk` in its own write transaction (with map growth; a failure fails the store)
+  // and counts what it deleted in `reaped_total`.
+  [[nodiscard]] result<std::size_t> reap(std::string_view param,
+                                         std::uint64_t storage_stats::*reaped_total,
+                                         std::size_t limit, const chunk_reaper& chunk);
   [[nodiscard]] int reap_chunk(MDB_txn* txn, std::int64_t now, std::size_t limit,
                                std::size_t& reaped);
   void fail(error failure);

@@ -109,7 +109,11 @@ int open_tables(MDB_txn* txn, bool create, table_handles& tables) {
     const int rc = mdb_dbi_open(txn, table.name, flags, table.handle);
     if (rc != MDB_SUCCESS) return rc;
   }
-  return MDB_SUCCESS;
+  // Added after stores were written (FORMAT.md "History"): a read-only open of such a
+  // store goes on without it.
+  const int rc = mdb_dbi_open(txn, "webhook_event_times", flags, &tables.webhook_event_times);
+  tables.has_webhook_event_times = rc == MDB_SUCCESS;
+  return rc == MDB_NOTFOUND && !create ? MDB_SUCCESS : rc;
 }
 
 }  // namespace escrowd::storage

@@ -442,6 +442,8 @@ void record_applier::write_keys_and_events(const commit_record& record) {
   for (const auto& event : record.webhook_events) {
     encode_webhook_event(event, value_);
     put(tables_.webhook_events, event.event_id, value_);
+    put(tables_.webhook_event_times, webhook_event_time_key(event.processed_at, event.event_id),
+        {});
   }
 }
 

@@ -36,6 +36,7 @@ struct storage_stats {
   std::uint64_t map_growths = 0;
   std::uint64_t last_sequence = 0;
   std::uint64_t idempotency_reaped = 0;
+  std::uint64_t webhook_events_reaped = 0;
   bool failed = false;           // sticky: writes refused until reload
   std::uint64_t recoveries = 0;  // reopenings that cleared a sticky failure
   error_code failure = error_code::ok;

@@ -361,7 +361,31 @@ class verifier {
              [&](std::string_view key, std::string_view value) {
                auto row = decode_webhook_event(value);
                readable("webhook_events", row && row->event_id == key, key);
+               if (row && tables.has_webhook_event_times) check_event_time_key(*row);
              });
+    if (tables.has_webhook_event_times) check_event_time_count();
+  }
+
+  // The reaper finds old webhook events only through webhook_event_times (FORMAT.md): an
+  // event without its key there is kept forever, a key without its event is only dropped.
+  void check_event_time_key(const webhook_event_record& row) {
+    std::string_view ignored;
+    const auto key = webhook_event_time_key(row.processed_at, row.event_id);
+    if (lmdb_get(snapshot_.txn(), snapshot_.tables().webhook_event_times, key, ignored) !=
+        MDB_SUCCESS)
+      problem("webhook event '" + row.event_id + "' processed at " +
+              std::to_string(row.processed_at) + " has no key in webhook_event_times");
+  }
+
+  void check_event_time_count() {
+    MDB_stat events{}, keys{};
+    const auto& tables = snapshot_.tables();
+    if (mdb_stat(snapshot_.txn(), tables.webhook_events, &events) != MDB_SUCCESS ||
+        mdb_stat(snapshot_.txn(), tables.webhook_event_times, &keys) != MDB_SUCCESS)
+      return problem("cannot read webhook_event_times");
+    if (events.ms_entries != keys.ms_entries)
+      problem("webhook_event_times holds " + std::to_string(keys.ms_entries) + " keys for " +
+              std::to_string(events.ms_entries) + " webhook events");
   }
 
   const read_snapshot& snapshot_;

@@ -197,6 +197,10 @@ struct metrics::families {
   Family<Counter>& reaped_family = counter_family(
       registry, "escrowd_storage_idempotency_reaped_total", "Expired idempotency records deleted.");
   Counter& idempotency_reaped = reaped_family.Add({});
+  Family<Counter>& events_reaped_family =
+      counter_family(registry, "escrowd_storage_webhook_events_reaped_total",
+                     "Processed webhook events deleted after their retention.");
+  Counter& webhook_events_reaped = events_reaped_family.Add({});
   std::mutex stats_mutex;  // guards last_stats
   storage::storage_stats last_stats;
   Family<Gauge>& rows_family =
@@ -416,6 +420,7 @@ void metrics::observe_storage_stats(const storage::storage_stats& stats) {
   advance(state.recoveries, stats.recoveries, last.recoveries);
   advance(state.map_growths, stats.map_growths, last.map_growths);
   advance(state.idempotency_reaped, stats.idempotency_reaped, last.idempotency_reaped);
+  advance(state.webhook_events_reaped, stats.webhook_events_reaped, last.webhook_events_reaped);
   state.map_size.Set(static_cast<double>(stats.map_size_bytes));
   state.map_used.Set(static_cast<double>(stats.map_used_bytes));
   state.storage_failed.Set(stats.failed ? 1 : 0);

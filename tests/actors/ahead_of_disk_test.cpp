@@ -70,8 +70,8 @@ class ahead_of_disk : public ledger_fixture {
     system_ = std::make_unique<caf::actor_system>(*system_config_);
     writer_.queue = std::make_shared<commit_queue>();
     if (real_writer)
-      writer_.actor =
-          system_->spawn<caf::detached>(storage_writer, store_.get(), writer_.queue, nullptr);
+      writer_.actor = system_->spawn<caf::detached>(storage_writer, store_.get(), writer_.queue,
+                                                    nullptr, storage_writer_settings{});
     else
       writer_.actor = system_->spawn(idle_writer, 0);
     directory_ = system_->spawn(directory, store_.get(), writer_, config);

@@ -9,15 +9,14 @@
 #include <caf/send.hpp>
 #include <chrono>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "actors/storage_writer.hpp"
 #include "actors/wall_clock.hpp"
 #include "tests/storage/small_filesystem.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace escrowd::actors {
 namespace {
@@ -47,14 +46,7 @@ void use_up_the_room(const std::filesystem::path& file) {
   }
 }
 
-bool within(std::chrono::seconds deadline, const std::function<bool()>& condition) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
+using escrowd::testing::true_within;
 
 TEST(storage_writer_recovery, a_reap_that_fails_on_a_full_disk_is_healed_once_space_is_freed) {
   small_filesystem filesystem("writer_reap", "size=8m", 0);
@@ -70,15 +62,16 @@ TEST(storage_writer_recovery, a_reap_that_fails_on_a_full_disk_is_healed_once_sp
   caf::actor_system_config config;
   config.set("scheduler.max-threads", 1);
   caf::actor_system system(config);
-  auto writer = system.spawn<caf::detached>(storage_writer, store.get(),
-                                            std::make_shared<commit_queue>(), nullptr);
+  auto writer =
+      system.spawn<caf::detached>(storage_writer, store.get(), std::make_shared<commit_queue>(),
+                                  nullptr, storage_writer_settings{});
   caf::anon_send(writer, reap_atom::value);
-  ASSERT_TRUE(within(10s, [&] { return store->failed(); }))
+  ASSERT_TRUE(true_within(10s, [&] { return store->failed(); }))
       << "the reap found room on a full disk: the test did not provoke its failure";
   EXPECT_EQ(store->stats().failure, error_code::storage_full);
 
   std::filesystem::remove(filesystem.filler);
-  EXPECT_TRUE(within(10s, [&] { return !store->failed(); }))
+  EXPECT_TRUE(true_within(10s, [&] { return !store->failed(); }))
       << "nothing reopened the store after its reap failed";
   EXPECT_EQ(store->stats().recoveries, 1u);
   caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);

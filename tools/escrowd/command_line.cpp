@@ -50,6 +50,13 @@ bool parse_idempotency_retention(const std::string& value, const std::string& so
                                      problem);
 }
 
+bool parse_webhook_event_retention(const std::string& value, const std::string& source,
+                                   command_line& line, std::string& problem) {
+  return parse_seconds<std::int64_t>(value, source, webhook_event_retention_s_min,
+                                     webhook_event_retention_s_max, line.webhook_event_retention_s,
+                                     problem);
+}
+
 // Assigns the value of one `--flag value` or `--flag=value`; false if the flag is unknown.
 bool assign_flag(command_line& line, const std::string& flag, const std::string& value,
                  std::string& problem) {
@@ -83,6 +90,8 @@ bool assign_flag(command_line& line, const std::string& flag, const std::string&
     return parse_reconcile_every(value, flag, line, problem);
   } else if (flag == "--idempotency-retention") {
     return parse_idempotency_retention(value, flag, line, problem);
+  } else if (flag == "--webhook-event-retention") {
+    return parse_webhook_event_retention(value, flag, line, problem);
   } else if (flag == "--map-size-gib") {
     std::uint32_t gib = 0;
     auto [end, failure] = std::from_chars(value.data(), value.data() + value.size(), gib);
@@ -115,6 +124,11 @@ parse_outcome parse_command_line(const std::vector<std::string>& arguments) {
   if (const auto kept = environment_or("ESCROWD_IDEMPOTENCY_RETENTION_S", {}); !kept.empty()) {
     std::string problem;
     if (!parse_idempotency_retention(kept, "ESCROWD_IDEMPOTENCY_RETENTION_S", line, problem))
+      return {std::nullopt, problem};
+  }
+  if (const auto kept = environment_or("ESCROWD_WEBHOOK_EVENT_RETENTION_S", {}); !kept.empty()) {
+    std::string problem;
+    if (!parse_webhook_event_retention(kept, "ESCROWD_WEBHOOK_EVENT_RETENTION_S", line, problem))
       return {std::nullopt, problem};
   }
   if (arguments.empty()) return {line, {}};
@@ -150,6 +164,7 @@ usage:
                 [--webhook-secret S] [--threads N] [--admin-key-file FILE]
                 [--scheduler sharing|stealing] [--reconcile-every SECONDS]
                 [--map-size-gib N] [--idempotency-retention SECONDS]
+                [--webhook-event-retention SECONDS]
       Start the server. The first admin key (at least 16 characters) comes from
       ESCROWD_ADMIN_KEY or --admin-key-file at first start. Without --processor-url the
       bundled processor simulator runs on a loopback port and keeps its records in
@@ -164,6 +179,8 @@ usage:
       that reached it (503 storage_full until a restart) restarts with a larger one.
       --idempotency-retention: how long an Idempotency-Key's stored answer is replayed
       (default 86400, a day; 60 to 31536000).
+      --webhook-event-retention: how long a processed webhook event's id is kept so a
+      redelivery is recognised (default 2592000, 30 days; 259200 to 315360000).
   escrowd verify --data-dir D
       Recompute every balance from the journal; exit 0 only if the ledger verifies.
   escrowd backup --data-dir D --to FILE
@@ -174,6 +191,7 @@ usage:
 environment: ESCROWD_DATA_DIR, ESCROWD_LISTEN, ESCROWD_PROCESSOR_URL,
              ESCROWD_WEBHOOK_SECRET, ESCROWD_ADMIN_KEY, STRIPE_API_KEY,
              ESCROWD_RECONCILE_EVERY_S, ESCROWD_IDEMPOTENCY_RETENTION_S,
+             ESCROWD_WEBHOOK_EVENT_RETENTION_S,
              ESCROWD_MALLOC_TUNING=off (keep glibc's default per-thread cache)
 )";
 }

@@ -29,11 +29,18 @@ struct command_line {
   std::optional<std::uint32_t> map_size_gib;
   // --idempotency-retention: seconds a key's stored answer is replayed (unset: a day).
   std::optional<std::int64_t> idempotency_retention_s;
+  // --webhook-event-retention: seconds a processed webhook event's id is kept, so that a
+  // redelivery is recognised (unset: 30 days).
+  std::optional<std::int64_t> webhook_event_retention_s;
 };
 
 // --idempotency-retention's range: a minute (shorter outlives no client's retry) to a year.
 inline constexpr std::int64_t idempotency_retention_s_min = 60;
 inline constexpr std::int64_t idempotency_retention_s_max = 365 * 24 * 3600;
+
+// --webhook-event-retention's range: Stripe's 3 days of redeliveries to ten years.
+inline constexpr std::int64_t webhook_event_retention_s_min = 3 * 24 * 3600;
+inline constexpr std::int64_t webhook_event_retention_s_max = 10 * 365 * 24 * 3600;
 
 // The most --map-size-gib accepts: 16 TiB, beyond any disk these servers are given.
 inline constexpr std::uint32_t map_size_gib_max = 16 * 1024;

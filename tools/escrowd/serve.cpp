@@ -175,6 +175,8 @@ int serve(const command_line& line) {
             ? actors::reconciliation_off
             : std::chrono::milliseconds(std::chrono::seconds(*line.reconcile_every_s));
   if (!webhook_secret.empty()) config.webhook_secrets.push_back(webhook_secret);
+  if (line.webhook_event_retention_s)
+    config.webhook_event_retention = std::chrono::seconds(*line.webhook_event_retention_s);
   auto ledger = actors::ledger::open(config);
   if (!ledger) {
     std::cerr << "escrowd: cannot open the ledger in " << line.data_dir << ": "

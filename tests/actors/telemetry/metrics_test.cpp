@@ -270,7 +270,7 @@ TEST(metrics, every_family_has_help_and_type_and_a_build_info_of_one) {
   sink.set_money(usd(), money_gauge::escrow, 0);
   const auto text = sink.exposition();
   const auto families = families_of(text);
-  EXPECT_EQ(families.size(), 40u);  // docs/metrics.md; dashboard_test checks the names
+  EXPECT_EQ(families.size(), 41u);  // docs/metrics.md; dashboard_test checks the names
   for (const auto& [name, type] : families) {
     EXPECT_NE(text.find("# HELP " + name + " "), std::string::npos) << name;
     if (type == "counter") {

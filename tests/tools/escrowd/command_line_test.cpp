@@ -110,11 +110,34 @@ TEST(command_line, idempotency_retention_is_a_minute_to_a_year_by_flag_or_enviro
   EXPECT_NE(refused.problem.find("ESCROWD_IDEMPOTENCY_RETENTION_S"), std::string::npos);
 }
 
+TEST(command_line, webhook_event_retention_is_three_days_to_ten_years) {
+  EXPECT_FALSE(parse_command_line({"serve"}).parsed->webhook_event_retention_s.has_value());
+  auto week = parse_command_line({"serve", "--webhook-event-retention", "604800"});
+  ASSERT_TRUE(week.parsed.has_value()) << week.problem;
+  EXPECT_EQ(week.parsed->webhook_event_retention_s, 604'800);
+  for (const char* bad : {"0", "259199", "-259200", "month", "315360001", ""}) {
+    auto refused = parse_command_line({"serve", "--webhook-event-retention", bad});
+    EXPECT_FALSE(refused.parsed.has_value()) << bad;
+    EXPECT_NE(refused.problem.find("--webhook-event-retention"), std::string::npos)
+        << refused.problem;
+  }
+  ::setenv("ESCROWD_WEBHOOK_EVENT_RETENTION_S", "259200", 1);
+  auto from_environment = parse_command_line({"serve"});
+  ::setenv("ESCROWD_WEBHOOK_EVENT_RETENTION_S", "60", 1);
+  auto refused = parse_command_line({"serve"});
+  ::unsetenv("ESCROWD_WEBHOOK_EVENT_RETENTION_S");
+  ASSERT_TRUE(from_environment.parsed.has_value()) << from_environment.problem;
+  EXPECT_EQ(from_environment.parsed->webhook_event_retention_s, 259'200);
+  EXPECT_FALSE(refused.parsed.has_value());
+  EXPECT_NE(refused.problem.find("ESCROWD_WEBHOOK_EVENT_RETENTION_S"), std::string::npos);
+}
+
 TEST(command_line, usage_names_every_command) {
   const auto usage = usage_text();
   for (const char* word : {"serve", "verify", "backup", "--data-dir", "--scheduler",
                            "ESCROWD_ADMIN_KEY", "--reconcile-every", "ESCROWD_RECONCILE_EVERY_S",
-                           "--idempotency-retention", "ESCROWD_IDEMPOTENCY_RETENTION_S"})
+                           "--idempotency-retention", "ESCROWD_IDEMPOTENCY_RETENTION_S",
+                           "--webhook-event-retention", "ESCROWD_WEBHOOK_EVENT_RETENTION_S"})
     EXPECT_NE(usage.find(word), std::string::npos) << word;
 }
 
