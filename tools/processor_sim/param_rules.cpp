@@ -90,6 +90,45 @@ metadata_changes read_metadata_changes(const form_params& params) {
   return out;
 }
 
+checked<std::int64_t> parse_integer_param(std::string_view name, const std::string& text) {
+  auto value = parse_integer(text);
+  if (!value) return {0, errors::parameter_invalid_integer(name, "Invalid integer: " + text)};
+  return {*value, std::nullopt};
+}
+
+// `created=T`, or any of `created[gt]`, `[gte]`, `[lt]` and `[lte]`; anything else under
+// `created` is unknown, as at Stripe, rather than a filter silently not applied.
+checked<created_range> parse_created_range(const form_params& params) {
+  created_range range;
+  const std::string prefix = "created[";
+  for (auto it = params.fields.lower_bound(prefix);
+       it != params.fields.end() && it->first.starts_with(prefix); ++it) {
+    const std::string& name = it->first;
+    std::optional<std::int64_t>* bound = name == "created[gt]"    ? &range.gt
+                                         : name == "created[gte]" ? &range.gte
+                                         : name == "created[lt]"  ? &range.lt
+                                         : name == "created[lte]" ? &range.lte
+                                                                  : nullptr;
+    if (bound == nullptr) return {{}, errors::parameter_unknown(name)};
+    auto value = parse_integer_param(name, it->second);
+    if (value.error) return {{}, value.error};
+    *bound = value.value;
+  }
+  if (const std::string* exact = params.find("created")) {
+    if (range.gt || range.gte || range.lt || range.lte) {
+      return {{},
+              errors::parameter_invalid("created",
+                                        "created is either an integer or a hash of gt, gte, "
+                                        "lt and lte, not both.")};
+    }
+    auto value = parse_integer_param("created", *exact);
+    if (value.error) return {{}, value.error};
+    range.gte = value.value;
+    range.lte = value.value;
+  }
+  return {range, std::nullopt};
+}
+
 }  // namespace
 
 std::optional<stripe_error> check_known_params(const form_params& params,
@@ -109,19 +148,17 @@ checked<std::optional<std::int64_t>> parse_amount(const form_params& params, std
     if (required) return {std::nullopt, errors::parameter_missing(name)};
     return {std::nullopt, std::nullopt};
   }
-  auto value = parse_integer(*text);
-  if (!value) {
-    return {std::nullopt, errors::parameter_invalid_integer(name, "Invalid integer: " + *text)};
-  }
-  if (*value < amount_min) {
+  auto value = parse_integer_param(name, *text);
+  if (value.error) return {std::nullopt, value.error};
+  if (value.value < amount_min) {
     return {std::nullopt, errors::parameter_invalid_integer(
                               name, "This value must be greater than or equal to 1.")};
   }
-  if (*value > amount_max) {
+  if (value.value > amount_max) {
     return {std::nullopt,
             errors::amount_too_large(name, "Amount must be no more than $999,999.99")};
   }
-  return {value, std::nullopt};
+  return {value.value, std::nullopt};
 }
 
 checked<std::string> parse_currency(const form_params& params) {
@@ -203,9 +240,9 @@ checked<std::string> parse_text(const form_params& params, std::string_view name
 checked<list_query> parse_list_query(const form_params& params, bool with_status_filter) {
   auto unknown = with_status_filter
                      ? check_known_params(params, {"limit", "starting_after", "ending_before",
-                                                   "metadata", "expand", "status"})
+                                                   "metadata", "expand", "created", "status"})
                      : check_known_params(params, {"limit", "starting_after", "ending_before",
-                                                   "metadata", "expand"});
+                                                   "metadata", "expand", "created"});
   if (unknown) return {{}, unknown};
   list_query query;
   query.limit = list_limit_default;
@@ -229,6 +266,9 @@ checked<list_query> parse_list_query(const form_params& params, bool with_status
   if (const std::string* text = params.find("status")) query.status = *text;
   if (auto nested = check_flat_metadata(params)) return {{}, nested};
   query.metadata = nested_fields(params, "metadata");
+  auto created = parse_created_range(params);
+  if (created.error) return {{}, created.error};
+  query.created = created.value;
   return {std::move(query), std::nullopt};
 }
 

@@ -60,6 +60,8 @@ struct checked {
 [[nodiscard]] checked<std::string> parse_text(const form_params& params, std::string_view name,
                                               std::size_t chars_max);
 
+// limit, starting_after or ending_before, metadata[k], created (an integer or
+// created[gt|gte|lt|lte]) and, with `with_status_filter`, status.
 [[nodiscard]] checked<list_query> parse_list_query(const form_params& params,
                                                    bool with_status_filter);
 

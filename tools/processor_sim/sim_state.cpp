@@ -1,17 +1,33 @@
 // Records and lists. Lists scan in creation order (newest first); the metadata filter makes
-// that linear, which is fine at the simulator's bounded sizes.
+// that linear, which is fine at the simulator's bounded sizes. A lower `created` bound ends
+// the scan once every older object is below it, so paging a recent window stays cheap.
 #include "sim_state.hpp"
+
+#include <algorithm>
 
 namespace escrowd::processor_sim {
 namespace {
 
-bool matches(const metadata_map& have, const std::string& status, const list_query& query) {
-  if (!query.status.empty() && status != query.status) return false;
+template <typename object>
+bool matches(const object& candidate, const list_query& query) {
+  if (!query.status.empty() && candidate.status != query.status) return false;
+  if (!query.created.contains(candidate.created_s)) return false;
   for (const auto& [key, value] : query.metadata) {
-    auto it = have.find(key);
-    if (it == have.end() || it->second != value) return false;
+    auto it = candidate.metadata.find(key);
+    if (it == candidate.metadata.end() || it->second != value) return false;
   }
   return true;
+}
+
+// Brings `newest_created` (see sim_state's members) up to date from position `from` on.
+template <typename object>
+void index_newest_created(const std::vector<object>& objects,
+                          std::vector<std::int64_t>& newest_created, std::size_t from) {
+  newest_created.resize(objects.size());
+  for (std::size_t i = from; i < objects.size(); ++i) {
+    newest_created[i] =
+        i == 0 ? objects[i].created_s : std::max(newest_created[i - 1], objects[i].created_s);
+  }
 }
 
 std::vector<std::string> take_due(std::multimap<std::int64_t, std::string>& due,
@@ -24,11 +40,11 @@ std::vector<std::string> take_due(std::multimap<std::int64_t, std::string>& due,
 }
 
 // One paging algorithm for both object kinds. `index` maps ids to positions in `objects`,
-// which is in creation order.
+// which is in creation order; `newest_created` is sim_state's index of `created_s`.
 template <typename object>
 list_page<object> page(const std::vector<object>& objects,
                        const std::unordered_map<std::string, std::size_t>& index,
-                       const list_query& query) {
+                       const std::vector<std::int64_t>& newest_created, const list_query& query) {
   list_page<object> out;
   auto limit = static_cast<std::size_t>(query.limit);
   if (!query.ending_before.empty()) {
@@ -37,7 +53,7 @@ list_page<object> page(const std::vector<object>& objects,
     // The `limit` matching objects just newer than the cursor, shown newest first.
     std::vector<const object*> newer;
     for (std::size_t i = cursor->second + 1; i < objects.size(); ++i) {
-      if (!matches(objects[i].metadata, objects[i].status, query)) continue;
+      if (!matches(objects[i], query)) continue;
       if (newer.size() == limit) {
         out.has_more = true;
         break;
@@ -54,7 +70,8 @@ list_page<object> page(const std::vector<object>& objects,
     end = cursor->second;
   }
   for (std::size_t i = end; i-- > 0;) {
-    if (!matches(objects[i].metadata, objects[i].status, query)) continue;
+    if (query.created.all_below(newest_created[i])) break;  // so is everything older
+    if (!matches(objects[i], query)) continue;
     if (out.data.size() == limit) {
       out.has_more = true;
       break;
@@ -104,22 +121,27 @@ payment_intent& sim_state::add_payment_intent(payment_intent intent) {
   intent.sequence = payment_intents_.size() + 1;
   changed_payment_intents_.insert(payment_intents_.size());
   payment_intent_index_.emplace(intent.id, payment_intents_.size());
-  return payment_intents_.emplace_back(std::move(intent));
+  payment_intents_.push_back(std::move(intent));
+  index_newest_created(payment_intents_, payment_intents_newest_created_,
+                       payment_intents_.size() - 1);
+  return payment_intents_.back();
 }
 
 payout& sim_state::add_payout(payout payout) {
   payout.sequence = payouts_.size() + 1;
   changed_payouts_.insert(payouts_.size());
   payout_index_.emplace(payout.id, payouts_.size());
-  return payouts_.emplace_back(std::move(payout));
+  payouts_.push_back(std::move(payout));
+  index_newest_created(payouts_, payouts_newest_created_, payouts_.size() - 1);
+  return payouts_.back();
 }
 
 list_page<payment_intent> sim_state::list_payment_intents(const list_query& query) const {
-  return page(payment_intents_, payment_intent_index_, query);
+  return page(payment_intents_, payment_intent_index_, payment_intents_newest_created_, query);
 }
 
 list_page<payout> sim_state::list_payouts(const list_query& query) const {
-  return page(payouts_, payout_index_, query);
+  return page(payouts_, payout_index_, payouts_newest_created_, query);
 }
 
 void sim_state::schedule_payout(const std::string& id, std::int64_t due_ms) {
@@ -149,6 +171,8 @@ void sim_state::clear() {
   payment_intent_index_.clear();
   payouts_.clear();
   payout_index_.clear();
+  payment_intents_newest_created_.clear();
+  payouts_newest_created_.clear();
   payouts_due_.clear();
   holds_due_.clear();
   // Whatever changed before is gone with the records.
@@ -175,7 +199,12 @@ void sim_state::restore_payment_intent(payment_intent intent) {
     return;
   }
   intent.sequence = payment_intents_[it->second].sequence;
+  const bool created_moved = intent.created_s != payment_intents_[it->second].created_s;
   payment_intents_[it->second] = std::move(intent);
+  // Replays rewrite objects often, their creation time (nearly) never: reindex only then.
+  if (created_moved) {
+    index_newest_created(payment_intents_, payment_intents_newest_created_, it->second);
+  }
 }
 
 void sim_state::restore_payout(payout payout) {
@@ -185,7 +214,9 @@ void sim_state::restore_payout(payout payout) {
     return;
   }
   payout.sequence = payouts_[it->second].sequence;
+  const bool created_moved = payout.created_s != payouts_[it->second].created_s;
   payouts_[it->second] = std::move(payout);
+  if (created_moved) index_newest_created(payouts_, payouts_newest_created_, it->second);
 }
 
 void sim_state::apply_queue_change(const queue_change& change) {

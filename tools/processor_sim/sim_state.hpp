@@ -20,12 +20,32 @@
 
 namespace escrowd::processor_sim {
 
+// Stripe's `created` list filter in Unix seconds: every bound given must hold. An exact
+// `created=T` is gte and lte T.
+struct created_range {
+  std::optional<std::int64_t> gt;
+  std::optional<std::int64_t> gte;
+  std::optional<std::int64_t> lt;
+  std::optional<std::int64_t> lte;
+
+  [[nodiscard]] bool contains(std::int64_t created_s) const {
+    return (!gt || created_s > *gt) && (!gte || created_s >= *gte) && (!lt || created_s < *lt) &&
+           (!lte || created_s <= *lte);
+  }
+  // Whether the lower bound excludes every object created at `newest_created_s` or before:
+  // a scan towards older objects, none newer than that, can stop there.
+  [[nodiscard]] bool all_below(std::int64_t newest_created_s) const {
+    return (gt && newest_created_s <= *gt) || (gte && newest_created_s < *gte);
+  }
+};
+
 struct list_query {
   std::int64_t limit = 10;
   std::string starting_after;  // id; empty: from the newest
   std::string ending_before;   // id; empty: not paging backwards
   metadata_map metadata;       // every pair must match (the simulator's reconciliation aid)
   std::string status;          // empty: any
+  created_range created;       // no bounds: any
 };
 
 // The two queues of scheduled transitions. Written to the state file by name.
@@ -69,6 +89,7 @@ class sim_state {
   [[nodiscard]] payout* find_payout(const std::string& id);
   [[nodiscard]] const payment_intent* find_payment_intent(const std::string& id) const;
   [[nodiscard]] const payout* find_payout(const std::string& id) const;
+  // An object's `created_s` is fixed once added: lists keep an index of it (see below).
   payment_intent& add_payment_intent(payment_intent intent);
   payout& add_payout(payout payout);
   [[nodiscard]] std::size_t payment_intent_count() const { return payment_intents_.size(); }
@@ -114,6 +135,12 @@ class sim_state {
   std::unordered_map<std::string, std::size_t> payment_intent_index_;
   std::vector<payout> payouts_;
   std::unordered_map<std::string, std::size_t> payout_index_;
+  // At each position, the newest `created_s` of that object and every older one: a list
+  // filtered by `created[gte]` stops its scan at the first position below the bound. Objects
+  // are nearly always in `created_s` order, but a wall clock stepped back between runs can
+  // append older times, and these bounds stay right then.
+  std::vector<std::int64_t> payment_intents_newest_created_;
+  std::vector<std::int64_t> payouts_newest_created_;
   std::multimap<std::int64_t, std::string> payouts_due_;
   std::multimap<std::int64_t, std::string> holds_due_;
   state_changes changes_;

@@ -124,6 +124,38 @@ TEST_F(sim_test, list_filters_by_metadata) {
             "mine");
 }
 
+// escrowd's reconciliation reads everything since a time this way: `created[gte]` with the
+// `starting_after` cursor, until has_more is false.
+TEST_F(sim_test, list_pages_through_objects_created_since_a_time) {
+  start({});
+  std::vector<std::string> ids;
+  std::vector<std::int64_t> created;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(client_->post("/_sim/clock/advance", "seconds=1").status, 200);
+    auto intent = client_->post("/v1/payment_intents", visa).json().as_object();
+    ids.emplace_back(intent.at("id").as_string());
+    created.push_back(intent.at("created").as_int64());
+  }
+  const std::string since =
+      "/v1/payment_intents?limit=2&created%5Bgte%5D=" + std::to_string(created[2]);
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (bool more = true; more;) {
+    auto reply = client_->get(since + (cursor.empty() ? "" : "&starting_after=" + cursor));
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    auto page = reply.json().as_object();
+    for (const auto& item : page.at("data").as_array())
+      seen.emplace_back(item.as_object().at("id").as_string());
+    ASSERT_FALSE(seen.empty());
+    cursor = seen.back();
+    more = page.at("has_more").as_bool();
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{ids[4], ids[3], ids[2]}));
+  auto refused = client_->get("/v1/payouts?created%5Bgte%5D=soon");
+  ASSERT_EQ(refused.status, 400);
+  EXPECT_EQ(refused.json().as_object()["error"].as_object()["param"], "created[gte]");
+}
+
 TEST_F(sim_test, payouts_go_pending_then_paid_or_failed) {
   start({"--payout-settle-ms", "50"});
   auto paid = client_->post("/v1/payouts", "amount=900&currency=usd&metadata[wd]=1", "po-1");

@@ -165,6 +165,19 @@ class PaymentIntentTest(SimulatorTest):
         tagged = stripe.PaymentIntent.list(metadata={"batch": "b1"})
         self.assertEqual(len(tagged.data), 2)
 
+    def test_lists_page_through_intents_created_since_a_time(self):
+        first = self.create_card_charge(100)
+        self.sim.advance_clock(2)
+        later = [self.create_card_charge(200 + n).id for n in range(3)]
+        since = stripe.PaymentIntent.retrieve(later[0]).created
+        page = stripe.PaymentIntent.list(created={"gte": since}, limit=2)
+        self.assertTrue(page.has_more)
+        self.assertEqual([intent.id for intent in page.auto_paging_iter()], later[::-1])
+        self.assertEqual([intent.id for intent in stripe.PaymentIntent.list(created=first.created)], [first.id])
+        with self.assertRaises(stripe.error.InvalidRequestError) as caught:
+            stripe.PaymentIntent.list(created={"after": since})
+        self.assertEqual(caught.exception.param, "created[after]")
+
     def test_automatic_payment_methods_follow_the_api_version(self):
         with self.assertRaises(stripe.error.InvalidRequestError) as caught:
             stripe.PaymentIntent.create(amount=300, currency="usd", payment_method="pm_card_visa", confirm=True)
