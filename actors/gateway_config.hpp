@@ -52,10 +52,18 @@ inline constexpr std::size_t ready_rows_max = 10'000;
 inline constexpr std::size_t reconciliation_objects_max = 100'000;
 inline constexpr std::size_t reconciliation_differences_max = 1'000;
 inline constexpr std::size_t reconciliation_page_size = 100;
+// Each run lists only the processor's objects created in this window (and since the oldest
+// open operation, when that is older), so its cost follows recent traffic, not all of
+// history: a paid payout may still turn failed within days (processor-notes.md), two weeks
+// covers that; older objects were compared by earlier runs.
+inline constexpr auto reconciliation_window_default = std::chrono::seconds(14 * 86'400);
+// The listing starts this much before the window: an object's `created` is the processor's
+// clock, an operation's `created_at` the ledger's, and the two may disagree a little.
+inline constexpr std::int64_t reconciliation_clock_skew_margin_s = 3'600;
 // Background reconciliation: the gateway compares with the processor's records on its own
 // this often (the first run one interval after start) and applies the clear repairs, so a
 // payout that turns failed after paid is reversed even when its webhook is lost
-// (processor-notes.md 2.7). Each run lists every object of the processor: ten minutes
+// (processor-notes.md 2.7). Each run lists the objects of the window below: ten minutes
 // keeps that a small share of the processor's rate limit.
 inline constexpr auto reconciliation_interval_default = std::chrono::milliseconds(600'000);
 // A negative interval turns background runs off (tests that must see none, and
@@ -80,7 +88,8 @@ struct gateway_config {
   std::chrono::milliseconds poll_delay_cap{0};
   std::chrono::milliseconds outbox_scan_interval{0};
   std::chrono::milliseconds reconciliation_interval{0};  // negative: reconciliation_off
-  std::uint64_t random_seed = 0;                         // 0: seeded from the clock
+  std::chrono::seconds reconciliation_window{0};
+  std::uint64_t random_seed = 0;  // 0: seeded from the clock
 };
 
 // `config` with every zero replaced by its default (a negative reconciliation_interval

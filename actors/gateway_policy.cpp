@@ -25,6 +25,8 @@ gateway_config with_defaults(gateway_config config) {
   pick(config.outbox_scan_interval, outbox_scan_interval_default);
   if (config.reconciliation_interval.count() == 0)
     config.reconciliation_interval = reconciliation_interval_default;
+  if (config.reconciliation_window.count() <= 0)
+    config.reconciliation_window = reconciliation_window_default;
   return config;
 }
 

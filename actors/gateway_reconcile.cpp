@@ -1,6 +1,7 @@
-// The gateway's reconciliation runs: list the processor's PaymentIntents and Payouts page by
-// page (through the gateway's call queue, so the rate limit holds), compare every engine
-// operation with them (reconciliation.hpp), and then, by the run's mode,
+// The gateway's reconciliation runs: list the processor's PaymentIntents and Payouts of the
+// run's window (created in the last reconciliation_window, or since the oldest operation
+// still open) page by page (through the gateway's call queue, so the rate limit holds),
+// compare every engine operation with them (reconciliation.hpp), and then, by the run's mode,
 //   - report: answer every waiting caller (GET /v1/reconciliation) with the differences,
 //     each repairable one marked "repair_pending". A GET is safe: it never settles anything.
 //   - repair: the background run, on the gateway's own timer. It settles the clear cases
@@ -30,6 +31,7 @@ struct reconciliation_run {
   reconciliation_mode mode = reconciliation_mode::report;
   std::vector<completion_handle> waiting;
   reconciliation_builder builder;
+  reconciliation_window window;
   processor_kind listing = processor_kind::topup;
   std::string cursor;
   std::size_t listed = 0;  // objects of the kind being listed
@@ -203,8 +205,9 @@ void list_next_page(self_pointer self, const std::shared_ptr<reconciliation_run>
   request_processor_call(
       self, "list " + std::string(to_string(kind)) + " " + cursor,
       processor_call_of(kind, port_method::list),
-      [kind, cursor](processor_port& port, std::function<void(call_result)> done) {
-        port.list(kind, cursor, reconciliation_page_size,
+      [kind, cursor, since = run->window.listed_from](processor_port& port,
+                                                      std::function<void(call_result)> done) {
+        port.list(kind, since, cursor, reconciliation_page_size,
                   [done](processor_page page) { done(std::move(page)); });
       },
       [self, run](const call_result& result) {
@@ -225,12 +228,34 @@ void list_next_page(self_pointer self, const std::shared_ptr<reconciliation_run>
       });
 }
 
+// The oldest creation time of an open operation (nullopt: none is open).
+result<std::optional<std::int64_t>> oldest_open_operation(const storage::ledger_store& store) {
+  auto snapshot = store.snapshot();
+  if (!snapshot) return snapshot.failure();
+  std::optional<std::int64_t> oldest;
+  auto scanned = snapshot->for_each_operation([&oldest](const processor_operation& operation) {
+    if (is_open(operation.status) && (!oldest || operation.created_at < *oldest))
+      oldest = operation.created_at;
+    return true;
+  });
+  if (!scanned) return scanned.failure();
+  return oldest;
+}
+
 void start_run(self_pointer self, reconciliation_mode mode,
                std::vector<completion_handle> waiting) {
   auto& state = self->state;
   auto run = std::make_shared<reconciliation_run>();
   run->mode = mode;
   run->waiting = std::move(waiting);
+  auto oldest_open = oldest_open_operation(*state.store);
+  if (!oldest_open) {
+    state.reconciliation = run;
+    return finish(self, error_rendered(oldest_open.failure()));
+  }
+  run->window =
+      reconciliation_window_at(unix_now(), state.config.reconciliation_window, *oldest_open);
+  run->builder.use_window(run->window);
   if (mode == reconciliation_mode::repair)
     ++state.stats.background_reconciliations_started;
   else

@@ -116,10 +116,11 @@ class processor_port {
                         lookup_callback done) = 0;
   // Every object whose metadata names `operation_id` (normally 0 or 1).
   virtual void find(processor_kind kind, const std::string& operation_id, lookup_callback done) = 0;
-  // One page of every object of the kind, newest first, after `starting_after` (an object
-  // id; empty: from the newest). `limit` is 1..100.
-  virtual void list(processor_kind kind, const std::string& starting_after, std::size_t limit,
-                    page_callback done) = 0;
+  // One page of the objects of the kind created at or after `created_since` (Unix
+  // seconds, the processor's clock; 0: every object), newest first, after `starting_after`
+  // (an object id; empty: from the newest). `limit` is 1..100.
+  virtual void list(processor_kind kind, std::int64_t created_since,
+                    const std::string& starting_after, std::size_t limit, page_callback done) = 0;
 };
 
 }  // namespace escrowd::actors

@@ -101,6 +101,7 @@ rendered_response reconciliation_rendered(const reconciliation_report& report) {
       {"operations_checked", report.operations_checked},
       {"processor_objects_checked", report.processor_objects_checked},
       {"processor_lists_complete", report.processor_lists_complete},
+      {"processor_objects_created_since", report.processor_objects_created_since},
       {"differences_total", report.differences_total},
       {"repaired", report.repaired},
       {"has_more", report.differences.size() < report.differences_total},

@@ -1,11 +1,19 @@
 #include "actors/reconciliation.hpp"
 
-namespace escrowd::actors {
-namespace {
+#include <algorithm>
 
-bool is_open(processor_status status) {
-  return status == processor_status::pending || status == processor_status::requires_reconciliation;
+namespace escrowd::actors {
+
+reconciliation_window reconciliation_window_at(std::int64_t now, std::chrono::seconds length,
+                                               std::optional<std::int64_t> oldest_open_created) {
+  reconciliation_window window;
+  window.judged_from = now - length.count();
+  if (oldest_open_created) window.judged_from = std::min(window.judged_from, *oldest_open_created);
+  window.listed_from = window.judged_from - reconciliation_clock_skew_margin_s;
+  return window;
 }
+
+namespace {
 
 bool moved_money(processor_status status) {
   return status == processor_status::succeeded || status == processor_status::paid;
@@ -69,6 +77,11 @@ void reconciliation_builder::add_processor_object(processor_object object) {
   entry.objects.push_back(std::move(object));
 }
 
+void reconciliation_builder::use_window(const reconciliation_window& window) {
+  judged_from_ = window.judged_from;
+  report_.processor_objects_created_since = window.listed_from;
+}
+
 void reconciliation_builder::listing_started(processor_kind kind, std::int64_t at) {
   listings_started_[kind] = at;
 }
@@ -85,8 +98,10 @@ void reconciliation_builder::compare(const processor_operation& operation) {
   auto found = objects_.find({operation.kind, operation.id});
   if (found == objects_.end()) {
     // A pending operation is still being driven; a failed or cancelled one moved nothing.
-    const bool suspicious = operation.status == processor_status::requires_reconciliation ||
-                            moved_money(operation.status);
+    // Before the window its object was not listed: earlier runs judged it.
+    const bool suspicious = (operation.status == processor_status::requires_reconciliation ||
+                             moved_money(operation.status)) &&
+                            operation.created_at >= judged_from_;
     const auto listed_from = listings_started_.find(operation.kind);
     const bool changed_while_listed =
         listed_from != listings_started_.end() && operation.updated_at >= listed_from->second;

@@ -7,6 +7,7 @@
 // Thread affinity: none; one builder per run.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -49,10 +50,26 @@ struct reconciliation_report {
   // False when the processor's lists were cut at reconciliation_objects_max (or a page
   // failed): operations older than what was listed are then not reported as missing.
   bool processor_lists_complete = true;
+  // The run's window: only objects created since then were listed (Unix seconds).
+  std::int64_t processor_objects_created_since = 0;
   std::uint64_t differences_total = 0;
   std::uint64_t repaired = 0;
   std::vector<reconciliation_difference> differences;  // at most the bound, repairs first
 };
+
+// A run's window (Unix seconds): operations created before `judged_from` are compared
+// when their object was listed but never reported missing; objects created before
+// `listed_from` are not listed.
+struct reconciliation_window {
+  std::int64_t judged_from = 0;
+  std::int64_t listed_from = 0;
+};
+
+// The window of a run at `now`: `length` back, or back to the oldest open operation's
+// creation when that is older (an open operation is always judged), and the listing starts
+// reconciliation_clock_skew_margin_s earlier.
+[[nodiscard]] reconciliation_window reconciliation_window_at(
+    std::int64_t now, std::chrono::seconds length, std::optional<std::int64_t> oldest_open_created);
 
 class reconciliation_builder {
  public:
@@ -60,6 +77,7 @@ class reconciliation_builder {
 
   void add_processor_object(processor_object object);
   void mark_lists_incomplete() { report_.processor_lists_complete = false; }
+  void use_window(const reconciliation_window& window);
   // When the listing of `kind` asked for its first page (the ledger's clock): lists are
   // newest first, so an object made after that may be on no page. An operation of the kind
   // settled or parked since then is not reported missing; the next run judges it.
@@ -80,6 +98,7 @@ class reconciliation_builder {
 
   std::size_t differences_max_;
   std::map<processor_kind, std::int64_t> listings_started_;
+  std::int64_t judged_from_ = 0;
   std::map<object_key, listed> objects_;
   reconciliation_report report_;
 };

@@ -29,10 +29,6 @@ std::string bounded(std::string text) {
   return text;
 }
 
-bool is_open(processor_status status) {
-  return status == processor_status::pending || status == processor_status::requires_reconciliation;
-}
-
 status validate_request(const processor_request_command& command, std::string_view instrument,
                         std::size_t instrument_length_max) {
   if (!is_valid_id(command.id)) return error{error_code::id_invalid, "id"};
@@ -119,6 +115,10 @@ result<processor_outcome> settle_withdrawal(const processor_operation& current,
 }
 
 }  // namespace
+
+bool is_open(processor_status status) {
+  return status == processor_status::pending || status == processor_status::requires_reconciliation;
+}
 
 std::string_view to_string(processor_status status) {
   switch (status) {

@@ -48,6 +48,8 @@ enum class processor_kind : std::uint8_t { topup = 1, withdrawal = 2 };
 
 std::string_view to_string(processor_status status);
 std::string_view to_string(processor_kind kind);
+// Not final yet: pending, or parked for reconciliation.
+[[nodiscard]] bool is_open(processor_status status);
 
 // One top-up or withdrawal. `instrument` is the payment method or the payout destination.
 struct processor_operation {

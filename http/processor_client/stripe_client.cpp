@@ -379,10 +379,10 @@ void stripe_client::find(processor_kind kind, const std::string& operation_id,
                 });
 }
 
-void stripe_client::list(processor_kind kind, const std::string& starting_after, std::size_t limit,
-                         page_callback done) {
+void stripe_client::list(processor_kind kind, std::int64_t created_since,
+                         const std::string& starting_after, std::size_t limit, page_callback done) {
   impl_->submit(
-      list_request(kind, starting_after, limit, impl_->identity),
+      list_request(kind, created_since, starting_after, limit, impl_->identity),
       [kind, done = std::move(done)](wire_answer answer) { done(classify_list(kind, answer)); });
 }
 

@@ -50,8 +50,8 @@ class stripe_client final : public actors::processor_port {
   void send(const actors::processor_request& request, reply_callback done) override;
   void retrieve(processor_kind kind, const std::string& object_id, lookup_callback done) override;
   void find(processor_kind kind, const std::string& operation_id, lookup_callback done) override;
-  void list(processor_kind kind, const std::string& starting_after, std::size_t limit,
-            page_callback done) override;
+  void list(processor_kind kind, std::int64_t created_since, const std::string& starting_after,
+            std::size_t limit, page_callback done) override;
 
   // Stops the I/O thread; idempotent.
   void stop();

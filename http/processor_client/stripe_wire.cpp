@@ -261,10 +261,13 @@ wire_request find_request(processor_kind kind, std::string_view operation_id,
   return base_request("GET", std::move(target), identity);
 }
 
-wire_request list_request(processor_kind kind, std::string_view starting_after, std::size_t limit,
+wire_request list_request(processor_kind kind, std::int64_t created_since,
+                          std::string_view starting_after, std::size_t limit,
                           const client_identity& identity) {
   std::string target(collection(kind));
   target += "?limit=" + std::to_string(limit);
+  if (created_since > 0)
+    target += "&" + form_escape("created[gte]") + "=" + std::to_string(created_since);
   if (!starting_after.empty()) target += "&starting_after=" + form_escape(starting_after);
   return base_request("GET", std::move(target), identity);
 }

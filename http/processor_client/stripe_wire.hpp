@@ -67,8 +67,10 @@ struct wire_answer {
 // lists; see tools/processor_sim/README.md).
 [[nodiscard]] wire_request find_request(processor_kind kind, std::string_view operation_id,
                                         const client_identity& identity);
-[[nodiscard]] wire_request list_request(processor_kind kind, std::string_view starting_after,
-                                        std::size_t limit, const client_identity& identity);
+// Stripe's `created[gte]` filter when `created_since` is positive.
+[[nodiscard]] wire_request list_request(processor_kind kind, std::int64_t created_since,
+                                        std::string_view starting_after, std::size_t limit,
+                                        const client_identity& identity);
 
 // The create's answer, in Stripe's client libraries' order: no answer -> retryable; a
 // replayed 5xx -> uncertain; Stripe-Should-Retry false/true; 409 and 429 -> retryable (a

@@ -100,10 +100,6 @@ inline void expect_field(prediction& made, const std::string& account_id, balanc
   made.fields[{account_id, field}] += amount;
 }
 
-inline bool is_open(processor_status status) {
-  return status == processor_status::pending || status == processor_status::requires_reconciliation;
-}
-
 // The escrow leaves a task: `to_worker` to the worker, the rest back to the payer.
 inline void pay_out(prediction& made, entry_kind kind, const task& held, std::int64_t to_worker) {
   made.entry = kind;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "actors/processor_port.hpp"
+#include "actors/wall_clock.hpp"
 
 namespace escrowd::actors::testing {
 
@@ -74,7 +75,19 @@ class fake_processor_port final : public processor_port {
   // Puts an object into the processor's records, as if a request had been applied.
   void add_object(processor_object object) {
     std::lock_guard lock(mutex_);
+    created_.try_emplace({object.kind, object.operation_id}, unix_now());
     objects_[{object.kind, object.operation_id}] = std::move(object);
+  }
+  // When the object of the operation was created (Unix seconds; the ledger's clock when it
+  // was, unless set here): lists filter on it.
+  void set_created(processor_kind kind, const std::string& operation_id, std::int64_t created) {
+    std::lock_guard lock(mutex_);
+    created_[{kind, operation_id}] = created;
+  }
+  // The created_since of every list call so far, in order.
+  std::vector<std::int64_t> lists_created_since() {
+    std::lock_guard lock(mutex_);
+    return lists_created_since_;
   }
   // Puts `object` into the records just before the find numbered `number` (1: the first)
   // reads them: a record a lagging list shows late.
@@ -179,17 +192,18 @@ class fake_processor_port final : public processor_port {
     answer(lock, [done, lookup] { done(lookup); });
   }
 
-  void list(processor_kind kind, const std::string& starting_after, std::size_t limit,
-            page_callback done) override {
+  void list(processor_kind kind, std::int64_t created_since, const std::string& starting_after,
+            std::size_t limit, page_callback done) override {
     std::unique_lock lock(mutex_);
     ++lists_;
+    lists_created_since_.push_back(created_since);
     processor_page page;
     if (failing_lists_ || failing_kind_ == kind) return answer(lock, [done, page] { done(page); });
     page.answered = true;
     page.http_status = 200;
     bool started = starting_after.empty();
     for (const auto& [key, object] : objects_) {
-      if (object.kind != kind) continue;
+      if (object.kind != kind || created_[key] < created_since) continue;
       if (!started) {
         started = object.id == starting_after;
         continue;
@@ -210,6 +224,7 @@ class fake_processor_port final : public processor_port {
     const auto last = request.idempotency_key.rfind(':');
     const std::string operation_id = request.idempotency_key.substr(first + 1, last - first - 1);
     auto& object = objects_[{request.kind, operation_id}];
+    created_.try_emplace({request.kind, operation_id}, unix_now());
     if (object.id.empty()) {
       object.kind = request.kind;
       object.id = (request.kind == processor_kind::topup ? "pi_" : "po_") + operation_id;
@@ -248,6 +263,8 @@ class fake_processor_port final : public processor_port {
   std::map<std::string, std::deque<processor_reply>> scripts_;
   std::optional<std::pair<std::size_t, processor_object>> late_object_;
   std::map<std::pair<processor_kind, std::string>, processor_object> objects_;
+  std::map<std::pair<processor_kind, std::string>, std::int64_t> created_;
+  std::vector<std::int64_t> lists_created_since_;
   std::string payout_status_ = "paid";
   int pending_retrieves_ = -1;  // < 0: a payout is final at once
   bool holding_ = false;

@@ -171,6 +171,44 @@ TEST(reconciliation, operations_settled_while_their_kind_was_listed_are_not_repo
   EXPECT_EQ(report.differences[1].operation_id, "w_paid_before");
 }
 
+TEST(reconciliation, the_window_reaches_back_to_the_oldest_open_operation) {
+  constexpr std::int64_t now = 1'700'000'000;
+  constexpr std::chrono::seconds two_weeks(14 * 86'400);
+  const auto recent = reconciliation_window_at(now, two_weeks, std::nullopt);
+  EXPECT_EQ(recent.judged_from, now - two_weeks.count());
+  EXPECT_EQ(recent.listed_from, recent.judged_from - reconciliation_clock_skew_margin_s);
+  EXPECT_EQ(reconciliation_window_at(now, two_weeks, now - 100).judged_from,
+            now - two_weeks.count());
+  const auto widened = reconciliation_window_at(now, two_weeks, now - 30 * 86'400);
+  EXPECT_EQ(widened.judged_from, now - 30 * 86'400);
+  EXPECT_EQ(widened.listed_from, now - 30 * 86'400 - reconciliation_clock_skew_margin_s);
+}
+
+// Before the window the processor's objects were not listed: an operation from then is
+// compared when its object was listed anyway (the margin), never reported missing.
+TEST(reconciliation, operations_before_the_window_are_not_reported_missing) {
+  constexpr std::int64_t judged_from = 1'700'000'000;
+  reconciliation_builder builder;
+  builder.use_window({judged_from, judged_from - 3'600});
+  auto created_at = [](processor_operation made, std::int64_t at) {
+    made.created_at = at;
+    return made;
+  };
+  builder.add_processor_object(object(topup, "margin", "requires_payment_method"));
+  builder.compare(
+      created_at(operation(topup, "margin", processor_status::succeeded), judged_from - 1));
+  builder.compare(
+      created_at(operation(topup, "old", processor_status::succeeded), judged_from - 1));
+  builder.compare(created_at(operation(topup, "new", processor_status::succeeded), judged_from));
+  const auto report = builder.finish();
+  EXPECT_EQ(report.processor_objects_created_since, judged_from - 3'600);
+  ASSERT_EQ(report.differences.size(), 2u);
+  EXPECT_EQ(report.differences[0].kind, difference_kind::status_mismatch);
+  EXPECT_EQ(report.differences[0].operation_id, "margin");
+  EXPECT_EQ(report.differences[1].kind, difference_kind::missing_at_processor);
+  EXPECT_EQ(report.differences[1].operation_id, "new");
+}
+
 TEST(reconciliation, the_report_is_bounded_but_repairs_are_kept) {
   reconciliation_builder builder(2);
   for (int i = 0; i < 5; ++i)

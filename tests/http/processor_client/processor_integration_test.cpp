@@ -73,9 +73,9 @@ class held_port final : public actors::processor_port {
   void find(processor_kind kind, const std::string& id, lookup_callback done) override {
     inner_->find(kind, id, std::move(done));
   }
-  void list(processor_kind kind, const std::string& after, std::size_t limit,
-            page_callback done) override {
-    inner_->list(kind, after, limit, std::move(done));
+  void list(processor_kind kind, std::int64_t created_since, const std::string& after,
+            std::size_t limit, page_callback done) override {
+    inner_->list(kind, created_since, after, limit, std::move(done));
   }
 
  private:
@@ -256,6 +256,13 @@ class processor_integration : public ::testing::Test {
     });
     return answer.get();
   }
+  // The first page (of one) of the top-ups created since `created_since`.
+  actors::processor_page list_topups_now(std::int64_t created_since = 0) {
+    std::promise<actors::processor_page> listed;
+    client_->list(topup, created_since, "", 1,
+                  [&listed](actors::processor_page page) { listed.set_value(std::move(page)); });
+    return listed.get_future().get();
+  }
 
   std::string data_dir_;
   std::atomic<bool> forward_{true};
@@ -314,13 +321,15 @@ TEST_F(processor_integration, the_client_speaks_stripe_to_the_simulator) {
   });
   EXPECT_EQ(retrieved.get_future().get().objects.size(), 1u);
 
-  std::promise<actors::processor_page> listed;
-  client_->list(topup, "", 1,
-                [&listed](actors::processor_page page) { listed.set_value(std::move(page)); });
-  const auto page = listed.get_future().get();
-  ASSERT_TRUE(page.answered);
-  EXPECT_EQ(page.objects.size(), 1u);
-  EXPECT_TRUE(page.has_more);
+  // Reconciliation's window: created[gte] is sent and honoured.
+  for (const std::int64_t since : {std::int64_t{0}, actors::unix_now() - 3'600}) {
+    const auto page = list_topups_now(since);
+    ASSERT_TRUE(page.answered) << page.detail;
+    EXPECT_EQ(page.objects.size(), 1u);
+    EXPECT_TRUE(page.has_more);
+  }
+  const auto from_tomorrow = list_topups_now(actors::unix_now() + 86'400);
+  EXPECT_TRUE(from_tomorrow.answered && from_tomorrow.objects.empty() && !from_tomorrow.has_more);
 }
 
 // The processor closes keep-alive connections that sit idle (Stripe's and the simulator's
@@ -332,15 +341,12 @@ TEST_F(processor_integration, after_a_pause_longer_than_the_processors_keep_aliv
   constexpr int concurrent = 6;
   std::vector<std::promise<actors::processor_page>> warm(concurrent);
   for (auto& promise : warm)
-    client_->list(topup, "", 1,
+    client_->list(topup, 0, "", 1,
                   [&promise](actors::processor_page page) { promise.set_value(std::move(page)); });
   for (auto& promise : warm) ASSERT_TRUE(promise.get_future().get().answered);
   std::this_thread::sleep_for(600ms);
   for (int round = 0; round < 3; ++round) {
-    std::promise<actors::processor_page> listed;
-    client_->list(topup, "", 1,
-                  [&listed](actors::processor_page page) { listed.set_value(std::move(page)); });
-    const auto page = listed.get_future().get();
+    const auto page = list_topups_now();
     EXPECT_TRUE(page.answered) << "round " << round << ": " << page.detail;
     std::this_thread::sleep_for(300ms);
   }

@@ -99,10 +99,12 @@ TEST(stripe_wire, reads_are_gets_without_a_key) {
             "/v1/payment_intents?metadata%5Bescrowd_topup%5D=top_1&limit=10");
   EXPECT_EQ(find_request(processor_kind::withdrawal, "wd_1", identity()).target,
             "/v1/payouts?metadata%5Bescrowd_withdrawal%5D=wd_1&limit=10");
-  EXPECT_EQ(list_request(processor_kind::topup, "", 100, identity()).target,
+  EXPECT_EQ(list_request(processor_kind::topup, 0, "", 100, identity()).target,
             "/v1/payment_intents?limit=100");
-  EXPECT_EQ(list_request(processor_kind::withdrawal, "po_9", 100, identity()).target,
+  EXPECT_EQ(list_request(processor_kind::withdrawal, 0, "po_9", 100, identity()).target,
             "/v1/payouts?limit=100&starting_after=po_9");
+  EXPECT_EQ(list_request(processor_kind::topup, 1'700'000'000, "pi_3", 100, identity()).target,
+            "/v1/payment_intents?limit=100&created%5Bgte%5D=1700000000&starting_after=pi_3");
 }
 
 TEST(stripe_wire, no_answer_is_retryable) {

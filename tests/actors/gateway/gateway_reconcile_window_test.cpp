@@ -1,0 +1,72 @@
+// A reconciliation run reads only the processor's objects of its window (the last
+// reconciliation_window, or back to the oldest operation still open), so its cost follows
+// recent traffic rather than all of history. The ledger's clock is moved three weeks on
+// between making operations and reconciling, as a server running that long would see it.
+#include <chrono>
+
+#include "actors/ledger_clock.hpp"
+#include "actors/wall_clock.hpp"
+#include "tests/actors/gateway/gateway_fixture.hpp"
+
+namespace escrowd::actors::testing {
+namespace {
+
+using gateway_reconcile_window = gateway_fixture;
+
+constexpr std::int64_t day = 86'400;
+constexpr std::int64_t weeks_later = 21 * day;
+
+// The ledger's clock jumps forward (it never goes back), as after three weeks of running.
+void let_three_weeks_pass() {
+  const std::int64_t later_ns = (unix_now() + weeks_later) * 1'000'000'000;
+  process_ledger_clock().resume({0, later_ns}, false);
+}
+
+std::int64_t integer_after(const std::string& body, const std::string& field) {
+  const auto at = body.find("\"" + field + "\":");
+  if (at == std::string::npos) return -1;
+  return std::stoll(body.substr(at + field.size() + 3));
+}
+
+TEST_F(gateway_reconcile_window, older_operations_are_judged_by_what_the_window_listed) {
+  create_account("alice");
+  fund("alice", "top_old", 1'000);
+  ASSERT_EQ(request(processor_kind::withdrawal, "alice", "wd_old", 400, "ba_default").status, 200);
+  wait_for(processor_kind::withdrawal, "wd_old", processor_status::paid);
+  wait_idle();
+  let_three_weeks_pass();
+  fund("alice", "top_new", 100);
+  wait_idle();
+
+  const auto report = reconcile();
+  ASSERT_EQ(report.status, 200) << report.body;
+  const std::int64_t expected_since = unix_now() - 14 * day - 3'600;
+  const std::int64_t since = integer_after(report.body, "processor_objects_created_since");
+  EXPECT_NEAR(double(since), double(expected_since), 5.0) << report.body;
+  for (const auto listed_since : port_->lists_created_since()) EXPECT_EQ(listed_since, since);
+  // The old top-up and payout were not listed, and are not reported missing for it.
+  EXPECT_NE(report.body.find(R"("ok":true)"), std::string::npos) << report.body;
+  EXPECT_EQ(integer_after(report.body, "processor_objects_checked"), 1) << report.body;
+  EXPECT_EQ(integer_after(report.body, "operations_checked"), 3) << report.body;
+}
+
+TEST_F(gateway_reconcile_window, an_operation_open_since_before_the_window_widens_it) {
+  create_account("alice");
+  park(processor_kind::topup, "alice", "top_parked", 500, "pm_card_visa");
+  port_->add_object(topup_object("top_parked", 500));  // the charge went through after all
+  const std::int64_t parked_at = read(processor_kind::topup, "top_parked")->created_at;
+  let_three_weeks_pass();
+
+  const auto report = reconcile();
+  ASSERT_EQ(report.status, 200) << report.body;
+  EXPECT_EQ(integer_after(report.body, "processor_objects_created_since"), parked_at - 3'600)
+      << report.body;
+  EXPECT_NE(report.body.find(R"("difference":"settled_at_processor")"), std::string::npos)
+      << report.body;
+  EXPECT_NE(report.body.find(R"("repair":"succeeded","outcome":"repair_pending")"),
+            std::string::npos)
+      << report.body;
+}
+
+}  // namespace
+}  // namespace escrowd::actors::testing
