@@ -248,19 +248,16 @@ void start_run(self_pointer self, reconciliation_mode mode,
   auto run = std::make_shared<reconciliation_run>();
   run->mode = mode;
   run->waiting = std::move(waiting);
-  auto oldest_open = oldest_open_operation(*state.store);
-  if (!oldest_open) {
-    state.reconciliation = run;
-    return finish(self, error_rendered(oldest_open.failure()));
-  }
-  run->window =
-      reconciliation_window_at(unix_now(), state.config.reconciliation_window, *oldest_open);
-  run->builder.use_window(run->window);
   if (mode == reconciliation_mode::repair)
     ++state.stats.background_reconciliations_started;
   else
     ++state.stats.report_reconciliations_started;
   state.reconciliation = run;
+  auto oldest_open = oldest_open_operation(*state.store);
+  if (!oldest_open) return finish(self, error_rendered(oldest_open.failure()));
+  run->window =
+      reconciliation_window_at(unix_now(), state.config.reconciliation_window, *oldest_open);
+  run->builder.use_window(run->window);
   list_next_page(self, run);
 }
 
