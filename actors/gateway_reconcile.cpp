@@ -167,10 +167,20 @@ void compare_engine(self_pointer self, const std::shared_ptr<reconciliation_run>
   {
     auto snapshot = self->state.store->snapshot();
     if (!snapshot) return finish(self, error_rendered(snapshot.failure()));
-    scanned = snapshot->for_each_operation([&run](const processor_operation& operation) {
-      run->builder.compare(operation);
-      return true;
-    });
+    scanned = snapshot->for_each_operation_created_since(
+        run->window.judged_from, [&run](const processor_operation& operation) {
+          run->builder.compare(operation);
+          return true;
+        });
+    // Objects listed within the clock margin name operations made before the window.
+    for (const auto& [kind, id] : run->builder.unclaimed_operations()) {
+      if (!scanned) break;
+      auto operation = snapshot->get_operation(kind, id);
+      if (operation)
+        run->builder.compare(*operation);
+      else if (operation.failure().code != error_code::not_found)
+        scanned = operation.failure();
+    }
   }
   if (!scanned) return finish(self, error_rendered(scanned.failure()));
   run->report = run->builder.finish();
@@ -228,18 +238,10 @@ void list_next_page(self_pointer self, const std::shared_ptr<reconciliation_run>
       });
 }
 
-// The oldest creation time of an open operation (nullopt: none is open).
 result<std::optional<std::int64_t>> oldest_open_operation(const storage::ledger_store& store) {
   auto snapshot = store.snapshot();
   if (!snapshot) return snapshot.failure();
-  std::optional<std::int64_t> oldest;
-  auto scanned = snapshot->for_each_operation([&oldest](const processor_operation& operation) {
-    if (is_open(operation.status) && (!oldest || operation.created_at < *oldest))
-      oldest = operation.created_at;
-    return true;
-  });
-  if (!scanned) return scanned.failure();
-  return oldest;
+  return snapshot->oldest_open_operation_created_at();
 }
 
 void start_run(self_pointer self, reconciliation_mode mode,

@@ -147,6 +147,14 @@ void reconciliation_builder::compare_one(const processor_operation& operation,
   add(std::move(difference));
 }
 
+std::vector<reconciliation_builder::object_key> reconciliation_builder::unclaimed_operations()
+    const {
+  std::vector<object_key> unclaimed;
+  for (const auto& [key, entry] : objects_)
+    if (!entry.claimed) unclaimed.push_back(key);
+  return unclaimed;
+}
+
 reconciliation_report reconciliation_builder::finish() {
   for (const auto& [key, entry] : objects_) {
     if (entry.claimed) continue;

@@ -1,9 +1,10 @@
 // Reconciliation (GET /v1/reconciliation): the engine's top-ups and withdrawals compared
 // with the processor's records of them, matched by the operation id every object carries
-// in its metadata. The comparison is pure: feed it the processor's objects, then every
-// engine operation, and it returns the differences, each marked with the repair the
-// engine can make on its own (the clear cases: the processor says succeeded, paid or
-// failed while the operation is still open, or a paid payout failed later).
+// in its metadata. The comparison is pure: feed it the processor's objects, then the
+// engine's operations of the window and those the objects name, and it returns the
+// differences, each marked with the repair the engine can make on its own (the clear
+// cases: the processor says succeeded, paid or failed while the operation is still open,
+// or a paid payout failed later).
 // Thread affinity: none; one builder per run.
 #pragma once
 
@@ -73,6 +74,8 @@ struct reconciliation_window {
 
 class reconciliation_builder {
  public:
+  using object_key = std::pair<processor_kind, std::string>;
+
   explicit reconciliation_builder(std::size_t differences_max = reconciliation_differences_max);
 
   void add_processor_object(processor_object object);
@@ -82,12 +85,15 @@ class reconciliation_builder {
   // newest first, so an object made after that may be on no page. An operation of the kind
   // settled or parked since then is not reported missing; the next run judges it.
   void listing_started(processor_kind kind, std::int64_t at);
+  // Compares one operation; each is compared at most once per run.
   void compare(const processor_operation& operation);
+  // The operations named by listed objects that no compared operation claimed yet: those
+  // created before the window, looked up one by one (an absent one is unknown_to_engine).
+  [[nodiscard]] std::vector<object_key> unclaimed_operations() const;
   // Adds the objects no engine operation claimed, and returns the report.
   [[nodiscard]] reconciliation_report finish();
 
  private:
-  using object_key = std::pair<processor_kind, std::string>;
   struct listed {
     std::vector<processor_object> objects;
     bool claimed = false;

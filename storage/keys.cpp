@@ -70,4 +70,12 @@ std::string webhook_event_time_key(std::int64_t processed_at, std::string_view e
   return time_then_id(processed_at, event_id);
 }
 
+std::string operation_time_key(std::int64_t created_at, processor_kind kind, std::string_view id) {
+  return time_then_id(created_at, operation_key(kind, id));
+}
+
+std::string time_prefix_key(std::int64_t time) {
+  return time_then_id(time, {});
+}
+
 }  // namespace escrowd::storage

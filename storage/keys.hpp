@@ -36,5 +36,10 @@ void append_big_endian(std::string& out, std::uint64_t value);
 // webhook_event_times: biased processed_at + event id (the oldest events come first).
 [[nodiscard]] std::string webhook_event_time_key(std::int64_t processed_at,
                                                  std::string_view event_id);
+// operation_times: biased created_at + operation_key (the oldest operations come first).
+[[nodiscard]] std::string operation_time_key(std::int64_t created_at, processor_kind kind,
+                                             std::string_view id);
+// The first possible key of a time: the walk from `time` starts there.
+[[nodiscard]] std::string time_prefix_key(std::int64_t time);
 
 }  // namespace escrowd::storage

@@ -7,6 +7,7 @@
 #include "engine/error_message.hpp"
 #include "storage/keys.hpp"
 #include "storage/meta_codec.hpp"
+#include "storage/operation_time_index.hpp"
 #include "storage/webhook_event_index.hpp"
 
 namespace escrowd::storage {
@@ -102,6 +103,8 @@ status ledger_store::open_env(const store_options& options) {
   if (!options.read_only) {
     if (rc = index_webhook_events_if_needed(txn.get(), tables_); rc != MDB_SUCCESS)
       return lmdb_error(rc, "webhook_event_times", opening);
+    if (rc = index_operations_if_needed(txn.get(), tables_); rc != MDB_SUCCESS)
+      return lmdb_error(rc, "operation_times", opening);
   }
   lmdb_cursor cursor;
   std::string_view key, value;

@@ -110,10 +110,21 @@ int open_tables(MDB_txn* txn, bool create, table_handles& tables) {
     if (rc != MDB_SUCCESS) return rc;
   }
   // Added after stores were written (FORMAT.md "History"): a read-only open of such a
-  // store goes on without it.
-  const int rc = mdb_dbi_open(txn, "webhook_event_times", flags, &tables.webhook_event_times);
-  tables.has_webhook_event_times = rc == MDB_SUCCESS;
-  return rc == MDB_NOTFOUND && !create ? MDB_SUCCESS : rc;
+  // store goes on without them.
+  const struct {
+    const char* name;
+    MDB_dbi* handle;
+    bool* present;
+  } added_later[] = {
+      {"webhook_event_times", &tables.webhook_event_times, &tables.has_webhook_event_times},
+      {"operation_times", &tables.operation_times, &tables.has_operation_times},
+  };
+  for (const auto& table : added_later) {
+    const int rc = mdb_dbi_open(txn, table.name, flags, table.handle);
+    *table.present = rc == MDB_SUCCESS;
+    if (rc != MDB_SUCCESS && (rc != MDB_NOTFOUND || create)) return rc;
+  }
+  return MDB_SUCCESS;
 }
 
 }  // namespace escrowd::storage

@@ -115,9 +115,11 @@ struct table_handles {
   MDB_dbi webhook_events = 0;
   MDB_dbi review_deadlines = 0;
   MDB_dbi webhook_event_times = 0;
-  // False only in a read-only open of a store no writable open has touched since
-  // webhook_event_times was added (its first writable open creates and fills it).
+  MDB_dbi operation_times = 0;
+  // False only in a read-only open of a store no writable open has touched since the
+  // table was added (FORMAT.md "History": its first writable open creates and fills it).
   bool has_webhook_event_times = false;
+  bool has_operation_times = false;
 };
 
 // Opens every table inside `txn` (a write transaction when `create` is set). Returns the

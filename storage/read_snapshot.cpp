@@ -297,6 +297,48 @@ status read_snapshot::for_each_operation(
       visit);
 }
 
+status read_snapshot::for_each_operation_created_since(
+    std::int64_t since, const std::function<bool(const processor_operation&)>& visit) const {
+  if (!tables_.has_operation_times)
+    return for_each_operation([&](const processor_operation& operation) {
+      return operation.created_at < since || visit(operation);
+    });
+  constexpr std::size_t time_bytes = 8;
+  return scan<processor_operation>(
+      tables_.operation_times, time_prefix_key(since),
+      [this](std::string_view key, std::string_view) -> result<processor_operation> {
+        const error stale{error_code::storage_failed, "operation_times"};
+        if (key.size() <= time_bytes + 1) return stale;
+        const auto kind = std::uint8_t(key[time_bytes]);
+        if (kind != std::uint8_t(processor_kind::topup) &&
+            kind != std::uint8_t(processor_kind::withdrawal))
+          return stale;
+        auto operation = get_operation(processor_kind(kind), key.substr(time_bytes + 1));
+        if (!operation)
+          return operation.failure().code == error_code::not_found ? stale : operation;
+        if (bias_time(operation->created_at) != read_big_endian(key)) return stale;
+        return operation;
+      },
+      visit);
+}
+
+result<std::optional<std::int64_t>> read_snapshot::oldest_open_operation_created_at() const {
+  std::optional<std::int64_t> oldest;
+  auto scanned = scan<outbox_row>(
+      tables_.outbox, {},
+      [](std::string_view, std::string_view value) { return decode_outbox(value); },
+      [&](const outbox_row& row) {
+        auto operation = get_operation(row.operation_kind, row.operation_id);
+        // A row of a missing or final operation is a broken invariant verify reports; the
+        // operation itself is judged by its creation time, not the row's.
+        if (operation && is_open(operation->status) && (!oldest || operation->created_at < *oldest))
+          oldest = operation->created_at;
+        return true;
+      });
+  if (!scanned) return scanned.failure();
+  return oldest;
+}
+
 status read_snapshot::for_each_entry(
     std::uint64_t from_sequence, const std::function<bool(const sequenced_entry&)>& visit) const {
   return scan<sequenced_entry>(

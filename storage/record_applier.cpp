@@ -177,8 +177,15 @@ status record_applier::stage_operations(const commit_record& record) {
   }
   for (const auto& updated : record.operation_updates) {
     if (!is_id_sized(updated.id) || !is_storable(updated)) return bug("operation");
-    if (!exists(tables_.operations, operation_key(updated.kind, updated.id)))
-      return error{error_code::not_found, "operation"};
+    std::string_view stored;
+    const int rc =
+        lmdb_get(txn_, tables_.operations, operation_key(updated.kind, updated.id), stored);
+    if (rc == MDB_NOTFOUND) return error{error_code::not_found, "operation"};
+    if (rc != MDB_SUCCESS) return read_failed(rc).failure();
+    // operation_times is keyed by creation time, written once: a changed time would strand it.
+    auto current = decode_operation(stored);
+    if (!current) return current.failure();
+    if (current->created_at != updated.created_at) return bug("operation");
   }
   return {};
 }
@@ -331,6 +338,9 @@ void record_applier::write(const commit_record& record, std::uint64_t sequence) 
       encode_operation(row, value_);
       put(tables_.operations, operation_key(row.kind, row.id), value_);
     }
+  for (const auto& created : record.operation_creates)
+    put(tables_.operation_times, operation_time_key(created.created_at, created.kind, created.id),
+        {});
   if (record.entry) write_entry(*record.entry, sequence);
   if (record.idempotency) write_idempotency(*record.idempotency);
   write_keys_and_events(record);

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "storage/api_key_codec.hpp"
 #include "storage/idempotency_codec.hpp"
@@ -266,14 +267,24 @@ class verifier {
       const bool paid_once = group == entry_family::withdrawal &&
                              seen.count[slot_of(entry_kind::withdrawal_paid)] != 0;
       check_entries(group, row.id, to_string(row.status), seen, implied_by(row, paid_once));
-      const bool open = row.status == processor_status::pending ||
-                        row.status == processor_status::requires_reconciliation;
+      const bool open = is_open(row.status);
       if (open && row.kind == processor_kind::topup)
         derived_[row.account_id].pending_topup += row.amount;
       if (open && row.kind == processor_kind::withdrawal)
         derived_[row.account_id].held += row.amount;
+      if (open) open_operation_keys_.insert(processor_idempotency_key(row));
+      // Reconciliation reads the operations of its window through operation_times: one
+      // missing there is never compared with the processor's records.
+      if (snapshot_.tables().has_operation_times)
+        check_index_key("operation_times", snapshot_.tables().operation_times,
+                        operation_time_key(row.created_at, row.kind, row.id),
+                        std::string(to_string(row.kind)) + " " + row.id + " created at " +
+                            std::to_string(row.created_at));
       return true;
     }));
+    if (snapshot_.tables().has_operation_times)
+      check_index_count("operation_times", snapshot_.tables().operations,
+                        snapshot_.tables().operation_times, "operations");
   }
 
   void check_derived() {
@@ -349,7 +360,12 @@ class verifier {
     scan_raw("outbox", tables.outbox, [&](std::string_view key, std::string_view value) {
       auto row = decode_outbox(value);
       readable("outbox", row && row->key == key, key);
+      if (row && row->key == key) check_outbox_row(*row);
     });
+    // The gateway drives, and reconciliation's window starts at, open operations found only
+    // through their outbox rows (FORMAT.md).
+    for (const auto& key : open_operation_keys_)
+      problem("open operation with processor key '" + key + "' has no outbox row");
     scan_raw("idempotency", tables.idempotency, [&](std::string_view key, std::string_view value) {
       auto row = decode_idempotency(value);
       readable("idempotency", row && idempotency_key(row->scope, row->key) == key, key);
@@ -361,31 +377,47 @@ class verifier {
              [&](std::string_view key, std::string_view value) {
                auto row = decode_webhook_event(value);
                readable("webhook_events", row && row->event_id == key, key);
-               if (row && tables.has_webhook_event_times) check_event_time_key(*row);
+               // The reaper finds old events only through webhook_event_times: an event
+               // without its key there is kept forever.
+               if (row && tables.has_webhook_event_times)
+                 check_index_key("webhook_event_times", tables.webhook_event_times,
+                                 webhook_event_time_key(row->processed_at, row->event_id),
+                                 "webhook event '" + row->event_id + "' processed at " +
+                                     std::to_string(row->processed_at));
              });
-    if (tables.has_webhook_event_times) check_event_time_count();
+    if (tables.has_webhook_event_times)
+      check_index_count("webhook_event_times", tables.webhook_events, tables.webhook_event_times,
+                        "webhook events");
   }
 
-  // The reaper finds old webhook events only through webhook_event_times (FORMAT.md): an
-  // event without its key there is kept forever, a key without its event is only dropped.
-  void check_event_time_key(const webhook_event_record& row) {
+  void check_outbox_row(const outbox_row& row) {
+    processor_operation named;
+    named.kind = row.operation_kind;
+    named.id = row.operation_id;
+    if (processor_idempotency_key(named) == row.key && open_operation_keys_.erase(row.key) == 1)
+      return;
+    problem("outbox row '" + row.key + "' names no open operation " +
+            std::string(to_string(row.operation_kind)) + " " + row.operation_id);
+  }
+
+  void check_index_key(std::string_view index_name, MDB_dbi index, std::string_view key,
+                       const std::string& row_described) {
     std::string_view ignored;
-    const auto key = webhook_event_time_key(row.processed_at, row.event_id);
-    if (lmdb_get(snapshot_.txn(), snapshot_.tables().webhook_event_times, key, ignored) !=
-        MDB_SUCCESS)
-      problem("webhook event '" + row.event_id + "' processed at " +
-              std::to_string(row.processed_at) + " has no key in webhook_event_times");
+    if (lmdb_get(snapshot_.txn(), index, key, ignored) != MDB_SUCCESS)
+      problem(row_described + " has no key in " + std::string(index_name));
   }
 
-  void check_event_time_count() {
-    MDB_stat events{}, keys{};
-    const auto& tables = snapshot_.tables();
-    if (mdb_stat(snapshot_.txn(), tables.webhook_events, &events) != MDB_SUCCESS ||
-        mdb_stat(snapshot_.txn(), tables.webhook_event_times, &keys) != MDB_SUCCESS)
-      return problem("cannot read webhook_event_times");
-    if (events.ms_entries != keys.ms_entries)
-      problem("webhook_event_times holds " + std::to_string(keys.ms_entries) + " keys for " +
-              std::to_string(events.ms_entries) + " webhook events");
+  // With a key for every row, equal counts mean no key names a row that is gone.
+  void check_index_count(std::string_view index_name, MDB_dbi rows, MDB_dbi index,
+                         std::string_view rows_described) {
+    MDB_stat row_stat{}, key_stat{};
+    if (mdb_stat(snapshot_.txn(), rows, &row_stat) != MDB_SUCCESS ||
+        mdb_stat(snapshot_.txn(), index, &key_stat) != MDB_SUCCESS)
+      return problem("cannot read " + std::string(index_name));
+    if (row_stat.ms_entries != key_stat.ms_entries)
+      problem(std::string(index_name) + " holds " + std::to_string(key_stat.ms_entries) +
+              " keys for " + std::to_string(row_stat.ms_entries) + " " +
+              std::string(rows_described));
   }
 
   const read_snapshot& snapshot_;
@@ -396,6 +428,7 @@ class verifier {
   std::unordered_map<std::string, derived_sums> derived_;
   std::unordered_map<std::string, std::uint64_t> newest_entry_;  // by account id
   std::unordered_map<std::string, std::int64_t> submitted_;      // task id -> review deadline
+  std::unordered_set<std::string> open_operation_keys_;          // processor keys without a row yet
   // By family and reference: the entries of operations, and task entries with no leg on
   // their task's escrow book (none in a sound journal).
   std::unordered_map<std::string, referenced_entries> references_;

@@ -4,39 +4,20 @@
 #include <string_view>
 
 #include "storage/index_reaping.hpp"
+#include "storage/index_rebuild.hpp"
 #include "storage/keys.hpp"
 #include "storage/meta_codec.hpp"
 
 namespace escrowd::storage {
-namespace {
-
-int entries_of(MDB_txn* txn, MDB_dbi table, std::size_t& entries) {
-  MDB_stat stat{};
-  const int rc = mdb_stat(txn, table, &stat);
-  entries = stat.ms_entries;
-  return rc;
-}
-
-}  // namespace
 
 int index_webhook_events_if_needed(MDB_txn* txn, const table_handles& tables) {
-  std::size_t events = 0, indexed = 0;
-  int rc = entries_of(txn, tables.webhook_events, events);
-  if (rc == MDB_SUCCESS) rc = entries_of(txn, tables.webhook_event_times, indexed);
-  if (rc != MDB_SUCCESS || events == indexed) return rc;
-  rc = mdb_drop(txn, tables.webhook_event_times, 0);
-  lmdb_cursor cursor;
-  if (rc == MDB_SUCCESS) rc = cursor.open(txn, tables.webhook_events);
-  std::string_view key, value;
-  for (auto op = MDB_FIRST; rc == MDB_SUCCESS; op = MDB_NEXT) {
-    rc = cursor.get(key, value, op);
-    if (rc != MDB_SUCCESS) break;
-    auto event = decode_webhook_event(value);
-    if (!event || event->event_id != key) continue;
-    rc = lmdb_put(txn, tables.webhook_event_times,
-                  webhook_event_time_key(event->processed_at, event->event_id), {});
-  }
-  return rc == MDB_NOTFOUND ? MDB_SUCCESS : rc;
+  return rebuild_index_if_counts_differ(
+      txn, tables.webhook_events, tables.webhook_event_times,
+      [](std::string_view key, std::string_view value) -> std::optional<std::string> {
+        auto event = decode_webhook_event(value);
+        if (!event || event->event_id != key) return std::nullopt;
+        return webhook_event_time_key(event->processed_at, event->event_id);
+      });
 }
 
 int reap_webhook_events_chunk(MDB_txn* txn, const table_handles& tables,

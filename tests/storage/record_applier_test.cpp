@@ -98,6 +98,23 @@ TEST_F(record_applier_test, an_operation_row_its_decoder_would_refuse_is_refused
   EXPECT_EQ(store->get_operation(processor_kind::topup, "top_long").code(), error_code::not_found);
 }
 
+// operation_times keys an operation by its creation time, written once: an update that
+// moved the time would leave the index naming a time the row no longer has.
+TEST_F(record_applier_test, an_operation_update_that_changes_its_creation_time_is_refused_alone) {
+  auto requested = request_topup(*store->get_account("a"), {"top_t", 10, "pm_card_visa"}, now);
+  ASSERT_TRUE(requested.has_value());
+  expect_ok({operation_record(*requested, true, now)});
+  auto settled =
+      settle(requested->operation, {processor_status::succeeded, "pi_t", {}, {}}, now + 5);
+  ASSERT_TRUE(settled.has_value());
+  auto moved = operation_record(*settled, false, now + 5);
+  moved.operation_updates.back().created_at = now + 5;
+  expect_refused_alone(std::move(moved), "c");
+  EXPECT_EQ(store->get_operation(processor_kind::topup, "top_t")->created_at, now);
+  EXPECT_EQ(store->get_operation(processor_kind::topup, "top_t")->status,
+            processor_status::pending);
+}
+
 // The writer checks a record's task rows but stores the bytes the deciding actor encoded of
 // them. Bytes of another row (here: the task before its funding, under the funding's
 // entry) stored a task holding no escrow beside a journal that funded it; only an

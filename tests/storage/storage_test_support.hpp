@@ -83,6 +83,24 @@ inline commit_record from_outcome(const task_outcome& outcome, bool created) {
   return record;
 }
 
+// An operation's transition as the account actors write it: the row, balances and entry,
+// plus the outbox row an open operation keeps (put when it opens, deleted when it ends).
+inline commit_record operation_record(const processor_outcome& outcome, bool created,
+                                      std::int64_t now = 1'700'000'000) {
+  commit_record record;
+  const auto& operation = outcome.operation;
+  (created ? record.operation_creates : record.operation_updates).push_back(operation);
+  record.account_deltas = outcome.deltas;
+  record.entry = outcome.entry;
+  const auto key = processor_idempotency_key(operation);
+  if (is_open(operation.status))
+    record.outbox_puts.push_back(
+        {key, operation.kind, operation.id, R"({"amount":1})", 0, now, outbox_state::pending, now});
+  else
+    record.outbox_deletes.push_back(key);
+  return record;
+}
+
 // Creates and funds a task in one step: payer available -> task escrow.
 inline result<task_outcome> fund_new_task(const account& payer, const account& worker,
                                           const std::string& task_id, std::int64_t amount,

@@ -17,14 +17,6 @@ using namespace escrowd::storage::testing;
 
 constexpr std::int64_t now = 1'700'000'000;
 
-commit_record from_operation(const processor_outcome& outcome, bool created) {
-  commit_record record;
-  (created ? record.operation_creates : record.operation_updates).push_back(outcome.operation);
-  record.account_deltas = outcome.deltas;
-  record.entry = outcome.entry;
-  return record;
-}
-
 class verify_entries_test : public store_fixture {
  protected:
   verify_entries_test() : store_fixture("verify-entries") {}
@@ -41,15 +33,15 @@ class verify_entries_test : public store_fixture {
     expect_ok({from_outcome(*resolve_task(disputed->task, 15, "arbiter", now + 3), false)});
     expect_ok({from_outcome(*cancel_task(fund("refunded"), "a", now + 1), false)});
     auto pending = request_topup(*store->get_account("a"), {"top_pending", 5, "pm"}, now);
-    expect_ok({from_operation(*pending, true)});
+    expect_ok({operation_record(*pending, true)});
     auto paid = withdraw("wd_paid", true);
     withdraw("wd_pending", false);
     auto bounced =
         settle(withdraw("wd_bounced", true), {processor_status::failed, {}, {}, {}}, now);
-    expect_ok({from_operation(*bounced, false)});
+    expect_ok({operation_record(*bounced, false)});
     auto returned =
         settle(withdraw("wd_failed", false), {processor_status::failed, {}, {}, {}}, now);
-    expect_ok({from_operation(*returned, false)});
+    expect_ok({operation_record(*returned, false)});
     expect_problems(0, "");
   }
 
@@ -69,10 +61,10 @@ class verify_entries_test : public store_fixture {
   // A withdrawal of 10 from a, paid out if `paid`.
   processor_operation withdraw(const std::string& id, bool paid) {
     auto held = request_withdrawal(*store->get_account("a"), {id, 10, "ba_1"}, now);
-    expect_ok({from_operation(*held, true)});
+    expect_ok({operation_record(*held, true)});
     if (!paid) return held->operation;
     auto settled = settle(held->operation, {processor_status::paid, "po_" + id, {}, {}}, now);
-    expect_ok({from_operation(*settled, false)});
+    expect_ok({operation_record(*settled, false)});
     return settled->operation;
   }
 
@@ -102,7 +94,7 @@ TEST_F(verify_entries_test, a_succeeded_topup_credited_under_another_id_is_a_pro
 TEST_F(verify_entries_test, a_pending_topup_with_a_credit_is_a_problem) {
   const auto owner = *store->get_account("a");
   auto requested = request_topup(owner, {"top_early", 50, "pm"}, now);
-  auto record = from_operation(*requested, true);
+  auto record = operation_record(*requested, true);
   record.entry = transfer_entry(entry_kind::topup_succeeded, "top_early", now, clearing_book(usd()),
                                 available_book("a", usd()), 50);
   record.account_deltas.push_back({"a", balance_field::available, 50});
@@ -143,10 +135,10 @@ TEST_F(verify_entries_test, the_entries_of_a_deleted_refunded_task_are_a_problem
 
 TEST_F(verify_entries_test, a_paid_withdrawal_without_its_payout_is_a_problem) {
   auto held = request_withdrawal(*store->get_account("a"), {"wd_2", 10, "ba_1"}, now);
-  expect_ok({from_operation(*held, true)});
+  expect_ok({operation_record(*held, true)});
   auto settled = settle(held->operation, {processor_status::paid, "po_2", {}, {}}, now);
   settled->entry->reference = "wd_paid";  // credited to another, already paid, withdrawal
-  expect_ok({from_operation(*settled, false)});
+  expect_ok({operation_record(*settled, false)});
   expect_problems(2,
                   "withdrawal wd_2 is paid, which implies one withdrawal_paid entry, but the "
                   "journal has 0");

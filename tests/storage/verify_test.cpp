@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "storage/keys.hpp"
 #include "storage/ledger_store.hpp"
@@ -35,10 +37,8 @@ class verify_test : public store_fixture {
     ASSERT_TRUE(submitted.has_value());
     deadline = submitted->task.review_deadline;
     expect_ok({from_outcome(*submitted, false)});
-    commit_record outbox;
-    outbox.outbox_puts.push_back({"topup:top_2:charge", processor_kind::topup, "top_2",
-                                  R"({"amount":5})", 0, now, outbox_state::pending, now});
-    expect_ok({outbox});
+    expect_ok({operation_record(*request_topup(*store->get_account("a"), {"top_2", 5, "pm"}, now),
+                                true)});
     expect_problems(0, "");
   }
   // Expects `count` problems, the first one containing `words`.
@@ -73,7 +73,49 @@ TEST_F(verify_test, an_unreadable_outbox_row_is_a_problem) {
     corrupt[corrupt.size() / 2] = char(~corrupt[corrupt.size() / 2]);
     return corrupt;
   });
-  expect_problems(1, "outbox");
+  // The open top-up it belonged to now has no readable row either.
+  expect_problems(2, "outbox value under key 'topup:top_2:charge' is corrupt");
+}
+
+// The gateway drives open operations, and reconciliation starts its window at the oldest
+// one, only through their outbox rows.
+TEST_F(verify_test, an_open_operation_without_its_outbox_row_is_a_problem) {
+  delete_raw("outbox", "topup:top_2:charge");
+  expect_problems(1, "open operation with processor key 'topup:top_2:charge' has no outbox row");
+}
+
+TEST_F(verify_test, an_outbox_row_of_an_operation_that_ended_is_a_problem) {
+  commit_record failed =
+      operation_record(*settle(*store->get_operation(processor_kind::topup, "top_2"),
+                               {processor_status::failed, {}, {}, {}}, now),
+                       false);
+  failed.outbox_deletes.clear();
+  expect_ok({failed});
+  expect_problems(1, "outbox row 'topup:top_2:charge' names no open operation topup top_2");
+}
+
+// Reconciliation reads the operations of its window through operation_times. Keys moved
+// behind the store's back: the counts stay equal, so reopening does not rebuild the index.
+TEST_F(verify_test, an_operation_missing_from_operation_times_is_a_problem) {
+  swap_raw_keys("operation_times", {operation_time_key(now, processor_kind::topup, "top_2")},
+                {operation_time_key(now - 1, processor_kind::topup, "top_2")});
+  expect_problems(1, "topup top_2 created at 1700000000 has no key in operation_times");
+}
+
+// A store written before the index, or by a binary that did not keep it, holds operations
+// the index misses: a writable open rebuilds it whenever the counts differ.
+TEST_F(verify_test, a_writable_open_rebuilds_operation_times_whose_count_differs) {
+  swap_raw_keys("operation_times", {operation_time_key(now, processor_kind::topup, "top_2")},
+                {operation_time_key(now, processor_kind::topup, "top_gone"),
+                 operation_time_key(now, processor_kind::topup, "top_gone_too")});
+  expect_problems(0, "");
+  std::vector<std::string> indexed;
+  ASSERT_TRUE(store->snapshot()->for_each_operation_created_since(
+      0, [&](const processor_operation& operation) {
+        indexed.push_back(operation.id);
+        return true;
+      }));
+  EXPECT_EQ(indexed, (std::vector<std::string>{"top", "top_2"}));
 }
 
 }  // namespace
