@@ -298,14 +298,20 @@ status read_snapshot::for_each_operation(
 }
 
 status read_snapshot::for_each_operation_created_since(
-    std::int64_t since, const std::function<bool(const processor_operation&)>& visit) const {
+    std::int64_t since, const std::function<bool(const processor_operation&)>& visit,
+    const processor_operation* after) const {
+  // Ids hold no 0x00: the key after `after`'s is its own with one appended.
+  const std::string resume_key =
+      after ? operation_time_key(after->created_at, after->kind, after->id).append(1, '\0') : "";
+  const std::string from = std::max(time_prefix_key(since), resume_key);
   if (!tables_.has_operation_times)
     return for_each_operation([&](const processor_operation& operation) {
-      return operation.created_at < since || visit(operation);
+      return operation_time_key(operation.created_at, operation.kind, operation.id) < from ||
+             visit(operation);
     });
   constexpr std::size_t time_bytes = 8;
   return scan<processor_operation>(
-      tables_.operation_times, time_prefix_key(since),
+      tables_.operation_times, from,
       [this](std::string_view key, std::string_view) -> result<processor_operation> {
         const error stale{error_code::storage_failed, "operation_times"};
         if (key.size() <= time_bytes + 1) return stale;

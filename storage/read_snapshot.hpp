@@ -104,12 +104,15 @@ class read_snapshot {
       const std::function<bool(const api_key_record&)>& visit) const;
   [[nodiscard]] status for_each_operation(
       const std::function<bool(const processor_operation&)>& visit) const;
-  // The operations created at or after `since`, oldest first, through operation_times (a
-  // point read each); a store without that index (read-only, FORMAT.md "History") is
-  // scanned whole instead. An index key whose operation is missing or of another time
-  // stops the walk with storage_failed.
+  // The operations created at or after `since`, oldest first (by creation time, then kind
+  // and id), through operation_times (a point read each); after `after` when given (the
+  // last one a previous walk visited: walks resume across snapshots, since an operation's
+  // place never changes). A store without that index (read-only, FORMAT.md "History") is
+  // scanned whole instead, in key order. An index key whose operation is missing or of
+  // another time stops the walk with storage_failed.
   [[nodiscard]] status for_each_operation_created_since(
-      std::int64_t since, const std::function<bool(const processor_operation&)>& visit) const;
+      std::int64_t since, const std::function<bool(const processor_operation&)>& visit,
+      const processor_operation* after = nullptr) const;
   // The creation time of the oldest open operation (pending or parked), nullopt when none
   // is open. Reads the outbox, which holds a row for every open operation (FORMAT.md).
   [[nodiscard]] result<std::optional<std::int64_t>> oldest_open_operation_created_at() const;

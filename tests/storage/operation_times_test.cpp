@@ -40,16 +40,22 @@ class operation_times_test : public store_fixture {
     expect_ok({operation_record(*paid, false, at)});
   }
 
-  static std::vector<std::string> created_since(const ledger_store& store, std::int64_t since) {
+  static std::vector<std::string> created_since(const ledger_store& store, std::int64_t since,
+                                                const processor_operation* after = nullptr) {
     std::vector<std::string> ids;
     auto snapshot = store.snapshot();
     EXPECT_TRUE(snapshot.has_value());
     EXPECT_TRUE(snapshot->for_each_operation_created_since(
-        since, [&](const processor_operation& operation) {
+        since,
+        [&](const processor_operation& operation) {
           ids.push_back(operation.id);
           return true;
-        }));
+        },
+        after));
     return ids;
+  }
+  processor_operation stored(const std::string& id) {
+    return *store->get_operation(processor_kind::withdrawal, id);
   }
   std::optional<std::int64_t> oldest_open() {
     auto oldest = store->snapshot()->oldest_open_operation_created_at();
@@ -68,9 +74,44 @@ TEST_F(operation_times_test, operations_created_since_a_time_come_oldest_first) 
   EXPECT_EQ(created_since(*store, 0).front(), "top_funds");
 }
 
+// Reconciliation compares in chunks, one snapshot each, resuming after the last one seen.
+TEST_F(operation_times_test, a_walk_resumes_after_the_operation_it_stopped_at) {
+  withdraw("wd_a", now + 10);
+  withdraw("wd_b", now + 10);  // the same second: kind and id order them
+  withdraw("wd_c", now + 20);
+  const auto a = stored("wd_a");
+  const auto b = stored("wd_b");
+  EXPECT_EQ(created_since(*store, now, &a), (std::vector<std::string>{"wd_b", "wd_c"}));
+  EXPECT_EQ(created_since(*store, now, &b), std::vector<std::string>{"wd_c"});
+  EXPECT_EQ(created_since(*store, now + 20, &a), std::vector<std::string>{"wd_c"});
+  const auto c = stored("wd_c");
+  EXPECT_EQ(created_since(*store, now, &c), std::vector<std::string>{});
+}
+
 // A read-only open of a store written before the index (verify, backup) scans instead.
 TEST_F(operation_times_test, a_store_without_the_index_is_scanned_whole) {
   withdraw("wd_b", now + 20);
+  withdraw("wd_a", now + 10);
+  store.reset();
+  ASSERT_TRUE(in_raw_write(data_dir(), "operation_times", [](MDB_txn* txn, MDB_dbi dbi) {
+    return mdb_drop(txn, dbi, 1) == MDB_SUCCESS;  // the table itself goes
+  }));
+  store_options read_only;
+  read_only.data_dir = data_dir();
+  read_only.read_only = true;
+  {
+    auto reader = ledger_store::open(read_only);
+    ASSERT_TRUE(reader.has_value());
+    // In key order, not creation order: the scan has no index to follow.
+    EXPECT_EQ(created_since(**reader, now + 10), (std::vector<std::string>{"wd_a", "wd_b"}));
+    const auto a = *(*reader)->get_operation(processor_kind::withdrawal, "wd_a");
+    EXPECT_EQ(created_since(**reader, now, &a), std::vector<std::string>{"wd_b"});
+  }
+  reopen();  // a writable open builds the index
+  EXPECT_EQ(created_since(*store, now + 10), (std::vector<std::string>{"wd_a", "wd_b"}));
+}
+
+TEST_F(operation_times_test, a_key_of_no_operation_stops_the_walk_as_corrupt) {
   withdraw("wd_a", now + 10);
   // The counts stay equal: the open does not rebuild the index.
   swap_raw_keys("operation_times",
