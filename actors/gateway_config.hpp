@@ -52,6 +52,10 @@ inline constexpr std::size_t ready_rows_max = 10'000;
 inline constexpr std::size_t reconciliation_objects_max = 100'000;
 inline constexpr std::size_t reconciliation_differences_max = 1'000;
 inline constexpr std::size_t reconciliation_page_size = 100;
+// Engine operations a run compares per gateway message (~0.4 us each to read,
+// bench/RESULTS.md), so the outbox's scans, webhooks and calls' answers wait a few
+// milliseconds at most behind a run's comparison, however large its window.
+inline constexpr std::size_t reconciliation_compare_chunk_default = 4'096;
 // Each run lists only the processor's objects created in this window (and since the oldest
 // open operation, when that is older), so its cost follows recent traffic, not all of
 // history: a paid payout may still turn failed within days (processor-notes.md), two weeks
@@ -89,6 +93,7 @@ struct gateway_config {
   std::chrono::milliseconds outbox_scan_interval{0};
   std::chrono::milliseconds reconciliation_interval{0};  // negative: reconciliation_off
   std::chrono::seconds reconciliation_window{0};
+  std::size_t reconciliation_compare_chunk = 0;
   std::uint64_t random_seed = 0;  // 0: seeded from the clock
 };
 

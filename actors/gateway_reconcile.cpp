@@ -12,8 +12,10 @@
 // One run at a time of either mode: a GET while a report runs joins it; a GET while a
 // repair runs waits for it to end (its report would speak of repairs the GET did not ask
 // for) and then a report runs; a timer that fires during a report runs the repair after
-// it. The engine side is one read snapshot scanned inside the gateway's handler: a
-// sequential read of the operations table, no fsync.
+// it. The engine side is read through operation_times from the window's start, in chunks
+// of reconciliation_compare_chunk operations, each from its own snapshot and in its own
+// message (a point read per operation, no fsync).
+#include <optional>
 #include <utility>
 
 #include "actors/gateway.hpp"
@@ -36,6 +38,7 @@ struct reconciliation_run {
   std::string cursor;
   std::size_t listed = 0;  // objects of the kind being listed
   bool any_page_answered = false;
+  std::optional<processor_operation> compared_last;  // where the next chunk of compare starts
   reconciliation_report report;
   std::size_t repairs_out = 0;
   std::size_t repairs_refused = 0;
@@ -162,16 +165,31 @@ void repair(self_pointer self, const std::shared_ptr<reconciliation_run>& run) {
   }
 }
 
+// Compares up to reconciliation_compare_chunk operations of the window from one snapshot,
+// then yields to the gateway's other messages (outbox scans, webhooks, calls' answers) and
+// goes on after the last one compared. The objects no operation of the window claimed are
+// looked up at the end.
 void compare_engine(self_pointer self, const std::shared_ptr<reconciliation_run>& run) {
   status scanned;
   {
     auto snapshot = self->state.store->snapshot();
     if (!snapshot) return finish(self, error_rendered(snapshot.failure()));
+    std::size_t compared = 0;
+    std::optional<processor_operation> stopped_at;
     scanned = snapshot->for_each_operation_created_since(
-        run->window.judged_from, [&run](const processor_operation& operation) {
+        run->window.judged_from,
+        [&](const processor_operation& operation) {
           run->builder.compare(operation);
-          return true;
-        });
+          if (++compared < self->state.config.reconciliation_compare_chunk) return true;
+          stopped_at = operation;
+          return false;
+        },
+        run->compared_last ? &*run->compared_last : nullptr);
+    if (scanned && stopped_at) {
+      run->compared_last = std::move(stopped_at);
+      self->send(self, gateway_task{[self, run] { compare_engine(self, run); }});
+      return;
+    }
     // Objects listed within the clock margin name operations made before the window.
     for (const auto& [kind, id] : run->builder.unclaimed_operations()) {
       if (!scanned) break;

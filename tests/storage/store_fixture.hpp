@@ -61,6 +61,21 @@ class store_fixture : public ::testing::Test {
     reopen();
   }
 
+  // Closes the store, drops `table` as a store written before it existed lacks it, and
+  // opens the store read-only (verify, backup): such an open goes on without the table.
+  std::unique_ptr<ledger_store> open_read_only_without(const char* table) {
+    store.reset();
+    EXPECT_TRUE(in_raw_write(data_dir(), table, [](MDB_txn* txn, MDB_dbi dbi) {
+      return mdb_drop(txn, dbi, 1) == MDB_SUCCESS;  // the table itself goes
+    }));
+    store_options read_only;
+    read_only.data_dir = data_dir();
+    read_only.read_only = true;
+    auto reader = ledger_store::open(read_only);
+    EXPECT_TRUE(reader.has_value());
+    return reader ? std::move(*reader) : nullptr;
+  }
+
   scratch_dir dir;
   std::unique_ptr<ledger_store> store;
 };

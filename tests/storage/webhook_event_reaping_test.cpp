@@ -2,7 +2,6 @@
 // bounded chunks, the index built at the first writable open of a store written without
 // it, and verify noticing an event the reaper could never find.
 #include <gtest/gtest.h>
-#include <lmdb.h>
 
 #include <string>
 #include <vector>
@@ -79,18 +78,11 @@ TEST_F(webhook_event_reaping_test, reaps_events_processed_before_the_cutoff_olde
 // at its first writable open; a read-only open of it (verify, backup) goes on without it.
 TEST_F(webhook_event_reaping_test, a_store_without_the_index_gets_it_at_a_writable_open) {
   process_events(0, 3, now - 40 * day);
-  store.reset();
-  ASSERT_TRUE(in_raw_write(data_dir(), "webhook_event_times", [](MDB_txn* txn, MDB_dbi dbi) {
-    return mdb_drop(txn, dbi, 1) == MDB_SUCCESS;  // the table itself goes
-  }));
-  store_options read_only;
-  read_only.data_dir = data_dir();
-  read_only.read_only = true;
   {
-    auto reader = ledger_store::open(read_only);
-    ASSERT_TRUE(reader.has_value());
-    EXPECT_TRUE(verify_ledger(**reader)->ok);
-    EXPECT_TRUE(*(*reader)->snapshot()->has_webhook_event("evt_1"));
+    auto reader = open_read_only_without("webhook_event_times");
+    ASSERT_NE(reader, nullptr);
+    EXPECT_TRUE(verify_ledger(*reader)->ok);
+    EXPECT_TRUE(*reader->snapshot()->has_webhook_event("evt_1"));
   }
   reopen();
   EXPECT_TRUE(verify_problems().empty());

@@ -14,10 +14,14 @@ namespace {
 constexpr std::int64_t day = 86'400;
 constexpr std::int64_t weeks_later = 21 * day;
 
-// The ledger's clock jumps forward (it never goes back), as after three weeks of running.
-void let_three_weeks_pass() {
-  const std::int64_t later_ns = (unix_now() + weeks_later) * 1'000'000'000;
+// The ledger's clock jumps forward (it never goes back), as after that long of running.
+void let_time_pass(std::int64_t seconds) {
+  const std::int64_t later_ns = (unix_now() + seconds) * 1'000'000'000;
   process_ledger_clock().resume({0, later_ns}, false);
+}
+
+void let_three_weeks_pass() {
+  let_time_pass(weeks_later);
 }
 
 std::int64_t integer_after(const std::string& body, const std::string& field) {
@@ -75,6 +79,30 @@ TEST_F(gateway_reconcile_window, an_older_operation_whose_object_was_listed_is_c
       std::string::npos)
       << report.body;
   EXPECT_NE(report.body.find(R"("repair":"failed","outcome":"repair_pending")"), std::string::npos)
+      << report.body;
+}
+
+// The comparison runs in chunks (one snapshot and one gateway message each): every
+// operation of the window is still compared once, here in chunks of two. The last one is
+// parked with nothing at the processor, so only the walk of the window finds it (no listed
+// object names it).
+TEST_F(gateway_reconcile_window, a_comparison_in_chunks_compares_every_operation_once) {
+  ledger_.reset();
+  auto config = fast_gateway_config(port_);
+  config.gateway.reconciliation_compare_chunk = 2;
+  open_ledger(config);
+  create_account("alice");
+  for (const char* id : {"top_1", "top_2", "top_3", "top_4"}) fund("alice", id, 100);
+  park(processor_kind::topup, "alice", "top_last", 500, "pm_card_visa");
+  let_time_pass(60);  // parked before the run lists, so the run may judge it
+
+  const auto report = reconcile();
+  ASSERT_EQ(report.status, 200) << report.body;
+  EXPECT_EQ(integer_after(report.body, "operations_checked"), 5) << report.body;
+  EXPECT_EQ(integer_after(report.body, "differences_total"), 1) << report.body;
+  EXPECT_NE(
+      report.body.find(R"("difference":"missing_at_processor","object":"topup","id":"top_last")"),
+      std::string::npos)
       << report.body;
 }
 
