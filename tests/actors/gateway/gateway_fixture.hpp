@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <optional>
 #include <sstream>
@@ -95,11 +96,16 @@ class gateway_fixture : public ledger_fixture {
 
   // Reopens the ledger (same store, same port) with background reconciliation every
   // `interval`.
-  void with_background_reconciliation(std::chrono::milliseconds interval) {
+  // Reopens the ledger on the same store and port with the gateway's config changed.
+  void reopen_with_gateway(const std::function<void(gateway_config&)>& change) {
     ledger_.reset();
     auto config = fast_gateway_config(port_);
-    config.gateway.reconciliation_interval = interval;
+    change(config.gateway);
     open_ledger(config);
+  }
+  void with_background_reconciliation(std::chrono::milliseconds interval) {
+    reopen_with_gateway(
+        [interval](gateway_config& gateway) { gateway.reconciliation_interval = interval; });
   }
 
   rendered_response request(processor_kind kind, const std::string& account_id,

@@ -87,10 +87,7 @@ TEST_F(gateway_reconcile_window, an_older_operation_whose_object_was_listed_is_c
 // parked with nothing at the processor, so only the walk of the window finds it (no listed
 // object names it).
 TEST_F(gateway_reconcile_window, a_comparison_in_chunks_compares_every_operation_once) {
-  ledger_.reset();
-  auto config = fast_gateway_config(port_);
-  config.gateway.reconciliation_compare_chunk = 2;
-  open_ledger(config);
+  reopen_with_gateway([](gateway_config& gateway) { gateway.reconciliation_compare_chunk = 2; });
   create_account("alice");
   for (const char* id : {"top_1", "top_2", "top_3", "top_4"}) fund("alice", id, 100);
   park(processor_kind::topup, "alice", "top_last", 500, "pm_card_visa");
