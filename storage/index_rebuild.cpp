@@ -16,14 +16,21 @@ int entries_of(MDB_txn* txn, MDB_dbi table, std::size_t& entries) {
 
 }  // namespace
 
+int index_counts_agree(MDB_txn* txn, MDB_dbi rows, MDB_dbi index, bool& agree) {
+  std::size_t row_count = 0, key_count = 0;
+  int rc = entries_of(txn, rows, row_count);
+  if (rc == MDB_SUCCESS) rc = entries_of(txn, index, key_count);
+  agree = rc == MDB_SUCCESS && row_count == key_count;
+  return rc;
+}
+
 int rebuild_index_if_counts_differ(
     MDB_txn* txn, MDB_dbi rows, MDB_dbi index,
     const std::function<std::optional<std::string>(std::string_view key, std::string_view value)>&
         index_key_of) {
-  std::size_t row_count = 0, key_count = 0;
-  int rc = entries_of(txn, rows, row_count);
-  if (rc == MDB_SUCCESS) rc = entries_of(txn, index, key_count);
-  if (rc != MDB_SUCCESS || row_count == key_count) return rc;
+  bool agree = false;
+  int rc = index_counts_agree(txn, rows, index, agree);
+  if (rc != MDB_SUCCESS || agree) return rc;
   rc = mdb_drop(txn, index, 0);
   lmdb_cursor cursor;
   if (rc == MDB_SUCCESS) rc = cursor.open(txn, rows);

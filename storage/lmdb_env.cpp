@@ -2,6 +2,8 @@
 
 #include <cerrno>
 
+#include "storage/index_rebuild.hpp"
+
 namespace escrowd::storage {
 
 lmdb_txn& lmdb_txn::operator=(lmdb_txn&& other) noexcept {
@@ -109,20 +111,26 @@ int open_tables(MDB_txn* txn, bool create, table_handles& tables) {
     const int rc = mdb_dbi_open(txn, table.name, flags, table.handle);
     if (rc != MDB_SUCCESS) return rc;
   }
-  // Added after stores were written (FORMAT.md "History"): a read-only open of such a
-  // store goes on without them.
+  // Indexes added after stores were written (FORMAT.md "History"). A read-only open goes on
+  // without one that is missing, or whose count differs from its rows' (left behind by a
+  // binary that did not keep it: correct, and rebuilt at the next writable open).
   const struct {
     const char* name;
     MDB_dbi* handle;
     bool* present;
+    MDB_dbi rows;
   } added_later[] = {
-      {"webhook_event_times", &tables.webhook_event_times, &tables.has_webhook_event_times},
-      {"operation_times", &tables.operation_times, &tables.has_operation_times},
+      {"webhook_event_times", &tables.webhook_event_times, &tables.has_webhook_event_times,
+       tables.webhook_events},
+      {"operation_times", &tables.operation_times, &tables.has_operation_times, tables.operations},
   };
   for (const auto& table : added_later) {
-    const int rc = mdb_dbi_open(txn, table.name, flags, table.handle);
+    int rc = mdb_dbi_open(txn, table.name, flags, table.handle);
     *table.present = rc == MDB_SUCCESS;
     if (rc != MDB_SUCCESS && (rc != MDB_NOTFOUND || create)) return rc;
+    if (create || !*table.present) continue;
+    if (rc = index_counts_agree(txn, table.rows, *table.handle, *table.present); rc != MDB_SUCCESS)
+      return rc;
   }
   return MDB_SUCCESS;
 }

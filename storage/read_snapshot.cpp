@@ -1,6 +1,8 @@
 #include "storage/read_snapshot.hpp"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "storage/account_codec.hpp"
 #include "storage/api_key_codec.hpp"
@@ -304,11 +306,22 @@ status read_snapshot::for_each_operation_created_since(
   const std::string resume_key =
       after ? operation_time_key(after->created_at, after->kind, after->id).append(1, '\0') : "";
   const std::string from = std::max(time_prefix_key(since), resume_key);
-  if (!tables_.has_operation_times)
-    return for_each_operation([&](const processor_operation& operation) {
-      return operation_time_key(operation.created_at, operation.kind, operation.id) < from ||
-             visit(operation);
+  if (!tables_.has_operation_times) {
+    // Visited in the index's order, not the table's: a walk that stops resumes after the
+    // last one it visited, which in key order would skip every later key created earlier.
+    std::vector<std::pair<std::string, processor_operation>> since_from;
+    auto scanned = for_each_operation([&](const processor_operation& operation) {
+      auto key = operation_time_key(operation.created_at, operation.kind, operation.id);
+      if (key >= from) since_from.emplace_back(std::move(key), operation);
+      return true;
     });
+    if (!scanned) return scanned;
+    std::sort(since_from.begin(), since_from.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [key, operation] : since_from)
+      if (!visit(operation)) break;
+    return {};
+  }
   constexpr std::size_t time_bytes = 8;
   return scan<processor_operation>(
       tables_.operation_times, from,

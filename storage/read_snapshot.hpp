@@ -107,9 +107,9 @@ class read_snapshot {
   // The operations created at or after `since`, oldest first (by creation time, then kind
   // and id), through operation_times (a point read each); after `after` when given (the
   // last one a previous walk visited: walks resume across snapshots, since an operation's
-  // place never changes). A store without that index (read-only, FORMAT.md "History") is
-  // scanned whole instead, in key order. An index key whose operation is missing or of
-  // another time stops the walk with storage_failed.
+  // place never changes). A store without that index (or, read-only, with one an older binary
+  // left behind: FORMAT.md "History") is scanned whole instead, in the same order. An index key
+  // whose operation is missing or of another time stops the walk with storage_failed.
   [[nodiscard]] status for_each_operation_created_since(
       std::int64_t since, const std::function<bool(const processor_operation&)>& visit,
       const processor_operation* after = nullptr) const;

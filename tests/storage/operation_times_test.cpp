@@ -3,6 +3,8 @@
 // read-only open finds no index), and the oldest open operation, through the outbox.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -101,6 +103,36 @@ TEST_F(operation_times_test, a_store_without_the_index_is_scanned_whole) {
   }
   reopen();  // a writable open builds the index
   EXPECT_EQ(created_since(*store, now + 10), (std::vector<std::string>{"wd_a", "wd_b"}));
+}
+
+// A walk that stops and resumes after the last operation it visited (as
+// reconciliation's chunks do) visits every operation once, with or without the index.
+// Without it the scan goes in key order, so "after the last one" by creation time skips
+// every operation of a later key created before it.
+TEST_F(operation_times_test, a_stopped_walk_of_a_store_without_the_index_resumes_without_skipping) {
+  withdraw("wd_a", now + 20);  // key order: wd_a, wd_b; creation order: wd_b, wd_a
+  withdraw("wd_b", now + 10);
+  auto reader = open_read_only_without("operation_times");
+  ASSERT_NE(reader, nullptr);
+  std::vector<std::string> ids;
+  std::optional<processor_operation> last;
+  for (int chunk = 0; chunk < 10; ++chunk) {  // chunks of one operation
+    std::optional<processor_operation> stopped;
+    auto snapshot = reader->snapshot();
+    ASSERT_TRUE(snapshot.has_value());
+    ASSERT_TRUE(snapshot->for_each_operation_created_since(
+        now,
+        [&](const processor_operation& operation) {
+          ids.push_back(operation.id);
+          stopped = operation;
+          return false;
+        },
+        last ? &*last : nullptr));
+    if (!stopped) break;
+    last = stopped;
+  }
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"wd_a", "wd_b"}));
 }
 
 TEST_F(operation_times_test, a_key_of_no_operation_stops_the_walk_as_corrupt) {
