@@ -107,25 +107,18 @@ void look_up(self_pointer self, const std::string& key, const gateway_step& aske
   const auto& tracked = state.rows.at(key);
   ++state.stats.lookups;
   const auto kind = tracked.row.operation_kind;
-  const auto operation_id = tracked.row.operation_id;
-  request_processor_call(
-      self, "find " + std::string(kind_word(kind)) + " " + operation_id,
-      processor_call_of(kind, port_method::find),
-      [kind, operation_id](processor_port& port, std::function<void(call_result)> done) {
-        port.find(kind, operation_id, [done](processor_lookup found) { done(std::move(found)); });
-      },
-      [self, key, asked](const call_result& result) {
-        auto found = self->state.rows.find(key);
-        if (found == self->state.rows.end()) return;
-        auto& looked_up = found->second;
-        const auto& lookup = std::get<processor_lookup>(result);
-        const auto step =
-            after_lookup(lookup, asked, looked_up.row.attempts, looked_up.empty_lookups,
-                         self->state.config, draw(self->state));
-        if (lookup.answered && lookup.objects.empty()) ++looked_up.empty_lookups;
-        if (step.what == next_step::reschedule) ++looked_up.row.attempts;
-        follow(self, key, step);
-      });
+  request_find(self, kind, tracked.row.operation_id,
+               [self, key, asked](const processor_lookup& lookup) {
+                 auto found = self->state.rows.find(key);
+                 if (found == self->state.rows.end()) return;
+                 auto& looked_up = found->second;
+                 const auto step =
+                     after_lookup(lookup, asked, looked_up.row.attempts, looked_up.empty_lookups,
+                                  self->state.config, draw(self->state));
+                 if (lookup.answered && lookup.objects.empty()) ++looked_up.empty_lookups;
+                 if (step.what == next_step::reschedule) ++looked_up.row.attempts;
+                 follow(self, key, step);
+               });
 }
 
 void settle_row(self_pointer self, const std::string& key, const settlement& verdict) {
@@ -324,24 +317,17 @@ void cancel(self_pointer self, operation_cancel_request& request, completion_han
     return answer(std::move(command));
   state.blocked.insert(key);
   ++state.stats.lookups;
-  request_processor_call(
-      self, "find " + std::string(kind_word(operation.kind)) + " " + operation.id,
-      processor_call_of(operation.kind, port_method::find),
-      [kind = operation.kind, id = operation.id](processor_port& port,
-                                                 std::function<void(call_result)> found) {
-        port.find(kind, id, [found](processor_lookup lookup) { found(std::move(lookup)); });
-      },
-      [self, key, done, answer, command](const call_result& result) mutable {
-        self->state.blocked.erase(key);
-        const auto& lookup = std::get<processor_lookup>(result);
-        if (!lookup.answered) {
-          // Not stored under the request's key (a 5xx): the admin retries later.
-          return done.call(
-              command.context.render({error{error_code::processor_error, {}}, {}, false}));
-        }
-        command.processor_shows_nothing = lookup.objects.empty();
-        answer(std::move(command));
-      });
+  request_find(self, operation.kind, operation.id,
+               [self, key, done, answer, command](const processor_lookup& lookup) mutable {
+                 self->state.blocked.erase(key);
+                 if (!lookup.answered) {
+                   // Not stored under the request's key (a 5xx): the admin retries later.
+                   return done.call(
+                       command.context.render({error{error_code::processor_error, {}}, {}, false}));
+                 }
+                 command.processor_shows_nothing = lookup.objects.empty();
+                 answer(std::move(command));
+               });
 }
 
 gateway_stats current_stats(const gateway_state& state) {

@@ -115,6 +115,12 @@ void request_processor_call(gateway_actor::stateful_pointer<gateway_state> self,
                             std::string identity, telemetry::processor_call call, call_issuer issue,
                             call_continuation then);
 
+// Queues a find of the objects whose metadata names the operation (coalesced with the same
+// find in flight, whoever asked); `then` runs on the gateway with the answer.
+void request_find(gateway_actor::stateful_pointer<gateway_state> self, processor_kind kind,
+                  const std::string& operation_id,
+                  std::function<void(const processor_lookup&)> then);
+
 // Starts queued port calls while the concurrency bound and the token bucket allow; else
 // sets a timer (resume_atom) to come back (gateway_calls.cpp).
 void resume_processor_calls(gateway_actor::stateful_pointer<gateway_state> self);

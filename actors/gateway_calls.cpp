@@ -104,4 +104,17 @@ void request_processor_call(self_pointer self, std::string identity, telemetry::
   resume_processor_calls(self);
 }
 
+void request_find(self_pointer self, processor_kind kind, const std::string& operation_id,
+                  std::function<void(const processor_lookup&)> then) {
+  request_processor_call(
+      self, "find " + std::string(to_string(kind)) + " " + operation_id,
+      processor_call_of(kind, port_method::find),
+      [kind, operation_id](processor_port& port, std::function<void(call_result)> done) {
+        port.find(kind, operation_id, [done](processor_lookup found) { done(std::move(found)); });
+      },
+      [then = std::move(then)](const call_result& result) {
+        then(std::get<processor_lookup>(result));
+      });
+}
+
 }  // namespace escrowd::actors

@@ -39,6 +39,7 @@ struct reconciliation_run {
   std::size_t listed = 0;  // objects of the kind being listed
   bool any_page_answered = false;
   std::optional<processor_operation> compared_last;  // where the next chunk of compare starts
+  std::size_t unlisted_looked_up = 0;
   reconciliation_report report;
   std::size_t repairs_out = 0;
   std::size_t repairs_refused = 0;
@@ -165,6 +166,30 @@ void repair(self_pointer self, const std::shared_ptr<reconciliation_run>& run) {
   }
 }
 
+void report_or_repair(self_pointer self, const std::shared_ptr<reconciliation_run>& run) {
+  run->report = run->builder.finish();
+  if (run->mode == reconciliation_mode::repair) return repair(self, run);
+  for (auto& difference : run->report.differences)
+    if (difference.repair) difference.outcome = "repair_pending";
+  finish(self, reconciliation_rendered(run->report));
+}
+
+// Asks the processor, one at a time, for the objects of each operation no list showed.
+void look_up_unlisted(self_pointer self, const std::shared_ptr<reconciliation_run>& run) {
+  if (run->unlisted_looked_up == reconciliation_unlisted_lookups_max)
+    return report_or_repair(self, run);
+  auto operation = run->builder.next_unlisted();
+  if (!operation) return report_or_repair(self, run);
+  ++run->unlisted_looked_up;
+  const auto kind = operation->kind;
+  const auto id = operation->id;
+  request_find(self, kind, id,
+               [self, run, operation = std::move(*operation)](const processor_lookup& lookup) {
+                 run->builder.judge_unlisted(operation, lookup);
+                 look_up_unlisted(self, run);
+               });
+}
+
 // Compares up to reconciliation_compare_chunk operations of the window from one snapshot,
 // then yields to the gateway's other messages (outbox scans, webhooks, calls' answers) and
 // goes on after the last one compared. The objects no operation of the window claimed are
@@ -201,11 +226,7 @@ void compare_engine(self_pointer self, const std::shared_ptr<reconciliation_run>
     }
   }
   if (!scanned) return finish(self, error_rendered(scanned.failure()));
-  run->report = run->builder.finish();
-  if (run->mode == reconciliation_mode::repair) return repair(self, run);
-  for (auto& difference : run->report.differences)
-    if (difference.repair) difference.outcome = "repair_pending";
-  finish(self, reconciliation_rendered(run->report));
+  look_up_unlisted(self, run);
 }
 
 void list_next_page(self_pointer self, const std::shared_ptr<reconciliation_run>& run);

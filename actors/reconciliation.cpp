@@ -86,6 +86,11 @@ void reconciliation_builder::listing_started(processor_kind kind, std::int64_t a
   listings_started_[kind] = at;
 }
 
+bool reconciliation_builder::changed_since_listed(const processor_operation& operation) const {
+  const auto listed_from = listings_started_.find(operation.kind);
+  return listed_from != listings_started_.end() && operation.updated_at >= listed_from->second;
+}
+
 void reconciliation_builder::add(reconciliation_difference difference) {
   ++report_.differences_total;
   // Repairs are never dropped: the report may be cut, the repair work may not.
@@ -102,20 +107,35 @@ void reconciliation_builder::compare(const processor_operation& operation) {
     const bool suspicious = (operation.status == processor_status::requires_reconciliation ||
                              moved_money(operation.status)) &&
                             operation.created_at >= judged_from_;
-    const auto listed_from = listings_started_.find(operation.kind);
-    const bool changed_while_listed =
-        listed_from != listings_started_.end() && operation.updated_at >= listed_from->second;
-    if (report_.processor_lists_complete && suspicious && !changed_while_listed)
-      add(difference_for(difference_kind::missing_at_processor, operation));
+    if (report_.processor_lists_complete && suspicious && !changed_since_listed(operation))
+      unlisted_.push_back(operation);
     return;
   }
   found->second.claimed = true;
-  if (found->second.objects.size() > 1) {
-    add(difference_for(difference_kind::duplicate_at_processor, operation,
-                       found->second.objects.front()));
-    return;
-  }
-  compare_one(operation, found->second.objects.front());
+  compare_found(operation, found->second.objects);
+}
+
+void reconciliation_builder::compare_found(const processor_operation& operation,
+                                           const std::vector<processor_object>& objects) {
+  if (objects.size() > 1)
+    add(difference_for(difference_kind::duplicate_at_processor, operation, objects.front()));
+  else
+    compare_one(operation, objects.front());
+}
+
+std::optional<processor_operation> reconciliation_builder::next_unlisted() {
+  if (unlisted_.empty()) return std::nullopt;
+  auto operation = std::move(unlisted_.front());
+  unlisted_.pop_front();
+  return operation;
+}
+
+void reconciliation_builder::judge_unlisted(const processor_operation& operation,
+                                            const processor_lookup& lookup) {
+  if (lookup.answered && !lookup.objects.empty())
+    compare_found(operation, lookup.objects);
+  else
+    add(difference_for(difference_kind::missing_at_processor, operation));
 }
 
 void reconciliation_builder::compare_one(const processor_operation& operation,
@@ -126,10 +146,14 @@ void reconciliation_builder::compare_one(const processor_operation& operation,
     return;
   }
   const auto verdict = verdict_of(object);
+  // A final operation settled after its object was listed may have been settled from a
+  // later state of the processor than the list shows (a poll, a webhook): not a
+  // contradiction; the next run compares it with the object as it is then.
+  const bool settled_since_listed = !is_open(operation.status) && changed_since_listed(operation);
   if (!verdict) {
     if (operation.status == processor_status::requires_reconciliation)
       add(difference_for(difference_kind::in_progress_at_processor, operation, object));
-    else if (!is_open(operation.status))
+    else if (!is_open(operation.status) && !settled_since_listed)
       add(difference_for(difference_kind::status_mismatch, operation, object));
     return;
   }
@@ -140,6 +164,11 @@ void reconciliation_builder::compare_one(const processor_operation& operation,
     return;
   }
   if (agrees(operation.status, verdict->status)) return;
+  // A paid payout that failed since the list was read; the reverse (listed failed, paid
+  // here) is no such lag: it is the reversal below.
+  if (settled_since_listed && verdict->status == processor_status::paid &&
+      operation.status == processor_status::failed)
+    return;
   auto difference = difference_for(difference_kind::status_mismatch, operation, object);
   // A paid payout that failed later: the engine reverses it like the webhook would.
   if (operation.status == processor_status::paid && verdict->status == processor_status::failed)
@@ -156,6 +185,9 @@ std::vector<reconciliation_builder::object_key> reconciliation_builder::unclaime
 }
 
 reconciliation_report reconciliation_builder::finish() {
+  for (const auto& operation : unlisted_)
+    add(difference_for(difference_kind::missing_at_processor, operation));
+  unlisted_.clear();
   for (const auto& [key, entry] : objects_) {
     if (entry.claimed) continue;
     for (const auto& object : entry.objects) {

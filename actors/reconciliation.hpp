@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -87,6 +88,13 @@ class reconciliation_builder {
   void listing_started(processor_kind kind, std::int64_t at);
   // Compares one operation; each is compared at most once per run.
   void compare(const processor_operation& operation);
+  // The next operation no list showed although it should be there, if any: the gateway
+  // asks the processor for its objects (a list can lag, and the two clocks may disagree by
+  // more than the listing's margin) and hands the answer to `judge_unlisted`.
+  [[nodiscard]] std::optional<processor_operation> next_unlisted();
+  // Judges the operation `next_unlisted` gave against the objects found for it: none (or
+  // no answer) is missing_at_processor, as `finish` reports those never looked up.
+  void judge_unlisted(const processor_operation& operation, const processor_lookup& lookup);
   // The operations named by listed objects that no compared operation claimed yet: those
   // created before the window, looked up one by one (an absent one is unknown_to_engine).
   [[nodiscard]] std::vector<object_key> unclaimed_operations() const;
@@ -100,12 +108,18 @@ class reconciliation_builder {
   };
 
   void add(reconciliation_difference difference);
+  // Whether the operation changed after its kind's listing began: the list may show its
+  // object as it was before.
+  [[nodiscard]] bool changed_since_listed(const processor_operation& operation) const;
+  void compare_found(const processor_operation& operation,
+                     const std::vector<processor_object>& objects);  // one or more
   void compare_one(const processor_operation& operation, const processor_object& object);
 
   std::size_t differences_max_;
   std::map<processor_kind, std::int64_t> listings_started_;
   std::int64_t judged_from_ = 0;
   std::map<object_key, listed> objects_;
+  std::deque<processor_operation> unlisted_;  // would be missing_at_processor; not asked yet
   reconciliation_report report_;
 };
 

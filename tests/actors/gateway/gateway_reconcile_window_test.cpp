@@ -121,5 +121,28 @@ TEST_F(gateway_reconcile_window, an_operation_open_since_before_the_window_widen
       << report.body;
 }
 
+// The ledger's clock may run ahead of the processor's by more than the listing's
+// hour of margin: after the system clock steps back by S, the ledger's meets it again only
+// after 20 S (ledger_clock.hpp), so a two-hour step leaves it two hours ahead for some 40
+// hours. A top-up made then has an object whose `created` (the processor's clock) is two
+// hours before its created_at. Fourteen days on, when the window's start reaches it, the
+// listing (created[gte] = window start - 1 h) misses the object, and the top-up, succeeded
+// on both sides, is reported missing at the processor.
+TEST_F(gateway_reconcile_window,
+       an_operation_near_the_window_start_is_not_missing_while_clocks_disagree) {
+  create_account("alice");
+  fund("alice", "top_edge", 100);
+  wait_idle();
+  const std::int64_t created_at = read(processor_kind::topup, "top_edge")->created_at;
+  // The processor's clock read two hours less than the ledger's when it made the object.
+  port_->set_created(processor_kind::topup, "top_edge", created_at - 2 * 3'600);
+  let_time_pass(14 * day - 600);  // top_edge is ten minutes inside the window
+
+  const auto report = reconcile();
+  ASSERT_EQ(report.status, 200) << report.body;
+  EXPECT_EQ(report.body.find("missing_at_processor"), std::string::npos) << report.body;
+  EXPECT_NE(report.body.find(R"("ok":true)"), std::string::npos) << report.body;
+}
+
 }  // namespace
 }  // namespace escrowd::actors::testing

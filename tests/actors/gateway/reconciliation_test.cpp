@@ -122,9 +122,10 @@ TEST(reconciliation, missing_duplicate_amount_and_unknown_objects_are_reported) 
   ASSERT_EQ(report.differences.size(), 6u);
   EXPECT_EQ(report.differences[0].kind, difference_kind::duplicate_at_processor);
   EXPECT_EQ(report.differences[1].kind, difference_kind::amount_mismatch);
-  EXPECT_EQ(report.differences[2].kind, difference_kind::missing_at_processor);
+  // Missing ones come once the builder learns no lookup found them (here: none was made).
+  EXPECT_EQ(report.differences[2].kind, difference_kind::in_progress_at_processor);
   EXPECT_EQ(report.differences[3].kind, difference_kind::missing_at_processor);
-  EXPECT_EQ(report.differences[4].kind, difference_kind::in_progress_at_processor);
+  EXPECT_EQ(report.differences[4].kind, difference_kind::missing_at_processor);
   EXPECT_EQ(report.differences[5].kind, difference_kind::unknown_to_engine);
   EXPECT_EQ(report.differences[5].operation_id, "ghost");
   for (const auto& difference : report.differences) EXPECT_FALSE(difference.repair.has_value());
@@ -171,6 +172,31 @@ TEST(reconciliation, operations_settled_while_their_kind_was_listed_are_not_repo
   EXPECT_EQ(report.differences[1].operation_id, "w_paid_before");
 }
 
+// The objects are listed first, the operations compared after, in chunks across
+// gateway messages (calls' answers and webhooks settle operations between them). An
+// operation settled after its kind's listing began is compared with an object older than
+// its own state: the processor's later state was what settled it, so the two are not a
+// difference, as they are not for an operation missing from the list.
+TEST(reconciliation, operations_settled_after_their_object_was_listed_are_not_contradictions) {
+  constexpr std::int64_t listing_began = 1'700'000'000;
+  reconciliation_builder builder;
+  builder.listing_started(withdrawal, listing_began);
+  builder.add_processor_object(object(withdrawal, "w_in_transit", "pending"));
+  builder.add_processor_object(object(withdrawal, "w_bounced", "paid"));
+  auto settled_at = [](processor_operation made, std::int64_t at) {
+    made.updated_at = at;
+    return made;
+  };
+  // A poll saw it paid, and a payout.failed webhook came, after the list was read.
+  builder.compare(
+      settled_at(operation(withdrawal, "w_in_transit", processor_status::paid), listing_began + 2));
+  builder.compare(
+      settled_at(operation(withdrawal, "w_bounced", processor_status::failed), listing_began + 2));
+  const auto report = builder.finish();
+  EXPECT_EQ(report.differences_total, 0u)
+      << (report.differences.empty() ? "" : report.differences.front().operation_id);
+}
+
 TEST(reconciliation, the_window_reaches_back_to_the_oldest_open_operation) {
   constexpr std::int64_t now = 1'700'000'000;
   constexpr std::chrono::seconds two_weeks(14 * 86'400);
@@ -211,14 +237,65 @@ TEST(reconciliation, operations_before_the_window_are_not_reported_missing) {
 
 TEST(reconciliation, the_report_is_bounded_but_repairs_are_kept) {
   reconciliation_builder builder(2);
-  for (int i = 0; i < 5; ++i)
-    builder.compare(operation(topup, "m" + std::to_string(i), processor_status::succeeded));
+  for (int i = 0; i < 5; ++i) {  // contradictions, reported up to the bound
+    const auto id = "m" + std::to_string(i);
+    builder.add_processor_object(object(topup, id, "canceled"));
+    builder.compare(operation(topup, id, processor_status::succeeded));
+  }
   builder.add_processor_object(object(topup, "r", "succeeded"));
   builder.compare(operation(topup, "r", processor_status::pending));
   const auto report = builder.finish();
   EXPECT_EQ(report.differences_total, 6u);
   ASSERT_EQ(report.differences.size(), 3u);
   EXPECT_TRUE(report.differences.back().repair.has_value());
+}
+
+// An operation no list showed is judged by what a lookup of its own finds: the object, as
+// if listed; nothing, or no answer, is missing_at_processor.
+TEST(reconciliation, an_unlisted_operation_is_judged_by_its_lookup) {
+  reconciliation_builder builder;
+  for (const char* id : {"found", "found_twice", "found_failed", "absent", "no_answer", "unasked"})
+    builder.compare(operation(topup, id, processor_status::succeeded));
+  builder.compare(operation(topup, "pending", processor_status::pending));  // not suspicious
+  const auto lookup_of = [](std::vector<processor_object> objects) {
+    processor_lookup lookup;
+    lookup.answered = true;
+    lookup.objects = std::move(objects);
+    return lookup;
+  };
+  std::vector<std::string> asked;
+  for (int i = 0; i < 5; ++i) {
+    auto unlisted = builder.next_unlisted();
+    ASSERT_TRUE(unlisted.has_value());
+    asked.push_back(unlisted->id);
+    if (unlisted->id == "found") {
+      builder.judge_unlisted(*unlisted, lookup_of({object(topup, "found", "succeeded")}));
+    } else if (unlisted->id == "found_twice") {
+      auto second = object(topup, "found_twice", "succeeded");
+      second.id = "pi_second";
+      builder.judge_unlisted(*unlisted,
+                             lookup_of({object(topup, "found_twice", "succeeded"), second}));
+    } else if (unlisted->id == "found_failed") {
+      builder.judge_unlisted(*unlisted, lookup_of({object(topup, "found_failed", "canceled")}));
+    } else if (unlisted->id == "absent") {
+      builder.judge_unlisted(*unlisted, lookup_of({}));
+    } else {
+      builder.judge_unlisted(*unlisted, processor_lookup{});  // the processor did not answer
+    }
+  }
+  EXPECT_EQ(asked, (std::vector<std::string>{"found", "found_twice", "found_failed", "absent",
+                                             "no_answer"}));
+  const auto report = builder.finish();
+  std::vector<std::pair<std::string, difference_kind>> seen;
+  for (const auto& difference : report.differences)
+    seen.emplace_back(difference.operation_id, difference.kind);
+  EXPECT_EQ(seen, (std::vector<std::pair<std::string, difference_kind>>{
+                      {"found_twice", difference_kind::duplicate_at_processor},
+                      {"found_failed", difference_kind::status_mismatch},
+                      {"absent", difference_kind::missing_at_processor},
+                      {"no_answer", difference_kind::missing_at_processor},
+                      {"unasked", difference_kind::missing_at_processor}}));
+  EXPECT_EQ(report.operations_checked, 7u);
 }
 
 }  // namespace
