@@ -343,18 +343,25 @@ status read_snapshot::for_each_operation_created_since(
 
 result<std::optional<std::int64_t>> read_snapshot::oldest_open_operation_created_at() const {
   std::optional<std::int64_t> oldest;
+  status unreadable;
   auto scanned = scan<outbox_row>(
       tables_.outbox, {},
       [](std::string_view, std::string_view value) { return decode_outbox(value); },
       [&](const outbox_row& row) {
         auto operation = get_operation(row.operation_kind, row.operation_id);
         // A row of a missing or final operation is a broken invariant verify reports; the
-        // operation itself is judged by its creation time, not the row's.
+        // operation itself is judged by its creation time, not the row's. One that cannot
+        // be read fails the answer: skipping it could leave a window that misses it.
+        if (!operation && operation.failure().code != error_code::not_found) {
+          unreadable = operation.failure();
+          return false;
+        }
         if (operation && is_open(operation->status) && (!oldest || operation->created_at < *oldest))
           oldest = operation->created_at;
         return true;
       });
   if (!scanned) return scanned.failure();
+  if (!unreadable) return unreadable.failure();
   return oldest;
 }
 

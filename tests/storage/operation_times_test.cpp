@@ -157,5 +157,21 @@ TEST_F(operation_times_test, the_oldest_open_operation_is_found_through_the_outb
   EXPECT_EQ(oldest_open(), now + 20);
 }
 
+// An open operation that cannot be read could be the oldest: the answer is an error, not a
+// later time that would leave it outside reconciliation's window.
+TEST_F(operation_times_test, an_unreadable_open_operation_fails_the_oldest_open_read) {
+  withdraw("wd_unreadable", now + 10);
+  withdraw("wd_late", now + 20);
+  rewrite_raw("operations", operation_key(processor_kind::withdrawal, "wd_unreadable"),
+              [](std::string_view value) {
+                std::string damaged(value);
+                damaged.back() ^= 0x5a;
+                return damaged;
+              });
+  auto oldest = store->snapshot()->oldest_open_operation_created_at();
+  ASSERT_FALSE(oldest.has_value());
+  EXPECT_EQ(oldest.failure().code, error_code::storage_failed);
+}
+
 }  // namespace
 }  // namespace escrowd::storage
