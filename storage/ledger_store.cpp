@@ -93,6 +93,17 @@ status ledger_store::open_env(const store_options& options) {
   if (rc = mdb_env_stat(raw, &environment); rc != MDB_SUCCESS)
     return lmdb_error(rc, "open", opening);
   page_size_bytes_ = environment.ms_psize;
+  // A map left more than half used (its growths ahead kept from running by reads, or an
+  // older binary's) grows now, while no transaction can be open: the indexes a writable
+  // open may rebuild need room, and the first commits need none of the forced growth.
+  const std::uint64_t used_bytes = (std::uint64_t(info.me_last_pgno) + 1) * page_size_bytes_;
+  while (!options.read_only && used_bytes >= map_size_bytes_ / 2 &&
+         map_size_bytes_ < options.map_size_bytes_max) {
+    const std::uint64_t next = std::min(options.map_size_bytes_max, map_size_bytes_ * 2);
+    if (rc = mdb_env_set_mapsize(raw, next); rc != MDB_SUCCESS)
+      return lmdb_error(rc, "open", opening);
+    map_size_bytes_ = next;
+  }
 
   lmdb_txn txn;
   if (rc = txn.begin(raw, options.read_only ? MDB_RDONLY : 0u); rc != MDB_SUCCESS)

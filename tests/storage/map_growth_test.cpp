@@ -69,5 +69,26 @@ TEST(map_growth, writes_go_on_while_a_long_snapshot_is_open) {
   EXPECT_TRUE(writes.get());
 }
 
+// Reads kept the growths ahead from running, so the map was left more than half used: the
+// next writable open grows it before anything else (an index rebuilt at open needs room).
+TEST(map_growth, a_writable_open_grows_a_map_left_more_than_half_used) {
+  scratch_dir dir{"map-open"};
+  auto store = small_store(dir);
+  int batch = 0;
+  for (; store->stats().map_size_bytes < (1u << 20); ++batch)
+    ASSERT_TRUE(store->commit_batch(bulky_batch(batch, 8)).outcome.ok());
+  const auto map_left = store->stats().map_size_bytes;
+  {
+    auto long_read = store->snapshot().value();
+    for (; data_file_bytes(dir) < map_left * 6 / 10; ++batch)
+      ASSERT_TRUE(store->commit_batch(bulky_batch(batch, 8)).outcome.ok());
+  }
+  ASSERT_EQ(store->stats().map_size_bytes, map_left);
+  store.reset();
+  store = small_store(dir);
+  EXPECT_GE(store->stats().map_size_bytes, 2 * map_left);
+  EXPECT_LE(data_file_bytes(dir), store->stats().map_size_bytes / 2);
+}
+
 }  // namespace
 }  // namespace escrowd::storage
