@@ -66,8 +66,9 @@ inline constexpr auto reconciliation_window_default = std::chrono::seconds(14 * 
 inline constexpr std::int64_t reconciliation_clock_skew_margin_s = 3'600;
 // Operations of the window that no list showed are looked up one by one before they are
 // reported missing (the clocks may disagree by more than the margin after a step, a list
-// may lag); beyond this many per run they are reported unconfirmed, as a processor that
-// lost its records would otherwise take one call each.
+// may lag or be cut); beyond this many per run they are reported unconfirmed (or, lists
+// cut, not at all), as a processor that lost its records would otherwise take one call
+// each.
 inline constexpr std::size_t reconciliation_unlisted_lookups_max = 100;
 // Background reconciliation: the gateway compares with the processor's records on its own
 // this often (the first run one interval after start) and applies the clear repairs, so a

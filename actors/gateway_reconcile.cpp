@@ -39,7 +39,6 @@ struct reconciliation_run {
   std::size_t listed = 0;  // objects of the kind being listed
   bool any_page_answered = false;
   std::optional<processor_operation> compared_last;  // where the next chunk of compare starts
-  std::size_t unlisted_looked_up = 0;
   reconciliation_report report;
   std::size_t repairs_out = 0;
   std::size_t repairs_refused = 0;
@@ -176,11 +175,8 @@ void report_or_repair(self_pointer self, const std::shared_ptr<reconciliation_ru
 
 // Asks the processor, one at a time, for the objects of each operation no list showed.
 void look_up_unlisted(self_pointer self, const std::shared_ptr<reconciliation_run>& run) {
-  if (run->unlisted_looked_up == reconciliation_unlisted_lookups_max)
-    return report_or_repair(self, run);
   auto operation = run->builder.next_unlisted();
   if (!operation) return report_or_repair(self, run);
-  ++run->unlisted_looked_up;
   const auto kind = operation->kind;
   const auto id = operation->id;
   request_find(self, kind, id,

@@ -107,8 +107,15 @@ void reconciliation_builder::compare(const processor_operation& operation) {
     const bool suspicious = (operation.status == processor_status::requires_reconciliation ||
                              moved_money(operation.status)) &&
                             operation.created_at >= judged_from_;
-    if (report_.processor_lists_complete && suspicious && !changed_since_listed(operation))
+    if (!suspicious || changed_since_listed(operation)) return;
+    // Each is looked up before it is called missing, up to a bound per run; past it, only
+    // complete lists may call it missing unconfirmed. Cut lists leave older objects out,
+    // so the first ones of the window (a parked operation that widened it) still get a
+    // judgement through their lookups.
+    if (unlisted_.size() < reconciliation_unlisted_lookups_max)
       unlisted_.push_back(operation);
+    else if (report_.processor_lists_complete)
+      add(difference_for(difference_kind::missing_at_processor, operation));
     return;
   }
   found->second.claimed = true;
@@ -186,7 +193,8 @@ std::vector<reconciliation_builder::object_key> reconciliation_builder::unclaime
 
 reconciliation_report reconciliation_builder::finish() {
   for (const auto& operation : unlisted_)
-    add(difference_for(difference_kind::missing_at_processor, operation));
+    if (report_.processor_lists_complete)
+      add(difference_for(difference_kind::missing_at_processor, operation));
   unlisted_.clear();
   for (const auto& [key, entry] : objects_) {
     if (entry.claimed) continue;

@@ -88,12 +88,14 @@ class reconciliation_builder {
   void listing_started(processor_kind kind, std::int64_t at);
   // Compares one operation; each is compared at most once per run.
   void compare(const processor_operation& operation);
-  // The next operation no list showed although it should be there, if any: the gateway
-  // asks the processor for its objects (a list can lag, and the two clocks may disagree by
-  // more than the listing's margin) and hands the answer to `judge_unlisted`.
+  // The next operation no list showed although it should be there, if any (at most
+  // reconciliation_unlisted_lookups_max a run): the gateway asks the processor for its
+  // objects (a list can lag or be cut, and the two clocks may disagree by more than the
+  // listing's margin) and hands the answer to `judge_unlisted`.
   [[nodiscard]] std::optional<processor_operation> next_unlisted();
   // Judges the operation `next_unlisted` gave against the objects found for it: none (or
-  // no answer) is missing_at_processor, as `finish` reports those never looked up.
+  // no answer) is missing_at_processor, as `finish` reports those never looked up when
+  // the lists were complete.
   void judge_unlisted(const processor_operation& operation, const processor_lookup& lookup);
   // The operations named by listed objects that no compared operation claimed yet: those
   // created before the window, looked up one by one (an absent one is unknown_to_engine).

@@ -177,6 +177,27 @@ TEST(reconciliation, operations_settled_while_their_kind_was_listed_are_not_repo
 // operation settled after its kind's listing began is compared with an object older than
 // its own state: the processor's later state was what settled it, so the two are not a
 // difference, as they are not for an operation missing from the list.
+// Lists cut at reconciliation_objects_max leave the window's oldest objects out: its
+// oldest operations (a parked one that widened the window) are still judged through their
+// own lookups, while one never looked up is not called missing.
+TEST(reconciliation, cut_lists_still_judge_the_operations_looked_up) {
+  reconciliation_builder builder;
+  builder.mark_lists_incomplete();
+  builder.compare(operation(topup, "parked", processor_status::requires_reconciliation));
+  builder.compare(operation(topup, "not_looked_up", processor_status::succeeded));
+  auto parked = builder.next_unlisted();
+  ASSERT_TRUE(parked.has_value());
+  EXPECT_EQ(parked->id, "parked");
+  processor_lookup found;
+  found.answered = true;
+  found.objects.push_back(object(topup, "parked", "succeeded"));
+  builder.judge_unlisted(*parked, found);
+  const auto report = builder.finish();
+  ASSERT_EQ(report.differences.size(), 1u);
+  EXPECT_EQ(report.differences[0].kind, difference_kind::settled_at_processor);
+  EXPECT_TRUE(report.differences[0].repair.has_value());
+}
+
 TEST(reconciliation, operations_settled_after_their_object_was_listed_are_not_contradictions) {
   constexpr std::int64_t listing_began = 1'700'000'000;
   reconciliation_builder builder;
