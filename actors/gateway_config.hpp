@@ -23,7 +23,8 @@ inline constexpr auto retry_delay_cap_default = std::chrono::milliseconds(60'000
 inline constexpr auto retry_delay_floor_default = std::chrono::milliseconds(100);
 // Failed attempts before the operation is parked as requires_reconciliation. With the
 // defaults above that is about five minutes of trying on average (ten at most): far inside
-// the 24 h for which the processor remembers the key.
+// the 24 h for which the processor remembers the key, so the background reconciliation
+// drives a parked operation again once the processor answers and shows nothing for it.
 inline constexpr std::uint32_t attempts_max_default = 16;
 // A send the processor failed with a 5xx it saved under the key, whose records then show
 // nothing for the operation, is sent again (the same failure replays) and looked up again;

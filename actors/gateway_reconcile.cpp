@@ -149,19 +149,29 @@ void repair(self_pointer self, const std::shared_ptr<reconciliation_run>& run) {
     const auto& difference = differences[index];
     if (!difference.repair) continue;
     account_command command;
-    command.kind = account_command_kind::settle_operation;
+    // Pending: a parked operation the processor has not finished, driven again under its
+    // key (as an admin's retry), and then by the gateway like any other.
+    const bool retry = difference.repair->status == processor_status::pending;
+    command.kind =
+        retry ? account_command_kind::retry_operation : account_command_kind::settle_operation;
     command.account_id = difference.account_id;
     command.operation_kind = difference.operation_kind;
     command.operation_id = difference.operation_id;
-    command.settlement = *difference.repair;
+    if (!retry) command.settlement = *difference.repair;
     command.context = gateway_context();
     command.context.render = render_repair;
+    auto key = retry ? processor_idempotency_key(difference.operation_kind, difference.operation_id)
+                     : std::string();
     self->request(self->state.directory, gateway_command_timeout, std::move(command))
-        .then([self, run, index](
-                  const rendered_response& response) { repair_done(self, run, index, response); },
-              [self, run, index](const caf::error&) {
-                repair_done(self, run, index, rendered_response{504, "timeout", false, {}, {}});
-              });
+        .then(
+            [self, run, index, key](const rendered_response& response) {
+              if (!key.empty() && response.status < 300 && response.body == "changed")
+                self->send(self, kick_atom::value, key);
+              repair_done(self, run, index, response);
+            },
+            [self, run, index](const caf::error&) {
+              repair_done(self, run, index, rendered_response{504, "timeout", false, {}, {}});
+            });
   }
 }
 
@@ -295,6 +305,7 @@ void start_run(self_pointer self, reconciliation_mode mode,
   run->window =
       reconciliation_window_at(unix_now(), state.config.reconciliation_window, *oldest_open);
   run->builder.use_window(run->window);
+  run->builder.retry_parked_requested_since(unix_now() - state.config.key_resend_horizon.count());
   list_next_page(self, run);
 }
 

@@ -15,13 +15,6 @@ namespace {
 
 constexpr auto stats_timeout = std::chrono::seconds(10);
 
-std::string key_of(processor_kind kind, const std::string& operation_id) {
-  processor_operation probe;
-  probe.kind = kind;
-  probe.id = operation_id;
-  return processor_idempotency_key(probe);
-}
-
 // `done`, wrapped so that a successful, first-time answer kicks the gateway for `key`.
 completion kicking(gateway_actor gateway, std::string key, completion done) {
   return [gateway = std::move(gateway), key = std::move(key),
@@ -75,7 +68,8 @@ completion processor_boundary::kick_after(const account_command& command, comple
   const auto kind = command.kind == account_command_kind::request_topup
                         ? processor_kind::topup
                         : processor_kind::withdrawal;
-  return kicking(gateway_, key_of(kind, command.processor_request.id), std::move(done));
+  return kicking(gateway_, processor_idempotency_key(kind, command.processor_request.id),
+                 std::move(done));
 }
 
 void processor_boundary::handle_webhook(std::string payload, const std::string& signature,
@@ -165,7 +159,9 @@ void processor_boundary::submit(operation_admin_command command, completion done
   decided.processor_shows_nothing = false;
   decided.context = std::move(context);
   if (decided.kind == account_command_kind::retry_operation && gateway_)
-    done = kicking(gateway_, key_of(decided.operation_kind, decided.operation_id), std::move(done));
+    done =
+        kicking(gateway_, processor_idempotency_key(decided.operation_kind, decided.operation_id),
+                std::move(done));
   submit_to_front(std::move(decided), std::move(done));
 }
 

@@ -141,8 +141,19 @@ void reconciliation_builder::judge_unlisted(const processor_operation& operation
                                             const processor_lookup& lookup) {
   if (lookup.answered && !lookup.objects.empty())
     compare_found(operation, lookup.objects);
+  else if (lookup.answered)
+    add(parked_unfinished(difference_kind::missing_at_processor, operation));
   else
     add(difference_for(difference_kind::missing_at_processor, operation));
+}
+
+reconciliation_difference reconciliation_builder::parked_unfinished(
+    difference_kind kind, const processor_operation& operation) {
+  auto difference = difference_for(kind, operation);
+  if (operation.status == processor_status::requires_reconciliation && retry_parked_since_ &&
+      operation.created_at >= *retry_parked_since_)
+    difference.repair.emplace().status = processor_status::pending;
+  return difference;
 }
 
 void reconciliation_builder::compare_one(const processor_operation& operation,
@@ -158,9 +169,12 @@ void reconciliation_builder::compare_one(const processor_operation& operation,
   // contradiction; the next run compares it with the object as it is then.
   const bool settled_since_listed = !is_open(operation.status) && changed_since_listed(operation);
   if (!verdict) {
-    if (operation.status == processor_status::requires_reconciliation)
-      add(difference_for(difference_kind::in_progress_at_processor, operation, object));
-    else if (!is_open(operation.status) && !settled_since_listed)
+    if (operation.status == processor_status::requires_reconciliation) {
+      auto difference = parked_unfinished(difference_kind::in_progress_at_processor, operation);
+      difference.processor_status = object.status;
+      difference.processor_object_id = object.id;
+      add(std::move(difference));
+    } else if (!is_open(operation.status) && !settled_since_listed)
       add(difference_for(difference_kind::status_mismatch, operation, object));
     return;
   }

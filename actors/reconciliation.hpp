@@ -82,6 +82,13 @@ class reconciliation_builder {
   void add_processor_object(processor_object object);
   void mark_lists_incomplete() { report_.processor_lists_complete = false; }
   void use_window(const reconciliation_window& window);
+  // A parked operation requested at or after `requested_since` (the processor still keeps
+  // its key, so sending it again cannot apply it twice) whose object the processor lacks
+  // or shows in progress is repaired by driving it again under its key: repair `pending`.
+  // Without this call none is.
+  void retry_parked_requested_since(std::int64_t requested_since) {
+    retry_parked_since_ = requested_since;
+  }
   // When the listing of `kind` asked for its first page (the ledger's clock): lists are
   // newest first, so an object made after that may be on no page. An operation of the kind
   // settled or parked since then is not reported missing; the next run judges it.
@@ -116,10 +123,15 @@ class reconciliation_builder {
   void compare_found(const processor_operation& operation,
                      const std::vector<processor_object>& objects);  // one or more
   void compare_one(const processor_operation& operation, const processor_object& object);
+  // A parked operation the processor has not finished: sent again under its key when the
+  // processor still keeps the key.
+  [[nodiscard]] reconciliation_difference parked_unfinished(difference_kind kind,
+                                                            const processor_operation& operation);
 
   std::size_t differences_max_;
   std::map<processor_kind, std::int64_t> listings_started_;
   std::int64_t judged_from_ = 0;
+  std::optional<std::int64_t> retry_parked_since_;
   std::map<object_key, listed> objects_;
   std::deque<processor_operation> unlisted_;  // would be missing_at_processor; not asked yet
   reconciliation_report report_;

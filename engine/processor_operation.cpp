@@ -142,11 +142,15 @@ std::string_view to_string(processor_kind kind) {
   return kind == processor_kind::topup ? "topup" : "withdrawal";
 }
 
-std::string processor_idempotency_key(const processor_operation& operation) {
-  const std::string_view step = operation.kind == processor_kind::topup ? "charge" : "payout";
-  std::string key(to_string(operation.kind));
-  key.append(":").append(operation.id).append(":").append(step);
+std::string processor_idempotency_key(processor_kind kind, std::string_view operation_id) {
+  const std::string_view step = kind == processor_kind::topup ? "charge" : "payout";
+  std::string key(to_string(kind));
+  key.append(":").append(operation_id).append(":").append(step);
   return key;
+}
+
+std::string processor_idempotency_key(const processor_operation& operation) {
+  return processor_idempotency_key(operation.kind, operation.id);
 }
 
 result<processor_outcome> request_topup(const account& owner,

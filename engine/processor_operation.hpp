@@ -78,6 +78,8 @@ struct processor_outcome {
 
 // "<kind>:<id>:<step>", the same on every retry and after every restart.
 [[nodiscard]] std::string processor_idempotency_key(const processor_operation& operation);
+[[nodiscard]] std::string processor_idempotency_key(processor_kind kind,
+                                                    std::string_view operation_id);
 
 struct processor_request_command {
   std::string id;  // already chosen

@@ -94,8 +94,6 @@ class gateway_fixture : public ledger_fixture {
     port_->release();  // late answers after the ledger is gone must be harmless
   }
 
-  // Reopens the ledger (same store, same port) with background reconciliation every
-  // `interval`.
   // Reopens the ledger on the same store and port with the gateway's config changed.
   void reopen_with_gateway(const std::function<void(gateway_config&)>& change) {
     ledger_.reset();
@@ -103,6 +101,7 @@ class gateway_fixture : public ledger_fixture {
     change(config.gateway);
     open_ledger(config);
   }
+  // The same, with background reconciliation every `interval`.
   void with_background_reconciliation(std::chrono::milliseconds interval) {
     reopen_with_gateway(
         [interval](gateway_config& gateway) { gateway.reconciliation_interval = interval; });

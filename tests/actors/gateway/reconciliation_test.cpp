@@ -198,6 +198,47 @@ TEST(reconciliation, cut_lists_still_judge_the_operations_looked_up) {
   EXPECT_TRUE(report.differences[0].repair.has_value());
 }
 
+// A parked operation the processor has no object for, or one still in progress, is driven
+// again under its key (repair `pending`) while the processor keeps the key; an older one,
+// or one whose lookup got no answer, waits for an operator.
+TEST(reconciliation, a_parked_operation_the_processor_has_not_finished_is_sent_again) {
+  constexpr std::int64_t requested_at = 1'700'000'000;
+  auto parked = [](std::string id) {
+    auto made = operation(withdrawal, std::move(id), processor_status::requires_reconciliation);
+    made.created_at = requested_at;
+    return made;
+  };
+  processor_lookup nothing;
+  nothing.answered = true;
+  processor_lookup in_progress = nothing;
+  in_progress.objects.push_back(object(withdrawal, "w_in_transit", "pending"));
+  const auto judged = [&](std::int64_t retry_since, const std::string& id,
+                          const processor_lookup& lookup) {
+    reconciliation_builder builder;
+    builder.retry_parked_requested_since(retry_since);
+    builder.compare(parked(id));
+    builder.judge_unlisted(*builder.next_unlisted(), lookup);
+    auto report = builder.finish();
+    EXPECT_EQ(report.differences.size(), 1u);
+    return report.differences.empty() ? reconciliation_difference{} : report.differences[0];
+  };
+  const auto absent = judged(requested_at, "w_absent", nothing);
+  EXPECT_EQ(absent.kind, difference_kind::missing_at_processor);
+  ASSERT_TRUE(absent.repair.has_value());
+  EXPECT_EQ(absent.repair->status, processor_status::pending);
+  const auto moving = judged(requested_at, "w_in_transit", in_progress);
+  EXPECT_EQ(moving.kind, difference_kind::in_progress_at_processor);
+  EXPECT_EQ(moving.processor_object_id, "po_w_in_transit");
+  ASSERT_TRUE(moving.repair.has_value());
+  EXPECT_EQ(moving.repair->status, processor_status::pending);
+  EXPECT_FALSE(judged(requested_at + 1, "w_absent", nothing).repair.has_value());  // key gone
+  EXPECT_FALSE(judged(requested_at, "w_absent", processor_lookup{}).repair.has_value());
+  reconciliation_builder unset;  // no horizon given: nothing is sent again
+  unset.compare(parked("w_absent"));
+  unset.judge_unlisted(*unset.next_unlisted(), nothing);
+  EXPECT_FALSE(unset.finish().differences.at(0).repair.has_value());
+}
+
 TEST(reconciliation, operations_settled_after_their_object_was_listed_are_not_contradictions) {
   constexpr std::int64_t listing_began = 1'700'000'000;
   reconciliation_builder builder;
