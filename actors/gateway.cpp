@@ -317,23 +317,25 @@ void cancel(self_pointer self, operation_cancel_request& request, completion_han
     return answer(std::move(command));
   state.blocked.insert(key);
   ++state.stats.lookups;
-  request_find(self, operation.kind, operation.id,
-               [self, key, done, answer, command](const processor_lookup& lookup) mutable {
-                 self->state.blocked.erase(key);
-                 if (!lookup.answered) {
-                   // Not stored under the request's key (a 5xx): the admin retries later.
-                   return done.call(
-                       command.context.render({error{error_code::processor_error, {}}, {}, false}));
-                 }
-                 command.processor_shows_nothing = lookup.objects.empty();
-                 answer(std::move(command));
-               });
+  request_find(
+      self, operation.kind, operation.id,
+      [self, key, done, answer, command](const processor_lookup& lookup) mutable {
+        self->state.blocked.erase(key);
+        if (!lookup.answered) {
+          // Not stored under the request's key (a 5xx): the admin retries later.
+          return done.call(
+              command.context.render({error{error_code::processor_error, {}}, {}, false}));
+        }
+        command.processor_shows_nothing = lookup.objects.empty();
+        answer(std::move(command));
+      },
+      call_lane::prompt);
 }
 
 gateway_stats current_stats(const gateway_state& state) {
   auto stats = state.stats;
   stats.rows_tracked = state.rows.size();
-  stats.calls_queued = state.queue.size();
+  stats.calls_queued = state.queue.size() + state.prompt_queue.size();
   stats.calls_in_flight = state.calls_in_flight;
   return stats;
 }

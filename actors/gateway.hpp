@@ -69,6 +69,12 @@ enum class port_method : std::uint8_t { send, retrieve, find, list };
 
 [[nodiscard]] telemetry::processor_call processor_call_of(processor_kind kind, port_method method);
 
+// Which queue a call waits in. The outbox's calls (sends, their polls and lookups, webhook
+// confirmations) go first come first served; a call someone waits for, a reconciliation's
+// pages and lookups or an admin's cancel, starts before any of them, so a backlog of
+// thousands of sends after an outage (80 a second) does not hold it for minutes.
+enum class call_lane : std::uint8_t { outbox, prompt };
+
 struct queued_call {
   std::string identity;  // equal identities are one call: "send <key>", "find <kind> <id>"
   telemetry::processor_call call = telemetry::processor_call::create_payment_intent;
@@ -86,7 +92,8 @@ struct gateway_state {
   std::unordered_map<std::string, tracked_row> rows;  // by outbox key
   std::unordered_set<std::string> blocked;  // keys an admin cancel is checking; not driven
   std::unordered_map<std::string, std::vector<call_continuation>> calls;  // queued or in flight
-  std::deque<queued_call> queue;
+  std::deque<queued_call> queue;                                          // call_lane::outbox
+  std::deque<queued_call> prompt_queue;  // call_lane::prompt, started first
   std::size_t calls_in_flight = 0;
   std::optional<token_bucket> bucket;
   std::chrono::steady_clock::time_point paused_until{};  // after a rate-limit answer
@@ -109,17 +116,18 @@ gateway_actor::behavior_type gateway(gateway_actor::stateful_pointer<gateway_sta
                                      storage::ledger_store* store, directory_actor directory,
                                      gateway_config config, telemetry::metrics* metrics);
 
-// For gateway_reconcile.cpp: queue one port call (coalesced with an identical one in
-// flight); `then` runs on the gateway when it answered.
+// For gateway_reconcile.cpp: queue one port call (coalesced with an identical one queued
+// or in flight, in whichever lane that waits); `then` runs on the gateway when it answered.
 void request_processor_call(gateway_actor::stateful_pointer<gateway_state> self,
                             std::string identity, telemetry::processor_call call, call_issuer issue,
-                            call_continuation then);
+                            call_continuation then, call_lane lane = call_lane::outbox);
 
 // Queues a find of the objects whose metadata names the operation (coalesced with the same
-// find in flight, whoever asked); `then` runs on the gateway with the answer.
+// find, whoever asked); `then` runs on the gateway with the answer.
 void request_find(gateway_actor::stateful_pointer<gateway_state> self, processor_kind kind,
                   const std::string& operation_id,
-                  std::function<void(const processor_lookup&)> then);
+                  std::function<void(const processor_lookup&)> then,
+                  call_lane lane = call_lane::outbox);
 
 // Starts queued port calls while the concurrency bound and the token bucket allow; else
 // sets a timer (resume_atom) to come back (gateway_calls.cpp).

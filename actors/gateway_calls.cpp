@@ -59,7 +59,8 @@ void start_call(self_pointer self, queued_call call) {
 
 void resume_processor_calls(self_pointer self) {
   auto& state = self->state;
-  while (!state.queue.empty() && state.calls_in_flight < state.config.calls_in_flight_max) {
+  while ((!state.prompt_queue.empty() || !state.queue.empty()) &&
+         state.calls_in_flight < state.config.calls_in_flight_max) {
     const auto now = steady::now();
     if (now < state.paused_until) {
       schedule_pump(self, std::chrono::ceil<milliseconds>(state.paused_until - now));
@@ -69,8 +70,9 @@ void resume_processor_calls(self_pointer self) {
       schedule_pump(self, state.bucket->wait(now));
       return;
     }
-    auto call = std::move(state.queue.front());
-    state.queue.pop_front();
+    auto& lane = state.prompt_queue.empty() ? state.queue : state.prompt_queue;
+    auto call = std::move(lane.front());
+    lane.pop_front();
     start_call(self, std::move(call));
   }
 }
@@ -91,7 +93,7 @@ telemetry::processor_call processor_call_of(processor_kind kind, port_method met
 }
 
 void request_processor_call(self_pointer self, std::string identity, telemetry::processor_call call,
-                            call_issuer issue, call_continuation then) {
+                            call_issuer issue, call_continuation then, call_lane lane) {
   auto& state = self->state;
   auto [slot, fresh] = state.calls.try_emplace(identity);
   slot->second.push_back(std::move(then));
@@ -100,12 +102,13 @@ void request_processor_call(self_pointer self, std::string identity, telemetry::
     if (state.metrics != nullptr) state.metrics->record_coalesced_key();
     return;
   }
-  state.queue.push_back({std::move(identity), call, std::move(issue)});
+  (lane == call_lane::prompt ? state.prompt_queue : state.queue)
+      .push_back({std::move(identity), call, std::move(issue)});
   resume_processor_calls(self);
 }
 
 void request_find(self_pointer self, processor_kind kind, const std::string& operation_id,
-                  std::function<void(const processor_lookup&)> then) {
+                  std::function<void(const processor_lookup&)> then, call_lane lane) {
   request_processor_call(
       self, "find " + std::string(to_string(kind)) + " " + operation_id,
       processor_call_of(kind, port_method::find),
@@ -114,7 +117,8 @@ void request_find(self_pointer self, processor_kind kind, const std::string& ope
       },
       [then = std::move(then)](const call_result& result) {
         then(std::get<processor_lookup>(result));
-      });
+      },
+      lane);
 }
 
 }  // namespace escrowd::actors

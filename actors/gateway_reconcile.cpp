@@ -189,11 +189,13 @@ void look_up_unlisted(self_pointer self, const std::shared_ptr<reconciliation_ru
   if (!operation) return report_or_repair(self, run);
   const auto kind = operation->kind;
   const auto id = operation->id;
-  request_find(self, kind, id,
-               [self, run, operation = std::move(*operation)](const processor_lookup& lookup) {
-                 run->builder.judge_unlisted(operation, lookup);
-                 look_up_unlisted(self, run);
-               });
+  request_find(
+      self, kind, id,
+      [self, run, operation = std::move(*operation)](const processor_lookup& lookup) {
+        run->builder.judge_unlisted(operation, lookup);
+        look_up_unlisted(self, run);
+      },
+      call_lane::prompt);
 }
 
 // Compares up to reconciliation_compare_chunk operations of the window from one snapshot,
@@ -280,7 +282,8 @@ void list_next_page(self_pointer self, const std::shared_ptr<reconciliation_run>
         }
         if (page.has_more) run->builder.mark_lists_incomplete();
         next_kind_or_compare(self, run);
-      });
+      },
+      call_lane::prompt);
 }
 
 result<std::optional<std::int64_t>> oldest_open_operation(const storage::ledger_store& store) {
