@@ -35,8 +35,16 @@ std::string_view kind_word(processor_kind kind) {
 
 void follow(self_pointer self, const std::string& key, const gateway_step& step);
 
+std::size_t rows_index(processor_kind kind) {
+  return kind == processor_kind::topup ? 0 : 1;
+}
+
 void forget(self_pointer self, const std::string& key) {
-  self->state.rows.erase(key);
+  auto& state = self->state;
+  auto found = state.rows.find(key);
+  if (found == state.rows.end()) return;
+  --state.rows_of_kind[rows_index(found->second.row.operation_kind)];
+  state.rows.erase(found);
 }
 
 account_command command_for(account_command_kind kind, const tracked_row& tracked) {
@@ -224,16 +232,19 @@ void on_timer(self_pointer self, const std::string& key) {
 // ---- finding rows to drive ----------------------------------------------------------------
 
 bool may_track(const gateway_state& state, const std::string& key) {
-  return !state.rows.contains(key) && !state.blocked.contains(key) &&
-         state.rows.size() < ready_rows_max;
+  return !state.rows.contains(key) && !state.blocked.contains(key);
 }
 
-// Tracks the row if its operation is pending; returns whether it did.
+// Tracks the row if its operation is pending and its kind has room (half the rows each);
+// returns whether it did.
 bool track(gateway_state& state, const storage::read_snapshot& snapshot,
            const storage::outbox_row& row) {
+  auto& of_kind = state.rows_of_kind[rows_index(row.operation_kind)];
+  if (of_kind >= std::max<std::size_t>(1, state.config.rows_tracked_max / 2)) return false;
   auto operation = snapshot.get_operation(row.operation_kind, row.operation_id);
   if (!operation || operation->status != processor_status::pending) return false;
   state.rows[row.key] = tracked_row{row, operation->account_id, {}, milliseconds(0)};
+  ++of_kind;
   return true;
 }
 

@@ -25,6 +25,7 @@
 // Lifetime: one per actor system, owned by the facade; the store and port outlive it.
 #pragma once
 
+#include <array>
 #include <caf/typed_event_based_actor.hpp>
 #include <chrono>
 #include <deque>
@@ -90,6 +91,7 @@ struct gateway_state {
   directory_actor directory;
   gateway_config config;
   std::unordered_map<std::string, tracked_row> rows;  // by outbox key
+  std::array<std::size_t, 2> rows_of_kind{};          // rows' count by kind (rows_index)
   std::unordered_set<std::string> blocked;  // keys an admin cancel is checking; not driven
   std::unordered_map<std::string, std::vector<call_continuation>> calls;  // queued or in flight
   std::deque<queued_call> queue;                                          // call_lane::outbox

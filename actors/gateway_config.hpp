@@ -45,9 +45,11 @@ inline constexpr auto poll_delay_cap_default = std::chrono::milliseconds(300'000
 // How often the outbox is scanned for due rows, and how many rows one scan reads.
 inline constexpr auto outbox_scan_interval_default = std::chrono::milliseconds(1'000);
 inline constexpr std::size_t outbox_rows_per_scan_max = 2'000;
-// Rows waiting for a call slot; a scan stops queueing beyond this (the rest stay durable
-// in the outbox and are picked up by a later scan).
-inline constexpr std::size_t ready_rows_max = 10'000;
+// Rows being worked on at once; a scan stops taking rows beyond this (the rest stay durable
+// in the outbox and are picked up by a later scan). Each kind may take half: the scan goes
+// in key order, so after an outage top-ups ("topup:...") would otherwise take every slot
+// freed and the withdrawals' payouts, holding their users' money, wait for the last top-up.
+inline constexpr std::size_t rows_tracked_max_default = 10'000;
 // Reconciliation: processor objects listed per kind (newest first), and differences
 // reported in one answer.
 inline constexpr std::size_t reconciliation_objects_max = 100'000;
@@ -101,6 +103,7 @@ struct gateway_config {
   std::chrono::milliseconds reconciliation_interval{0};  // negative: reconciliation_off
   std::chrono::seconds reconciliation_window{0};
   std::size_t reconciliation_compare_chunk = 0;
+  std::size_t rows_tracked_max = 0;
   std::uint64_t random_seed = 0;  // 0: seeded from the clock
 };
 

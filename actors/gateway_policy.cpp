@@ -27,6 +27,7 @@ gateway_config with_defaults(gateway_config config) {
     config.reconciliation_interval = reconciliation_interval_default;
   if (config.reconciliation_window.count() <= 0)
     config.reconciliation_window = reconciliation_window_default;
+  if (config.rows_tracked_max == 0) config.rows_tracked_max = rows_tracked_max_default;
   if (config.reconciliation_compare_chunk == 0)
     config.reconciliation_compare_chunk = reconciliation_compare_chunk_default;
   return config;
