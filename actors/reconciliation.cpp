@@ -143,7 +143,9 @@ void reconciliation_builder::judge_unlisted(const processor_operation& operation
     compare_found(operation, lookup.objects);
   else if (lookup.answered)
     add(parked_unfinished(difference_kind::missing_at_processor, operation));
-  else
+  else if (report_.processor_lists_complete)
+    // No answer confirms nothing: only complete lists may call it missing unconfirmed, as
+    // for one never looked up.
     add(difference_for(difference_kind::missing_at_processor, operation));
 }
 

@@ -100,9 +100,9 @@ class reconciliation_builder {
   // objects (a list can lag or be cut, and the two clocks may disagree by more than the
   // listing's margin) and hands the answer to `judge_unlisted`.
   [[nodiscard]] std::optional<processor_operation> next_unlisted();
-  // Judges the operation `next_unlisted` gave against the objects found for it: none (or
-  // no answer) is missing_at_processor, as `finish` reports those never looked up when
-  // the lists were complete.
+  // Judges the operation `next_unlisted` gave against the objects found for it: none is
+  // missing_at_processor; no answer is too, but only when the lists were complete, as
+  // `finish` reports those never looked up.
   void judge_unlisted(const processor_operation& operation, const processor_lookup& lookup);
   // The operations named by listed objects that no compared operation claimed yet: those
   // created before the window, looked up one by one (an absent one is unknown_to_engine).

@@ -105,6 +105,11 @@ class fake_processor_port final : public processor_port {
     std::lock_guard lock(mutex_);
     failing_kind_ = kind;
   }
+  // Finds go unanswered (the processor's search unreachable) while on.
+  void fail_finds(bool on) {
+    std::lock_guard lock(mutex_);
+    failing_finds_ = on;
+  }
   void hold(bool on) {
     std::lock_guard lock(mutex_);
     holding_ = on;
@@ -185,6 +190,7 @@ class fake_processor_port final : public processor_port {
       late_object_.reset();
     }
     processor_lookup lookup;
+    if (failing_finds_) return answer(lock, [done, lookup] { done(lookup); });
     lookup.answered = true;
     lookup.http_status = 200;
     if (auto found = objects_.find({kind, operation_id}); found != objects_.end())
@@ -274,6 +280,7 @@ class fake_processor_port final : public processor_port {
   std::size_t finds_ = 0;
   std::size_t lists_ = 0;
   bool failing_lists_ = false;
+  bool failing_finds_ = false;
   std::optional<processor_kind> failing_kind_;
   std::size_t max_in_flight_ = 0;
 };

@@ -116,5 +116,24 @@ TEST_F(gateway_outage, withdrawals_are_not_held_behind_a_backlog_of_top_ups) {
   EXPECT_LT(first_payout, last_charge) << gateway_summary();
 }
 
+// The payouts API down (its list and its lookups unanswered) while the top-ups' list
+// answers: nothing confirms that a paid withdrawal is missing at the processor, so the
+// report must not say it is (an operator would take the payout for never made).
+TEST_F(gateway_outage, a_payouts_outage_reports_no_paid_withdrawal_missing) {
+  create_account("alice");
+  fund("alice", "top_1", 1'000);
+  ASSERT_EQ(request(processor_kind::withdrawal, "alice", "wd_1", 400, "ba_default").status, 200);
+  wait_for(processor_kind::withdrawal, "wd_1", processor_status::paid);
+  wait_idle();
+  std::this_thread::sleep_for(milliseconds(1'100));  // settled before the listing began
+  port_->fail_lists_of(processor_kind::withdrawal);
+  port_->fail_finds(true);
+  const auto report = reconcile();
+  ASSERT_EQ(report.status, 200) << report.body;
+  EXPECT_NE(report.body.find(R"("processor_lists_complete":false)"), std::string::npos)
+      << report.body;
+  EXPECT_EQ(report.body.find("missing_at_processor"), std::string::npos) << report.body;
+}
+
 }  // namespace
 }  // namespace escrowd::actors::testing

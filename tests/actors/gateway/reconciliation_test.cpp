@@ -360,5 +360,21 @@ TEST(reconciliation, an_unlisted_operation_is_judged_by_its_lookup) {
   EXPECT_EQ(report.operations_checked, 7u);
 }
 
+// Lists cut (or one kind's list unanswered) call nothing missing unconfirmed: only a lookup
+// that answered may. A lookup that got no answer confirms nothing either, so an operation
+// whose list was cut and whose lookup failed is not reported missing_at_processor (during
+// a payouts outage, up to 100 paid withdrawals were reported missing at the processor).
+TEST(reconciliation, cut_lists_and_an_unanswered_lookup_report_nothing_missing) {
+  reconciliation_builder builder;
+  builder.mark_lists_incomplete();
+  builder.compare(operation(withdrawal, "w_paid", processor_status::paid));
+  auto unlisted = builder.next_unlisted();
+  ASSERT_TRUE(unlisted.has_value());
+  builder.judge_unlisted(*unlisted, processor_lookup{});  // the processor did not answer
+  const auto report = builder.finish();
+  EXPECT_EQ(report.differences_total, 0u)
+      << (report.differences.empty() ? "" : report.differences.front().operation_id);
+}
+
 }  // namespace
 }  // namespace escrowd::actors
