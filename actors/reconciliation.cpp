@@ -109,13 +109,14 @@ void reconciliation_builder::compare(const processor_operation& operation) {
                             operation.created_at >= judged_from_;
     if (!suspicious || changed_since_listed(operation)) return;
     // Each is looked up before it is called missing, up to a bound per run; past it, only
-    // complete lists may call it missing unconfirmed. Cut lists leave older objects out,
-    // so the first ones of the window (a parked operation that widened it) still get a
-    // judgement through their lookups.
+    // complete lists may call it missing unconfirmed (a parked one is then still sent
+    // again: under its key that is safe whatever the processor holds). Cut lists leave
+    // older objects out, so the first ones of the window (a parked operation that widened
+    // it) still get a judgement through their lookups.
     if (unlisted_.size() < reconciliation_unlisted_lookups_max)
       unlisted_.push_back(operation);
     else if (report_.processor_lists_complete)
-      add(difference_for(difference_kind::missing_at_processor, operation));
+      add(parked_unfinished(difference_kind::missing_at_processor, operation));
     return;
   }
   found->second.claimed = true;
@@ -210,7 +211,7 @@ std::vector<reconciliation_builder::object_key> reconciliation_builder::unclaime
 reconciliation_report reconciliation_builder::finish() {
   for (const auto& operation : unlisted_)
     if (report_.processor_lists_complete)
-      add(difference_for(difference_kind::missing_at_processor, operation));
+      add(parked_unfinished(difference_kind::missing_at_processor, operation));
   unlisted_.clear();
   for (const auto& [key, entry] : objects_) {
     if (entry.claimed) continue;
