@@ -391,10 +391,8 @@ class verifier {
   }
 
   void check_outbox_row(const outbox_row& row) {
-    processor_operation named;
-    named.kind = row.operation_kind;
-    named.id = row.operation_id;
-    if (processor_idempotency_key(named) == row.key && open_operation_keys_.erase(row.key) == 1)
+    if (processor_idempotency_key(row.operation_kind, row.operation_id) == row.key &&
+        open_operation_keys_.erase(row.key) == 1)
       return;
     problem("outbox row '" + row.key + "' names no open operation " +
             std::string(to_string(row.operation_kind)) + " " + row.operation_id);
