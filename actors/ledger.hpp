@@ -158,7 +158,8 @@ class ledger {
   // settled_at_processor, status_mismatch, missing_at_processor, in_progress_at_processor,
   // unknown_to_engine, duplicate_at_processor, amount_mismatch; `outcome`
   // "repair_pending" or "none" ("repaired" is always 0 here); "ok" is true only when the
-  // lists were read whole and there is no difference. 502 processor_error without a
+  // lists were read whole and there is no difference. At most 1,000 differences, those
+  // without a repair first; "has_more" when some were left out. 502 processor_error without a
   // processor, or when none of its lists could be read; 500/503 when storage cannot be
   // read. A call while a report is in progress joins it; one while a background run
   // repairs waits for that run to end, then compares.

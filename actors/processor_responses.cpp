@@ -1,5 +1,6 @@
 #include "actors/processor_responses.hpp"
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -88,11 +89,16 @@ response_renderer webhook_settlement_renderer(std::string event_id) {
   };
 }
 
-rendered_response reconciliation_rendered(const reconciliation_report& report) {
+rendered_response reconciliation_rendered(const reconciliation_report& report,
+                                          std::size_t differences_max) {
+  // After an outage the repairs alone can number in the tens of thousands: the answer shows
+  // at most the bound, those an operator must act on first, then the repairs.
   json::array differences;
-  differences.reserve(report.differences.size());
-  for (const auto& difference : report.differences)
-    differences.push_back(difference_json(difference));
+  differences.reserve(std::min(report.differences.size(), differences_max));
+  for (const bool repairs : {false, true})
+    for (const auto& difference : report.differences)
+      if (difference.repair.has_value() == repairs && differences.size() < differences_max)
+        differences.push_back(difference_json(difference));
   json::object body{
       {"object", "reconciliation"},
       // Not ok while a list was cut short (what was not listed was not compared), nor while
@@ -104,7 +110,7 @@ rendered_response reconciliation_rendered(const reconciliation_report& report) {
       {"processor_objects_created_since", report.processor_objects_created_since},
       {"differences_total", report.differences_total},
       {"repaired", report.repaired},
-      {"has_more", report.differences.size() < report.differences_total},
+      {"has_more", differences.size() < report.differences_total},
       {"differences", std::move(differences)},
   };
   return {200, json::serialize(body), false, {}, {}};

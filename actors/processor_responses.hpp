@@ -4,6 +4,7 @@
 // Thread affinity: none; pure.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,7 +36,10 @@ namespace escrowd::actors {
 [[nodiscard]] response_renderer webhook_settlement_renderer(std::string event_id);
 
 // 200 with the report (see ledger.hpp reconcile for the shape); "ok" only when the lists
-// were read whole and no difference was found.
-[[nodiscard]] rendered_response reconciliation_rendered(const reconciliation_report& report);
+// were read whole and no difference was found. At most `differences_max` differences, those
+// without a repair first; "has_more" when some were left out.
+[[nodiscard]] rendered_response reconciliation_rendered(
+    const reconciliation_report& report,
+    std::size_t differences_max = reconciliation_differences_max);
 
 }  // namespace escrowd::actors

@@ -93,9 +93,13 @@ bool reconciliation_builder::changed_since_listed(const processor_operation& ope
 
 void reconciliation_builder::add(reconciliation_difference difference) {
   ++report_.differences_total;
-  // Repairs are never dropped: the report may be cut, the repair work may not.
-  if (difference.repair || report_.differences.size() < differences_max_)
-    report_.differences.push_back(std::move(difference));
+  // Repairs are never dropped: the report may be cut, the repair work may not. Nor do they
+  // take the places of the differences an operator must see: those have a bound of their own.
+  if (!difference.repair) {
+    if (differences_for_operator_ >= differences_max_) return;
+    ++differences_for_operator_;
+  }
+  report_.differences.push_back(std::move(difference));
 }
 
 void reconciliation_builder::compare(const processor_operation& operation) {

@@ -56,7 +56,9 @@ struct reconciliation_report {
   std::int64_t processor_objects_created_since = 0;
   std::uint64_t differences_total = 0;
   std::uint64_t repaired = 0;
-  std::vector<reconciliation_difference> differences;  // at most the bound, repairs first
+  // Every repair (the background run applies them all), and at most the bound of the
+  // differences without one, in the order found.
+  std::vector<reconciliation_difference> differences;
 };
 
 // A run's window (Unix seconds): operations created before `judged_from` are compared
@@ -129,6 +131,7 @@ class reconciliation_builder {
                                                             const processor_operation& operation);
 
   std::size_t differences_max_;
+  std::size_t differences_for_operator_ = 0;  // kept without a repair: at most the bound
   std::map<processor_kind, std::int64_t> listings_started_;
   std::int64_t judged_from_ = 0;
   std::optional<std::int64_t> retry_parked_since_;

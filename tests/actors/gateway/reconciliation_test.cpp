@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+
 #include "actors/processor_responses.hpp"
 
 namespace escrowd::actors {
@@ -321,17 +323,51 @@ TEST(reconciliation, operations_before_the_window_are_not_reported_missing) {
 
 TEST(reconciliation, the_report_is_bounded_but_repairs_are_kept) {
   reconciliation_builder builder(2);
+  for (int i = 0; i < 3; ++i) {  // repairs found first do not take the operator's places
+    const auto id = "r" + std::to_string(i);
+    builder.add_processor_object(object(topup, id, "succeeded"));
+    builder.compare(operation(topup, id, processor_status::pending));
+  }
   for (int i = 0; i < 5; ++i) {  // contradictions, reported up to the bound
     const auto id = "m" + std::to_string(i);
     builder.add_processor_object(object(topup, id, "canceled"));
     builder.compare(operation(topup, id, processor_status::succeeded));
   }
-  builder.add_processor_object(object(topup, "r", "succeeded"));
-  builder.compare(operation(topup, "r", processor_status::pending));
   const auto report = builder.finish();
-  EXPECT_EQ(report.differences_total, 6u);
-  ASSERT_EQ(report.differences.size(), 3u);
-  EXPECT_TRUE(report.differences.back().repair.has_value());
+  EXPECT_EQ(report.differences_total, 8u);
+  ASSERT_EQ(report.differences.size(), 5u);
+  int repairs = 0;
+  for (const auto& difference : report.differences) repairs += difference.repair ? 1 : 0;
+  EXPECT_EQ(repairs, 3);
+  EXPECT_EQ(report.differences.back().operation_id, "m1");
+}
+
+// The answer is cut to the bound however many repairs there are, and shows first what an
+// operator must act on.
+TEST(reconciliation, the_answer_shows_the_operators_differences_first_up_to_the_bound) {
+  reconciliation_builder builder(2);
+  for (int i = 0; i < 4; ++i) {
+    const auto id = "r" + std::to_string(i);
+    builder.add_processor_object(object(topup, id, "succeeded"));
+    builder.compare(operation(topup, id, processor_status::pending));
+  }
+  builder.add_processor_object(object(topup, "m", "canceled"));
+  builder.compare(operation(topup, "m", processor_status::succeeded));
+  const auto report = builder.finish();
+  const auto answer = reconciliation_rendered(report, 3);
+  ASSERT_EQ(answer.status, 200);
+  const auto body = boost::json::parse(answer.body).as_object();
+  EXPECT_EQ(body.at("differences_total").as_int64(), 5);
+  EXPECT_TRUE(body.at("has_more").as_bool());
+  const auto& shown = body.at("differences").as_array();
+  ASSERT_EQ(shown.size(), 3u);
+  EXPECT_EQ(shown[0].at("id").as_string(), "m");
+  EXPECT_TRUE(shown[0].at("repair").is_null());
+  EXPECT_EQ(shown[1].at("id").as_string(), "r0");
+  EXPECT_EQ(shown[2].at("id").as_string(), "r1");
+
+  const auto whole = boost::json::parse(reconciliation_rendered(report, 5).body);
+  EXPECT_FALSE(whole.at("has_more").as_bool());
 }
 
 // An operation no list showed is judged by what a lookup of its own finds: the object, as
