@@ -37,7 +37,9 @@ inline constexpr std::uint32_t absence_lookups_default = 3;
 // the processor. An operation requested longer ago than this is never sent again; its
 // records at the processor are looked up instead (found: settled or polled; never found:
 // parked for reconciliation, where an admin cancels it once the processor shows nothing).
-inline constexpr auto key_resend_horizon_default = std::chrono::seconds(23 * 3600);
+// Measured on the ledger's clock, which runs up to 1/20 slow for a while after the system
+// clock steps back (ledger_clock.hpp): 22 h of it are at most 23.2 h, within the 24 h.
+inline constexpr auto key_resend_horizon_default = std::chrono::seconds(22 * 3600);
 // A payout answers `pending`; it is looked at again after this, doubling up to the cap,
 // until it is paid or failed (webhooks usually settle it first).
 inline constexpr auto poll_delay_initial_default = std::chrono::milliseconds(1'000);
