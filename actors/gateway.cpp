@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/store_reads.hpp"
+#include "actors/telemetry/log.hpp"
 #include "actors/wall_clock.hpp"
 
 namespace escrowd::actors {
@@ -66,6 +67,22 @@ void tell_account(self_pointer self, account_command command, std::function<void
 }
 
 void look_up(self_pointer self, const std::string& key, const gateway_step& asked);
+void park_row(self_pointer self, const std::string& key, const std::string& reason);
+
+// An answer's object that is not the row's operation (object_contradiction) settles
+// nothing: the operation parks for an operator. True when it did.
+bool parked_on_contradiction(self_pointer self, const std::string& key,
+                             const processor_object& object) {
+  const auto& tracked = self->state.rows.at(key);
+  auto why =
+      object_contradiction(object, {tracked.row.operation_id, tracked.amount, tracked.currency});
+  if (!why) return false;
+  ++self->state.stats.contradictions;
+  telemetry::process_logger().warn("processor answer contradicts the operation",
+                                   {{"key", key}, {"why", *why}});
+  park_row(self, key, *why);
+  return true;
+}
 
 void drive(self_pointer self, const std::string& key) {
   auto& state = self->state;
@@ -84,6 +101,9 @@ void drive(self_pointer self, const std::string& key) {
         if (found == self->state.rows.end()) return;
         const auto& reply = std::get<processor_reply>(result);
         auto& row = found->second;
+        if (reply.kind == reply_kind::object && reply.object &&
+            parked_on_contradiction(self, key, *reply.object))
+          return;
         if (reply.object) row.object_id = reply.object->id;
         const auto step =
             after_send(reply, row.row.attempts, self->state.config, draw(self->state));
@@ -106,7 +126,11 @@ void poll(self_pointer self, const std::string& key) {
       },
       [self, key, object_id](const call_result& result) {
         if (!self->state.rows.contains(key)) return;
-        follow(self, key, after_poll(std::get<processor_lookup>(result), object_id));
+        const auto& lookup = std::get<processor_lookup>(result);
+        if (lookup.answered && lookup.objects.size() == 1 &&
+            parked_on_contradiction(self, key, lookup.objects.front()))
+          return;
+        follow(self, key, after_poll(lookup, object_id));
       });
 }
 
@@ -119,6 +143,9 @@ void look_up(self_pointer self, const std::string& key, const gateway_step& aske
                [self, key, asked](const processor_lookup& lookup) {
                  auto found = self->state.rows.find(key);
                  if (found == self->state.rows.end()) return;
+                 if (lookup.answered && lookup.objects.size() == 1 &&
+                     parked_on_contradiction(self, key, lookup.objects.front()))
+                   return;
                  auto& looked_up = found->second;
                  const auto step =
                      after_lookup(lookup, asked, looked_up.row.attempts, looked_up.empty_lookups,
@@ -243,7 +270,11 @@ bool track(gateway_state& state, const storage::read_snapshot& snapshot,
   if (of_kind >= std::max<std::size_t>(1, state.config.rows_tracked_max / 2)) return false;
   auto operation = snapshot.get_operation(row.operation_kind, row.operation_id);
   if (!operation || operation->status != processor_status::pending) return false;
-  state.rows[row.key] = tracked_row{row, operation->account_id, {}, milliseconds(0)};
+  auto& tracked = state.rows[row.key];
+  tracked.row = row;
+  tracked.account_id = operation->account_id;
+  tracked.amount = operation->amount;
+  tracked.currency = operation->currency.str();
   ++of_kind;
   return true;
 }

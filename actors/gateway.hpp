@@ -54,6 +54,9 @@ struct tracked_row {
   storage::outbox_row row;
   std::string account_id;
   std::string object_id;  // the processor's object, once an answer named it
+  // What was sent: an answer's object must carry the same (object_contradiction).
+  std::int64_t amount = 0;
+  std::string currency;
   std::chrono::milliseconds poll_delay{0};
   // Answered lookups that found nothing, while tracked (a restart counts again from 0,
   // which only asks more): send failures must not stand in for them (after_lookup).

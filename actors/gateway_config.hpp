@@ -122,6 +122,7 @@ struct gateway_stats {
   std::uint64_t schedules_stored = 0;  // retry or poll schedules durable in outbox rows
   std::uint64_t settlements = 0;       // verdicts handed to the account actors
   std::uint64_t parked = 0;
+  std::uint64_t contradictions = 0;  // answers whose object was not the operation's: parked
   std::uint64_t lookups = 0;
   std::uint64_t polls = 0;
   std::uint64_t rate_limit_pauses = 0;

@@ -157,6 +157,19 @@ gateway_step past_horizon_lookup() {
   return step;
 }
 
+std::optional<std::string> object_contradiction(const processor_object& object,
+                                                const expected_object& expected) {
+  const std::string which = "the processor's object " + object.id + " ";
+  if (!object.operation_id.empty() && object.operation_id != expected.operation_id)
+    return which + "names operation " + object.operation_id;
+  if (object.amount != expected.amount)
+    return which + "has amount " + std::to_string(object.amount) + ", not " +
+           std::to_string(expected.amount);
+  if (!object.currency.empty() && object.currency != expected.currency)
+    return which + "has currency " + object.currency + ", not " + std::string(expected.currency);
+  return std::nullopt;
+}
+
 gateway_step after_poll(const processor_lookup& lookup, const std::string& object_id) {
   if (lookup.answered && lookup.objects.size() == 1) return step_for_object(lookup.objects[0]);
   gateway_step step;

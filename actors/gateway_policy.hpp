@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "actors/gateway_config.hpp"
 #include "actors/processor_port.hpp"
@@ -56,6 +58,22 @@ struct gateway_step {
                                            const gateway_config& config);
 // The lookup such an operation gets instead of a send: never final on absence.
 [[nodiscard]] gateway_step past_horizon_lookup();
+
+// What an object must say to be an operation's: the operation in its metadata, the amount
+// and the currency that were sent.
+struct expected_object {
+  std::string_view operation_id;
+  std::int64_t amount = 0;
+  std::string_view currency;
+};
+
+// Why `object` cannot be the operation's, if it cannot: another amount, currency or
+// operation. An object without metadata or currency is not held against it for that (a
+// processor may leave them out); the amount it always carries. Such an object settles
+// nothing: a processor that answers with it is wrong or lying, and the operation parks for
+// an operator instead of moving the money the object claims.
+[[nodiscard]] std::optional<std::string> object_contradiction(const processor_object& object,
+                                                              const expected_object& expected);
 
 // After a poll (retrieve by id) answered: settle when final, otherwise poll again.
 [[nodiscard]] gateway_step after_poll(const processor_lookup& lookup, const std::string& object_id);

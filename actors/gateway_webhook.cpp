@@ -34,7 +34,9 @@ void confirm_webhook(gateway_actor::stateful_pointer<gateway_state> self,
         if (lookup.objects.size() != 1)
           return done.call(webhook_receipt(event_id, "ignored: unknown at the processor"));
         const auto& object = lookup.objects.front();
-        if (object.operation_id != settle.operation_id || object.amount != confirmation.amount)
+        if (object.operation_id != settle.operation_id ||
+            object_contradiction(object,
+                                 {settle.operation_id, confirmation.amount, confirmation.currency}))
           return done.call(webhook_receipt(event_id, "ignored: not this operation's object"));
         // Every settling event names a final state, so the processor showing the object
         // still in progress means the answer predates the event (a lookup begun before it,

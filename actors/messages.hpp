@@ -57,7 +57,8 @@ struct gateway_task {
 struct webhook_confirmation {
   account_command settle;   // settle_operation with webhook_event_id and context; no verdict yet
   std::string object_id;    // the processor's object the event names
-  std::int64_t amount = 0;  // the operation's amount, which the object must carry
+  std::int64_t amount = 0;  // the operation's amount and currency, which the object must carry
+  std::string currency;
 };
 
 // An admin's cancel of a requires_reconciliation operation: the gateway looks the operation

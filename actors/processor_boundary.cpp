@@ -106,9 +106,11 @@ void processor_boundary::handle_webhook(std::string payload, const std::string& 
   auto operation = optional_row(store_->get_operation(object.kind, object.operation_id));
   if (!operation) return done(error_rendered(operation.failure()));
   if (!*operation) return done(webhook_receipt(event->id, "ignored: unknown operation"));
-  // The metadata names the operation; a different amount means it is not what we sent.
-  if ((*operation)->amount != object.amount)
-    return done(webhook_receipt(event->id, "ignored: amount mismatch"));
+  // The metadata names the operation; another amount or currency means it is not what we
+  // sent.
+  if (object_contradiction(object,
+                           {(*operation)->id, (*operation)->amount, (*operation)->currency.view()}))
+    return done(webhook_receipt(event->id, "ignored: amount or currency mismatch"));
   // Most events only repeat what the gateway's own call already settled: nothing to ask
   // the processor (a burst of them would queue behind its rate limit), nothing to change.
   if ((*operation)->status == claimed->status) return done(webhook_receipt(event->id, "unchanged"));
@@ -125,6 +127,7 @@ void processor_boundary::handle_webhook(std::string payload, const std::string& 
   command.context = webhook_context(event->id, now);
   confirmation.object_id = object.id;
   confirmation.amount = (*operation)->amount;
+  confirmation.currency = (*operation)->currency.str();
   caf::anon_send(gateway_, std::move(confirmation), completion_handle{std::move(done)});
 }
 

@@ -51,8 +51,8 @@ inline std::string event_json(const std::string& event_id, const std::string& ty
   std::string json = R"({"id":")" + event_id + R"(","object":"event","type":")" + type +
                      R"(","data":{"object":{"id":")" + object.id + R"(","object":")" +
                      (topup ? "payment_intent" : "payout") + R"(","amount":)" +
-                     std::to_string(object.amount) + R"(,"currency":"usd","status":")" +
-                     object.status + R"(","metadata":{")" +
+                     std::to_string(object.amount) + R"(,"currency":")" + object.currency +
+                     R"(","status":")" + object.status + R"(","metadata":{")" +
                      (topup ? "escrowd_topup" : "escrowd_withdrawal") + R"(":")" +
                      object.operation_id + R"("}}}})";
   return json;

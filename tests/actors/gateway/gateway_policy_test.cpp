@@ -269,5 +269,32 @@ TEST(token_bucket, refills_at_its_rate_up_to_its_burst) {
   EXPECT_FALSE(bucket.try_take(later));
 }
 
+// The object must carry what was sent; a processor may leave out metadata and currency.
+TEST(gateway_policy, an_object_with_another_amount_currency_or_operation_is_not_the_operations) {
+  const expected_object sent{"op_1", 100, "usd"};
+  auto made = object(processor_kind::topup, "succeeded");
+  made.currency = "usd";
+  EXPECT_FALSE(object_contradiction(made, sent).has_value());
+  auto bare = made;
+  bare.currency.clear();
+  bare.operation_id.clear();
+  EXPECT_FALSE(object_contradiction(bare, sent).has_value());
+
+  auto more = made;
+  more.amount = 101;
+  EXPECT_EQ(object_contradiction(more, sent),
+            "the processor's object pi_1 has amount 101, not 100");
+  auto euros = made;
+  euros.currency = "eur";
+  EXPECT_EQ(object_contradiction(euros, sent),
+            "the processor's object pi_1 has currency eur, not usd");
+  auto other = made;
+  other.operation_id = "op_2";
+  EXPECT_EQ(object_contradiction(other, sent), "the processor's object pi_1 names operation op_2");
+  auto nothing = bare;
+  nothing.amount = 0;  // an amount it always carries: none is not the operation's
+  EXPECT_TRUE(object_contradiction(nothing, sent).has_value());
+}
+
 }  // namespace
 }  // namespace escrowd::actors
