@@ -159,6 +159,10 @@ gateway_step past_horizon_lookup() {
 
 std::optional<std::string> object_contradiction(const processor_object& object,
                                                 const expected_object& expected) {
+  // Its id is stored with the operation: one longer than that holds cannot settle it.
+  if (object.id.size() > processor_object_id_length_max)
+    return "the processor's object id has " + std::to_string(object.id.size()) +
+           " characters, more than " + std::to_string(processor_object_id_length_max);
   const std::string which = "the processor's object " + object.id + " ";
   if (!object.operation_id.empty() && object.operation_id != expected.operation_id)
     return which + "names operation " + object.operation_id;

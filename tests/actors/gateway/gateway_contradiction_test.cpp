@@ -46,6 +46,21 @@ TEST_F(gateway_contradiction, a_send_answered_with_another_operations_object_par
   EXPECT_EQ(read_account("alice").available, 0);
 }
 
+// Refused by the operation (its id is stored), it would be sent again at every scan.
+TEST_F(gateway_contradiction, an_object_id_too_long_to_store_parks_instead_of_looping) {
+  create_account("alice");
+  auto unstorable = topup_object("top_1", 500);
+  unstorable.id = "pi_" + std::string(processor_object_id_length_max, 'x');
+  port_->script("topup:top_1:charge", {object_reply(unstorable)});
+  request(topup, "alice", "top_1", 500, "pm_card_visa");
+  const auto parked = wait_for(topup, "top_1", processor_status::requires_reconciliation);
+  EXPECT_NE(parked.failure_message.find("more than 255"), std::string::npos)
+      << parked.failure_message;
+  wait_idle();
+  EXPECT_EQ(port_->sends("topup:top_1:charge"), 1u);
+  EXPECT_EQ(read_account("alice").available, 0);
+}
+
 TEST_F(gateway_contradiction, a_lookup_that_finds_another_currency_parks) {
   create_account("alice");
   port_->script("topup:top_1:charge", {uncertain_reply()});

@@ -291,6 +291,10 @@ TEST(gateway_policy, an_object_with_another_amount_currency_or_operation_is_not_
   auto other = made;
   other.operation_id = "op_2";
   EXPECT_EQ(object_contradiction(other, sent), "the processor's object pi_1 names operation op_2");
+  auto unstorable = made;
+  unstorable.id = std::string(processor_object_id_length_max + 1, 'p');
+  EXPECT_EQ(object_contradiction(unstorable, sent),
+            "the processor's object id has 256 characters, more than 255");
   auto nothing = bare;
   nothing.amount = 0;  // an amount it always carries: none is not the operation's
   EXPECT_TRUE(object_contradiction(nothing, sent).has_value());
