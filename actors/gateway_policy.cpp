@@ -88,7 +88,10 @@ gateway_step after_send(const processor_reply& reply, std::uint32_t attempts,
       step.verdict.status = processor_status::failed;
       step.verdict.failure_code = reply.failure_code.empty() ? "declined" : reply.failure_code;
       step.verdict.failure_message = reply.failure_message;
-      if (reply.object) step.verdict.processor_object_id = reply.object->id;
+      // A decline moved nothing: an id too long to store is left out rather than have the
+      // operation refuse the verdict (and the row be sent again at every scan).
+      if (reply.object && reply.object->id.size() <= processor_object_id_length_max)
+        step.verdict.processor_object_id = reply.object->id;
       return step;
     case reply_kind::uncertain:
       step.what = next_step::look_up;

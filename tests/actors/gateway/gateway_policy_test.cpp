@@ -75,6 +75,14 @@ TEST(gateway_policy, a_decline_settles_as_failed_with_its_code) {
   EXPECT_EQ(step.verdict.status, processor_status::failed);
   EXPECT_EQ(step.verdict.failure_code, "insufficient_funds");
   EXPECT_EQ(step.verdict.processor_object_id, "pi_1");
+
+  // An id too long to store is left out: the operation would refuse the verdict with it.
+  declined_intent.id = std::string(processor_object_id_length_max + 1, 'p');
+  reply.object = declined_intent;
+  const auto unstorable = after_send(reply, 0, config(), 0.5);
+  EXPECT_EQ(unstorable.what, next_step::settle);
+  EXPECT_EQ(unstorable.verdict.status, processor_status::failed);
+  EXPECT_TRUE(unstorable.verdict.processor_object_id.empty());
 }
 
 TEST(gateway_policy, retryable_answers_are_rescheduled_until_the_bound_then_looked_up) {
