@@ -78,6 +78,7 @@ bool parked_on_contradiction(self_pointer self, const std::string& key,
       object_contradiction(object, {tracked.row.operation_id, tracked.amount, tracked.currency});
   if (!why) return false;
   ++self->state.stats.contradictions;
+  if (self->state.metrics != nullptr) self->state.metrics->record_processor_contradiction();
   telemetry::process_logger().warn("processor answer contradicts the operation",
                                    {{"key", key}, {"why", *why}});
   park_row(self, key, *why);

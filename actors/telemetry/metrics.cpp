@@ -242,6 +242,10 @@ struct metrics::families {
       counter_family(registry, "escrowd_processor_coalesced_keys_total",
                      "Calls not made because a call with the same key was in flight.");
   Counter& coalesced_keys = coalesced_family.Add({});
+  Family<Counter>& contradictions_family = counter_family(
+      registry, "escrowd_processor_contradictions_total",
+      "Processor answers whose object was not the operation's: the operation parked.");
+  Counter& contradictions = contradictions_family.Add({});
   Family<Gauge>& outbox_depth_family = gauge_family(registry, "escrowd_processor_outbox_depth",
                                                     "Outbox rows: processor calls still owed.");
   Gauge& outbox_depth = outbox_depth_family.Add({});
@@ -392,6 +396,10 @@ void metrics::record_processor_retry(processor_call call) {
 
 void metrics::record_coalesced_key() {
   families_->coalesced_keys.Increment();
+}
+
+void metrics::record_processor_contradiction() {
+  families_->contradictions.Increment();
 }
 
 void metrics::set_outbox_oldest_age(double seconds) {

@@ -142,6 +142,8 @@ class metrics {
   void record_processor_call(processor_call call, processor_call_outcome outcome, double seconds);
   void record_processor_retry(processor_call call);
   void record_coalesced_key();
+  // An answer whose object was not the operation's (gateway_policy object_contradiction).
+  void record_processor_contradiction();
   void set_outbox_oldest_age(double seconds);
   void record_webhook(webhook_outcome outcome);
   // One background reconciliation run (a GET's report-only run is not counted): how far it

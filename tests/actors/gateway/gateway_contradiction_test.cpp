@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/actors/gateway/gateway_fixture.hpp"
+#include "tests/actors/telemetry/exposition_reader.hpp"
 
 namespace escrowd::actors::testing {
 namespace {
@@ -31,6 +32,9 @@ TEST_F(gateway_contradiction, a_send_answered_with_another_amount_parks_and_cred
       << parked.failure_message;
   wait_idle();
   EXPECT_EQ(stats().contradictions, 1u);
+  EXPECT_EQ(telemetry::testing::value_of(ledger_->metrics_exposition(),
+                                         "escrowd_processor_contradictions_total"),
+            1);
   EXPECT_EQ(port_->sends("topup:top_1:charge"), 1u);
   EXPECT_EQ(read_account("alice").available, 0);
   EXPECT_EQ(read_account("alice").pending_topup, 500);

@@ -210,6 +210,7 @@ TEST(metrics, actors_and_processor) {
                              80);
   sink.record_processor_retry(processor_call::create_payment_intent);
   sink.record_coalesced_key();
+  sink.record_processor_contradiction();
   sink.set_outbox_oldest_age(12.5);
   sink.record_webhook(webhook_outcome::duplicate);
   sink.set_operations_awaiting_reconciliation(processor_kind::withdrawal, 2);
@@ -242,6 +243,7 @@ TEST(metrics, actors_and_processor) {
   EXPECT_EQ(value_of(text, "escrowd_processor_retries_total", {{"call", "create_payment_intent"}}),
             1);
   EXPECT_EQ(value_of(text, "escrowd_processor_coalesced_keys_total"), 1);
+  EXPECT_EQ(value_of(text, "escrowd_processor_contradictions_total"), 1);
   EXPECT_EQ(value_of(text, "escrowd_processor_outbox_oldest_age_seconds"), 12.5);
   EXPECT_EQ(value_of(text, "escrowd_processor_webhooks_total", {{"outcome", "duplicate"}}), 1);
   EXPECT_EQ(value_of(text, "escrowd_processor_operations_awaiting_reconciliation",
@@ -270,7 +272,7 @@ TEST(metrics, every_family_has_help_and_type_and_a_build_info_of_one) {
   sink.set_money(usd(), money_gauge::escrow, 0);
   const auto text = sink.exposition();
   const auto families = families_of(text);
-  EXPECT_EQ(families.size(), 41u);  // docs/metrics.md; dashboard_test checks the names
+  EXPECT_EQ(families.size(), 42u);  // docs/metrics.md; dashboard_test checks the names
   for (const auto& [name, type] : families) {
     EXPECT_NE(text.find("# HELP " + name + " "), std::string::npos) << name;
     if (type == "counter") {
