@@ -24,8 +24,13 @@ processor_outcome moved(const processor_operation& current, processor_status to,
   return outcome;
 }
 
+// Cut before a character, never inside one: the text is shown in JSON answers, and half a
+// UTF-8 sequence would make them invalid.
 std::string bounded(std::string text) {
-  if (text.size() > failure_text_length_max) text.resize(failure_text_length_max);
+  if (text.size() <= failure_text_length_max) return text;
+  std::size_t end = failure_text_length_max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  text.resize(end);
   return text;
 }
 

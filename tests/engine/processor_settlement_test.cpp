@@ -6,6 +6,7 @@
 #include <tuple>
 #include <vector>
 
+#include "engine/utf8.hpp"
 #include "tests/engine/processor_fixture.hpp"
 
 namespace escrowd {
@@ -90,6 +91,22 @@ TEST_F(processor_test, topup_failure_text_is_bounded) {
   ASSERT_TRUE(outcome);
   EXPECT_EQ(outcome->operation.failure_code.size(), failure_text_length_max);
   EXPECT_EQ(outcome->operation.failure_message.size(), failure_text_length_max);
+}
+
+// A processor's message in another language: the cut falls inside a two-byte character,
+// which goes whole; the parking reason, cut by the same rule, too.
+TEST_F(processor_test, failure_text_is_cut_between_characters) {
+  settlement declined = verdict(processor_status::failed);
+  declined.failure_message = std::string(failure_text_length_max - 1, 'm') + "\xC3\xA9tranger";
+  auto outcome = settle(topup(processor_status::pending), declined, clock.now());
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(outcome->operation.failure_message, std::string(failure_text_length_max - 1, 'm'));
+  EXPECT_TRUE(is_utf8(outcome->operation.failure_message));
+
+  const std::string reason = std::string(failure_text_length_max - 2, 'r') + "\xE2\x82\xAC";
+  auto parked = require_reconciliation(topup(processor_status::pending), reason, clock.now());
+  ASSERT_TRUE(parked);
+  EXPECT_EQ(parked->operation.failure_message, std::string(failure_text_length_max - 2, 'r'));
 }
 
 // The object id is stored with the operation and used to look it up again, so it is not cut
