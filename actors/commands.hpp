@@ -149,6 +149,9 @@ struct account_command {
   std::string webhook_event_id;
   operation_schedule schedule;  // reschedule_operation, park_operation
   std::string reason;           // park_operation: why the gateway gave up
+  // park_operation: the processor answered with an object that is not this operation's
+  // (stored as failure_code processor_contradiction_code).
+  bool processor_contradicted = false;
   // cancel_operation: the processor's records, looked up by the gateway, show no object
   // for this operation. Without it a cancel is refused (processor_state_uncertain).
   bool processor_shows_nothing = false;

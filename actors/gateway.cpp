@@ -67,7 +67,9 @@ void tell_account(self_pointer self, account_command command, std::function<void
 }
 
 void look_up(self_pointer self, const std::string& key, const gateway_step& asked);
-void park_row(self_pointer self, const std::string& key, const std::string& reason);
+// `contradicted`: the processor answered with an object that is not the operation's.
+void park_row(self_pointer self, const std::string& key, const std::string& reason,
+              bool contradicted = false);
 
 // An answer's object that is not the row's operation (object_contradiction) settles
 // nothing: the operation parks for an operator. True when it did.
@@ -81,7 +83,7 @@ bool parked_on_contradiction(self_pointer self, const std::string& key,
   if (self->state.metrics != nullptr) self->state.metrics->record_processor_contradiction();
   telemetry::process_logger().warn("processor answer contradicts the operation",
                                    {{"key", key}, {"why", *why}});
-  park_row(self, key, *why);
+  park_row(self, key, *why, true);
   return true;
 }
 
@@ -167,11 +169,13 @@ void settle_row(self_pointer self, const std::string& key, const settlement& ver
   tell_account(self, std::move(command), [self, key](bool) { forget(self, key); });
 }
 
-void park_row(self_pointer self, const std::string& key, const std::string& reason) {
+void park_row(self_pointer self, const std::string& key, const std::string& reason,
+              bool contradicted) {
   auto& state = self->state;
   const auto& tracked = state.rows.at(key);
   auto command = command_for(account_command_kind::park_operation, tracked);
   command.reason = reason;
+  command.processor_contradicted = contradicted;
   command.schedule = {tracked.row.attempts, unix_now(), false};
   ++state.stats.parked;
   tell_account(self, std::move(command), [self, key](bool) { forget(self, key); });

@@ -68,10 +68,11 @@ struct expected_object {
 };
 
 // Why `object` cannot be the operation's, if it cannot: another amount, currency or
-// operation, or an id too long to store. An object without metadata or currency is not held against it for that (a
-// processor may leave them out); the amount it always carries. Such an object settles
-// nothing: a processor that answers with it is wrong or lying, and the operation parks for
-// an operator instead of moving the money the object claims.
+// operation, or an id too long to store. An object without metadata or currency is not held
+// against it for that (a processor may leave them out); the amount it always carries. Such an
+// object settles nothing: a processor that answers with it is wrong or lying, and the
+// operation parks for an operator (processor_contradiction_code) instead of moving the money
+// the object claims.
 [[nodiscard]] std::optional<std::string> object_contradiction(const processor_object& object,
                                                               const expected_object& expected);
 

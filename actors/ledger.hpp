@@ -141,7 +141,8 @@ class ledger {
   //       commit), "unchanged" (already in that state, e.g. the gateway's result came first),
   //       "duplicate" (event id seen before) or "ignored: <why>" (an event type that
   //       settles nothing, an object without escrowd metadata, an unknown operation, an
-  //       amount or currency mismatch, a verdict contradicting a final state: reconcile);
+  //       an object that is not the operation's (amount, currency, id), a verdict contradicting a
+  //       final state: reconcile);
   //   5xx (storage_failed, storage_full, timeout, ...): nothing recorded; the processor
   //       redelivers.
   void handle_webhook(std::string payload, const std::string& signature, std::int64_t now,

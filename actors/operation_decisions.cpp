@@ -55,7 +55,9 @@ result<operation_decision> decide_park(const account_command& command,
                                        const processor_operation& current,
                                        const std::optional<storage::outbox_row>& stored,
                                        std::int64_t now) {
-  auto outcome = require_reconciliation(current, command.reason, now);
+  auto outcome = require_reconciliation(
+      current, command.reason, now,
+      command.processor_contradicted ? processor_contradiction_code : std::string_view());
   if (!outcome) return outcome.failure();
   operation_decision decision{std::move(*outcome), {}};
   if (!decision.outcome.changed) return decision;

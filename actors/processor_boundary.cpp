@@ -108,9 +108,9 @@ void processor_boundary::handle_webhook(std::string payload, const std::string& 
   if (!*operation) return done(webhook_receipt(event->id, "ignored: unknown operation"));
   // The metadata names the operation; another amount or currency means it is not what we
   // sent.
-  if (object_contradiction(object,
-                           {(*operation)->id, (*operation)->amount, (*operation)->currency.view()}))
-    return done(webhook_receipt(event->id, "ignored: amount or currency mismatch"));
+  if (auto why = object_contradiction(
+          object, {(*operation)->id, (*operation)->amount, (*operation)->currency.view()}))
+    return done(webhook_receipt(event->id, "ignored: " + *why));
   // Most events only repeat what the gateway's own call already settled: nothing to ask
   // the processor (a burst of them would queue behind its rate limit), nothing to change.
   if ((*operation)->status == claimed->status) return done(webhook_receipt(event->id, "unchanged"));

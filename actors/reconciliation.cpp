@@ -157,8 +157,10 @@ void reconciliation_builder::judge_unlisted(const processor_operation& operation
 reconciliation_difference reconciliation_builder::parked_unfinished(
     difference_kind kind, const processor_operation& operation) {
   auto difference = difference_for(kind, operation);
+  // One parked on a contradiction would get the same answer again: an operator's, not a retry.
   if (operation.status == processor_status::requires_reconciliation && retry_parked_since_ &&
-      operation.created_at >= *retry_parked_since_)
+      operation.created_at >= *retry_parked_since_ &&
+      operation.failure_code != processor_contradiction_code)
     difference.repair.emplace().status = processor_status::pending;
   return difference;
 }

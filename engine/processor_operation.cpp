@@ -28,8 +28,12 @@ processor_outcome moved(const processor_operation& current, processor_status to,
 // UTF-8 sequence would make them invalid.
 std::string bounded(std::string text) {
   if (text.size() <= failure_text_length_max) return text;
+  // A character has at most three continuation bytes; text that is not UTF-8 is cut at most
+  // three bytes short of the bound.
   std::size_t end = failure_text_length_max;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  while (end > failure_text_length_max - 3 &&
+         (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+    --end;
   text.resize(end);
   return text;
 }
@@ -213,11 +217,13 @@ result<processor_outcome> settle(const processor_operation& current, const settl
 }
 
 result<processor_outcome> require_reconciliation(const processor_operation& current,
-                                                 std::string reason, std::int64_t now) {
+                                                 std::string reason, std::int64_t now,
+                                                 std::string_view code) {
   if (current.status == processor_status::requires_reconciliation) return unchanged(current);
   if (current.status != processor_status::pending) return invalid_transition();
   auto outcome = moved(current, processor_status::requires_reconciliation, now);
   outcome.operation.failure_message = bounded(std::move(reason));
+  outcome.operation.failure_code = bounded(std::string(code));
   return outcome;
 }
 
@@ -225,6 +231,7 @@ result<processor_outcome> retry_operation(const processor_operation& current, st
   if (current.status == processor_status::pending) return unchanged(current);
   if (current.status != processor_status::requires_reconciliation) return invalid_transition();
   auto outcome = moved(current, processor_status::pending, now);
+  outcome.operation.failure_code.clear();
   outcome.operation.failure_message.clear();
   return outcome;
 }

@@ -109,10 +109,16 @@ struct settlement {
 [[nodiscard]] result<processor_outcome> settle(const processor_operation& current,
                                                const settlement& verdict, std::int64_t now);
 
-// The gateway gave up retrying: the outcome is unknown until reconciled.
+// The failure_code of an operation parked because the processor answered with an object that
+// is not its own (another amount, currency or operation): sending it again replays the same
+// answer, so only an admin's retry sends it again, never the background reconciliation.
+inline constexpr std::string_view processor_contradiction_code = "processor_contradiction";
+
+// The gateway gave up retrying: the outcome is unknown until reconciled. `reason` becomes the
+// failure_message, `code` the failure_code (empty, or processor_contradiction_code).
 [[nodiscard]] result<processor_outcome> require_reconciliation(const processor_operation& current,
-                                                               std::string reason,
-                                                               std::int64_t now);
+                                                               std::string reason, std::int64_t now,
+                                                               std::string_view code = {});
 
 // An admin asks to drive it again with the same key.
 [[nodiscard]] result<processor_outcome> retry_operation(const processor_operation& current,

@@ -107,6 +107,29 @@ TEST_F(processor_test, failure_text_is_cut_between_characters) {
   auto parked = require_reconciliation(topup(processor_status::pending), reason, clock.now());
   ASSERT_TRUE(parked);
   EXPECT_EQ(parked->operation.failure_message, std::string(failure_text_length_max - 2, 'r'));
+
+  // Text that is not UTF-8 (none comes from a JSON answer) loses at most three bytes.
+  const std::string continuation_bytes(failure_text_length_max + 100, '\x80');
+  auto odd =
+      require_reconciliation(topup(processor_status::pending), continuation_bytes, clock.now());
+  ASSERT_TRUE(odd);
+  EXPECT_EQ(odd->operation.failure_message.size(), failure_text_length_max - 3);
+}
+
+// A park on a contradiction keeps its code, so reconciliation leaves it to an operator; an
+// admin's retry clears it with the message.
+TEST_F(processor_test, a_park_carries_its_code_and_a_retry_clears_it) {
+  auto parked = require_reconciliation(topup(processor_status::pending), "another amount",
+                                       clock.now(), processor_contradiction_code);
+  ASSERT_TRUE(parked);
+  EXPECT_EQ(parked->operation.failure_code, processor_contradiction_code);
+  auto retried = retry_operation(parked->operation, clock.now());
+  ASSERT_TRUE(retried);
+  EXPECT_TRUE(retried->operation.failure_code.empty());
+  EXPECT_TRUE(retried->operation.failure_message.empty());
+  auto plain = require_reconciliation(topup(processor_status::pending), "gave up", clock.now());
+  ASSERT_TRUE(plain);
+  EXPECT_TRUE(plain->operation.failure_code.empty());
 }
 
 // The object id is stored with the operation and used to look it up again, so it is not cut

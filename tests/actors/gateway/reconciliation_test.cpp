@@ -235,6 +235,18 @@ TEST(reconciliation, a_parked_operation_the_processor_has_not_finished_is_sent_a
   EXPECT_EQ(moving.repair->status, processor_status::pending);
   EXPECT_FALSE(judged(requested_at + 1, "w_absent", nothing).repair.has_value());  // key gone
   EXPECT_FALSE(judged(requested_at, "w_absent", processor_lookup{}).repair.has_value());
+  // Parked because the processor answered with an object not its own: the same answer would
+  // come back, so it waits for an operator.
+  auto contradicted = parked("w_absent");
+  contradicted.failure_code = std::string(processor_contradiction_code);
+  reconciliation_builder builder;
+  builder.retry_parked_requested_since(requested_at);
+  builder.compare(contradicted);
+  builder.judge_unlisted(*builder.next_unlisted(), nothing);
+  const auto report = builder.finish();
+  ASSERT_EQ(report.differences.size(), 1u);
+  EXPECT_EQ(report.differences[0].kind, difference_kind::missing_at_processor);
+  EXPECT_FALSE(report.differences[0].repair.has_value());
   reconciliation_builder unset;  // no horizon given: nothing is sent again
   unset.compare(parked("w_absent"));
   unset.judge_unlisted(*unset.next_unlisted(), nothing);
