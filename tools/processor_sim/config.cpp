@@ -93,6 +93,10 @@ std::map<std::string, setter> setters() {
       {"--payout-settle-ms",
        bounded(
            day_ms, [](sim_config & c) -> auto& { return c.api.settings.payout_settle_ms; })},
+      {"--search-lag-ms", bounded(
+                              search_lag_ms_max, [](sim_config & c) -> auto& {
+                                return c.api.settings.search_lag_ms;
+                              })},
       // At least 1: the delay doubles per attempt, and 0 doubled stays 0, so the 10,000
       // attempts meant to span three days would all go out within a second.
       {"--webhook-retry-delay-ms",
@@ -141,6 +145,8 @@ A Stripe-compatible payment processor simulator for tests (see tools/processor_s
   --connection-idle-timeout-ms N  close keep-alive connections idle N ms (default 120000)
   --idempotency-ttl-s N         how long idempotency keys are kept (default 86400)
   --authorization-expiry-s N    uncaptured authorizations are canceled after N s (default 7 d)
+  --search-lag-ms N             search finds a new PaymentIntent N ms after its creation, as
+                                Stripe's index lags writes (default 0, at most 3600000)
   --seed N                      seed for fault draws and ids (default: drawn at start)
   --state-file PATH             keep the records in PATH across restarts, kill -9 included
                                 (default: none, in memory only; see README "State file")

@@ -17,7 +17,8 @@ std::vector<std::string> expand_paths(const form_params& params) {
 }
 
 bool is_list(route_id id) {
-  return id == route_id::list_payment_intents || id == route_id::list_payouts;
+  return id == route_id::list_payment_intents || id == route_id::list_payouts ||
+         id == route_id::search_payment_intents;
 }
 
 // The one field each object kind can expand, with "data." before it in a list.

@@ -47,6 +47,9 @@ inline constexpr std::int64_t idempotency_ttl_s_default = 24 * 60 * 60;
 inline constexpr std::int64_t payout_settle_ms_default = 200;
 // Uncaptured authorizations expire after seven days, as card networks enforce.
 inline constexpr std::int64_t authorization_expiry_s_default = 7 * 24 * 60 * 60;
+// Search lags writes by under a minute normally and "up to an hour" in outages, as Stripe
+// documents: --search-lag-ms goes no further than that hour.
+inline constexpr std::int64_t search_lag_ms_max = 3'600'000;
 // How often the background sweep looks for payouts to settle and holds to expire.
 inline constexpr std::int64_t sweep_interval_ms = 20;
 

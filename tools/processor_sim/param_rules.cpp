@@ -30,7 +30,7 @@ std::string ascii_lower(std::string_view text) {
 }
 
 // Metadata is one level of strings: `metadata[a][b]=x` is no key and value, and dropping it
-// silently would store (or, as a list filter, match) something other than what was asked.
+// silently would store something other than what was asked.
 std::optional<stripe_error> check_flat_metadata(const form_params& params) {
   const std::string prefix = "metadata[";
   for (auto it = params.fields.lower_bound(prefix);
@@ -237,24 +237,29 @@ checked<std::string> parse_text(const form_params& params, std::string_view name
   return {*text, std::nullopt};
 }
 
+checked<std::int64_t> parse_list_limit(const form_params& params) {
+  const std::string* text = params.find("limit");
+  if (text == nullptr) return {list_limit_default, std::nullopt};
+  auto value = parse_integer(*text);
+  if (!value || *value < 1 || *value > list_limit_max) {
+    return {0, errors::parameter_invalid_integer(
+                   "limit", "This value must be between 1 and 100 (it is " + *text + ").")};
+  }
+  return {*value, std::nullopt};
+}
+
 checked<list_query> parse_list_query(const form_params& params, bool with_status_filter) {
-  auto unknown = with_status_filter
-                     ? check_known_params(params, {"limit", "starting_after", "ending_before",
-                                                   "metadata", "expand", "created", "status"})
-                     : check_known_params(params, {"limit", "starting_after", "ending_before",
-                                                   "metadata", "expand", "created"});
+  auto unknown =
+      with_status_filter
+          ? check_known_params(
+                params, {"limit", "starting_after", "ending_before", "expand", "created", "status"})
+          : check_known_params(params,
+                               {"limit", "starting_after", "ending_before", "expand", "created"});
   if (unknown) return {{}, unknown};
   list_query query;
-  query.limit = list_limit_default;
-  if (const std::string* text = params.find("limit")) {
-    auto value = parse_integer(*text);
-    if (!value || *value < 1 || *value > list_limit_max) {
-      return {{},
-              errors::parameter_invalid_integer(
-                  "limit", "This value must be between 1 and 100 (it is " + *text + ").")};
-    }
-    query.limit = *value;
-  }
+  auto limit = parse_list_limit(params);
+  if (limit.error) return {{}, limit.error};
+  query.limit = limit.value;
   if (const std::string* text = params.find("starting_after")) query.starting_after = *text;
   if (const std::string* text = params.find("ending_before")) query.ending_before = *text;
   if (!query.starting_after.empty() && !query.ending_before.empty()) {
@@ -264,8 +269,6 @@ checked<list_query> parse_list_query(const form_params& params, bool with_status
                                       "ending_before, starting_after.")};
   }
   if (const std::string* text = params.find("status")) query.status = *text;
-  if (auto nested = check_flat_metadata(params)) return {{}, nested};
-  query.metadata = nested_fields(params, "metadata");
   auto created = parse_created_range(params);
   if (created.error) return {{}, created.error};
   query.created = created.value;

@@ -60,8 +60,12 @@ struct checked {
 [[nodiscard]] checked<std::string> parse_text(const form_params& params, std::string_view name,
                                               std::size_t chars_max);
 
-// limit, starting_after or ending_before, metadata[k], created (an integer or
-// created[gt|gte|lt|lte]) and, with `with_status_filter`, status.
+// `limit` of a list or a search: 1..100, default 10.
+[[nodiscard]] checked<std::int64_t> parse_list_limit(const form_params& params);
+
+// limit, starting_after or ending_before, created (an integer or created[gt|gte|lt|lte])
+// and, with `with_status_filter`, status. Not metadata: Stripe's lists refuse it as an
+// unknown parameter (finding objects by metadata is what search is for).
 [[nodiscard]] checked<list_query> parse_list_query(const form_params& params,
                                                    bool with_status_filter);
 

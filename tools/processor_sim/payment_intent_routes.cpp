@@ -7,6 +7,7 @@
 #include "limits.hpp"
 #include "list_route.hpp"
 #include "param_rules.hpp"
+#include "payment_intent_search.hpp"
 #include "routes.hpp"
 #include "test_instruments.hpp"
 
@@ -190,6 +191,7 @@ route_outcome create(const route_context& context) {
       read_payment_method_choice(params, context.stripe_version).allow_redirects;
   if (const std::string* url = params.find("return_url")) intent.return_url = *url;
   intent.created_s = context.now_ms / 1000;
+  intent.created_ms = context.now_ms;
   intent.idempotency_key = context.idempotency_key;
   intent.request_id = context.request_id;
   bool confirm_now = parse_bool(params, "confirm", false).value;
@@ -288,6 +290,22 @@ route_outcome list(const route_context& context) {
                       "/v1/payment_intents");
 }
 
+route_outcome search(const route_context& context) {
+  auto request = parse_search_request(context.params).value;  // validated before execution
+  auto page = search_payment_intents(context.state, request, context.now_ms,
+                                     context.settings.search_lag_ms);
+  if (page.page_unknown) {
+    return error_outcome(errors::parameter_invalid(
+        "page", "Invalid page: '" + request.page + "' is no next_page of a search."));
+  }
+  boost::json::array data;
+  for (const payment_intent* intent : page.data) data.push_back(to_json(*intent));
+  route_outcome out;
+  out.body = search_result_json(std::move(data), page.has_more, page.next_page,
+                                "/v1/payment_intents/search");
+  return out;
+}
+
 }  // namespace
 
 std::optional<stripe_error> validate(route_id id, const form_params& params,
@@ -315,6 +333,8 @@ std::optional<stripe_error> validate(route_id id, const form_params& params,
           .error;
     case route_id::list_payment_intents:
       return parse_list_query(params, false).error;
+    case route_id::search_payment_intents:
+      return parse_search_request(params).error;
     default:
       return check_known_params(params, {"expand", "client_secret"});
   }
@@ -332,6 +352,8 @@ route_outcome execute(route_id id, const route_context& context) {
       return cancel(context);
     case route_id::list_payment_intents:
       return list(context);
+    case route_id::search_payment_intents:
+      return search(context);
     default: {
       const sim_state& records = context.state;  // a read: not a change for the state file
       const payment_intent* intent = records.find_payment_intent(context.object_id);

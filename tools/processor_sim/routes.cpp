@@ -14,9 +14,12 @@ struct route_row {
   route_id id;
 };
 
-constexpr std::array<route_row, 10> route_table{{
+// First match wins: the search path comes before the retrieve route, which would take
+// "search" for an id.
+constexpr std::array<route_row, 11> route_table{{
     {"POST", "/v1/payment_intents", route_id::create_payment_intent},
     {"GET", "/v1/payment_intents", route_id::list_payment_intents},
+    {"GET", "/v1/payment_intents/search", route_id::search_payment_intents},
     {"GET", "/v1/payment_intents/{id}", route_id::retrieve_payment_intent},
     {"POST", "/v1/payment_intents/{id}/confirm", route_id::confirm_payment_intent},
     {"POST", "/v1/payment_intents/{id}/capture", route_id::capture_payment_intent},

@@ -22,6 +22,7 @@ enum class route_id {
   create_payment_intent,
   retrieve_payment_intent,
   list_payment_intents,
+  search_payment_intents,
   confirm_payment_intent,
   capture_payment_intent,
   cancel_payment_intent,
@@ -43,6 +44,7 @@ struct route_match {
 struct sim_settings {
   std::int64_t payout_settle_ms = 0;
   std::int64_t authorization_expiry_s = 0;
+  std::int64_t search_lag_ms = 0;  // a new PaymentIntent is found by search this much later
 };
 
 // A webhook-worthy change: the event type and a snapshot of the object after it.

@@ -1,4 +1,4 @@
-// Records and lists. Lists scan in creation order (newest first); the metadata filter makes
+// Records and lists. Lists scan in creation order (newest first); the status filter makes
 // that linear, which is fine at the simulator's bounded sizes. A lower `created` bound ends
 // the scan once every older object is below it, so paging a recent window stays cheap.
 #include "sim_state.hpp"
@@ -11,12 +11,7 @@ namespace {
 template <typename object>
 bool matches(const object& candidate, const list_query& query) {
   if (!query.status.empty() && candidate.status != query.status) return false;
-  if (!query.created.contains(candidate.created_s)) return false;
-  for (const auto& [key, value] : query.metadata) {
-    auto it = candidate.metadata.find(key);
-    if (it == candidate.metadata.end() || it->second != value) return false;
-  }
-  return true;
+  return query.created.contains(candidate.created_s);
 }
 
 // Brings `newest_created` (see sim_state's members) up to date from position `from` on.
@@ -115,6 +110,12 @@ const payment_intent* sim_state::find_payment_intent(const std::string& id) cons
 const payout* sim_state::find_payout(const std::string& id) const {
   auto it = payout_index_.find(id);
   return it == payout_index_.end() ? nullptr : &payouts_[it->second];
+}
+
+std::optional<std::size_t> sim_state::payment_intent_position(const std::string& id) const {
+  auto it = payment_intent_index_.find(id);
+  if (it == payment_intent_index_.end()) return std::nullopt;
+  return it->second;
 }
 
 payment_intent& sim_state::add_payment_intent(payment_intent intent) {

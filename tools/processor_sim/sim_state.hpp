@@ -43,7 +43,6 @@ struct list_query {
   std::int64_t limit = 10;
   std::string starting_after;  // id; empty: from the newest
   std::string ending_before;   // id; empty: not paging backwards
-  metadata_map metadata;       // every pair must match (the simulator's reconciliation aid)
   std::string status;          // empty: any
   created_range created;       // no bounds: any
 };
@@ -98,6 +97,8 @@ class sim_state {
     return payment_intents_;
   }
   [[nodiscard]] const std::vector<payout>& payouts() const { return payouts_; }
+  // Where the intent is in payment_intents() (creation order); nullopt: no such id.
+  [[nodiscard]] std::optional<std::size_t> payment_intent_position(const std::string& id) const;
 
   [[nodiscard]] list_page<payment_intent> list_payment_intents(const list_query& query) const;
   [[nodiscard]] list_page<payout> list_payouts(const list_query& query) const;

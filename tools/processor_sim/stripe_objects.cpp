@@ -145,6 +145,18 @@ boost::json::object list_json(boost::json::array data, bool has_more, std::strin
   return out;
 }
 
+boost::json::object search_result_json(boost::json::array data, bool has_more,
+                                       const std::string& next_page, std::string url) {
+  boost::json::object out;
+  out["object"] = "search_result";
+  out["url"] = std::move(url);
+  out["has_more"] = has_more;
+  out["next_page"] =
+      next_page.empty() ? boost::json::value(nullptr) : boost::json::value(next_page);
+  out["data"] = std::move(data);
+  return out;
+}
+
 boost::json::object event_json(const std::string& id, const std::string& type,
                                std::int64_t created_s, boost::json::object object,
                                const event_origin& origin) {

@@ -39,6 +39,9 @@ struct payment_intent {
 
   // Bookkeeping.
   std::uint64_t sequence = 0;  // creation order, breaks ties between equal `created_s`
+  // Creation to the millisecond, for search's indexing lag. Not in the state file (whose
+  // format it would change for a test aid): 0 after a restart, and `created_s` counts.
+  std::int64_t created_ms = 0;
   std::string idempotency_key;
   std::string request_id;
 };
@@ -80,6 +83,11 @@ struct payout {
 // `{"object":"list","data":[...],"has_more":...,"url":...}`.
 [[nodiscard]] boost::json::object list_json(boost::json::array data, bool has_more,
                                             std::string url);
+
+// `{"object":"search_result","url":...,"has_more":...,"next_page":...,"data":[...]}`;
+// an empty `next_page` is null.
+[[nodiscard]] boost::json::object search_result_json(boost::json::array data, bool has_more,
+                                                     const std::string& next_page, std::string url);
 
 struct event_origin {
   std::string request_id;       // empty: the event has no originating request (a sweep)

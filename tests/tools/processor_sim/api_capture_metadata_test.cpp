@@ -1,6 +1,6 @@
 // Tests metadata on an existing PaymentIntent through the request pipeline: capture takes
 // `metadata` with Stripe's update semantics (docs.stripe.com/metadata), and the merged map is
-// what the answer, the event, the records and the metadata list filter show; a refused
+// what the answer, the event, the records and search by metadata show; a refused
 // capture changes nothing; confirm and cancel still refuse metadata, as Stripe does. (The
 // state file's side: sim_journal_test.cpp.)
 #include <gtest/gtest.h>
@@ -28,8 +28,9 @@ class capture_metadata : public api_test {
   boost::json::object retrieved(const std::string& id) {
     return json(call("GET", "/v1/payment_intents/" + id));
   }
-  std::size_t listed(const std::string& filter) {
-    return json(call("GET", "/v1/payment_intents?" + filter))["data"].as_array().size();
+  // How many intents search finds for `query` (metadata changes show there at once).
+  std::size_t found(const std::string& query) {
+    return json(call("GET", search_target(query)))["data"].as_array().size();
   }
   static std::string many_pairs(int count, const std::string& prefix) {
     std::string pairs;
@@ -58,10 +59,10 @@ TEST_F(capture_metadata, sets_overwrites_and_unsets_keys_everywhere_the_intent_s
   EXPECT_EQ(retrieved(id)["metadata"], merged);
   auto charge = boost::json::parse(call("GET", "/_sim/charges").body).as_array().at(0);
   EXPECT_EQ(charge.at("metadata"), merged);
-  EXPECT_EQ(listed("metadata[added]=2"), 1u);
-  EXPECT_EQ(listed("metadata[changed]=new&metadata[kept]=1"), 1u);
-  EXPECT_EQ(listed("metadata[changed]=old"), 0u);
-  EXPECT_EQ(listed("metadata[dropped]=x"), 0u);
+  EXPECT_EQ(found("metadata['added']:'2'"), 1u);
+  EXPECT_EQ(found("metadata['changed']:'new' AND metadata['kept']:'1'"), 1u);
+  EXPECT_EQ(found("metadata['changed']:'old'"), 0u);
+  EXPECT_EQ(found("metadata['dropped']:'x'"), 0u);
 }
 
 TEST_F(capture_metadata, a_bare_metadata_unsets_every_key_before_the_pairs_apply) {
@@ -74,7 +75,7 @@ TEST_F(capture_metadata, a_bare_metadata_unsets_every_key_before_the_pairs_apply
   auto cleared = capture(second, "metadata=");
   ASSERT_EQ(cleared.status, 200) << cleared.body;
   EXPECT_TRUE(json(cleared)["metadata"].as_object().empty());
-  EXPECT_EQ(listed("metadata[a]=1"), 0u);
+  EXPECT_EQ(found("metadata['a']:'1'"), 0u);
 
   const std::string third = held("&metadata[a]=1");
   auto untouched = capture(third, "");

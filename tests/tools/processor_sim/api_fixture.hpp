@@ -65,6 +65,28 @@ inline const std::string visa =
     "amount=1000&currency=usd&payment_method=pm_card_visa&confirm=true"
     "&payment_method_types[]=card";
 
+// Form encoding of a parameter value, as a client library sends it (quotes, spaces, brackets).
+inline std::string form_encoded(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    }
+  }
+  return out;
+}
+
+// `GET /v1/payment_intents/search` for a query in Stripe's search language.
+inline std::string search_target(std::string_view query) {
+  return "/v1/payment_intents/search?query=" + form_encoded(query);
+}
+
 // A raw request, for tests that run the two phases themselves.
 inline api_request keyed_visa_payment(std::string key) {
   api_request request;

@@ -1,6 +1,7 @@
 // Stripe's `created` filter on both list routes: the exact second and each bound, a range,
 // paging under a lower bound (the way escrowd's reconciliation reads), the other filters
-// alongside, the 400s, and a history whose creation times are not in order.
+// alongside, the 400s, and a history whose creation times are not in order. Also that the
+// lists refuse a metadata filter, as Stripe's do, and search filters by metadata instead.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -118,13 +119,31 @@ TEST_F(list_created_test, pages_under_a_lower_bound_with_has_more_for_matches_on
   EXPECT_EQ(back.at("data").as_array()[0].as_object().at("id").as_string(), recent[1].id);
 }
 
-TEST_F(list_created_test, combines_with_metadata) {
+// Stripe's lists take no metadata filter: `metadata[...]` (or a bare `metadata`) is refused
+// like any unknown parameter, never ignored, which would answer every object instead.
+TEST_F(list_created_test, lists_refuse_a_metadata_filter_as_stripe_does) {
+  (void)payment_intents(1, "&metadata[batch]=b1");
+  for (const std::string path : {"/v1/payment_intents", "/v1/payouts"}) {
+    for (const std::string filter :
+         {"metadata[batch]=b1", "metadata%5Bbatch%5D=b1", "metadata=", "limit=3&metadata[a]=1"}) {
+      auto error = error_of(path + "?" + filter + "&created[gte]=1");
+      EXPECT_EQ(error.at("code"), "parameter_unknown") << path << "?" << filter;
+      EXPECT_EQ(error.at("param"), "metadata");
+      EXPECT_EQ(error.at("message"), "Received unknown parameter: metadata");
+    }
+  }
+}
+
+// What the list's metadata filter did, search does: metadata together with `created`.
+TEST_F(list_created_test, search_filters_by_metadata_and_created_instead) {
   auto tagged = payment_intents(2, "&metadata[batch]=b1");
   auto other = payment_intents(1, "&metadata[batch]=b2");
   auto late = payment_intents(1, "&metadata[batch]=b1");
-  EXPECT_EQ(intents_where("metadata[batch]=b1&created[gt]=" + at(tagged[0])),
+  auto search = [&](const std::string& query) { return listed_ids(search_target(query)); };
+  EXPECT_EQ(search("metadata['batch']:'b1' AND created>" + at(tagged[0])),
             (ids{late[0].id, tagged[1].id}));
-  EXPECT_EQ(intents_where("metadata[batch]=b2&created[lt]=" + at(other[0])), ids{});
+  EXPECT_EQ(search("metadata['batch']:'b2' AND created<" + at(other[0])), ids{});
+  EXPECT_EQ(search("metadata['batch']:'b2' AND created<=" + at(other[0])), ids{other[0].id});
 }
 
 TEST_F(list_created_test, payouts_filter_by_created_and_status) {

@@ -240,9 +240,9 @@ TEST_F(sim_journal_test, metadata_merged_by_a_capture_survives_restarts) {
     const auto intent = boost::json::parse(sim().call("GET", "/v1/payment_intents/" + id).body);
     EXPECT_EQ(intent.at("metadata"), merged) << "restart " << restart;
     EXPECT_EQ(intent.at("status"), "succeeded") << "restart " << restart;
-    const auto listed = boost::json::parse(
-        sim().call("GET", "/v1/payment_intents?metadata[c]=3&metadata[a]=1").body);
-    EXPECT_EQ(listed.at("data").as_array().size(), 1u) << "restart " << restart;
+    const auto found = boost::json::parse(
+        sim().call("GET", search_target("metadata['c']:'3' AND metadata['a']:'1'")).body);
+    EXPECT_EQ(found.at("data").as_array().size(), 1u) << "restart " << restart;
     const auto retried = sim().call("POST", "/v1/payment_intents/" + id + "/capture",
                                     "metadata[b]=&metadata[c]=3", "key-capture");
     EXPECT_EQ(retried.body, captured.body) << "restart " << restart;

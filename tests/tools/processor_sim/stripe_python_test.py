@@ -156,14 +156,32 @@ class PaymentIntentTest(SimulatorTest):
         intent.capture()
         self.assertEqual((intent.status, intent.amount_received), ("succeeded", 650))
 
-    def test_lists_page_through_every_intent_and_filter_by_metadata(self):
+    def test_lists_page_through_every_intent_and_refuse_a_metadata_filter(self):
         ids = {self.create_card_charge(100 + n, metadata={"batch": "b%d" % (n % 2)}).id for n in range(5)}
         page = stripe.PaymentIntent.list(limit=2)
         self.assertEqual(len(page.data), 2)
         self.assertTrue(page.has_more)
         self.assertEqual({intent.id for intent in page.auto_paging_iter()}, ids)
-        tagged = stripe.PaymentIntent.list(metadata={"batch": "b1"})
-        self.assertEqual(len(tagged.data), 2)
+        with self.assertRaises(stripe.error.InvalidRequestError) as caught:
+            stripe.PaymentIntent.list(metadata={"batch": "b1"})
+        self.assertEqual((caught.exception.code, caught.exception.param), ("parameter_unknown", "metadata"))
+
+    def test_search_finds_by_metadata_and_pages_with_next_page(self):
+        tagged = [self.create_card_charge(100 + n, metadata={"order": "o'1"}).id for n in range(5)]
+        self.create_card_charge(999, metadata={"order": "o2"})
+        found = stripe.PaymentIntent.search(query="metadata['order']:'o\\'1'", limit=2)
+        self.assertIsInstance(found, stripe.SearchResultObject)
+        self.assertEqual(found.url, "/v1/payment_intents/search")
+        self.assertEqual([intent.id for intent in found.data], tagged[::-1][:2])
+        self.assertTrue(found.has_more)
+        self.assertIsNotNone(found.next_page)
+        self.assertEqual([intent.id for intent in found.auto_paging_iter()], tagged[::-1])
+        numeric = stripe.PaymentIntent.search(query="amount>=103 OR amount:999")
+        self.assertEqual([intent.amount for intent in numeric.data], [999, 104, 103])
+        self.assertIsNone(numeric.next_page)
+        with self.assertRaises(stripe.error.InvalidRequestError) as caught:
+            stripe.PaymentIntent.search(query="customer:'cus_1'")
+        self.assertEqual(caught.exception.param, "query")
 
     def test_lists_page_through_intents_created_since_a_time(self):
         first = self.create_card_charge(100)
@@ -199,6 +217,18 @@ class PaymentIntentTest(SimulatorTest):
         self.assertEqual(caught.exception.http_status, 401)
 
 
+class SearchLagTest(SimulatorTest):
+    flags = ("--search-lag-ms", "60000")
+
+    def test_a_new_intent_is_searchable_only_after_the_lag(self):
+        intent = self.create_card_charge(100, metadata={"order": "fresh"})
+        query = "metadata['order']:'fresh'"
+        self.assertEqual(stripe.PaymentIntent.search(query=query).data, [])
+        self.assertEqual([i.id for i in stripe.PaymentIntent.list()], [intent.id])
+        self.sim.advance_clock(61)
+        self.assertEqual([i.id for i in stripe.PaymentIntent.search(query=query)], [intent.id])
+
+
 class PayoutTest(SimulatorTest):
     flags = ("--payout-settle-ms", "1000")
 
@@ -211,7 +241,9 @@ class PayoutTest(SimulatorTest):
         self.assertEqual(stripe.Payout.retrieve(paid.id).status, "paid")
         failed = stripe.Payout.retrieve(failing.id, expand=["balance_transaction"])
         self.assertEqual((failed.status, failed.failure_code), ("failed", "no_account"))
-        self.assertEqual([p.id for p in stripe.Payout.list(metadata={"escrowd_payout": "p1"})], [paid.id])
+        since = stripe.Payout.retrieve(paid.id).created
+        self.assertEqual([p.id for p in stripe.Payout.list(created={"gte": since}).auto_paging_iter()
+                          if p.metadata.get("escrowd_payout") == "p1"], [paid.id])
 
     def test_a_pending_payout_cancels_and_lists_by_status(self):
         payout = stripe.Payout.create(amount=400, currency="gbp")
