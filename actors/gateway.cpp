@@ -108,6 +108,8 @@ void drive(self_pointer self, const std::string& key) {
             parked_on_contradiction(self, key, *reply.object))
           return;
         if (reply.object) row.object_id = reply.object->id;
+        // A replayed failure ran nothing: the search lag counts from the request that did.
+        if (!reply.failure_saved_under_key) row.last_answered_at = unix_now();
         const auto step =
             after_send(reply, row.row.attempts, self->state.config, draw(self->state));
         if (reply.kind == reply_kind::retryable) ++row.row.attempts;
@@ -142,21 +144,24 @@ void look_up(self_pointer self, const std::string& key, const gateway_step& aske
   const auto& tracked = state.rows.at(key);
   ++state.stats.lookups;
   const auto kind = tracked.row.operation_kind;
-  request_find(self, kind, tracked.row.operation_id,
-               [self, key, asked](const processor_lookup& lookup) {
-                 auto found = self->state.rows.find(key);
-                 if (found == self->state.rows.end()) return;
-                 if (lookup.answered && lookup.objects.size() == 1 &&
-                     parked_on_contradiction(self, key, lookup.objects.front()))
-                   return;
-                 auto& looked_up = found->second;
-                 const auto step =
-                     after_lookup(lookup, asked, looked_up.row.attempts, looked_up.empty_lookups,
-                                  self->state.config, draw(self->state));
-                 if (lookup.answered && lookup.objects.empty()) ++looked_up.empty_lookups;
-                 if (step.what == next_step::reschedule) ++looked_up.row.attempts;
-                 follow(self, key, step);
-               });
+  request_find(
+      self, kind, tracked.row.operation_id, tracked.row.created_at,
+      [self, key, asked](const processor_lookup& lookup) {
+        auto found = self->state.rows.find(key);
+        if (found == self->state.rows.end()) return;
+        if (lookup.answered && lookup.objects.size() == 1 &&
+            parked_on_contradiction(self, key, lookup.objects.front()))
+          return;
+        auto& looked_up = found->second;
+        if (auto wait = wait_for_search(lookup, asked, looked_up.last_answered_at, unix_now()))
+          return follow(self, key, *wait);
+        const auto step =
+            after_lookup(lookup, asked, looked_up.row.attempts, looked_up.empty_lookups,
+                         self->state.config, draw(self->state));
+        if (lookup.answered && lookup.objects.empty()) ++looked_up.empty_lookups;
+        if (step.what == next_step::reschedule) ++looked_up.row.attempts;
+        follow(self, key, step);
+      });
 }
 
 void settle_row(self_pointer self, const std::string& key, const settlement& verdict) {
@@ -280,6 +285,7 @@ bool track(gateway_state& state, const storage::read_snapshot& snapshot,
   tracked.account_id = operation->account_id;
   tracked.amount = operation->amount;
   tracked.currency = operation->currency.str();
+  tracked.last_answered_at = unix_now();
   ++of_kind;
   return true;
 }
@@ -365,15 +371,18 @@ void cancel(self_pointer self, operation_cancel_request& request, completion_han
   state.blocked.insert(key);
   ++state.stats.lookups;
   request_find(
-      self, operation.kind, operation.id,
-      [self, key, done, answer, command](const processor_lookup& lookup) mutable {
+      self, operation.kind, operation.id, operation.created_at,
+      [self, key, done, answer, command,
+       parked_at = operation.updated_at](const processor_lookup& lookup) mutable {
         self->state.blocked.erase(key);
         if (!lookup.answered) {
           // Not stored under the request's key (a 5xx): the admin retries later.
           return done.call(
               command.context.render({error{error_code::processor_error, {}}, {}, false}));
         }
-        command.processor_shows_nothing = lookup.objects.empty();
+        // Parking ends its requests: a search lagging less than since then would show them.
+        command.processor_shows_nothing =
+            lookup.objects.empty() && absence_is_current(lookup, parked_at, unix_now());
         answer(std::move(command));
       },
       call_lane::prompt);

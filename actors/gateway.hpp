@@ -61,6 +61,10 @@ struct tracked_row {
   // Answered lookups that found nothing, while tracked (a restart counts again from 0,
   // which only asks more): send failures must not stand in for them (after_lookup).
   std::uint32_t empty_lookups = 0;
+  // When the last send that could have run at the processor was answered (Unix seconds;
+  // tracking starts it, as a restart cannot tell): a lagging search's empty answer means
+  // nothing until its lag has passed since (wait_for_search).
+  std::int64_t last_answered_at = 0;
 };
 
 using call_result = std::variant<processor_reply, processor_lookup, processor_page>;
@@ -130,7 +134,7 @@ void request_processor_call(gateway_actor::stateful_pointer<gateway_state> self,
 // Queues a find of the objects whose metadata names the operation (coalesced with the same
 // find, whoever asked); `then` runs on the gateway with the answer.
 void request_find(gateway_actor::stateful_pointer<gateway_state> self, processor_kind kind,
-                  const std::string& operation_id,
+                  const std::string& operation_id, std::int64_t created_at,
                   std::function<void(const processor_lookup&)> then,
                   call_lane lane = call_lane::outbox);
 

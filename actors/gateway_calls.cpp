@@ -85,7 +85,8 @@ telemetry::processor_call processor_call_of(processor_kind kind, port_method met
       return topup ? processor_call::create_payment_intent : processor_call::create_payout;
     case port_method::retrieve:
       return topup ? processor_call::retrieve_payment_intent : processor_call::retrieve_payout;
-    case port_method::find:  // a list filtered by metadata
+    case port_method::find:  // a top-up's search; a withdrawal's pages of payouts
+      return topup ? processor_call::search_payment_intents : processor_call::list_payouts;
     case port_method::list:
       return topup ? processor_call::list_payment_intents : processor_call::list_payouts;
   }
@@ -108,12 +109,15 @@ void request_processor_call(self_pointer self, std::string identity, telemetry::
 }
 
 void request_find(self_pointer self, processor_kind kind, const std::string& operation_id,
-                  std::function<void(const processor_lookup&)> then, call_lane lane) {
+                  std::int64_t created_at, std::function<void(const processor_lookup&)> then,
+                  call_lane lane) {
   request_processor_call(
       self, "find " + std::string(to_string(kind)) + " " + operation_id,
       processor_call_of(kind, port_method::find),
-      [kind, operation_id](processor_port& port, std::function<void(call_result)> done) {
-        port.find(kind, operation_id, [done](processor_lookup found) { done(std::move(found)); });
+      [kind, operation_id, created_at](processor_port& port,
+                                       std::function<void(call_result)> done) {
+        port.find(kind, operation_id, created_at,
+                  [done](processor_lookup found) { done(std::move(found)); });
       },
       [then = std::move(then)](const call_result& result) {
         then(std::get<processor_lookup>(result));

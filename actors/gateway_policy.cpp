@@ -148,6 +148,23 @@ gateway_step after_lookup(const processor_lookup& lookup, const gateway_step& as
   return step_for_object(lookup.objects.front());
 }
 
+bool absence_is_current(const processor_lookup& lookup, std::int64_t last_answered_at,
+                        std::int64_t now) {
+  return now - last_answered_at >= lookup.search_lag.count();
+}
+
+std::optional<gateway_step> wait_for_search(const processor_lookup& lookup,
+                                            const gateway_step& asked,
+                                            std::int64_t last_answered_at, std::int64_t now) {
+  if (!asked.absence_is_final || !lookup.answered || !lookup.objects.empty() ||
+      absence_is_current(lookup, last_answered_at, now))
+    return std::nullopt;
+  gateway_step step;
+  step.what = next_step::reschedule;
+  step.delay = std::chrono::seconds(last_answered_at + lookup.search_lag.count() - now);
+  return step;
+}
+
 bool past_key_resend_horizon(std::int64_t requested_at, std::int64_t now,
                              const gateway_config& config) {
   return now - requested_at >= config.key_resend_horizon.count();

@@ -52,6 +52,21 @@ struct gateway_step {
                                         std::uint32_t attempts, std::uint32_t empty_lookups,
                                         const gateway_config& config, double random);
 
+// Whether a find's answer that shows nothing proves it for requests whose last answer
+// arrived at `last_answered_at` (Unix seconds): a search lagging its writes
+// (processor_lookup::search_lag) shows only what is older than its lag.
+[[nodiscard]] bool absence_is_current(const processor_lookup& lookup, std::int64_t last_answered_at,
+                                      std::int64_t now);
+// A lookup `asked` to make an absence final (which fails the operation) that showed nothing
+// before the search could show the row's last request: proves nothing, counts no attempt;
+// the row goes on (sends again with its key, which runs nothing twice) once the search has
+// caught up. None when the answer stands (any other lookup's absence only sends again or
+// parks, which a later answer can still correct).
+[[nodiscard]] std::optional<gateway_step> wait_for_search(const processor_lookup& lookup,
+                                                          const gateway_step& asked,
+                                                          std::int64_t last_answered_at,
+                                                          std::int64_t now);
+
 // Whether an operation requested at `requested_at` (Unix seconds) is past the horizon after
 // which a send could run at the processor again (gateway_config::key_resend_horizon).
 [[nodiscard]] bool past_key_resend_horizon(std::int64_t requested_at, std::int64_t now,

@@ -189,8 +189,9 @@ void look_up_unlisted(self_pointer self, const std::shared_ptr<reconciliation_ru
   if (!operation) return report_or_repair(self, run);
   const auto kind = operation->kind;
   const auto id = operation->id;
+  const auto created_at = operation->created_at;
   request_find(
-      self, kind, id,
+      self, kind, id, created_at,
       [self, run, operation = std::move(*operation)](const processor_lookup& lookup) {
         run->builder.judge_unlisted(operation, lookup);
         look_up_unlisted(self, run);

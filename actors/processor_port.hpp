@@ -89,6 +89,10 @@ struct processor_lookup {
   int http_status = 0;                    // 0: no answer arrived
   bool timed_out = false;
   std::string detail;
+  // find: the processor's search lags its writes by up to this long (Stripe's Search API:
+  // typically under a minute), so an empty answer says nothing of an object created in the
+  // last `search_lag`. 0: the answer is as of now.
+  std::chrono::seconds search_lag{0};
 };
 
 // One page of a list, newest first.
@@ -114,8 +118,11 @@ class processor_port {
   // The object by its processor id.
   virtual void retrieve(processor_kind kind, const std::string& object_id,
                         lookup_callback done) = 0;
-  // Every object whose metadata names `operation_id` (normally 0 or 1).
-  virtual void find(processor_kind kind, const std::string& operation_id, lookup_callback done) = 0;
+  // Every object whose metadata names `operation_id` (normally 0 or 1). `created_at`: when
+  // the operation was created (the ledger's Unix seconds; 0: unknown): none of its objects
+  // is older, give or take the clocks' skew.
+  virtual void find(processor_kind kind, const std::string& operation_id, std::int64_t created_at,
+                    lookup_callback done) = 0;
   // One page of the objects of the kind created at or after `created_since` (Unix
   // seconds, the processor's clock; 0: every object), newest first, after `starting_after`
   // (an object id; empty: from the newest). `limit` is 1..100.

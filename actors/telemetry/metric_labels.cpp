@@ -38,6 +38,8 @@ std::string_view label_of(processor_call call) {
       return "retrieve_payout";
     case processor_call::list_payouts:
       return "list_payouts";
+    case processor_call::search_payment_intents:
+      return "search_payment_intents";
   }
   return "unknown";
 }

@@ -52,8 +52,9 @@ enum class processor_call : std::uint8_t {
   create_payout,
   retrieve_payout,
   list_payouts,
+  search_payment_intents,  // a top-up's objects by its metadata (payouts have no search)
 };
-inline constexpr std::size_t processor_call_count = 6;
+inline constexpr std::size_t processor_call_count = 7;
 
 // How one processor call ended (one attempt; a retry is another call).
 enum class processor_call_outcome : std::uint8_t {

@@ -26,6 +26,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "http/processor_client/stripe_find.hpp"
 #include "http/processor_client/stripe_wire.hpp"
 
 namespace escrowd::processor_client {
@@ -372,10 +373,29 @@ void stripe_client::retrieve(processor_kind kind, const std::string& object_id,
 }
 
 void stripe_client::find(processor_kind kind, const std::string& operation_id,
-                         lookup_callback done) {
-  impl_->submit(find_request(kind, operation_id, impl_->identity),
-                [kind, operation_id, done = std::move(done)](wire_answer answer) {
-                  done(classify_find(kind, operation_id, answer));
+                         std::int64_t created_at, lookup_callback done) {
+  if (kind == processor_kind::topup) {
+    impl_->submit(
+        payment_intent_search_request(operation_id, impl_->identity),
+        [operation_id, lag = impl_->config.search_lag, done = std::move(done)](wire_answer answer) {
+          auto lookup = classify_find(processor_kind::topup, operation_id, answer);
+          lookup.search_lag = lag;
+          done(std::move(lookup));
+        });
+    return;
+  }
+  scan_payouts(impl_.get(), std::make_shared<payout_scan>(operation_id, created_at),
+               std::move(done));
+}
+
+// Callbacks run on the I/O thread, which stop() joins before `state` goes: the raw pointer
+// outlives every page's answer.
+void stripe_client::scan_payouts(impl* state, std::shared_ptr<payout_scan> scan,
+                                 lookup_callback done) {
+  state->submit(scan->next_request(state->identity),
+                [state, scan, done = std::move(done)](wire_answer answer) mutable {
+                  if (scan->take(answer)) return done(scan->lookup());
+                  scan_payouts(state, std::move(scan), std::move(done));
                 });
 }
 

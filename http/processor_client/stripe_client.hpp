@@ -19,6 +19,8 @@
 
 namespace escrowd::processor_client {
 
+class payout_scan;
+
 // Connections open at once to the processor (each carries one request at a time).
 inline constexpr std::size_t connections_max_default = 8;
 // Requests waiting for a connection; more fail at once as retryable ("client queue full").
@@ -27,6 +29,9 @@ inline constexpr std::size_t queued_requests_max = 10'000;
 inline constexpr auto request_timeout_default = std::chrono::milliseconds(30'000);
 // A list page of 100 objects is about 200 KiB; anything far larger is not Stripe.
 inline constexpr std::size_t response_body_bytes_max = 8 * 1024 * 1024;
+// Stripe: searchable "in less than a minute" normally, "up to an hour behind during
+// outages", which is when an operation's fate is in doubt.
+inline constexpr auto search_lag_default = std::chrono::seconds(3600);
 
 struct stripe_client_config {
   std::string url = "https://api.stripe.com";  // or the simulator's http://127.0.0.1:PORT
@@ -37,6 +42,10 @@ struct stripe_client_config {
   // https only: verify the server's certificate against the system's trust store (off
   // only for a test server with a self-signed certificate).
   bool verify_certificates = true;
+  // How far Stripe's Search API may lag its writes (stripe_find.hpp): a top-up's search
+  // that finds nothing says so only for one created longer ago. 0 for a processor whose
+  // search is current (the bundled simulator's default).
+  std::chrono::seconds search_lag = search_lag_default;
 };
 
 class stripe_client final : public actors::processor_port {
@@ -49,7 +58,8 @@ class stripe_client final : public actors::processor_port {
 
   void send(const actors::processor_request& request, reply_callback done) override;
   void retrieve(processor_kind kind, const std::string& object_id, lookup_callback done) override;
-  void find(processor_kind kind, const std::string& operation_id, lookup_callback done) override;
+  void find(processor_kind kind, const std::string& operation_id, std::int64_t created_at,
+            lookup_callback done) override;
   void list(processor_kind kind, std::int64_t created_since, const std::string& starting_after,
             std::size_t limit, page_callback done) override;
 
@@ -60,6 +70,8 @@ class stripe_client final : public actors::processor_port {
 
  private:
   explicit stripe_client(std::unique_ptr<impl> state);
+  // Asks for the scan's next page of payouts until it is over, then calls `done`.
+  static void scan_payouts(impl* state, std::shared_ptr<payout_scan> scan, lookup_callback done);
   std::unique_ptr<impl> impl_;
 };
 

@@ -16,7 +16,6 @@ using actors::processor_reply;
 using actors::reply_kind;
 
 constexpr std::string_view user_agent = "escrowd-gateway/0.1";
-constexpr std::size_t find_limit = 10;
 
 bool same_ignoring_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -251,13 +250,7 @@ wire_request retrieve_request(processor_kind kind, std::string_view object_id,
                       identity);
 }
 
-wire_request find_request(processor_kind kind, std::string_view operation_id,
-                          const client_identity& identity) {
-  const auto metadata_key =
-      kind == processor_kind::topup ? actors::topup_metadata_key : actors::withdrawal_metadata_key;
-  std::string target(collection(kind));
-  target += "?" + form_escape("metadata[" + std::string(metadata_key) + "]") + "=" +
-            form_escape(operation_id) + "&limit=" + std::to_string(find_limit);
+wire_request get_request(std::string target, const client_identity& identity) {
   return base_request("GET", std::move(target), identity);
 }
 

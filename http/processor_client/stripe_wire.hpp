@@ -1,5 +1,5 @@
 // Stripe's wire format for the processor client, without sockets: the HTTP requests that
-// create, retrieve, find and list PaymentIntents and Payouts (form-encoded bodies and
+// create, retrieve and list PaymentIntents and Payouts (form-encoded bodies and
 // queries, `Authorization: Bearer <key>`, `Idempotency-Key` on every create), and the
 // classification of an answer into what the gateway decides on (actors/processor_port.hpp).
 // Pure functions: unit-tested on their own, used by stripe_client on its I/O thread.
@@ -63,10 +63,8 @@ struct wire_answer {
                                           const client_identity& identity);
 [[nodiscard]] wire_request retrieve_request(processor_kind kind, std::string_view object_id,
                                             const client_identity& identity);
-// A list filtered by the operation's metadata (the simulator's extension of Stripe's
-// lists; see tools/processor_sim/README.md).
-[[nodiscard]] wire_request find_request(processor_kind kind, std::string_view operation_id,
-                                        const client_identity& identity);
+// A GET of `target` (path and query, below the URL's prefix).
+[[nodiscard]] wire_request get_request(std::string target, const client_identity& identity);
 // Stripe's `created[gte]` filter when `created_since` is positive.
 [[nodiscard]] wire_request list_request(processor_kind kind, std::int64_t created_since,
                                         std::string_view starting_after, std::size_t limit,
@@ -82,8 +80,8 @@ struct wire_answer {
 // 200 -> the object; 404 -> answered, no object; anything else -> not answered.
 [[nodiscard]] actors::processor_lookup classify_retrieve(processor_kind kind,
                                                          const wire_answer& answer);
-// The list's objects of this operation (filtered again here: a processor that ignored the
-// metadata filter must not make another operation's object look like this one's).
+// The search's objects of this operation (filtered again here: a query the processor read
+// otherwise must not make another operation's object look like this one's).
 [[nodiscard]] actors::processor_lookup classify_find(processor_kind kind,
                                                      std::string_view operation_id,
                                                      const wire_answer& answer);

@@ -57,6 +57,12 @@ bool parse_webhook_event_retention(const std::string& value, const std::string& 
                                      problem);
 }
 
+bool parse_processor_search_lag(const std::string& value, const std::string& source,
+                                command_line& line, std::string& problem) {
+  return parse_seconds<std::int64_t>(value, source, 0, processor_search_lag_s_max,
+                                     line.processor_search_lag_s, problem);
+}
+
 // Assigns the value of one `--flag value` or `--flag=value`; false if the flag is unknown.
 bool assign_flag(command_line& line, const std::string& flag, const std::string& value,
                  std::string& problem) {
@@ -92,6 +98,8 @@ bool assign_flag(command_line& line, const std::string& flag, const std::string&
     return parse_idempotency_retention(value, flag, line, problem);
   } else if (flag == "--webhook-event-retention") {
     return parse_webhook_event_retention(value, flag, line, problem);
+  } else if (flag == "--processor-search-lag") {
+    return parse_processor_search_lag(value, flag, line, problem);
   } else if (flag == "--map-size-gib") {
     std::uint32_t gib = 0;
     auto [end, failure] = std::from_chars(value.data(), value.data() + value.size(), gib);
@@ -131,6 +139,11 @@ parse_outcome parse_command_line(const std::vector<std::string>& arguments) {
     if (!parse_webhook_event_retention(kept, "ESCROWD_WEBHOOK_EVENT_RETENTION_S", line, problem))
       return {std::nullopt, problem};
   }
+  if (const auto lag = environment_or("ESCROWD_PROCESSOR_SEARCH_LAG_S", {}); !lag.empty()) {
+    std::string problem;
+    if (!parse_processor_search_lag(lag, "ESCROWD_PROCESSOR_SEARCH_LAG_S", line, problem))
+      return {std::nullopt, problem};
+  }
   if (arguments.empty()) return {line, {}};
 
   auto named = subcommand_named(arguments[0]);
@@ -164,7 +177,7 @@ usage:
                 [--webhook-secret S] [--threads N] [--admin-key-file FILE]
                 [--scheduler sharing|stealing] [--reconcile-every SECONDS]
                 [--map-size-gib N] [--idempotency-retention SECONDS]
-                [--webhook-event-retention SECONDS]
+                [--webhook-event-retention SECONDS] [--processor-search-lag SECONDS]
       Start the server. The first admin key (at least 16 characters) comes from
       ESCROWD_ADMIN_KEY or --admin-key-file at first start. Without --processor-url the
       bundled processor simulator runs on a loopback port and keeps its records in
@@ -181,6 +194,10 @@ usage:
       (default 86400, a day; 60 to 31536000).
       --webhook-event-retention: how long a processed webhook event's id is kept so a
       redelivery is recognised (default 2592000, 30 days; 259200 to 315360000).
+      --processor-search-lag: how far the processor's search may lag its writes; a
+      top-up's search that finds nothing proves nothing for this long after its last
+      request (default 3600 with --processor-url, as Stripe documents for outages; 0 for
+      the bundled simulator; 0 to 86400).
   escrowd verify --data-dir D
       Recompute every balance from the journal; exit 0 only if the ledger verifies.
   escrowd backup --data-dir D --to FILE
@@ -191,7 +208,7 @@ usage:
 environment: ESCROWD_DATA_DIR, ESCROWD_LISTEN, ESCROWD_PROCESSOR_URL,
              ESCROWD_WEBHOOK_SECRET, ESCROWD_ADMIN_KEY, STRIPE_API_KEY,
              ESCROWD_RECONCILE_EVERY_S, ESCROWD_IDEMPOTENCY_RETENTION_S,
-             ESCROWD_WEBHOOK_EVENT_RETENTION_S,
+             ESCROWD_WEBHOOK_EVENT_RETENTION_S, ESCROWD_PROCESSOR_SEARCH_LAG_S,
              ESCROWD_MALLOC_TUNING=off (keep glibc's default per-thread cache)
 )";
 }

@@ -32,6 +32,9 @@ struct command_line {
   // --webhook-event-retention: seconds a processed webhook event's id is kept, so that a
   // redelivery is recognised (unset: 30 days).
   std::optional<std::int64_t> webhook_event_retention_s;
+  // --processor-search-lag: how far the processor's search may lag its writes (unset: an
+  // hour with --processor-url, as Stripe documents for outages; 0 for the bundled simulator).
+  std::optional<std::int64_t> processor_search_lag_s;
 };
 
 // --idempotency-retention's range: a minute (shorter outlives no client's retry) to a year.
@@ -41,6 +44,9 @@ inline constexpr std::int64_t idempotency_retention_s_max = 365 * 24 * 3600;
 // --webhook-event-retention's range: Stripe's 3 days of redeliveries to ten years.
 inline constexpr std::int64_t webhook_event_retention_s_min = 3 * 24 * 3600;
 inline constexpr std::int64_t webhook_event_retention_s_max = 10 * 365 * 24 * 3600;
+
+// The most --processor-search-lag accepts: a day (the processor's keys outlive no more).
+inline constexpr std::int64_t processor_search_lag_s_max = 24 * 3600;
 
 // The most --map-size-gib accepts: 16 TiB, beyond any disk these servers are given.
 inline constexpr std::uint32_t map_size_gib_max = 16 * 1024;

@@ -154,6 +154,9 @@ int serve(const command_line& line) {
   processor_settings.url = processor_url;
   processor_settings.api_key =
       api_key != nullptr ? api_key : (line.processor_url.empty() ? "sk_test_escrowd_embedded" : "");
+  // The bundled simulator's search shows every object at once.
+  processor_settings.search_lag = std::chrono::seconds(line.processor_search_lag_s.value_or(
+      line.processor_url.empty() ? 0 : processor_client::search_lag_default.count()));
   auto processor = processor_client::stripe_client::start(processor_settings);
   if (!processor) {
     std::cerr << "escrowd: cannot use the processor at " << processor_url << ": "

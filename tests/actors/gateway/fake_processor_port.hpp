@@ -105,6 +105,16 @@ class fake_processor_port final : public processor_port {
     std::lock_guard lock(mutex_);
     failing_kind_ = kind;
   }
+  // Finds answer as a search lagging its writes by `lag` would (processor_lookup::search_lag).
+  void search_lags(std::chrono::seconds lag) {
+    std::lock_guard lock(mutex_);
+    search_lag_ = lag;
+  }
+  // The created_at every find so far was given, in order.
+  std::vector<std::int64_t> finds_created_at() {
+    std::lock_guard lock(mutex_);
+    return finds_created_at_;
+  }
   // Finds go unanswered (the processor's search unreachable) while on.
   void fail_finds(bool on) {
     std::lock_guard lock(mutex_);
@@ -181,9 +191,11 @@ class fake_processor_port final : public processor_port {
     answer(lock, [done, lookup] { done(lookup); });
   }
 
-  void find(processor_kind kind, const std::string& operation_id, lookup_callback done) override {
+  void find(processor_kind kind, const std::string& operation_id, std::int64_t created_at,
+            lookup_callback done) override {
     std::unique_lock lock(mutex_);
     ++finds_;
+    finds_created_at_.push_back(created_at);
     if (late_object_ && late_object_->first == finds_) {
       auto& object = late_object_->second;
       objects_[{object.kind, object.operation_id}] = std::move(object);
@@ -193,6 +205,7 @@ class fake_processor_port final : public processor_port {
     if (failing_finds_) return answer(lock, [done, lookup] { done(lookup); });
     lookup.answered = true;
     lookup.http_status = 200;
+    lookup.search_lag = search_lag_;
     if (auto found = objects_.find({kind, operation_id}); found != objects_.end())
       lookup.objects.push_back(found->second);
     answer(lock, [done, lookup] { done(lookup); });
@@ -281,6 +294,8 @@ class fake_processor_port final : public processor_port {
   std::size_t lists_ = 0;
   bool failing_lists_ = false;
   bool failing_finds_ = false;
+  std::chrono::seconds search_lag_{0};
+  std::vector<std::int64_t> finds_created_at_;
   std::optional<processor_kind> failing_kind_;
   std::size_t max_in_flight_ = 0;
 };

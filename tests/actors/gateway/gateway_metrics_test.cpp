@@ -72,7 +72,7 @@ TEST_F(gateway_metrics_test, a_lookup_of_the_processors_records_counts_as_a_list
   wait_for(topup, "top_1", processor_status::succeeded);
   wait_idle();
   EXPECT_EQ(calls("create_payment_intent", "server_error"), 1);
-  EXPECT_EQ(calls("list_payment_intents", "succeeded"), 1);
+  EXPECT_EQ(calls("search_payment_intents", "succeeded"), 1);
 }
 
 TEST_F(gateway_metrics_test, a_call_joining_an_identical_one_in_flight_is_a_coalesced_key) {

@@ -201,6 +201,37 @@ TEST(gateway_policy, a_saved_failure_with_no_record_fails_after_the_absence_look
             next_step::park);
 }
 
+// A search lagging its writes shows nothing it was not given `search_lag` ago: before then
+// an absence that would fail the operation waits (no attempt counted) until it has passed.
+TEST(gateway_policy, a_lagging_search_proves_an_absence_only_once_its_lag_has_passed) {
+  processor_lookup nothing;
+  nothing.answered = true;
+  nothing.search_lag = std::chrono::seconds(60);
+  gateway_step final_absence;
+  final_absence.what = next_step::look_up;
+  final_absence.absence_is_final = true;
+  EXPECT_FALSE(absence_is_current(nothing, 1'000, 1'059));
+  EXPECT_TRUE(absence_is_current(nothing, 1'000, 1'060));
+  const auto wait = wait_for_search(nothing, final_absence, 1'000, 1'045);
+  ASSERT_TRUE(wait.has_value());
+  EXPECT_EQ(wait->what, next_step::reschedule);
+  EXPECT_EQ(wait->delay, std::chrono::seconds(15));
+  EXPECT_FALSE(wait_for_search(nothing, final_absence, 1'000, 1'060).has_value());
+  // Only an absence that decides something waits; an object found or no answer never does.
+  gateway_step unsure = final_absence;
+  unsure.absence_is_final = false;
+  EXPECT_FALSE(wait_for_search(nothing, unsure, 1'000, 1'045).has_value());
+  processor_lookup found = nothing;
+  found.objects.push_back(object(processor_kind::topup, "succeeded"));
+  EXPECT_FALSE(wait_for_search(found, final_absence, 1'000, 1'045).has_value());
+  processor_lookup unanswered;
+  unanswered.search_lag = nothing.search_lag;
+  EXPECT_FALSE(wait_for_search(unanswered, final_absence, 1'000, 1'045).has_value());
+  // A current search (a list, the simulator's search) is believed at once.
+  nothing.search_lag = std::chrono::seconds(0);
+  EXPECT_TRUE(absence_is_current(nothing, 1'000, 1'000));
+}
+
 // Past the processor's memory of the key a send could run again: never sent, looked up,
 // and an absence then is never final (the operation parks for an admin to cancel).
 TEST(gateway_policy, an_operation_past_the_key_horizon_is_looked_up_never_sent) {

@@ -221,6 +221,7 @@ int main(int argc, char** argv) {
   client_config.api_key = "sk_test_chaos";
   client_config.request_timeout = 1s;
   client_config.connections_max = 16;
+  client_config.search_lag = 0s;  // the simulator's search is current
   auto client = processor_client::stripe_client::start(client_config);
   if (!client) return 1;
 

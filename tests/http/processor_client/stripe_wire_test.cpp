@@ -1,8 +1,8 @@
 // Tests the processor client's wire format without sockets: the processor URL, the exact
-// requests (method, target, Authorization, Idempotency-Key, form body, metadata filter
-// encoding) and the classification of every kind of answer Stripe gives, in the order
-// Stripe's own client libraries decide (replayed 500 -> uncertain, Stripe-Should-Retry,
-// 409/429/5xx retry, idempotency_error uncertain, declines final).
+// requests (method, target, Authorization, Idempotency-Key, form body, query encoding) and the
+// classification of every kind of answer Stripe gives, in the order Stripe's own client libraries
+// decide (replayed 500 -> uncertain, Stripe-Should-Retry, 409/429/5xx retry, idempotency_error
+// uncertain, declines final).
 #include "http/processor_client/stripe_wire.hpp"
 
 #include <gtest/gtest.h>
@@ -95,10 +95,10 @@ TEST(stripe_wire, reads_are_gets_without_a_key) {
   EXPECT_EQ(retrieve.target, "/v1/payouts/po_1");
   EXPECT_EQ(header(retrieve, "Idempotency-Key"), "<absent>");
   EXPECT_TRUE(retrieve.body.empty());
-  EXPECT_EQ(find_request(processor_kind::topup, "top_1", identity()).target,
-            "/v1/payment_intents?metadata%5Bescrowd_topup%5D=top_1&limit=10");
-  EXPECT_EQ(find_request(processor_kind::withdrawal, "wd_1", identity()).target,
-            "/v1/payouts?metadata%5Bescrowd_withdrawal%5D=wd_1&limit=10");
+  const auto get = get_request("/v1/payouts?limit=1", identity());
+  EXPECT_EQ(get.method, "GET");
+  EXPECT_EQ(get.target, "/v1/payouts?limit=1");
+  EXPECT_EQ(header(get, "Authorization"), "Bearer sk_test_123");
   EXPECT_EQ(list_request(processor_kind::topup, 0, "", 100, identity()).target,
             "/v1/payment_intents?limit=100");
   EXPECT_EQ(list_request(processor_kind::withdrawal, 0, "po_9", 100, identity()).target,

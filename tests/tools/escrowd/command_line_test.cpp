@@ -132,12 +132,30 @@ TEST(command_line, webhook_event_retention_is_three_days_to_ten_years) {
   EXPECT_NE(refused.problem.find("ESCROWD_WEBHOOK_EVENT_RETENTION_S"), std::string::npos);
 }
 
+// How far the processor's search may lag: unset lets serve choose (an hour for a real
+// processor, 0 for the bundled simulator); 0 to a day otherwise.
+TEST(command_line, processor_search_lag_is_zero_to_a_day_by_flag_or_environment) {
+  EXPECT_FALSE(parse_command_line({"serve"}).parsed->processor_search_lag_s.has_value());
+  auto current = parse_command_line({"serve", "--processor-search-lag=0"});
+  ASSERT_TRUE(current.parsed.has_value()) << current.problem;
+  EXPECT_EQ(current.parsed->processor_search_lag_s, 0);
+  for (const char* bad : {"-1", "86401", "minute", ""})
+    EXPECT_FALSE(parse_command_line({"serve", "--processor-search-lag", bad}).parsed) << bad;
+  ::setenv("ESCROWD_PROCESSOR_SEARCH_LAG_S", "120", 1);
+  auto from_environment = parse_command_line({"serve"});
+  auto flag_wins = parse_command_line({"serve", "--processor-search-lag", "5"});
+  ::unsetenv("ESCROWD_PROCESSOR_SEARCH_LAG_S");
+  EXPECT_EQ(from_environment.parsed->processor_search_lag_s, 120);
+  EXPECT_EQ(flag_wins.parsed->processor_search_lag_s, 5);
+}
+
 TEST(command_line, usage_names_every_command) {
   const auto usage = usage_text();
   for (const char* word : {"serve", "verify", "backup", "--data-dir", "--scheduler",
                            "ESCROWD_ADMIN_KEY", "--reconcile-every", "ESCROWD_RECONCILE_EVERY_S",
                            "--idempotency-retention", "ESCROWD_IDEMPOTENCY_RETENTION_S",
-                           "--webhook-event-retention", "ESCROWD_WEBHOOK_EVENT_RETENTION_S"})
+                           "--webhook-event-retention", "ESCROWD_WEBHOOK_EVENT_RETENTION_S",
+                           "--processor-search-lag", "ESCROWD_PROCESSOR_SEARCH_LAG_S"})
     EXPECT_NE(usage.find(word), std::string::npos) << word;
 }
 
