@@ -28,10 +28,6 @@ std::int64_t seconds_after(milliseconds delay) {
   return unix_seconds_after_ms(delay.count());
 }
 
-std::string_view kind_word(processor_kind kind) {
-  return to_string(kind);
-}
-
 // ---- the life of a row --------------------------------------------------------------------
 
 void follow(self_pointer self, const std::string& key, const gateway_step& step);
@@ -123,20 +119,13 @@ void poll(self_pointer self, const std::string& key) {
   ++state.stats.polls;
   const auto kind = tracked.row.operation_kind;
   const auto object_id = tracked.object_id;
-  request_processor_call(
-      self, "retrieve " + std::string(kind_word(kind)) + " " + object_id,
-      processor_call_of(kind, port_method::retrieve),
-      [kind, object_id](processor_port& port, std::function<void(call_result)> done) {
-        port.retrieve(kind, object_id, [done](processor_lookup found) { done(std::move(found)); });
-      },
-      [self, key, object_id](const call_result& result) {
-        if (!self->state.rows.contains(key)) return;
-        const auto& lookup = std::get<processor_lookup>(result);
-        if (lookup.answered && lookup.objects.size() == 1 &&
-            parked_on_contradiction(self, key, lookup.objects.front()))
-          return;
-        follow(self, key, after_poll(lookup, object_id));
-      });
+  request_retrieve(self, kind, object_id, [self, key, object_id](const processor_lookup& lookup) {
+    if (!self->state.rows.contains(key)) return;
+    if (lookup.answered && lookup.objects.size() == 1 &&
+        parked_on_contradiction(self, key, lookup.objects.front()))
+      return;
+    follow(self, key, after_poll(lookup, object_id));
+  });
 }
 
 void look_up(self_pointer self, const std::string& key, const gateway_step& asked) {
@@ -391,7 +380,8 @@ void cancel(self_pointer self, operation_cancel_request& request, completion_han
 gateway_stats current_stats(const gateway_state& state) {
   auto stats = state.stats;
   stats.rows_tracked = state.rows.size();
-  stats.calls_queued = state.queue.size() + state.prompt_queue.size();
+  stats.calls_queued =
+      state.queue.size() + state.prompt_queue.size() + state.follow_up_queue.size();
   stats.calls_in_flight = state.calls_in_flight;
   return stats;
 }

@@ -77,11 +77,14 @@ enum class port_method : std::uint8_t { send, retrieve, find, list };
 
 [[nodiscard]] telemetry::processor_call processor_call_of(processor_kind kind, port_method method);
 
-// Which queue a call waits in. The outbox's calls (sends, their polls and lookups, webhook
-// confirmations) go first come first served; a call someone waits for, a reconciliation's
-// pages and lookups or an admin's cancel, starts before any of them, so a backlog of
-// thousands of sends after an outage (80 a second) does not hold it for minutes.
-enum class call_lane : std::uint8_t { outbox, prompt };
+// Which queue a call waits in. The outbox's sends and lookups go first come first served; a
+// call someone waits for, a reconciliation's pages and lookups or an admin's cancel, starts
+// before any of them, so a backlog of thousands of sends after an outage (80 a second) does
+// not hold it for minutes. The follow-ups of what the processor already has (polls of an
+// object, webhook confirmations) take turns with the sends: behind such a backlog a paid
+// payout waited for minutes to be confirmed (settled by the background reconciliation
+// instead), while given the first turn they slowed the sends' drain.
+enum class call_lane : std::uint8_t { outbox, follow_up, prompt };
 
 struct queued_call {
   std::string identity;  // equal identities are one call: "send <key>", "find <kind> <id>"
@@ -102,7 +105,9 @@ struct gateway_state {
   std::unordered_set<std::string> blocked;  // keys an admin cancel is checking; not driven
   std::unordered_map<std::string, std::vector<call_continuation>> calls;  // queued or in flight
   std::deque<queued_call> queue;                                          // call_lane::outbox
-  std::deque<queued_call> prompt_queue;  // call_lane::prompt, started first
+  std::deque<queued_call> prompt_queue;     // call_lane::prompt, started first
+  std::deque<queued_call> follow_up_queue;  // call_lane::follow_up, in turn with `queue`
+  bool follow_up_turn = false;              // both waiting: which of the two starts next
   std::size_t calls_in_flight = 0;
   std::optional<token_bucket> bucket;
   std::chrono::steady_clock::time_point paused_until{};  // after a rate-limit answer
@@ -137,6 +142,13 @@ void request_find(gateway_actor::stateful_pointer<gateway_state> self, processor
                   const std::string& operation_id, std::int64_t created_at,
                   std::function<void(const processor_lookup&)> then,
                   call_lane lane = call_lane::outbox);
+
+// Queues a retrieve of the processor's object (a poll or a webhook's confirmation, in the
+// follow-up lane; coalesced with the same retrieve, whoever asked); `then` runs on the
+// gateway with the answer.
+void request_retrieve(gateway_actor::stateful_pointer<gateway_state> self, processor_kind kind,
+                      const std::string& object_id,
+                      std::function<void(const processor_lookup&)> then);
 
 // Starts queued port calls while the concurrency bound and the token bucket allow; else
 // sets a timer (resume_atom) to come back (gateway_calls.cpp).

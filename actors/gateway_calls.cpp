@@ -55,11 +55,33 @@ void start_call(self_pointer self, queued_call call) {
   });
 }
 
+// The queue the next call comes from (one is not empty): prompt first, then the outbox's
+// sends and the follow-ups in turn.
+std::deque<queued_call>& next_lane(gateway_state& state) {
+  if (!state.prompt_queue.empty()) return state.prompt_queue;
+  const bool follow_up =
+      !state.follow_up_queue.empty() && (state.queue.empty() || state.follow_up_turn);
+  state.follow_up_turn = !follow_up;
+  return follow_up ? state.follow_up_queue : state.queue;
+}
+
+std::deque<queued_call>& queue_of(gateway_state& state, call_lane lane) {
+  switch (lane) {
+    case call_lane::prompt:
+      return state.prompt_queue;
+    case call_lane::follow_up:
+      return state.follow_up_queue;
+    case call_lane::outbox:
+      break;
+  }
+  return state.queue;
+}
+
 }  // namespace
 
 void resume_processor_calls(self_pointer self) {
   auto& state = self->state;
-  while ((!state.prompt_queue.empty() || !state.queue.empty()) &&
+  while ((!state.prompt_queue.empty() || !state.queue.empty() || !state.follow_up_queue.empty()) &&
          state.calls_in_flight < state.config.calls_in_flight_max) {
     const auto now = steady::now();
     if (now < state.paused_until) {
@@ -70,7 +92,7 @@ void resume_processor_calls(self_pointer self) {
       schedule_pump(self, state.bucket->wait(now));
       return;
     }
-    auto& lane = state.prompt_queue.empty() ? state.queue : state.prompt_queue;
+    auto& lane = next_lane(state);
     auto call = std::move(lane.front());
     lane.pop_front();
     start_call(self, std::move(call));
@@ -103,8 +125,7 @@ void request_processor_call(self_pointer self, std::string identity, telemetry::
     if (state.metrics != nullptr) state.metrics->record_coalesced_key();
     return;
   }
-  (lane == call_lane::prompt ? state.prompt_queue : state.queue)
-      .push_back({std::move(identity), call, std::move(issue)});
+  queue_of(state, lane).push_back({std::move(identity), call, std::move(issue)});
   resume_processor_calls(self);
 }
 
@@ -123,6 +144,20 @@ void request_find(self_pointer self, processor_kind kind, const std::string& ope
         then(std::get<processor_lookup>(result));
       },
       lane);
+}
+
+void request_retrieve(self_pointer self, processor_kind kind, const std::string& object_id,
+                      std::function<void(const processor_lookup&)> then) {
+  request_processor_call(
+      self, "retrieve " + std::string(to_string(kind)) + " " + object_id,
+      processor_call_of(kind, port_method::retrieve),
+      [kind, object_id](processor_port& port, std::function<void(call_result)> done) {
+        port.retrieve(kind, object_id, [done](processor_lookup found) { done(std::move(found)); });
+      },
+      [then = std::move(then)](const call_result& result) {
+        then(std::get<processor_lookup>(result));
+      },
+      call_lane::follow_up);
 }
 
 }  // namespace escrowd::actors

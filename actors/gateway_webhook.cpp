@@ -15,17 +15,11 @@ void confirm_webhook(gateway_actor::stateful_pointer<gateway_state> self,
                      webhook_confirmation& confirmation, completion_handle& done) {
   const auto kind = confirmation.settle.operation_kind;
   const auto object_id = confirmation.object_id;
-  request_processor_call(
-      self, "retrieve " + std::string(to_string(kind)) + " " + object_id,
-      processor_call_of(kind, port_method::retrieve),
-      [kind, object_id](processor_port& port, std::function<void(call_result)> answer) {
-        port.retrieve(kind, object_id,
-                      [answer](processor_lookup found) { answer(std::move(found)); });
-      },
-      [self, confirmation = std::move(confirmation), done](const call_result& result) mutable {
+  request_retrieve(
+      self, kind, object_id,
+      [self, confirmation = std::move(confirmation), done](const processor_lookup& lookup) mutable {
         auto& settle = confirmation.settle;
         const auto& event_id = settle.webhook_event_id;
-        const auto& lookup = std::get<processor_lookup>(result);
         // Not a 2xx: the processor delivers the event again later.
         if (!lookup.answered)
           return done.call(error_rendered(rejection(

@@ -150,6 +150,10 @@ class fake_processor_port final : public processor_port {
     std::lock_guard lock(mutex_);
     return payloads_[key];
   }
+  std::size_t retrieves() {
+    std::lock_guard lock(mutex_);
+    return retrieves_;
+  }
   std::size_t finds() {
     std::lock_guard lock(mutex_);
     return finds_;
@@ -180,6 +184,7 @@ class fake_processor_port final : public processor_port {
 
   void retrieve(processor_kind kind, const std::string& object_id, lookup_callback done) override {
     std::unique_lock lock(mutex_);
+    ++retrieves_;
     processor_lookup lookup;
     lookup.answered = true;
     lookup.http_status = 200;
@@ -291,6 +296,7 @@ class fake_processor_port final : public processor_port {
   std::vector<std::string> sent_keys_;
   std::map<std::string, std::vector<std::string>> payloads_;
   std::size_t finds_ = 0;
+  std::size_t retrieves_ = 0;
   std::size_t lists_ = 0;
   bool failing_lists_ = false;
   bool failing_finds_ = false;
