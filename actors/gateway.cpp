@@ -91,7 +91,7 @@ void drive(self_pointer self, const std::string& key) {
   processor_request request{tracked.row.operation_kind, key, tracked.row.request_payload};
   ++state.stats.sends;
   request_processor_call(
-      self, "send " + key, processor_call_of(request.kind, port_method::send),
+      self, send_call_identity(key), processor_call_of(request.kind, port_method::send),
       [request](processor_port& port, std::function<void(call_result)> done) {
         port.send(request, [done](processor_reply reply) { done(std::move(reply)); });
       },
@@ -155,7 +155,9 @@ void look_up(self_pointer self, const std::string& key, const gateway_step& aske
 
 void settle_row(self_pointer self, const std::string& key, const settlement& verdict) {
   auto& state = self->state;
-  auto command = command_for(account_command_kind::settle_operation, state.rows.at(key));
+  auto& tracked = state.rows.at(key);
+  tracked.settling_as = verdict.status;
+  auto command = command_for(account_command_kind::settle_operation, tracked);
   command.settlement = verdict;
   ++state.stats.settlements;
   // Whatever the answer: on success the row is gone; on a failed commit it is still in the

@@ -65,6 +65,9 @@ struct tracked_row {
   // tracking starts it, as a restart cannot tell): a lagging search's empty answer means
   // nothing until its lag has passed since (wait_for_search).
   std::int64_t last_answered_at = 0;
+  // The verdict being applied from the processor's own answer (settle_row), until the row
+  // is forgotten: a webhook naming the same one only repeats it (confirm_webhook).
+  std::optional<processor_status> settling_as;
 };
 
 using call_result = std::variant<processor_reply, processor_lookup, processor_page>;
@@ -142,6 +145,11 @@ void request_find(gateway_actor::stateful_pointer<gateway_state> self, processor
                   const std::string& operation_id, std::int64_t created_at,
                   std::function<void(const processor_lookup&)> then,
                   call_lane lane = call_lane::outbox);
+
+// The identity of a send of the outbox row `key` (request_processor_call).
+[[nodiscard]] inline std::string send_call_identity(const std::string& key) {
+  return "send " + key;
+}
 
 // Queues a retrieve of the processor's object (a poll or a webhook's confirmation, in the
 // follow-up lane; coalesced with the same retrieve, whoever asked); `then` runs on the

@@ -15,6 +15,17 @@ void confirm_webhook(gateway_actor::stateful_pointer<gateway_state> self,
                      webhook_confirmation& confirmation, completion_handle& done) {
   const auto kind = confirmation.settle.operation_kind;
   const auto object_id = confirmation.object_id;
+  // The event races the gateway's own call: its answer is being applied with the same
+  // verdict, or, while sends wait for their turn (an outage's backlog), its send is queued or
+  // in flight (the processor replays the answer under the key). Asking the processor again
+  // would cost a call for each, one for every top-up in a drain, which halved it. The row is
+  // driven until settled either way; without a backlog the event settles it at once.
+  const auto key = processor_idempotency_key(kind, confirmation.settle.operation_id);
+  const auto tracked = self->state.rows.find(key);
+  if (tracked != self->state.rows.end() &&
+      (tracked->second.settling_as == confirmation.claimed ||
+       (!self->state.queue.empty() && self->state.calls.contains(send_call_identity(key)))))
+    return done.call(webhook_receipt(confirmation.settle.webhook_event_id, "unchanged"));
   request_retrieve(
       self, kind, object_id,
       [self, confirmation = std::move(confirmation), done](const processor_lookup& lookup) mutable {

@@ -59,6 +59,7 @@ struct webhook_confirmation {
   std::string object_id;    // the processor's object the event names
   std::int64_t amount = 0;  // the operation's amount and currency, which the object must carry
   std::string currency;
+  processor_status claimed = processor_status::pending;  // the final state the event names
 };
 
 // An admin's cancel of a requires_reconciliation operation: the gateway looks the operation

@@ -128,6 +128,7 @@ void processor_boundary::handle_webhook(std::string payload, const std::string& 
   confirmation.object_id = object.id;
   confirmation.amount = (*operation)->amount;
   confirmation.currency = (*operation)->currency.str();
+  confirmation.claimed = claimed->status;
   caf::anon_send(gateway_, std::move(confirmation), completion_handle{std::move(done)});
 }
 
