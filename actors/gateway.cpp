@@ -222,7 +222,30 @@ void poll_later(self_pointer self, const std::string& key, const std::string& ob
   self->delayed_send(self, delay, drive_atom::value, key);
 }
 
+// A skipped event (confirm_webhook) named an object in another final state than the row is
+// about to take, or the row is about to park: the processor is asked for that object, whose
+// word then decides; if it shows none, the step stands. True when it asked.
+bool heed_skipped_event(self_pointer self, const std::string& key, const gateway_step& step) {
+  auto& tracked = self->state.rows.at(key);
+  if (!tracked.skipped) return false;
+  if (step.what != next_step::park &&
+      !(step.what == next_step::settle && step.verdict.status != tracked.skipped->status))
+    return false;
+  const auto object_id = tracked.skipped->object_id;
+  tracked.skipped.reset();
+  request_retrieve(self, tracked.row.operation_kind, object_id,
+                   [self, key, step, object_id](const processor_lookup& lookup) {
+                     if (!self->state.rows.contains(key)) return;
+                     if (!lookup.answered || lookup.objects.size() != 1)
+                       return follow(self, key, step);
+                     if (parked_on_contradiction(self, key, lookup.objects.front())) return;
+                     follow(self, key, after_poll(lookup, object_id));
+                   });
+  return true;
+}
+
 void follow(self_pointer self, const std::string& key, const gateway_step& step) {
+  if (heed_skipped_event(self, key, step)) return;
   switch (step.what) {
     case next_step::settle:
       return settle_row(self, key, step.verdict);

@@ -68,6 +68,14 @@ struct tracked_row {
   // The verdict being applied from the processor's own answer (settle_row), until the row
   // is forgotten: a webhook naming the same one only repeats it (confirm_webhook).
   std::optional<processor_status> settling_as;
+  // A verified event confirm_webhook answered without asking the processor (the row's send
+  // was under way): if the row would park or settle otherwise, that object is asked for
+  // first (heed_skipped_event), so the event's word is not lost.
+  struct skipped_event {
+    std::string object_id;
+    processor_status status = processor_status::pending;
+  };
+  std::optional<skipped_event> skipped;
 };
 
 using call_result = std::variant<processor_reply, processor_lookup, processor_page>;

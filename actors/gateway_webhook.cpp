@@ -22,10 +22,13 @@ void confirm_webhook(gateway_actor::stateful_pointer<gateway_state> self,
   // driven until settled either way; without a backlog the event settles it at once.
   const auto key = processor_idempotency_key(kind, confirmation.settle.operation_id);
   const auto tracked = self->state.rows.find(key);
-  if (tracked != self->state.rows.end() &&
-      (tracked->second.settling_as == confirmation.claimed ||
-       (!self->state.queue.empty() && self->state.calls.contains(send_call_identity(key)))))
+  if (tracked != self->state.rows.end() && tracked->second.settling_as == confirmation.claimed)
     return done.call(webhook_receipt(confirmation.settle.webhook_event_id, "unchanged"));
+  if (tracked != self->state.rows.end() && !self->state.queue.empty() &&
+      self->state.calls.contains(send_call_identity(key))) {
+    tracked->second.skipped = tracked_row::skipped_event{object_id, confirmation.claimed};
+    return done.call(webhook_receipt(confirmation.settle.webhook_event_id, "unchanged"));
+  }
   request_retrieve(
       self, kind, object_id,
       [self, confirmation = std::move(confirmation), done](const processor_lookup& lookup) mutable {

@@ -19,7 +19,7 @@
 
 namespace escrowd::processor_client {
 
-class payout_scan;
+class object_scan;
 
 // Connections open at once to the processor (each carries one request at a time).
 inline constexpr std::size_t connections_max_default = 8;
@@ -43,8 +43,8 @@ struct stripe_client_config {
   // only for a test server with a self-signed certificate).
   bool verify_certificates = true;
   // How far Stripe's Search API may lag its writes (stripe_find.hpp): a top-up's search
-  // that finds nothing says so only for one created longer ago. 0 for a processor whose
-  // search is current (the bundled simulator's default).
+  // that finds nothing, where the current list is too long to read, says so only for one
+  // created longer ago. 0 for a processor whose search is current (the bundled simulator).
   std::chrono::seconds search_lag = search_lag_default;
 };
 
@@ -70,8 +70,8 @@ class stripe_client final : public actors::processor_port {
 
  private:
   explicit stripe_client(std::unique_ptr<impl> state);
-  // Asks for the scan's next page of payouts until it is over, then calls `done`.
-  static void scan_payouts(impl* state, std::shared_ptr<payout_scan> scan, lookup_callback done);
+  // Asks for the scan's next page until it is over, then calls `done`.
+  static void scan_objects(impl* state, std::shared_ptr<object_scan> scan, lookup_callback done);
   std::unique_ptr<impl> impl_;
 };
 

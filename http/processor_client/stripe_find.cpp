@@ -27,18 +27,18 @@ wire_request payment_intent_search_request(std::string_view operation_id,
       identity);
 }
 
-payout_scan::payout_scan(std::string operation_id, std::int64_t created_at)
-    : operation_id_(std::move(operation_id)),
-      created_since_(created_at > payout_scan_skew_margin_s ? created_at - payout_scan_skew_margin_s
+object_scan::object_scan(processor_kind kind, std::string operation_id, std::int64_t created_at)
+    : kind_(kind),
+      operation_id_(std::move(operation_id)),
+      created_since_(created_at > object_scan_skew_margin_s ? created_at - object_scan_skew_margin_s
                                                             : 0) {}
 
-wire_request payout_scan::next_request(const client_identity& identity) const {
-  return list_request(processor_kind::withdrawal, created_since_, starting_after_,
-                      payout_scan_page_size, identity);
+wire_request object_scan::next_request(const client_identity& identity) const {
+  return list_request(kind_, created_since_, starting_after_, object_scan_page_size, identity);
 }
 
-bool payout_scan::take(const wire_answer& answer) {
-  auto page = classify_list(processor_kind::withdrawal, answer);
+bool object_scan::take(const wire_answer& answer) {
+  auto page = classify_list(kind_, answer);
   lookup_.http_status = page.http_status;
   lookup_.timed_out = page.timed_out;
   lookup_.detail = page.detail;
@@ -56,13 +56,13 @@ bool payout_scan::take(const wire_answer& answer) {
     return true;
   }
   // A page that says there is more but names no object to go on from cannot be followed.
-  if (pages_ >= payout_scan_pages_max || last_listed.empty()) {
+  if (pages_ >= object_scan_pages_max || last_listed.empty()) {
     lookup_.answered = false;
     lookup_.objects.clear();
     lookup_.detail = last_listed.empty()
-                         ? "a payouts page with more to come listed nothing readable"
-                         : "more than " + std::to_string(pages_ * payout_scan_page_size) +
-                               " payouts created since " + std::to_string(created_since_) +
+                         ? "a list page with more to come listed nothing readable"
+                         : "more than " + std::to_string(pages_ * object_scan_page_size) +
+                               " objects created since " + std::to_string(created_since_) +
                                ": the scan stopped";
     return true;
   }

@@ -194,10 +194,11 @@ usage:
       (default 86400, a day; 60 to 31536000).
       --webhook-event-retention: how long a processed webhook event's id is kept so a
       redelivery is recognised (default 2592000, 30 days; 259200 to 315360000).
-      --processor-search-lag: how far the processor's search may lag its writes; a
-      top-up's search that finds nothing proves nothing for this long after its last
-      request (default 3600 with --processor-url, as Stripe documents for outages; 0 for
-      the bundled simulator; 0 to 86400).
+      --processor-search-lag: how far the processor's search may lag its writes; where
+      the list of PaymentIntents is too long to read, a top-up's search that finds nothing
+      proves nothing for this long after its last request (default 3600 with
+      --processor-url, as Stripe documents for outages; 0 for the bundled simulator; 0 to
+      86400).
   escrowd verify --data-dir D
       Recompute every balance from the journal; exit 0 only if the ledger verifies.
   escrowd backup --data-dir D --to FILE

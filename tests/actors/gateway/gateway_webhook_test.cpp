@@ -154,6 +154,30 @@ TEST_F(gateway_webhook_test, behind_a_backlog_an_event_for_a_row_whose_send_wait
   EXPECT_EQ(port_->retrieves(), 0u);
 }
 
+// The event skipped above was the only word of the charge: the row's own sends keep failing
+// and its lookups go unanswered, so it would park. The processor is asked for the event's
+// object first, and the top-up settles from it.
+TEST_F(gateway_webhook_test, a_skipped_event_is_heeded_before_its_row_parks) {
+  reopen_with_gateway([](gateway_config& gateway) { gateway.calls_in_flight_max = 1; });
+  create_account("alice");
+  port_->script("topup:top_2:charge", std::vector<processor_reply>(8, retryable_reply()));
+  port_->fail_finds(true);
+  port_->hold(true);
+  for (int i = 1; i <= 3; ++i)
+    ASSERT_EQ(request(topup, "alice", "top_" + std::to_string(i), 500, "pm_card_visa").status, 200);
+  wait_until([&] { return port_->held_count() == 1 && stats().calls_queued == 2; },
+             "one send in flight, two queued");
+  port_->add_object(topup_object("top_2", 500));
+  const auto receipt =
+      signed_webhook(event_json("evt_2", "payment_intent.succeeded", topup_object("top_2", 500)));
+  EXPECT_NE(receipt.body.find(R"("outcome":"unchanged")"), std::string::npos) << receipt.body;
+  port_->hold(false);
+  port_->release();
+  wait_for(topup, "top_2", processor_status::succeeded);
+  EXPECT_EQ(read_account("alice").available, 1'500);
+  EXPECT_EQ(port_->retrieves(), 1u);
+}
+
 TEST_F(gateway_webhook_test, a_webhook_with_a_bad_signature_is_refused) {
   create_account("alice");
   port_->hold(true);

@@ -1,6 +1,6 @@
 // Tests how the processor client finds an operation's objects on Stripe's own API, which
 // filters no list by metadata: the Search API query for a top-up (quotes escaped, so an
-// operation id cannot widen the query), and the payout scan's paging (from the operation's
+// operation id cannot widen the query), and the list scan's paging (from the operation's
 // creation less the skew margin, objects of other operations dropped, failures and an
 // endless list answered as unknown rather than as "none").
 #include "http/processor_client/stripe_find.hpp"
@@ -11,6 +11,8 @@
 
 namespace escrowd::processor_client {
 namespace {
+
+constexpr auto withdrawal = processor_kind::withdrawal;
 
 client_identity identity() {
   return {"sk_test_123", "127.0.0.1:12111", "", ""};
@@ -24,9 +26,9 @@ wire_answer answer(int status, std::string body) {
   return made;
 }
 
-std::string payout(const std::string& id, const std::string& withdrawal) {
+std::string payout(const std::string& id, const std::string& operation) {
   return R"({"id":")" + id + R"(","object":"payout","amount":700,"currency":"usd",)" +
-         R"("status":"paid","metadata":{"escrowd_withdrawal":")" + withdrawal + R"("}})";
+         R"("status":"paid","metadata":{"escrowd_withdrawal":")" + operation + R"("}})";
 }
 
 std::string page(const std::vector<std::string>& objects, bool has_more) {
@@ -51,17 +53,21 @@ TEST(stripe_find, topup_search_is_a_get_of_the_search_route) {
   EXPECT_TRUE(request.body.empty());
 }
 
-TEST(stripe_find, payout_scan_starts_a_skew_margin_before_the_operation) {
-  const payout_scan scan("wd_1", 1'000'000);
+TEST(stripe_find, a_scan_starts_a_skew_margin_before_the_operation) {
+  const object_scan scan(withdrawal, "wd_1", 1'000'000);
   EXPECT_EQ(scan.next_request(identity()).target,
             "/v1/payouts?limit=100&created%5Bgte%5D=" +
-                std::to_string(1'000'000 - payout_scan_skew_margin_s));
+                std::to_string(1'000'000 - object_scan_skew_margin_s));
   // An operation of unknown creation scans every payout.
-  EXPECT_EQ(payout_scan("wd_1", 0).next_request(identity()).target, "/v1/payouts?limit=100");
+  EXPECT_EQ(object_scan(withdrawal, "wd_1", 0).next_request(identity()).target,
+            "/v1/payouts?limit=100");
+  // A top-up's scan reads the PaymentIntents (after a search that found none).
+  EXPECT_EQ(object_scan(processor_kind::topup, "top_1", 0).next_request(identity()).target,
+            "/v1/payment_intents?limit=100");
 }
 
-TEST(stripe_find, payout_scan_pages_on_and_keeps_only_the_operations_objects) {
-  payout_scan scan("wd_1", 0);
+TEST(stripe_find, a_scan_pages_on_and_keeps_only_the_operations_objects) {
+  object_scan scan(withdrawal, "wd_1", 0);
   EXPECT_FALSE(
       scan.take(answer(200, page({payout("po_3", "wd_3"), payout("po_2", "wd_1")}, true))));
   // The next page goes on after the last object listed, whichever operation it names.
@@ -73,28 +79,28 @@ TEST(stripe_find, payout_scan_pages_on_and_keeps_only_the_operations_objects) {
   EXPECT_EQ(scan.lookup().search_lag.count(), 0);  // a list is current
 }
 
-TEST(stripe_find, payout_scan_cursor_survives_a_matching_last_object) {
-  payout_scan scan("wd_1", 0);
+TEST(stripe_find, a_scan_cursor_survives_a_matching_last_object) {
+  object_scan scan(withdrawal, "wd_1", 0);
   EXPECT_FALSE(scan.take(answer(200, page({payout("po_2", "wd_1")}, true))));
   EXPECT_EQ(scan.next_request(identity()).target, "/v1/payouts?limit=100&starting_after=po_2");
 }
 
-TEST(stripe_find, payout_scan_that_finds_nothing_answers_none) {
-  payout_scan scan("wd_1", 0);
+TEST(stripe_find, a_scan_that_finds_nothing_answers_none) {
+  object_scan scan(withdrawal, "wd_1", 0);
   EXPECT_TRUE(scan.take(answer(200, page({}, false))));
   EXPECT_TRUE(scan.lookup().answered);
   EXPECT_TRUE(scan.lookup().objects.empty());
 }
 
 TEST(stripe_find, a_failed_page_answers_unknown_even_after_a_find) {
-  payout_scan scan("wd_1", 0);
+  object_scan scan(withdrawal, "wd_1", 0);
   EXPECT_FALSE(scan.take(answer(200, page({payout("po_2", "wd_1")}, true))));
   EXPECT_TRUE(scan.take(answer(500, "{}")));
   EXPECT_FALSE(scan.lookup().answered);
   EXPECT_TRUE(scan.lookup().objects.empty());
   EXPECT_EQ(scan.lookup().http_status, 500);
 
-  payout_scan unreachable("wd_1", 0);
+  object_scan unreachable(withdrawal, "wd_1", 0);
   wire_answer none;
   none.timed_out = true;
   EXPECT_TRUE(unreachable.take(none));
@@ -103,21 +109,21 @@ TEST(stripe_find, a_failed_page_answers_unknown_even_after_a_find) {
 }
 
 TEST(stripe_find, an_endless_list_stops_at_the_page_bound_as_unknown) {
-  payout_scan scan("wd_1", 0);
+  object_scan scan(withdrawal, "wd_1", 0);
   std::size_t pages = 0;
   bool over = false;
-  while (!over && pages < 2 * payout_scan_pages_max) {
+  while (!over && pages < 2 * object_scan_pages_max) {
     ++pages;
     over = scan.take(answer(200, page({payout("po_" + std::to_string(pages), "wd_x")}, true)));
   }
   EXPECT_TRUE(over);
-  EXPECT_EQ(pages, payout_scan_pages_max);
+  EXPECT_EQ(pages, object_scan_pages_max);
   EXPECT_FALSE(scan.lookup().answered);
   EXPECT_NE(scan.lookup().detail.find("the scan stopped"), std::string::npos);
 }
 
 TEST(stripe_find, more_promised_without_a_readable_object_is_unknown) {
-  payout_scan scan("wd_1", 0);
+  object_scan scan(withdrawal, "wd_1", 0);
   EXPECT_TRUE(scan.take(answer(200, page({R"({"id":"x","object":"card"})"}, true))));
   EXPECT_FALSE(scan.lookup().answered);
 }
