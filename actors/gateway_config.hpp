@@ -66,9 +66,10 @@ inline constexpr std::size_t reconciliation_compare_chunk_default = 4'096;
 // history: a paid payout may still turn failed within days (processor-notes.md), two weeks
 // covers that; older objects were compared by earlier runs.
 inline constexpr auto reconciliation_window_default = std::chrono::seconds(14 * 86'400);
-// The listing starts this much before the window: an object's `created` is the processor's
-// clock, an operation's `created_at` the ledger's, and the two may disagree a little.
-inline constexpr std::int64_t reconciliation_clock_skew_margin_s = 3'600;
+// A listing by creation (a reconciliation's window, a lookup's scan) starts this much
+// earlier: an object's `created` is the processor's clock, an operation's `created_at` the
+// ledger's, and the two may disagree a little.
+inline constexpr std::int64_t processor_clock_skew_margin_s = 3'600;
 // Operations of the window that no list showed are looked up one by one before they are
 // reported missing (the clocks may disagree by more than the margin after a step, a list
 // may lag or be cut); beyond this many per run they are reported unconfirmed (or, lists

@@ -89,9 +89,9 @@ struct processor_lookup {
   int http_status = 0;                    // 0: no answer arrived
   bool timed_out = false;
   std::string detail;
-  // find: the processor's search lags its writes by up to this long (Stripe's Search API:
-  // typically under a minute), so an empty answer says nothing of an object created in the
-  // last `search_lag`. 0: the answer is as of now.
+  // find: the answer came from a search that lags its writes by up to this long (Stripe's,
+  // when the current list was too long to read), so its "none" says nothing of an object
+  // created in the last `search_lag`. 0: the answer is as of now.
   std::chrono::seconds search_lag{0};
 };
 

@@ -9,7 +9,7 @@ reconciliation_window reconciliation_window_at(std::int64_t now, std::chrono::se
   reconciliation_window window;
   window.judged_from = now - length.count();
   if (oldest_open_created) window.judged_from = std::min(window.judged_from, *oldest_open_created);
-  window.listed_from = window.judged_from - reconciliation_clock_skew_margin_s;
+  window.listed_from = window.judged_from - processor_clock_skew_margin_s;
   return window;
 }
 

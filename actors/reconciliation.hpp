@@ -71,7 +71,7 @@ struct reconciliation_window {
 
 // The window of a run at `now`: `length` back, or back to the oldest open operation's
 // creation when that is older (an open operation is always judged), and the listing starts
-// reconciliation_clock_skew_margin_s earlier.
+// processor_clock_skew_margin_s earlier.
 [[nodiscard]] reconciliation_window reconciliation_window_at(
     std::int64_t now, std::chrono::seconds length, std::optional<std::int64_t> oldest_open_created);
 

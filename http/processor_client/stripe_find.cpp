@@ -30,8 +30,9 @@ wire_request payment_intent_search_request(std::string_view operation_id,
 object_scan::object_scan(processor_kind kind, std::string operation_id, std::int64_t created_at)
     : kind_(kind),
       operation_id_(std::move(operation_id)),
-      created_since_(created_at > object_scan_skew_margin_s ? created_at - object_scan_skew_margin_s
-                                                            : 0) {}
+      created_since_(created_at > actors::processor_clock_skew_margin_s
+                         ? created_at - actors::processor_clock_skew_margin_s
+                         : 0) {}
 
 wire_request object_scan::next_request(const client_identity& identity) const {
   return list_request(kind_, created_since_, starting_after_, object_scan_page_size, identity);

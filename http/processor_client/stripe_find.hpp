@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "actors/gateway_config.hpp"
 #include "http/processor_client/stripe_wire.hpp"
 
 namespace escrowd::processor_client {
@@ -24,8 +25,6 @@ inline constexpr std::size_t object_scan_page_size = 100;
 // A scan asks at most this many pages, then answers nothing known: a busy platform's older
 // operation is left to the search's word or the operator rather than to thousands of requests.
 inline constexpr std::size_t object_scan_pages_max = 10;
-// The ledger's clock and Stripe's may disagree: the scan starts this much earlier.
-inline constexpr std::int64_t object_scan_skew_margin_s = 3600;
 
 // Stripe's search query for an exact metadata value: metadata['key']:'value', with the
 // value's quotes and backslashes escaped.

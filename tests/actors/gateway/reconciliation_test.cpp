@@ -300,12 +300,12 @@ TEST(reconciliation, the_window_reaches_back_to_the_oldest_open_operation) {
   constexpr std::chrono::seconds two_weeks(14 * 86'400);
   const auto recent = reconciliation_window_at(now, two_weeks, std::nullopt);
   EXPECT_EQ(recent.judged_from, now - two_weeks.count());
-  EXPECT_EQ(recent.listed_from, recent.judged_from - reconciliation_clock_skew_margin_s);
+  EXPECT_EQ(recent.listed_from, recent.judged_from - processor_clock_skew_margin_s);
   EXPECT_EQ(reconciliation_window_at(now, two_weeks, now - 100).judged_from,
             now - two_weeks.count());
   const auto widened = reconciliation_window_at(now, two_weeks, now - 30 * 86'400);
   EXPECT_EQ(widened.judged_from, now - 30 * 86'400);
-  EXPECT_EQ(widened.listed_from, now - 30 * 86'400 - reconciliation_clock_skew_margin_s);
+  EXPECT_EQ(widened.listed_from, now - 30 * 86'400 - processor_clock_skew_margin_s);
 }
 
 // Before the window the processor's objects were not listed: an operation from then is

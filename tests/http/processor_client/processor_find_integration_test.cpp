@@ -37,7 +37,7 @@ TEST_F(processor_integration, a_withdrawal_is_found_by_scanning_the_payouts) {
   EXPECT_TRUE(unknown.objects.empty());
   // A scan that starts after the payout (the skew margin aside) cannot see it.
   const auto later = find_now(*client_, withdrawal, "wd_1",
-                              actors::unix_now() + object_scan_skew_margin_s + 3'600);
+                              actors::unix_now() + actors::processor_clock_skew_margin_s + 3'600);
   ASSERT_TRUE(later.answered);
   EXPECT_TRUE(later.objects.empty());
 }

@@ -57,7 +57,7 @@ TEST(stripe_find, a_scan_starts_a_skew_margin_before_the_operation) {
   const object_scan scan(withdrawal, "wd_1", 1'000'000);
   EXPECT_EQ(scan.next_request(identity()).target,
             "/v1/payouts?limit=100&created%5Bgte%5D=" +
-                std::to_string(1'000'000 - object_scan_skew_margin_s));
+                std::to_string(1'000'000 - actors::processor_clock_skew_margin_s));
   // An operation of unknown creation scans every payout.
   EXPECT_EQ(object_scan(withdrawal, "wd_1", 0).next_request(identity()).target,
             "/v1/payouts?limit=100");
